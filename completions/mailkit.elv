@@ -1,0 +1,129 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[mailkit] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'mailkit'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'mailkit'= {
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand send 'Send mail over SMTP: compose or pass a raw message, via a relay or direct to the MX'
+            cand fetch 'Download messages over POP3 to a Maildir, an mbox or stdout, never losing one'
+            cand list 'List the messages in a POP3 mailbox without changing it'
+            cand dele 'Delete messages from a POP3 mailbox by UIDL or number'
+            cand resolve 'Query DNS like dig, and explain where mail for a domain goes'
+            cand parse 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'
+            cand generate 'Write shell completions and man pages (for packagers and the repository)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailkit;send'= {
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;fetch'= {
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;list'= {
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;dele'= {
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;resolve'= {
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;parse'= {
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;generate'= {
+            cand --out-dir 'Directory that receives `completions/` and `man/`'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;help'= {
+            cand send 'Send mail over SMTP: compose or pass a raw message, via a relay or direct to the MX'
+            cand fetch 'Download messages over POP3 to a Maildir, an mbox or stdout, never losing one'
+            cand list 'List the messages in a POP3 mailbox without changing it'
+            cand dele 'Delete messages from a POP3 mailbox by UIDL or number'
+            cand resolve 'Query DNS like dig, and explain where mail for a domain goes'
+            cand parse 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'
+            cand generate 'Write shell completions and man pages (for packagers and the repository)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailkit;help;send'= {
+        }
+        &'mailkit;help;fetch'= {
+        }
+        &'mailkit;help;list'= {
+        }
+        &'mailkit;help;dele'= {
+        }
+        &'mailkit;help;resolve'= {
+        }
+        &'mailkit;help;parse'= {
+        }
+        &'mailkit;help;generate'= {
+        }
+        &'mailkit;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,62 @@
+//! The command-line definition (clap derive) and nothing else: flags, subcommands and their
+//! help text. Each subcommand's arguments live in their own file beside this one.
+
+pub mod dele;
+pub mod fetch;
+pub mod generate;
+pub mod list;
+pub mod parse;
+pub mod resolve;
+pub mod send;
+
+use clap::{Args, Parser, Subcommand};
+
+/// mailkit: send, fetch, resolve and inspect mail from the command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mailkit",
+    version,
+    about = "Send (SMTP), fetch (POP3), resolve (DNS) and inspect (MIME) mail from the command line",
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = "Results go to stdout, diagnostics to stderr. Exit codes: see the EXIT STATUS section of mailkit(1)."
+)]
+pub struct Cli {
+    /// Flags every subcommand accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The subcommand to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags shared by every subcommand.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print results as JSON (one document per result; JSON Lines for streams)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Show the protocol transcript on stderr (secrets redacted)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send mail over SMTP: compose or pass a raw message, via a relay or direct to the MX
+    Send(send::SendArgs),
+    /// Download messages over POP3 to a Maildir, an mbox or stdout, never losing one
+    Fetch(fetch::FetchArgs),
+    /// List the messages in a POP3 mailbox without changing it
+    List(list::ListArgs),
+    /// Delete messages from a POP3 mailbox by UIDL or number
+    Dele(dele::DeleArgs),
+    /// Query DNS like dig, and explain where mail for a domain goes
+    Resolve(resolve::ResolveArgs),
+    /// Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments
+    Parse(parse::ParseArgs),
+    /// Write shell completions and man pages (for packagers and the repository)
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
+}

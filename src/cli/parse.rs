@@ -1,0 +1,7 @@
+//! Arguments of `mailkit parse`.
+
+use clap::Args;
+
+/// Flags of `mailkit parse`.
+#[derive(Debug, Args)]
+pub struct ParseArgs {}

@@ -1,0 +1,7 @@
+//! Arguments of `mailkit resolve`.
+
+use clap::Args;
+
+/// Flags of `mailkit resolve`.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {}

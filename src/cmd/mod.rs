@@ -1,0 +1,10 @@
+//! One module per subcommand: each turns its flags into calls on a client module and prints
+//! the result. No protocol bytes are produced here.
+
+pub mod dele;
+pub mod fetch;
+pub mod generate;
+pub mod list;
+pub mod parse;
+pub mod resolve;
+pub mod send;

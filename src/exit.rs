@@ -1,0 +1,222 @@
+//! Exit codes: the one table every command shares (sysexits-style, as mail tools use them), and
+//! the mapping from an error to its code.
+//!
+//! Client modules return typed errors; where an error's code is known where it is raised, it is
+//! wrapped in a [`Failure`] so that `main` can find the code anywhere in the error chain.
+
+use std::{fmt, io, process::ExitCode};
+
+/// A process exit status with a meaning scripts can rely on; the numbers follow sysexits.h.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(into = "u8")]
+#[repr(u8)]
+pub enum Exit {
+    /// Everything asked for was done.
+    Success = 0,
+    /// A valid negative result: a name that does not exist, a header that is absent.
+    Negative = 1,
+    /// The command line was wrong.
+    Usage = 2,
+    /// The input data was malformed.
+    DataErr = 65,
+    /// An input file was missing or unreadable.
+    NoInput = 66,
+    /// No such host or domain.
+    NoHost = 68,
+    /// A permanent failure: the remote side gave up or refused for good.
+    Unavailable = 69,
+    /// A bug in mailkit.
+    Software = 70,
+    /// An output file or directory could not be created.
+    CantCreate = 73,
+    /// A local input/output error (disk full, write failed).
+    IoErr = 74,
+    /// A temporary failure: try again later.
+    TempFail = 75,
+    /// The remote side broke the protocol.
+    Protocol = 76,
+    /// Authentication failed or TLS trust was refused.
+    NoPerm = 77,
+    /// The configuration (accounts file, flags that contradict it) is wrong.
+    Config = 78,
+}
+
+/// Every exit code with its one-line meaning, in the order the README and man page show them.
+pub const TABLE: &[(Exit, &str)] = &[
+    (Exit::Success, "success"),
+    (
+        Exit::Negative,
+        "valid negative result (a name or header that does not exist)",
+    ),
+    (Exit::Usage, "usage error"),
+    (Exit::DataErr, "bad input data"),
+    (Exit::NoInput, "input missing or unreadable"),
+    (Exit::NoHost, "no such host or domain"),
+    (Exit::Unavailable, "permanent failure (gave up)"),
+    (Exit::Software, "internal error"),
+    (Exit::CantCreate, "cannot create output"),
+    (Exit::IoErr, "local I/O error"),
+    (Exit::TempFail, "temporary failure (retry later)"),
+    (Exit::Protocol, "remote protocol error"),
+    (Exit::NoPerm, "authentication or TLS trust refused"),
+    (Exit::Config, "configuration error"),
+];
+
+impl Exit {
+    /// The numeric status, for JSON output and tests.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl From<Exit> for u8 {
+    fn from(exit: Exit) -> u8 {
+        exit.code()
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit.code())
+    }
+}
+
+/// An error whose exit code was decided where it happened; its message is the wrapped error's,
+/// so wrapping adds nothing to what the user reads.
+#[derive(Debug)]
+pub struct Failure {
+    exit: Exit,
+    error: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl Failure {
+    /// Wraps `error` so that it exits with `exit`.
+    pub fn new(exit: Exit, error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Failure {
+            exit,
+            error: error.into(),
+        }
+    }
+
+    /// The exit code this failure carries.
+    pub fn exit(&self) -> Exit {
+        self.exit
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+/// Shorthand for an early return with a coded, formatted error:
+/// `bail!(Exit::DataErr, "no message in {path}")`.
+#[macro_export]
+macro_rules! bail {
+    ($exit:expr, $($fmt:tt)+) => {
+        return Err($crate::exit::Failure::new($exit, format!($($fmt)+)).into())
+    };
+}
+
+/// The exit code for an error: the first [`Failure`] in its chain decides; otherwise an I/O
+/// error is classified by kind; anything else is an internal error.
+pub fn code_of(err: &anyhow::Error) -> Exit {
+    for cause in err.chain() {
+        if let Some(failure) = cause.downcast_ref::<Failure>() {
+            return failure.exit;
+        }
+    }
+    for cause in err.chain() {
+        if let Some(io) = cause.downcast_ref::<io::Error>() {
+            return match io.kind() {
+                io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied => Exit::NoInput,
+                io::ErrorKind::TimedOut
+                | io::ErrorKind::ConnectionRefused
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::WouldBlock
+                | io::ErrorKind::UnexpectedEof => Exit::TempFail,
+                _ => Exit::IoErr,
+            };
+        }
+    }
+    Exit::Software
+}
+
+/// True when the error is a closed stdout (`mailkit parse big.mbox | head`), which is not a
+/// failure worth reporting.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The error and its causes on one line, `what was being done: cause: cause`, with control
+/// characters from remote or file input escaped so the line cannot rewrite the terminal.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&crate::output::escape_line(&text));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn failure_anywhere_in_the_chain_decides_the_code() {
+        let err = anyhow::Error::new(Failure::new(Exit::TempFail, "421 try later"))
+            .context("sending to example.org");
+        assert_eq!(code_of(&err), Exit::TempFail);
+        assert_eq!(one_line(&err), "sending to example.org: 421 try later");
+    }
+
+    #[test]
+    fn io_errors_are_classified_by_kind() {
+        let missing: anyhow::Result<()> =
+            Err(io::Error::from(io::ErrorKind::NotFound)).context("reading x.eml");
+        assert_eq!(code_of(&missing.unwrap_err()), Exit::NoInput);
+        let full = anyhow::Error::new(io::Error::from(io::ErrorKind::StorageFull));
+        assert_eq!(code_of(&full), Exit::IoErr);
+    }
+
+    #[test]
+    fn unknown_errors_are_internal() {
+        assert_eq!(code_of(&anyhow::anyhow!("oops")), Exit::Software);
+    }
+
+    #[test]
+    fn one_line_escapes_control_characters() {
+        let err = anyhow::anyhow!("550 \x1b[31mno\r\nsuch user");
+        assert_eq!(one_line(&err), "550 \\x1b[31mno\\r\\nsuch user");
+    }
+
+    #[test]
+    fn table_lists_every_code_once_in_ascending_order() {
+        let codes: Vec<u8> = TABLE.iter().map(|(e, _)| e.code()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(codes, sorted);
+        assert_eq!(codes.len(), 14);
+    }
+}

@@ -1,0 +1,42 @@
+//! mailkit: a command-line mail toolkit.
+//!
+//! The layers, top to bottom:
+//! - `cli`: the clap definition (flags and help text), nothing else;
+//! - `cmd`: one module per subcommand, turning flags into calls on a client module and printing
+//!   the result through `output`;
+//! - client modules: `message` (RFC 5322/2045 inspection, the only user of mail-parser),
+//!   `dns` (RFC 1035 queries, the only user of hickory), `smtp` (RFC 5321 and extensions),
+//!   `pop3` (RFC 1939/2449/2595/5034), `net` (TCP and TLS), `accounts` and `secret`
+//!   (credentials);
+//! - `exit`: the single table from errors to exit codes; `output`: the single writer of stdout
+//!   and the escaping of untrusted text.
+
+pub mod accounts;
+pub mod cli;
+pub mod cmd;
+pub mod dns;
+pub mod exit;
+pub mod message;
+pub mod net;
+pub mod output;
+pub mod pop3;
+pub mod secret;
+pub mod smtp;
+
+use cli::{Cli, Command};
+use exit::Exit;
+
+/// Runs one parsed command line; the binary's `main` only reports what this returns, so tests
+/// and the binary share every code path.
+pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Send(args) => cmd::send::run(args, global),
+        Command::Fetch(args) => cmd::fetch::run(args, global),
+        Command::List(args) => cmd::list::run(args, global),
+        Command::Dele(args) => cmd::dele::run(args, global),
+        Command::Resolve(args) => cmd::resolve::run(args, global),
+        Command::Parse(args) => cmd::parse::run(args, global),
+        Command::Generate(args) => cmd::generate::run(args),
+    }
+}

@@ -1,0 +1,91 @@
+//! Connections: TCP with timeouts and `TCP_NODELAY`, and TLS on top ([`tls`]). Protocol
+//! sessions are generic over `Read + Write`; this module supplies the real stream, [`Stream`].
+
+pub mod tls;
+
+use std::{
+    io,
+    net::{SocketAddr, TcpStream, ToSocketAddrs},
+    time::Duration,
+};
+
+pub use tls::{Stream, TlsClient, TlsError, TlsOptions};
+
+/// Why a connection could not be made; every variant names the address, so an error message
+/// says which host did not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The host name did not resolve to any address.
+    #[error("cannot resolve {host}: {source}")]
+    Resolve {
+        /// The name that was looked up.
+        host: String,
+        /// Why the lookup failed.
+        source: io::Error,
+    },
+    /// Every address refused, timed out or was unreachable; the last error is kept.
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        /// The last address tried.
+        addr: SocketAddr,
+        /// Why it failed.
+        source: io::Error,
+    },
+}
+
+impl ConnectError {
+    /// Connection failures are worth retrying later; a name that does not resolve is not a
+    /// host at all.
+    pub fn exit(&self) -> crate::exit::Exit {
+        match self {
+            ConnectError::Resolve { .. } => crate::exit::Exit::NoHost,
+            ConnectError::Connect { .. } => crate::exit::Exit::TempFail,
+        }
+    }
+}
+
+impl From<ConnectError> for crate::exit::Failure {
+    fn from(err: ConnectError) -> Self {
+        crate::exit::Failure::new(err.exit(), err)
+    }
+}
+
+/// Connects to one address with a connect timeout, and sets `timeout` on every later read and
+/// write, so no reply can hang the process, and `TCP_NODELAY`, since mail protocols are
+/// request/response and Nagle's algorithm would stall each command by up to 40 ms.
+pub fn connect_addr(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectError> {
+    let connected = TcpStream::connect_timeout(&addr, timeout).and_then(|tcp| {
+        tcp.set_nodelay(true)?;
+        tcp.set_read_timeout(Some(timeout))?;
+        tcp.set_write_timeout(Some(timeout))?;
+        Ok(tcp)
+    });
+    connected.map_err(|source| ConnectError::Connect { addr, source })
+}
+
+/// Resolves `host` (a name or an IP literal) with the system resolver and connects to the
+/// first address that answers, trying each in turn.
+pub fn connect(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<(TcpStream, SocketAddr), ConnectError> {
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|source| ConnectError::Resolve {
+            host: host.to_string(),
+            source,
+        })?
+        .collect();
+    let mut last = None;
+    for addr in addrs {
+        match connect_addr(addr, timeout) {
+            Ok(tcp) => return Ok((tcp, addr)),
+            Err(err) => last = Some(err),
+        }
+    }
+    Err(last.unwrap_or_else(|| ConnectError::Resolve {
+        host: host.to_string(),
+        source: io::Error::new(io::ErrorKind::NotFound, "no addresses"),
+    }))
+}

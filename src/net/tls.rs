@@ -1,0 +1,282 @@
+//! TLS client configuration (rustls, webpki-roots, an optional private CA, an explicitly named
+//! insecure mode) and the stream that is either plain TCP or TLS over it.
+
+use std::{
+    io::{self, Read, Write},
+    net::TcpStream,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    StreamOwned,
+    client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier},
+    pki_types::{CertificateDer, ServerName, UnixTime, pem::PemObject},
+};
+
+use crate::exit::{Exit, Failure};
+
+/// How certificates are checked. Verification against the public roots is the default; a CA
+/// file adds private roots; skipping verification must be asked for by name.
+#[derive(Clone, Debug, Default)]
+pub struct TlsOptions {
+    /// PEM file of extra trusted CA certificates (a private CA).
+    pub ca_file: Option<PathBuf>,
+    /// Accept any certificate. Only from a flag whose name says it is insecure.
+    pub insecure_skip_verify: bool,
+}
+
+/// Why TLS could not be set up or the handshake failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// The CA file could not be read or held no certificate.
+    #[error("cannot load CA file {path}: {reason}")]
+    CaFile {
+        /// The file given.
+        path: PathBuf,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The name to verify is not a valid DNS name or IP address.
+    #[error("invalid TLS server name {0:?}")]
+    ServerName(String),
+    /// The server's certificate was not trusted.
+    #[error("TLS certificate of {server} not trusted: {source}")]
+    Untrusted {
+        /// The name that was verified.
+        server: String,
+        /// rustls's reason.
+        source: rustls::Error,
+    },
+    /// The handshake failed for another reason (protocol mismatch, connection lost).
+    #[error("TLS handshake with {server} failed: {source}")]
+    Handshake {
+        /// The name that was verified.
+        server: String,
+        /// The underlying failure.
+        source: io::Error,
+    },
+}
+
+impl TlsError {
+    /// A refused certificate (or an unusable CA file) is a trust decision: exit 77 (or 78 for
+    /// the configuration); a broken handshake is a protocol failure.
+    pub fn exit(&self) -> Exit {
+        match self {
+            TlsError::CaFile { .. } | TlsError::ServerName(_) => Exit::Config,
+            TlsError::Untrusted { .. } => Exit::NoPerm,
+            TlsError::Handshake { .. } => Exit::Protocol,
+        }
+    }
+}
+
+impl From<TlsError> for Failure {
+    fn from(err: TlsError) -> Self {
+        Failure::new(err.exit(), err)
+    }
+}
+
+/// A ready client configuration, built once per run and shared by every connection.
+#[derive(Clone)]
+pub struct TlsClient {
+    config: Arc<ClientConfig>,
+}
+
+impl TlsClient {
+    /// Builds the configuration: webpki roots plus the CA file, or no verification at all when
+    /// `insecure_skip_verify` is set.
+    pub fn new(options: &TlsOptions) -> Result<Self, TlsError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default protocol versions");
+        let config = if options.insecure_skip_verify {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+                .with_no_client_auth()
+        } else {
+            let mut roots = RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            };
+            if let Some(path) = &options.ca_file {
+                for cert in load_ca_file(path)? {
+                    roots.add(cert).map_err(|err| TlsError::CaFile {
+                        path: path.clone(),
+                        reason: err.to_string(),
+                    })?;
+                }
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        };
+        Ok(TlsClient {
+            config: Arc::new(config),
+        })
+    }
+
+    /// Runs a complete handshake over `tcp`, verifying the certificate against `server_name`,
+    /// so trust failures surface here rather than at the first read.
+    pub fn handshake(&self, tcp: TcpStream, server_name: &str) -> Result<Stream, TlsError> {
+        let name = ServerName::try_from(server_name.to_string())
+            .map_err(|_| TlsError::ServerName(server_name.to_string()))?;
+        let conn = ClientConnection::new(self.config.clone(), name).map_err(|source| {
+            TlsError::Untrusted {
+                server: server_name.to_string(),
+                source,
+            }
+        })?;
+        let mut tls = StreamOwned::new(conn, tcp);
+        while tls.conn.is_handshaking() {
+            if let Err(err) = tls.conn.complete_io(&mut tls.sock) {
+                return Err(classify_handshake_error(server_name, err));
+            }
+        }
+        Ok(Stream::Tls(Box::new(tls)))
+    }
+}
+
+fn classify_handshake_error(server: &str, err: io::Error) -> TlsError {
+    let rustls_error = err
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .cloned();
+    match rustls_error {
+        Some(
+            source @ (rustls::Error::InvalidCertificate(_)
+            | rustls::Error::NoCertificatesPresented
+            | rustls::Error::AlertReceived(rustls::AlertDescription::UnknownCA)),
+        ) => TlsError::Untrusted {
+            server: server.to_string(),
+            source,
+        },
+        _ => TlsError::Handshake {
+            server: server.to_string(),
+            source: err,
+        },
+    }
+}
+
+fn load_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let fail = |reason: String| TlsError::CaFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|err| fail(err.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| fail(err.to_string()))?;
+    if certs.is_empty() {
+        return Err(fail("no PEM certificate in it".into()));
+    }
+    Ok(certs)
+}
+
+/// The verifier behind `--insecure-*` flags: accepts any certificate chain, but still checks
+/// that the server holds the key it presented.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// A connection that is plain TCP until STARTTLS/STLS, or TLS from the start; sessions read
+/// and write it without caring which.
+pub enum Stream {
+    /// Cleartext TCP.
+    Plain(TcpStream),
+    /// TLS over TCP.
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    /// Whether traffic is encrypted, for transcripts and the no-cleartext-password rule.
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Stream::Tls(_))
+    }
+
+    /// Upgrades a plain stream to TLS (STARTTLS, STLS). The caller must first make sure the
+    /// server sent nothing after its go-ahead: bytes already buffered before the handshake
+    /// would be injected plaintext (CVE-2021-22947).
+    pub fn start_tls(self, tls: &TlsClient, server_name: &str) -> Result<Stream, TlsError> {
+        match self {
+            Stream::Plain(tcp) => tls.handshake(tcp, server_name),
+            already @ Stream::Tls(_) => Ok(already),
+        }
+    }
+
+    /// The underlying socket, for timeouts and shutdown.
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(tcp) => tcp,
+            Stream::Tls(tls) => &tls.sock,
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(tcp) => tcp.read(buf),
+            Stream::Tls(tls) => tls.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(tcp) => tcp.write(buf),
+            Stream::Tls(tls) => tls.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(tcp) => tcp.flush(),
+            Stream::Tls(tls) => tls.flush(),
+        }
+    }
+}

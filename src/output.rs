@@ -1,0 +1,161 @@
+//! The one writer of stdout, and the escaping of untrusted text (message headers, server
+//! replies, DNS record data) before it reaches a terminal.
+
+use std::{
+    borrow::Cow,
+    fmt::Write as _,
+    io::{self, BufWriter, IsTerminal, StdoutLock, Write},
+};
+
+use serde::Serialize;
+
+/// Results go to stdout through this, either as text lines or as JSON documents; one place
+/// decides buffering and format so every command behaves alike in a pipe.
+pub struct Printer {
+    json: bool,
+    out: BufWriter<StdoutLock<'static>>,
+}
+
+impl Printer {
+    /// A printer for stdout; `json` selects JSON (one document per result) over text.
+    pub fn stdout(json: bool) -> Self {
+        Printer {
+            json,
+            out: BufWriter::new(io::stdout().lock()),
+        }
+    }
+
+    /// Whether results should be printed as JSON.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// Writes one result as one line of JSON (JSON Lines when called repeatedly).
+    pub fn json<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, value)?;
+        self.out.write_all(b"\n")
+    }
+
+    /// Writes one line of text; callers escape untrusted parts with [`escape_line`] first.
+    pub fn line(&mut self, text: &str) -> io::Result<()> {
+        self.out.write_all(text.as_bytes())?;
+        self.out.write_all(b"\n")
+    }
+
+    /// Writes bytes unchanged (a decoded attachment, a fetched message) for redirection.
+    pub fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
+    }
+
+    /// Flushes buffered output; call before reporting success so a full disk is not silent.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Whether stdin is a terminal: prompts and interactive pickers are only offered then.
+pub fn stdin_is_terminal() -> bool {
+    io::stdin().is_terminal()
+}
+
+/// Whether stderr is a terminal: progress bars are only drawn then.
+pub fn stderr_is_terminal() -> bool {
+    io::stderr().is_terminal()
+}
+
+/// Escapes text for one line of terminal output: every control character (C0, DEL, C1,
+/// including CR, LF and TAB), and the Unicode bidi and other invisible format characters that
+/// can disguise text, become visible `\xNN` / `\u{NNNN}` escapes. Backslashes are left alone.
+pub fn escape_line(text: &str) -> Cow<'_, str> {
+    escape(text, false)
+}
+
+/// Like [`escape_line`], but keeps newlines and tabs: for multi-line text such as a body.
+pub fn escape_text(text: &str) -> Cow<'_, str> {
+    escape(text, true)
+}
+
+/// Escapes bytes that may not be UTF-8 (raw header bytes, record data): valid UTF-8 is
+/// escaped as by [`escape_line`], invalid bytes become `\xNN`.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&escape_line(chunk.valid()));
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
+}
+
+fn escape(text: &str, keep_layout: bool) -> Cow<'_, str> {
+    let needs = |c: char| is_unsafe(c) && !(keep_layout && (c == '\n' || c == '\t'));
+    if !text.chars().any(needs) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if !needs(c) {
+            out.push(c);
+        } else if c == '\r' {
+            out.push_str("\\r");
+        } else if c == '\n' {
+            out.push_str("\\n");
+        } else if c == '\t' {
+            out.push_str("\\t");
+        } else if (c as u32) < 0x100 {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Characters that must never reach a terminal raw: controls, and format characters that
+/// reorder or hide text (bidi embeddings/overrides/isolates, zero-width marks, BOM).
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{feff}'
+            | '\u{061c}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_borrowed_unchanged() {
+        assert!(matches!(escape_line("Grüße, 日本"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn controls_and_bidi_overrides_are_escaped() {
+        let cases = [
+            ("\x1b[2J", "\\x1b[2J"),
+            ("a\rb\nc\td", "a\\rb\\nc\\td"),
+            ("bell\x07", "bell\\x07"),
+            ("\u{9b}31m", "\\x9b31m"),
+            ("gnp.\u{202e}exe", "gnp.\\u{202e}exe"),
+            ("\u{2066}x\u{2069}", "\\u{2066}x\\u{2069}"),
+            ("del\x7f", "del\\x7f"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(escape_line(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn text_mode_keeps_newlines_and_tabs_only() {
+        assert_eq!(escape_text("a\n\tb\r\n\x1b"), "a\n\tb\\r\n\\x1b");
+    }
+
+    #[test]
+    fn invalid_utf8_bytes_are_hex_escaped() {
+        assert_eq!(escape_bytes(b"ok\xff\x1b\xc3\xa9"), "ok\\xff\\x1bé");
+    }
+}

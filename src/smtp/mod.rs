@@ -1,0 +1,1 @@
+//! SMTP client (RFC 5321 and its extensions).

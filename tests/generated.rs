@@ -1,0 +1,63 @@
+//! The committed completions and man pages must be what `mailkit generate` writes now, and the
+//! README must carry the same exit-code table as the code.
+
+use std::{collections::BTreeMap, fs, path::Path};
+
+use assert_cmd::Command;
+
+fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        files.insert(name, fs::read(entry.path()).unwrap());
+    }
+    files
+}
+
+#[test]
+fn completions_and_man_pages_are_up_to_date() {
+    let out = tempfile::tempdir().unwrap();
+    Command::cargo_bin("mailkit")
+        .unwrap()
+        .args(["generate", "--out-dir"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["completions", "man"] {
+        let fresh = files_under(&out.path().join(dir));
+        let committed = files_under(&root.join(dir));
+        assert_eq!(
+            fresh.keys().collect::<Vec<_>>(),
+            committed.keys().collect::<Vec<_>>(),
+            "{dir}/ is stale: run `cargo run -- generate`"
+        );
+        for (name, bytes) in &fresh {
+            assert!(
+                committed[name] == *bytes,
+                "{dir}/{name} is stale: run `cargo run -- generate`"
+            );
+        }
+    }
+}
+
+#[test]
+fn readme_documents_every_exit_code() {
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for (code, meaning) in mailkit::exit::TABLE {
+        let row = format!("| {} | {meaning} |", code.code());
+        assert!(readme.contains(&row), "README lacks the row {row:?}");
+    }
+}
+
+#[test]
+fn man_page_documents_every_exit_code() {
+    let page =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("man/mailkit.1")).unwrap();
+    assert!(page.contains("EXIT STATUS"));
+    for (code, meaning) in mailkit::exit::TABLE {
+        assert!(page.contains(&format!("\\fB{}\\fR\n{meaning}", code.code())));
+    }
+}
