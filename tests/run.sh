@@ -27,6 +27,14 @@ step "cargo build"
 cargo build --locked --all-targets
 cargo test --locked --no-run
 
+# One bed per machine (one namespace name): serialize concurrent runs, e.g. from
+# several git worktrees. The lock is held until this script exits.
+exec 9>/run/lock/mailkit-testbed.lock
+if ! flock -n 9; then
+    echo "tests/run.sh: another run holds the test bed; waiting for it" >&2
+    flock 9
+fi
+
 step "test bed up ($STATE)"
 if [ "${MAILKIT_TESTBED_KEEP:-}" != 1 ]; then
     trap 'step "test bed down"; tests/testbed/down.sh || true' EXIT
