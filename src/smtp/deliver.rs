@@ -1,0 +1,421 @@
+//! Delivering a batch of messages to one destination (a relay, or one domain's MX hosts):
+//! hosts are tried in the order given, one connection carries every message, recipients a host
+//! deferred move on to the next host, and every recipient ends with exactly one outcome.
+//!
+//! Connecting is behind [`Connect`], so the fallback logic is tested with scripted sessions.
+
+use std::{
+    io::{Read, Write},
+    net::SocketAddr,
+    time::Duration,
+};
+
+use super::{Credentials, Envelope, Payload, RcptOutcome, Session, SmtpError, Status, Transcript};
+use crate::{
+    accounts::TlsMode,
+    net::{self, Stream, TlsClient},
+};
+
+/// One address of one host to try; `name` is what the certificate is checked against and what
+/// reports show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Host name (or the address literal when there is no name).
+    pub name: String,
+    /// Where to connect.
+    pub addr: SocketAddr,
+}
+
+/// Opens a ready session (greeted, EHLO'd, TLS and AUTH done) to a target.
+pub trait Connect {
+    /// The stream sessions run on.
+    type Stream: Read + Write;
+    /// Connects and prepares a session, or says why not.
+    fn open(&mut self, target: &Target) -> Result<Session<Self::Stream>, SmtpError>;
+}
+
+/// One message for one destination: its envelope (only this destination's recipients) and
+/// its encoded bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Job<'a> {
+    /// Sender and this destination's recipients.
+    pub envelope: &'a Envelope,
+    /// The message.
+    pub payload: &'a Payload,
+}
+
+/// A recipient's final outcome and the host that decided it (none when no host answered).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// What happened.
+    pub outcome: RcptOutcome,
+    /// The host that gave the outcome.
+    pub host: Option<String>,
+}
+
+/// Delivers every job through the first target that takes it, returning one report per
+/// recipient per job, in order. A recipient is settled by acceptance, a permanent refusal or
+/// an unknown outcome; deferred recipients (and those of a lost connection, or of an
+/// unreachable host) are retried at the next target.
+pub fn deliver<C: Connect>(
+    connector: &mut C,
+    targets: &[Target],
+    jobs: &[Job<'_>],
+) -> Vec<Vec<Report>> {
+    let mut reports: Vec<Vec<Report>> = jobs
+        .iter()
+        .map(|job| {
+            let outcome = RcptOutcome::new(Status::Deferred, "no host to deliver to".into());
+            vec![
+                Report {
+                    outcome,
+                    host: None
+                };
+                job.envelope.recipients.len()
+            ]
+        })
+        .collect();
+    let mut pending: Vec<Vec<usize>> = jobs
+        .iter()
+        .map(|job| (0..job.envelope.recipients.len()).collect())
+        .collect();
+    for target in targets {
+        if pending.iter().all(Vec::is_empty) {
+            break;
+        }
+        let host = Some(target.name.clone());
+        let mut session = match connector.open(target) {
+            Ok(session) => session,
+            Err(err) => {
+                let outcome = RcptOutcome::from_error(&err);
+                let next = err.try_next_host();
+                for (j, indexes) in pending.iter_mut().enumerate() {
+                    for &i in indexes.iter() {
+                        reports[j][i] = Report {
+                            outcome: outcome.clone(),
+                            host: host.clone(),
+                        };
+                    }
+                    if !next {
+                        indexes.clear();
+                    }
+                }
+                continue;
+            }
+        };
+        let mut alive = true;
+        for (j, job) in jobs.iter().enumerate() {
+            if pending[j].is_empty() {
+                continue;
+            }
+            if !alive {
+                break;
+            }
+            let envelope = Envelope {
+                from: job.envelope.from.clone(),
+                recipients: pending[j]
+                    .iter()
+                    .map(|&i| job.envelope.recipients[i].clone())
+                    .collect(),
+                dsn: job.envelope.dsn.clone(),
+            };
+            let transaction = session.send(&envelope, job.payload);
+            let mut still = Vec::new();
+            for (&i, outcome) in pending[j].iter().zip(transaction.recipients) {
+                if outcome.status == Status::Deferred {
+                    still.push(i);
+                }
+                reports[j][i] = Report {
+                    outcome,
+                    host: host.clone(),
+                };
+            }
+            pending[j] = still;
+            if let Some(err) = transaction.fatal {
+                alive = false;
+                let outcome = RcptOutcome::from_error(&err);
+                for (later, indexes) in pending.iter().enumerate().skip(j + 1) {
+                    for &i in indexes {
+                        reports[later][i] = Report {
+                            outcome: outcome.clone(),
+                            host: host.clone(),
+                        };
+                    }
+                }
+            }
+        }
+        if alive {
+            session.quit();
+        }
+    }
+    reports
+}
+
+/// The real connector: TCP with timeouts, TLS per `tls_mode`, EHLO, STARTTLS, AUTH.
+pub struct Connector {
+    /// How the connection is protected.
+    pub tls_mode: TlsMode,
+    /// Certificate checking, shared by every connection.
+    pub tls: TlsClient,
+    /// The name given in EHLO.
+    pub ehlo: String,
+    /// Credentials for AUTH, if any.
+    pub credentials: Option<Credentials>,
+    /// Allow AUTH without TLS (explicitly asked for).
+    pub allow_cleartext_auth: bool,
+    /// Connect timeout and the timeout on every read and write.
+    pub timeout: Duration,
+    /// Write the transcript to stderr.
+    pub verbose: bool,
+    /// Warnings for the user (cleartext fallback), printed by the command.
+    pub warnings: Vec<String>,
+}
+
+impl Connect for Connector {
+    type Stream = Stream;
+
+    fn open(&mut self, target: &Target) -> Result<Session<Stream>, SmtpError> {
+        if self.verbose {
+            eprintln!("* connecting to {} ({})", target.name, target.addr);
+        }
+        let tcp = net::connect_addr(target.addr, self.timeout)?;
+        let transcript: Option<Transcript> = self
+            .verbose
+            .then(|| Box::new(|line: &str| eprintln!("{line}")) as Transcript);
+        let (stream, implicit) = match self.tls_mode {
+            TlsMode::Tls => (self.tls.handshake(tcp, &target.name)?, true),
+            _ => (Stream::Plain(tcp), false),
+        };
+        let mut session = Session::open(stream, implicit, transcript)?;
+        let helo_fallback = matches!(self.tls_mode, TlsMode::None | TlsMode::Opportunistic)
+            && self.credentials.is_none();
+        session.hello(&self.ehlo, helo_fallback)?;
+        let upgrade = match self.tls_mode {
+            TlsMode::Tls | TlsMode::None => false,
+            TlsMode::Starttls if !session.capabilities().starttls => {
+                return Err(SmtpError::StarttlsUnavailable);
+            }
+            TlsMode::Starttls => true,
+            TlsMode::Opportunistic => {
+                if !session.capabilities().starttls {
+                    self.warnings.push(format!(
+                        "{} ({}) does not offer STARTTLS; sending in cleartext",
+                        target.name, target.addr
+                    ));
+                }
+                session.capabilities().starttls
+            }
+        };
+        if upgrade {
+            let tls = &self.tls;
+            session = session.starttls(|stream| Ok(stream.start_tls(tls, &target.name)?))?;
+            session.hello(&self.ehlo, false)?;
+        }
+        if let Some(credentials) = &self.credentials {
+            session.auth(credentials, self.allow_cleartext_auth)?;
+        }
+        Ok(session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::{collections::VecDeque, io};
+
+    /// A fake server stream: canned bytes in, writes kept.
+    struct Fake {
+        input: io::Cursor<Vec<u8>>,
+        written: std::rc::Rc<std::cell::RefCell<Vec<u8>>>,
+    }
+
+    impl Read for Fake {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.input.read(buf)
+        }
+    }
+
+    impl Write for Fake {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.written.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Each target gets the next scripted behaviour: a connection error or a server script.
+    struct Hosts {
+        behaviours: VecDeque<Result<&'static [u8], SmtpError>>,
+        written: Vec<std::rc::Rc<std::cell::RefCell<Vec<u8>>>>,
+        opened: Vec<String>,
+    }
+
+    impl Connect for Hosts {
+        type Stream = Fake;
+        fn open(&mut self, target: &Target) -> Result<Session<Fake>, SmtpError> {
+            self.opened.push(target.name.clone());
+            let script = self.behaviours.pop_front().ok_or(SmtpError::Closed)??;
+            let written = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+            self.written.push(written.clone());
+            let mut session = Session::open(
+                Fake {
+                    input: io::Cursor::new(script.to_vec()),
+                    written,
+                },
+                false,
+                None,
+            )?;
+            session.hello("c", false)?;
+            Ok(session)
+        }
+    }
+
+    fn targets(n: usize) -> Vec<Target> {
+        (1..=n)
+            .map(|i| Target {
+                name: format!("mx{i}.test"),
+                addr: SocketAddr::from(([127, 0, 0, i as u8], 25)),
+            })
+            .collect()
+    }
+
+    fn refused() -> SmtpError {
+        SmtpError::Connect(net::ConnectError::Connect {
+            addr: SocketAddr::from(([127, 0, 0, 1], 25)),
+            source: io::Error::from(io::ErrorKind::ConnectionRefused),
+        })
+    }
+
+    #[test]
+    fn first_refuses_second_says_421_third_accepts() {
+        let mut hosts = Hosts {
+            behaviours: [
+                Err(refused()),
+                Ok(&b"421 mx2 too busy\r\n"[..]),
+                Ok(b"220 mx3\r\n250 mx3\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n"),
+            ]
+            .into(),
+            written: vec![],
+            opened: vec![],
+        };
+        let env = Envelope {
+            from: "a@c".into(),
+            recipients: vec!["b@x".into()],
+            dsn: Default::default(),
+        };
+        let payload = Payload::new(b"hi");
+        let jobs = [Job {
+            envelope: &env,
+            payload: &payload,
+        }; 2];
+        let reports = deliver(&mut hosts, &targets(3), &jobs);
+        assert_eq!(hosts.opened, ["mx1.test", "mx2.test", "mx3.test"]);
+        for report in reports.iter().flatten() {
+            assert_eq!(report.outcome.status, Status::Accepted);
+            assert_eq!(report.host.as_deref(), Some("mx3.test"));
+        }
+        let out = String::from_utf8(hosts.written[1].borrow().clone()).unwrap();
+        assert_eq!(
+            out.matches("MAIL FROM").count(),
+            2,
+            "both messages on one connection"
+        );
+        assert!(out.ends_with("QUIT\r\n"));
+    }
+
+    #[test]
+    fn deferred_recipients_move_on_and_rejected_ones_stay() {
+        let mut hosts = Hosts {
+            behaviours: [
+                Ok(&b"220 mx1\r\n250 mx1\r\n250 ok\r\n550 no such user\r\n451 later\r\n250 reset\r\n221 bye\r\n"[..]),
+                Ok(b"220 mx2\r\n250 mx2\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n"),
+            ]
+            .into(),
+            written: vec![],
+            opened: vec![],
+        };
+        let env = Envelope {
+            from: "a@c".into(),
+            recipients: vec!["bad@x".into(), "later@x".into()],
+            dsn: Default::default(),
+        };
+        let payload = Payload::new(b"hi");
+        let reports = deliver(
+            &mut hosts,
+            &targets(2),
+            &[Job {
+                envelope: &env,
+                payload: &payload,
+            }],
+        );
+        assert_eq!(reports[0][0].outcome.status, Status::Rejected);
+        assert_eq!(reports[0][0].host.as_deref(), Some("mx1.test"));
+        assert_eq!(reports[0][1].outcome.status, Status::Accepted);
+        assert_eq!(reports[0][1].host.as_deref(), Some("mx2.test"));
+        let second = String::from_utf8(hosts.written[1].borrow().clone()).unwrap();
+        assert!(second.contains("RCPT TO:<later@x>") && !second.contains("bad@x"));
+    }
+
+    #[test]
+    fn all_hosts_failing_leaves_the_last_reason() {
+        let mut hosts = Hosts {
+            behaviours: [
+                Err(refused()),
+                Ok(&b"220 mx2\r\n250 mx2\r\n250 ok\r\n250 ok\r\n354 go\r\n"[..]),
+            ]
+            .into(),
+            written: vec![],
+            opened: vec![],
+        };
+        let env = Envelope {
+            from: "a@c".into(),
+            recipients: vec!["b@x".into()],
+            dsn: Default::default(),
+        };
+        let payload = Payload::new(b"hi");
+        let jobs = [Job {
+            envelope: &env,
+            payload: &payload,
+        }; 2];
+        let reports = deliver(&mut hosts, &targets(2), &jobs);
+        assert_eq!(reports[0][0].outcome.status, Status::Unknown);
+        assert_eq!(reports[1][0].outcome.status, Status::Deferred);
+        assert!(
+            reports[1][0].outcome.reply.contains("closed"),
+            "{:?}",
+            reports[1][0]
+        );
+        assert_eq!(reports[1][0].host.as_deref(), Some("mx2.test"));
+    }
+
+    #[test]
+    fn an_auth_failure_does_not_try_other_hosts() {
+        let reply = crate::smtp::Reply {
+            code: 535,
+            lines: vec!["bad".into()],
+        };
+        let mut hosts = Hosts {
+            behaviours: [Err(SmtpError::AuthFailed(reply))].into(),
+            written: vec![],
+            opened: vec![],
+        };
+        let env = Envelope {
+            from: "a@c".into(),
+            recipients: vec!["b@x".into()],
+            dsn: Default::default(),
+        };
+        let payload = Payload::new(b"hi");
+        let reports = deliver(
+            &mut hosts,
+            &targets(2),
+            &[Job {
+                envelope: &env,
+                payload: &payload,
+            }],
+        );
+        assert_eq!(hosts.opened.len(), 1);
+        assert_eq!(reports[0][0].outcome.exit, crate::exit::Exit::NoPerm);
+    }
+}
