@@ -168,7 +168,9 @@ fn messages(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Vec<Ou
         if flag_rcpts.is_empty() {
             crate::bail!(Exit::Usage, "no recipients: give --to, --cc or --bcc");
         }
-        let built = draft(args, &from)?.build(domain_of(&from.address))?;
+        let built = draft(args, &from)?
+            .build(domain_of(&from.address))
+            .map_err(Failure::from)?;
         return Ok(vec![Outgoing {
             payload: Payload::new(&built.bytes),
             envelope: Envelope {
