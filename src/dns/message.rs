@@ -194,7 +194,7 @@ pub struct Response {
     /// True when the UDP answer was truncated and the query was repeated over TCP.
     pub tcp_fallback: bool,
     /// Time from sending the query to receiving this reply (including a TCP retry).
-    #[serde(serialize_with = "millis")]
+    #[serde(serialize_with = "serialize_millis")]
     pub elapsed: Duration,
     /// Size of the reply message in bytes.
     pub size: usize,
@@ -216,7 +216,10 @@ pub struct Response {
     pub(crate) message: Message,
 }
 
-fn millis<S: serde::Serializer>(elapsed: &Duration, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_millis<S: serde::Serializer>(
+    elapsed: &Duration,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.serialize_f64((elapsed.as_secs_f64() * 1e6).round() / 1e3)
 }
 

@@ -181,6 +181,21 @@ impl Resolver {
     }
 }
 
+/// A server as users write it: `IP`, `IP:PORT`, `[IPv6]:PORT` or a bare IPv6 address; the port
+/// defaults to 53. Names are refused: resolving the server's name would need a server.
+pub fn parse_server(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(ip) = text.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, DNS_PORT));
+    }
+    if let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']'))
+        && let Ok(ip) = inner.parse::<std::net::Ipv6Addr>()
+    {
+        return Ok(SocketAddr::new(ip.into(), DNS_PORT));
+    }
+    text.parse::<SocketAddr>()
+        .map_err(|_| format!("invalid server {text:?}: give an IP address, IP:PORT or [IPv6]:PORT"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +205,23 @@ mod tests {
     #[test]
     fn resolver_can_be_shared_across_threads() {
         assert_send_sync::<Resolver>();
+    }
+
+    #[test]
+    fn servers_parse_in_every_written_form() {
+        let cases = [
+            ("127.53.0.3", "127.53.0.3:53"),
+            ("127.53.0.3:5353", "127.53.0.3:5353"),
+            ("::1", "[::1]:53"),
+            ("[::1]", "[::1]:53"),
+            ("[::1]:5300", "[::1]:5300"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_server(text), Ok(want.parse().unwrap()), "{text}");
+        }
+        for bad in ["ns1.test", "127.0.0.1:99999", "", "[::1", "1.2.3"] {
+            assert!(parse_server(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
