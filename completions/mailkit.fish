@@ -89,6 +89,18 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l json -d 'Print 
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s h -l help -d 'Print help'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s s -l server -d 'Server to ask instead of those of /etc/resolv.conf: IP, IP:PORT or [IPv6]:PORT (repeatable: asked in order)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s x -l reverse -d 'Reverse lookup: the PTR record of this IPv4 or IPv6 address' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l timeout -d 'Seconds to wait for each reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l attempts -d 'Times to send each query to a server before giving up on it' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l root-hints -d 'Root servers for --trace: a root hints file (zone-file format, as named.root), or comma-separated addresses. Default: the real root servers' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l batch -d 'Resolve the names in FILE (`-` for stdin), one `NAME [TYPE...]` per line (`#` comments), concurrently; results are printed one per line in input order (JSON Lines with --json). Types on the command line are the default for lines without one' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l concurrency -d 'Queries in flight at once in --batch mode' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l tcp -d 'Query over TCP instead of UDP (UDP answers that come back truncated are retried over TCP anyway)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l norecurse -d 'Clear the RD bit: ask the server only for what it holds itself'
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l short -d 'Print only the record data of the answers, one per line'
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l trace -d 'Resolve iteratively from the root servers, printing each referral with the server asked and its time (RD cleared)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l check -d 'Explain mail routing for the domain: MX hosts in the order a sender tries them with their addresses and TTLs, and findings (null MX, implicit MX, MX target that is a CNAME or an IP literal, target without address, lame or unreachable name servers, NXDOMAIN)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s h -l help -d 'Print help'

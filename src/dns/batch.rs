@@ -1,0 +1,326 @@
+//! Many names at once: a few worker threads, each with one UDP socket and a bounded window of
+//! queries in flight, told apart by transaction ID; results are handed back in input order.
+
+use std::{
+    collections::HashMap,
+    net::{SocketAddr, UdpSocket},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        mpsc,
+    },
+    time::Instant,
+};
+
+use hickory_proto::op::Message;
+
+use super::{
+    DnsError, QueryOptions, RecordType, Resolver,
+    message::{Response, Transport, build_query, matches},
+    name::parse_name,
+    transport::{MAX_MESSAGE, exchange, is_timeout, remaining},
+};
+
+/// One line of a batch: a name and the type to ask for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchQuery {
+    /// The name as given.
+    pub name: String,
+    /// The record type.
+    pub rtype: RecordType,
+}
+
+/// A query on the wire, waiting for its reply.
+struct Flight {
+    index: usize,
+    query: Message,
+    bytes: Vec<u8>,
+    sent: Instant,
+    deadline: Instant,
+    attempt: u32,
+}
+
+type Outcome = (usize, Result<Response, DnsError>);
+
+impl Resolver {
+    /// Resolves every query, at most `window` in flight at once, and calls `each` with the
+    /// results in input order (as soon as every earlier one is done, so output streams).
+    /// Queries go to the first server; one that times out there is retried on the others.
+    pub fn batch(
+        &self,
+        queries: &[BatchQuery],
+        window: usize,
+        mut each: impl FnMut(&BatchQuery, Result<Response, DnsError>),
+    ) {
+        if queries.is_empty() {
+            return;
+        }
+        let workers = std::thread::available_parallelism()
+            .map_or(2, usize::from)
+            .clamp(1, 4)
+            .min(window.max(1))
+            .min(queries.len());
+        let per_worker = (window / workers).max(1);
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = mpsc::channel::<Outcome>();
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let next = &next;
+                scope.spawn(move || self.batch_worker(queries, next, per_worker, &tx));
+            }
+            drop(tx);
+            let mut done: Vec<Option<Result<Response, DnsError>>> = Vec::new();
+            done.resize_with(queries.len(), || None);
+            let mut printed = 0;
+            for (index, result) in rx {
+                done[index] = Some(result);
+                while printed < queries.len() {
+                    let Some(result) = done[printed].take() else {
+                        break;
+                    };
+                    each(&queries[printed], result);
+                    printed += 1;
+                }
+            }
+        });
+    }
+
+    fn batch_worker(
+        &self,
+        queries: &[BatchQuery],
+        next: &AtomicUsize,
+        window: usize,
+        tx: &mpsc::Sender<Outcome>,
+    ) {
+        let take = || {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            (index < queries.len()).then_some(index)
+        };
+        let socket = self.servers().first().and_then(|&server| {
+            let local: SocketAddr = if server.is_ipv4() {
+                (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+            } else {
+                (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+            };
+            let socket = UdpSocket::bind(local).ok()?;
+            socket.connect(server).ok()?;
+            Some((socket, server))
+        });
+        let Some((socket, server)) = socket.filter(|_| !self.options().tcp) else {
+            // TCP, or no usable UDP socket: one query at a time through the ordinary path.
+            while let Some(index) = take() {
+                let q = &queries[index];
+                if tx.send((index, self.query(&q.name, q.rtype))).is_err() {
+                    return;
+                }
+            }
+            return;
+        };
+        let options = self.options();
+        let mut flights: HashMap<u16, Flight> = HashMap::with_capacity(window * 2);
+        let mut exhausted = false;
+        let mut buf = vec![0u8; MAX_MESSAGE];
+        let mut read_timeout = None;
+        loop {
+            while !exhausted && flights.len() < window {
+                let Some(index) = take() else {
+                    exhausted = true;
+                    break;
+                };
+                let q = &queries[index];
+                let name = match parse_name(&q.name) {
+                    Ok(name) => name,
+                    Err(err) => {
+                        let _ = tx.send((index, Err(err)));
+                        continue;
+                    }
+                };
+                let mut query = build_query(&name, q.rtype, options.recursion);
+                let id = loop {
+                    let id = fastrand::u16(..);
+                    if !flights.contains_key(&id) {
+                        break id;
+                    }
+                };
+                query.metadata.id = id;
+                let bytes = match query.to_vec() {
+                    Ok(bytes) => bytes,
+                    Err(err) => {
+                        let _ = tx.send((
+                            index,
+                            Err(DnsError::InvalidName {
+                                name: q.name.clone(),
+                                reason: format!("cannot encode the query: {err}"),
+                            }),
+                        ));
+                        continue;
+                    }
+                };
+                let now = Instant::now();
+                if let Err(source) = socket.send(&bytes) {
+                    let err = DnsError::Unreachable {
+                        server,
+                        transport: "udp",
+                        source,
+                    };
+                    let _ = tx.send((index, Err(err)));
+                    continue;
+                }
+                flights.insert(
+                    id,
+                    Flight {
+                        index,
+                        query,
+                        bytes,
+                        sent: now,
+                        deadline: now + options.timeout,
+                        attempt: 1,
+                    },
+                );
+            }
+            if flights.is_empty() {
+                if exhausted {
+                    return;
+                }
+                continue;
+            }
+            let earliest = flights
+                .values()
+                .map(|f| f.deadline)
+                .min()
+                .unwrap_or_else(Instant::now);
+            let Some(left) = remaining(earliest) else {
+                self.expire(&socket, server, &mut flights, tx);
+                continue;
+            };
+            // Round up to whole milliseconds so the timeout is not reset on every datagram.
+            let wait = left.max(std::time::Duration::from_millis(1));
+            if read_timeout != Some(wait.as_millis()) {
+                let _ = socket.set_read_timeout(Some(wait));
+                read_timeout = Some(wait.as_millis());
+            }
+            let len = match socket.recv(&mut buf) {
+                Ok(len) => len,
+                Err(err) if is_timeout(&err) => {
+                    self.expire(&socket, server, &mut flights, tx);
+                    continue;
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(err) => {
+                    // An ICMP error (port unreachable) cannot be pinned on one query: every
+                    // query in flight to this server shares its fate.
+                    for (_, flight) in flights.drain() {
+                        let failed = DnsError::Unreachable {
+                            server,
+                            transport: "udp",
+                            source: std::io::Error::new(err.kind(), err.to_string()),
+                        };
+                        let _ = tx.send((flight.index, Err(failed)));
+                    }
+                    continue;
+                }
+            };
+            let datagram = &buf[..len];
+            if len < 2 {
+                continue;
+            }
+            let id = u16::from_be_bytes([datagram[0], datagram[1]]);
+            let Some(flight) = flights.get(&id) else {
+                self.note(&format!(
+                    "discarded a {len}-byte datagram from {server} with an unknown transaction ID"
+                ));
+                continue;
+            };
+            let result = match Message::from_vec(datagram) {
+                Err(err) => Err(DnsError::Malformed {
+                    server,
+                    reason: err.to_string(),
+                }),
+                Ok(reply) if !matches(&flight.query, &reply) => {
+                    self.note(&format!(
+                        "discarded a reply from {server} to another question"
+                    ));
+                    continue;
+                }
+                Ok(reply) if reply.metadata.truncation => {
+                    self.note(&format!(
+                        "the UDP answer from {server} was truncated; retrying over TCP"
+                    ));
+                    let tcp = QueryOptions {
+                        tcp: true,
+                        ..options.clone()
+                    };
+                    exchange(&flight.query, server, &tcp, &|text| self.note(text)).map(
+                        |mut response| {
+                            response.tcp_fallback = true;
+                            response
+                        },
+                    )
+                }
+                Ok(reply) => Ok(Response::new(
+                    reply,
+                    server,
+                    Transport::Udp,
+                    flight.sent.elapsed(),
+                    len,
+                )),
+            };
+            if let Some(flight) = flights.remove(&id)
+                && tx.send((flight.index, result)).is_err()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Resends the queries whose wait is over, or gives up on them after the last attempt
+    /// (asking the other servers, if there are any).
+    fn expire(
+        &self,
+        socket: &UdpSocket,
+        server: SocketAddr,
+        flights: &mut HashMap<u16, Flight>,
+        tx: &mpsc::Sender<Outcome>,
+    ) {
+        let now = Instant::now();
+        let options = self.options();
+        let expired: Vec<u16> = flights
+            .iter()
+            .filter(|(_, f)| f.deadline <= now)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in expired {
+            let Some(mut flight) = flights.remove(&id) else {
+                continue;
+            };
+            if flight.attempt < options.attempts && socket.send(&flight.bytes).is_ok() {
+                flight.attempt += 1;
+                flight.sent = now;
+                flight.deadline = now + options.timeout;
+                flights.insert(id, flight);
+                continue;
+            }
+            let timeout = DnsError::Timeout {
+                servers: vec![server],
+                attempts: options.attempts.max(1),
+                timeout: options.timeout,
+            };
+            let result = if self.servers().len() > 1 {
+                let others = Resolver::with_servers(self.servers()[1..].to_vec(), options);
+                let name = flight.query.queries.first().map(|q| q.name.clone());
+                let rtype = flight
+                    .query
+                    .queries
+                    .first()
+                    .map(|q| RecordType::from_hickory(q.query_type));
+                match (name, rtype) {
+                    (Some(name), Some(rtype)) => others.query_name(&name, rtype),
+                    _ => Err(timeout),
+                }
+            } else {
+                Err(timeout)
+            };
+            let _ = tx.send((flight.index, result));
+        }
+    }
+}
