@@ -1,6 +1,11 @@
 //! `mailkit send`: flags -> messages and envelopes -> delivery (relay or MX) -> reports.
 
-use std::{io::Read as _, net::ToSocketAddrs, path::Path, time::Duration};
+use std::{
+    io::Read as _,
+    net::{SocketAddr, ToSocketAddrs},
+    path::Path,
+    time::Duration,
+};
 
 use anyhow::Context as _;
 use serde::Serialize;
@@ -12,6 +17,7 @@ use crate::{
         send::{Ret, SendArgs},
     },
     compose::{self, Attachment, Draft, Mailbox},
+    dns::{MailRoute, QueryOptions, Resolver, parse_server},
     exit::{Exit, Failure},
     net::{TlsClient, TlsOptions},
     output::{Printer, escape_line},
@@ -470,13 +476,153 @@ fn credentials(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Opt
     }))
 }
 
-/// Direct mode: recipients grouped by domain, each domain's MX hosts tried in order.
+/// A domain's share of the run: (message index, indexes of its recipients in that domain).
+type Members = Vec<(usize, Vec<usize>)>;
+
+/// Direct mode: recipients grouped by domain (one connection per domain for every message),
+/// each domain's MX hosts tried in order, each host's addresses in turn.
 fn direct_delivery(
-    _args: &SendArgs,
-    _connector: &mut Connector,
-    _outgoing: &[Outgoing],
+    args: &SendArgs,
+    connector: &mut Connector,
+    outgoing: &[Outgoing],
 ) -> anyhow::Result<Vec<Vec<Report>>> {
-    crate::bail!(Exit::Config, "direct MX delivery is not wired yet")
+    let options = QueryOptions {
+        timeout: Duration::from_secs(args.route.timeout.clamp(1, 10)),
+        ..QueryOptions::default()
+    };
+    let resolver = match &args.route.dns_server {
+        Some(server) => Resolver::with_servers(
+            vec![parse_server(server).map_err(|e| Failure::new(Exit::Usage, e))?],
+            &options,
+        ),
+        None => Resolver::system(&options)
+            .map_err(Failure::from)
+            .context("reading the system resolver configuration")?,
+    };
+    connector.tls_mode = args.route.tls.unwrap_or(TlsMode::Opportunistic);
+    connector.credentials = credentials(args, None)?;
+    let port = args.route.port.unwrap_or(25);
+
+    let mut domains: Vec<(String, Members)> = Vec::new();
+    for (m, message) in outgoing.iter().enumerate() {
+        for (r, address) in message.envelope.recipients.iter().enumerate() {
+            let domain = domain_of(address).to_ascii_lowercase();
+            let slot = match domains.iter().position(|(d, _)| *d == domain) {
+                Some(slot) => slot,
+                None => {
+                    domains.push((domain, Vec::new()));
+                    domains.len() - 1
+                }
+            };
+            let members = &mut domains[slot].1;
+            match members.iter_mut().find(|(mm, _)| *mm == m) {
+                Some((_, indexes)) => indexes.push(r),
+                None => members.push((m, vec![r])),
+            }
+        }
+    }
+
+    let mut reports: Vec<Vec<Report>> = outgoing
+        .iter()
+        .map(|o| {
+            let pending = Report {
+                outcome: RcptOutcome::new(Status::Deferred, "not attempted".into()),
+                host: None,
+            };
+            vec![pending; o.envelope.recipients.len()]
+        })
+        .collect();
+    for (domain, members) in &domains {
+        let settled = |outcome: RcptOutcome, reports: &mut Vec<Vec<Report>>| {
+            for (m, indexes) in members {
+                for &r in indexes {
+                    reports[*m][r] = Report {
+                        outcome: outcome.clone(),
+                        host: None,
+                    };
+                }
+            }
+        };
+        let hosts = match resolver.mail_route(domain) {
+            Ok(MailRoute::Hosts(hosts)) => hosts,
+            Ok(MailRoute::NoSuchDomain) => {
+                let mut outcome =
+                    RcptOutcome::refused(format!("no such domain {domain} (NXDOMAIN)"));
+                outcome.exit = Exit::NoHost;
+                settled(outcome, &mut reports);
+                continue;
+            }
+            Ok(MailRoute::NullMx) => {
+                let outcome = RcptOutcome::refused(format!(
+                    "{domain} does not accept mail (null MX, RFC 7505)"
+                ));
+                settled(outcome, &mut reports);
+                continue;
+            }
+            Err(err) => {
+                let outcome = RcptOutcome {
+                    status: Status::Deferred,
+                    reply: format!("looking up the MX of {domain}: {err}"),
+                    exit: err.exit(),
+                };
+                settled(outcome, &mut reports);
+                continue;
+            }
+        };
+        let targets: Vec<Target> = hosts
+            .iter()
+            .flat_map(|host| {
+                let name = host.name.trim_end_matches('.').to_string();
+                host.addresses.iter().map(move |ip| Target {
+                    name: name.clone(),
+                    addr: SocketAddr::new(*ip, port),
+                })
+            })
+            .collect();
+        if connector.verbose {
+            let list: Vec<String> = targets
+                .iter()
+                .map(|t| format!("{} ({})", t.name, t.addr))
+                .collect();
+            eprintln!("* mail for {domain} goes to: {}", list.join(", "));
+        }
+        if targets.is_empty() {
+            settled(
+                RcptOutcome::new(
+                    Status::Deferred,
+                    format!("no mail host of {domain} has an address"),
+                ),
+                &mut reports,
+            );
+            continue;
+        }
+        let envelopes: Vec<Envelope> = members
+            .iter()
+            .map(|(m, indexes)| Envelope {
+                from: outgoing[*m].envelope.from.clone(),
+                recipients: indexes
+                    .iter()
+                    .map(|&r| outgoing[*m].envelope.recipients[r].clone())
+                    .collect(),
+                dsn: outgoing[*m].envelope.dsn.clone(),
+            })
+            .collect();
+        let jobs: Vec<Job<'_>> = members
+            .iter()
+            .zip(&envelopes)
+            .map(|((m, _), envelope)| Job {
+                envelope,
+                payload: &outgoing[*m].payload,
+            })
+            .collect();
+        let results = deliver::deliver(connector, &targets, &jobs);
+        for ((m, indexes), result) in members.iter().zip(results) {
+            for (&r, report) in indexes.iter().zip(result) {
+                reports[*m][r] = report;
+            }
+        }
+    }
+    Ok(reports)
 }
 
 /// Severity for the run's exit code: a problem the user must fix outranks one that a retry
