@@ -522,6 +522,21 @@ mod tests {
     }
 
     #[test]
+    fn html_alternative_goes_in_multipart_alternative() {
+        let draft = Draft {
+            text: "plain".into(),
+            html: Some("<p>rich</p>".into()),
+            ..Draft::default()
+        };
+        let text = String::from_utf8(draft.build("d").unwrap().bytes).unwrap();
+        let alternative = text.find("multipart/alternative").unwrap();
+        let plain = text.find("text/plain").unwrap();
+        let html = text.find("text/html").unwrap();
+        assert!(alternative < plain && plain < html, "{text}");
+        assert!(text.contains("<p>rich</p>"), "{text}");
+    }
+
+    #[test]
     fn header_values_with_newlines_are_refused() {
         let mut draft = Draft {
             subject: Some("hi\r\nBcc: x@y".into()),

@@ -91,7 +91,7 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let reports = if relay {
         relay_delivery(args, account.as_ref(), &mut connector, &outgoing)?
     } else {
-        direct_delivery(args, &mut connector, &outgoing)?
+        direct_delivery(args, account.as_ref(), &mut connector, &outgoing)?
     };
     for warning in &connector.warnings {
         eprintln!("mailkit: warning: {}", escape_line(warning));
@@ -483,6 +483,7 @@ type Members = Vec<(usize, Vec<usize>)>;
 /// each domain's MX hosts tried in order, each host's addresses in turn.
 fn direct_delivery(
     args: &SendArgs,
+    account: Option<&Account>,
     connector: &mut Connector,
     outgoing: &[Outgoing],
 ) -> anyhow::Result<Vec<Vec<Report>>> {
@@ -499,8 +500,12 @@ fn direct_delivery(
             .map_err(Failure::from)
             .context("reading the system resolver configuration")?,
     };
-    connector.tls_mode = args.route.tls.unwrap_or(TlsMode::Opportunistic);
-    connector.credentials = credentials(args, None)?;
+    connector.tls_mode = args
+        .route
+        .tls
+        .or_else(|| account.and_then(|a| a.tls))
+        .unwrap_or(TlsMode::Opportunistic);
+    connector.credentials = credentials(args, account)?;
     let port = args.route.port.unwrap_or(25);
 
     let mut domains: Vec<(String, Members)> = Vec::new();
