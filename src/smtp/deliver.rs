@@ -103,25 +103,30 @@ pub fn deliver<C: Connect>(
                 continue;
             }
         };
-        let mut alive = true;
-        for (j, job) in jobs.iter().enumerate() {
-            if pending[j].is_empty() {
-                continue;
-            }
-            if !alive {
-                break;
-            }
-            let envelope = Envelope {
-                from: job.envelope.from.clone(),
+        let active: Vec<usize> = (0..jobs.len())
+            .filter(|&j| !pending[j].is_empty())
+            .collect();
+        let envelopes: Vec<Envelope> = active
+            .iter()
+            .map(|&j| Envelope {
+                from: jobs[j].envelope.from.clone(),
                 recipients: pending[j]
                     .iter()
-                    .map(|&i| job.envelope.recipients[i].clone())
+                    .map(|&i| jobs[j].envelope.recipients[i].clone())
                     .collect(),
-                dsn: job.envelope.dsn.clone(),
-            };
-            let transaction = session.send(&envelope, job.payload);
+                dsn: jobs[j].envelope.dsn.clone(),
+            })
+            .collect();
+        let items: Vec<(&Envelope, &Payload)> = active
+            .iter()
+            .zip(&envelopes)
+            .map(|(&j, envelope)| (envelope, jobs[j].payload))
+            .collect();
+        let batch = session.send_all(&items);
+        let attempted = batch.transactions.len();
+        for (&j, outcomes) in active.iter().zip(batch.transactions) {
             let mut still = Vec::new();
-            for (&i, outcome) in pending[j].iter().zip(transaction.recipients) {
+            for (&i, outcome) in pending[j].iter().zip(outcomes) {
                 if outcome.status == Status::Deferred {
                     still.push(i);
                 }
@@ -131,21 +136,20 @@ pub fn deliver<C: Connect>(
                 };
             }
             pending[j] = still;
-            if let Some(err) = transaction.fatal {
-                alive = false;
+        }
+        match batch.fatal {
+            None => session.quit(),
+            Some(err) => {
                 let outcome = RcptOutcome::from_error(&err);
-                for (later, indexes) in pending.iter().enumerate().skip(j + 1) {
-                    for &i in indexes {
-                        reports[later][i] = Report {
+                for &j in active.iter().skip(attempted) {
+                    for &i in &pending[j] {
+                        reports[j][i] = Report {
                             outcome: outcome.clone(),
                             host: host.clone(),
                         };
                     }
                 }
             }
-        }
-        if alive {
-            session.quit();
         }
     }
     reports

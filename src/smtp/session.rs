@@ -18,6 +18,15 @@ pub const MAX_AUTH_ROUNDS: usize = 4;
 /// Receives each transcript line (`S: ...`, `C: ...`), already redacted but not escaped.
 pub type Transcript = Box<dyn FnMut(&str)>;
 
+/// The result of several mail transactions on one connection.
+#[derive(Debug)]
+pub struct Batch {
+    /// One entry per transaction attempted, in order; each has one outcome per recipient.
+    pub transactions: Vec<Vec<RcptOutcome>>,
+    /// Set when the session died; the transactions after those reported were not attempted.
+    pub fatal: Option<SmtpError>,
+}
+
 /// The result of one mail transaction: each recipient's fate, in envelope order, and, when the
 /// connection cannot be used any more, why.
 #[derive(Debug)]
@@ -195,47 +204,225 @@ impl<S: Read + Write> Session<S> {
         }
     }
 
-    /// Runs one mail transaction for `envelope`, pipelined when the server offers PIPELINING
-    /// (RFC 2920): MAIL, every RCPT and DATA go out in one write. Per-recipient refusals are
-    /// outcomes, not errors; only a dead connection sets [`Transaction::fatal`]. After a
-    /// transaction that delivered nothing the session is RSET, ready for the next one.
+    /// Runs one mail transaction for `envelope` (see [`Session::send_all`]).
     pub fn send(&mut self, envelope: &Envelope, payload: &Payload) -> Transaction {
-        let count = envelope.recipients.len();
+        let mut batch = self.send_all(&[(envelope, payload)]);
+        let recipients = batch.transactions.pop().unwrap_or_else(|| {
+            let outcome = match &batch.fatal {
+                Some(err) => RcptOutcome::from_error(err),
+                None => RcptOutcome::new(Status::Deferred, "not attempted".into()),
+            };
+            vec![outcome; envelope.recipients.len()]
+        });
+        Transaction {
+            recipients,
+            fatal: batch.fatal,
+        }
+    }
+
+    /// Runs one mail transaction per item over this connection. With PIPELINING (RFC 2920)
+    /// MAIL, every RCPT and DATA go out in one write, and a message's content travels in the
+    /// same write as the next transaction's commands (§3.1 allows content first in a group),
+    /// so each message costs one round trip. Per-recipient refusals are outcomes, not errors;
+    /// only a dead connection sets [`Batch::fatal`], and then the transactions after the last
+    /// one reported were not attempted. A transaction that delivered nothing is followed by
+    /// RSET.
+    pub fn send_all(&mut self, items: &[(&Envelope, &Payload)]) -> Batch {
+        if self.caps.pipelining {
+            return self.send_pipelined(items);
+        }
+        let mut transactions = Vec::with_capacity(items.len());
+        for (envelope, payload) in items {
+            let count = envelope.recipients.len();
+            let (mail_params, rcpt_params, refused) = self.prepare(envelope, payload);
+            if let Some(reason) = refused {
+                transactions.push(vec![RcptOutcome::refused(reason); count]);
+                continue;
+            }
+            let mail = Command::Mail {
+                from: &envelope.from,
+                params: &mail_params,
+            };
+            let rcpts = rcpt_commands(envelope, &rcpt_params);
+            match self.transact(&mail, &rcpts, payload) {
+                Ok(outcomes) => {
+                    let delivered = outcomes.iter().any(|o| o.status == Status::Accepted);
+                    transactions.push(outcomes);
+                    if !delivered && let Err(err) = self.rset() {
+                        return Batch {
+                            transactions,
+                            fatal: Some(err),
+                        };
+                    }
+                }
+                Err((outcomes, err)) => {
+                    transactions.push(outcomes);
+                    return Batch {
+                        transactions,
+                        fatal: Some(err),
+                    };
+                }
+            }
+        }
+        Batch {
+            transactions,
+            fatal: None,
+        }
+    }
+
+    /// The ESMTP parameters for a transaction, and why mailkit refuses it before asking, if
+    /// it does.
+    fn prepare(
+        &self,
+        envelope: &Envelope,
+        payload: &Payload,
+    ) -> (Vec<String>, Vec<String>, Option<String>) {
         let smtputf8 =
             !envelope.from.is_ascii() || envelope.recipients.iter().any(|r| !r.is_ascii());
-        if let Some(reason) = self.refuse_early(payload, smtputf8) {
-            return Transaction {
-                recipients: vec![RcptOutcome::refused(reason); count],
-                fatal: None,
-            };
-        }
-        let mail_params = self.mail_params(payload, smtputf8, &envelope.dsn);
-        let rcpt_params = self.rcpt_params(&envelope.dsn);
-        let mail = Command::Mail {
-            from: &envelope.from,
-            params: &mail_params,
-        };
-        let rcpts: Vec<Command<'_>> = envelope
-            .recipients
-            .iter()
-            .map(|to| Command::Rcpt {
-                to,
-                params: &rcpt_params,
-            })
-            .collect();
-        match self.transact(&mail, &rcpts, payload) {
-            Ok(recipients) => {
-                let fatal = if recipients.iter().any(|r| r.status == Status::Accepted) {
-                    None
-                } else {
-                    self.rset().err()
-                };
-                Transaction { recipients, fatal }
+        (
+            self.mail_params(payload, smtputf8, &envelope.dsn),
+            self.rcpt_params(&envelope.dsn),
+            self.refuse_early(payload, smtputf8),
+        )
+    }
+
+    fn send_pipelined(&mut self, items: &[(&Envelope, &Payload)]) -> Batch {
+        let mut done: Vec<Vec<RcptOutcome>> = Vec::with_capacity(items.len());
+        // Content still to send: the transaction it belongs to (None for the empty message
+        // that ends a DATA accepted without recipients) and its bytes.
+        let mut content: Option<(Option<usize>, &[u8])> = None;
+        let mut rset = false;
+        for (envelope, payload) in items {
+            let count = envelope.recipients.len();
+            let (mail_params, rcpt_params, refused) = self.prepare(envelope, payload);
+            if let Some(reason) = refused {
+                done.push(vec![RcptOutcome::refused(reason); count]);
+                continue;
             }
-            Err((recipients, fatal)) => Transaction {
-                recipients,
-                fatal: Some(fatal),
-            },
+            let mut commands = Vec::with_capacity(count + 3);
+            if rset {
+                commands.push(Command::Rset);
+            }
+            commands.push(Command::Mail {
+                from: &envelope.from,
+                params: &mail_params,
+            });
+            commands.extend(rcpt_commands(envelope, &rcpt_params));
+            commands.push(Command::Data);
+            let lost = |err: SmtpError, done: &mut Vec<Vec<RcptOutcome>>| {
+                done.push(vec![RcptOutcome::from_error(&err); count]);
+                Batch {
+                    transactions: std::mem::take(done),
+                    fatal: Some(err),
+                }
+            };
+            if let Err(err) = self.finish_content(content.take(), &commands, &mut done) {
+                return lost(err, &mut done);
+            }
+            if rset {
+                match self.read_checked() {
+                    Ok(reply) if reply.is_positive() => {}
+                    Ok(reply) => {
+                        let err = SmtpError::Rejected {
+                            command: "RSET".into(),
+                            reply,
+                        };
+                        return lost(err, &mut done);
+                    }
+                    Err(err) => return lost(err, &mut done),
+                }
+            }
+            let replies = (0..count + 2)
+                .map(|_| self.read_checked())
+                .collect::<Result<Vec<Reply>, SmtpError>>();
+            let replies = match replies {
+                Ok(replies) => replies,
+                Err(err) => return lost(err, &mut done),
+            };
+            let mail_reply = &replies[0];
+            let data_reply = &replies[count + 1];
+            let mut outcomes: Vec<RcptOutcome> = replies[1..=count]
+                .iter()
+                .map(|reply| {
+                    RcptOutcome::from_reply(if mail_reply.is_positive() {
+                        reply
+                    } else {
+                        mail_reply
+                    })
+                })
+                .collect();
+            let any_accepted = outcomes.iter().any(|o| o.status == Status::Accepted);
+            rset = !any_accepted || data_reply.code != 354;
+            if data_reply.code == 354 {
+                // RFC 2920 §3.1: a 354 with no valid recipient gets an empty message, which
+                // the server must then refuse.
+                content = Some(if any_accepted {
+                    (Some(done.len()), &payload.wire[..])
+                } else {
+                    (None, &b".\r\n"[..])
+                });
+            } else {
+                for outcome in outcomes.iter_mut().filter(|o| o.status == Status::Accepted) {
+                    *outcome = RcptOutcome::from_reply(data_reply);
+                }
+            }
+            done.push(outcomes);
+        }
+        let trailer: &[Command<'_>] = if rset { &[Command::Rset] } else { &[] };
+        let mut fatal = None;
+        if content.is_some() || rset {
+            let finished = self.finish_content(content.take(), trailer, &mut done);
+            fatal = finished
+                .and_then(|()| if rset { self.rset_reply() } else { Ok(()) })
+                .err();
+        }
+        Batch {
+            transactions: done,
+            fatal,
+        }
+    }
+
+    /// Writes the pending message content (if any) and then `commands`, in one flush, and
+    /// settles the content's transaction with the final reply. Content that was handed to the
+    /// connection but never answered leaves its recipients `unknown`.
+    fn finish_content(
+        &mut self,
+        content: Option<(Option<usize>, &[u8])>,
+        commands: &[Command<'_>],
+        done: &mut [Vec<RcptOutcome>],
+    ) -> Result<(), SmtpError> {
+        let Some((index, bytes)) = content else {
+            return self.write(commands);
+        };
+        let settle = |done: &mut [Vec<RcptOutcome>], outcome: RcptOutcome| {
+            if let Some(outcomes) = index.and_then(|i| done.get_mut(i)) {
+                for slot in outcomes.iter_mut().filter(|o| o.status == Status::Accepted) {
+                    *slot = outcome.clone();
+                }
+            }
+        };
+        let note = match index {
+            Some(_) => format!("C: ({} bytes of message)\nC: .", bytes.len()),
+            None => "C: .".to_string(),
+        };
+        if let Err(err) = self.write_raw_unflushed(bytes, &note) {
+            settle(done, RcptOutcome::from_error(&err));
+            return Err(err);
+        }
+        match self.write(commands).and_then(|()| self.read_checked()) {
+            Ok(reply) => {
+                settle(done, RcptOutcome::from_reply(&reply));
+                Ok(())
+            }
+            Err(SmtpError::Closing(reply)) => {
+                settle(done, RcptOutcome::from_reply(&reply));
+                Err(SmtpError::Closing(reply))
+            }
+            Err(err) => {
+                let text = format!("{err}; delivery status unknown, may have been delivered");
+                settle(done, RcptOutcome::new(Status::Unknown, text));
+                Err(err)
+            }
         }
     }
 
@@ -294,9 +481,10 @@ impl<S: Read + Write> Session<S> {
         }
     }
 
-    /// The transaction proper. On a dead connection, returns the outcomes so far together
-    /// with the error: recipients not yet settled are deferred, or `unknown` when the loss
-    /// came after the final `.` (the server may have taken the message).
+    /// One transaction without pipelining: each command waits for its reply. On a dead
+    /// connection, returns the outcomes so far together with the error: recipients not yet
+    /// settled are deferred, or `unknown` when the loss came after the final `.` (the server
+    /// may have taken the message).
     #[allow(clippy::result_large_err)]
     fn transact(
         &mut self,
@@ -306,88 +494,41 @@ impl<S: Read + Write> Session<S> {
     ) -> Result<Vec<RcptOutcome>, (Vec<RcptOutcome>, SmtpError)> {
         let count = rcpts.len();
         let lost = |err: SmtpError| (vec![RcptOutcome::from_error(&err); count], err);
-        let pipelining = self.caps.pipelining;
-        let mut batch = vec![mail.clone()];
-        if pipelining {
-            batch.extend(rcpts.iter().cloned());
-            batch.push(Command::Data);
+        let mail_reply = self.command(mail).map_err(lost)?;
+        if !mail_reply.is_positive() {
+            return Ok(vec![RcptOutcome::from_reply(&mail_reply); count]);
         }
-        self.write(&batch).map_err(lost)?;
-
-        let mail_reply = self.read_checked().map_err(lost)?;
         let mut outcomes = Vec::with_capacity(count);
         for rcpt in rcpts {
-            if !pipelining && !mail_reply.is_positive() {
-                break;
-            }
-            if !pipelining {
-                self.write(std::slice::from_ref(rcpt)).map_err(lost)?;
-            }
-            let reply = self.read_checked().map_err(lost)?;
-            outcomes.push(if mail_reply.is_positive() {
-                RcptOutcome::from_reply(&reply)
-            } else {
-                RcptOutcome::from_reply(&mail_reply)
-            });
+            let reply = self.command(rcpt).map_err(lost)?;
+            outcomes.push(RcptOutcome::from_reply(&reply));
         }
-        if !mail_reply.is_positive() {
-            outcomes.resize(count, RcptOutcome::from_reply(&mail_reply));
-        }
-        let any_accepted = outcomes.iter().any(|o| o.status == Status::Accepted);
-        if !pipelining && !any_accepted {
+        if !outcomes.iter().any(|o| o.status == Status::Accepted) {
             return Ok(outcomes);
         }
-        if !pipelining {
-            self.write(&[Command::Data]).map_err(lost)?;
-        }
-        let data_reply = self.read_checked().map_err(lost)?;
+        let data_reply = self.command(&Command::Data).map_err(lost)?;
         if data_reply.code != 354 {
             for outcome in outcomes.iter_mut().filter(|o| o.status == Status::Accepted) {
                 *outcome = RcptOutcome::from_reply(&data_reply);
             }
             return Ok(outcomes);
         }
-        if !any_accepted {
-            // RFC 2920 §3.1: a server that said 354 with no valid recipient gets an empty
-            // message, which it must then refuse.
-            self.write_raw(b".\r\n", "C: .")
-                .and_then(|()| self.read_checked())
-                .map_err(lost)?;
-            return Ok(outcomes);
-        }
-        let note = format!("C: ({} bytes of message)\nC: .", payload.size);
-        if let Err(err) = self.write_raw(&payload.wire, &note) {
-            let reply = err.to_string();
-            for outcome in outcomes.iter_mut().filter(|o| o.status == Status::Accepted) {
-                *outcome = RcptOutcome::new(Status::Deferred, reply.clone());
-            }
-            return Err((outcomes, err));
-        }
-        match self.read_checked() {
-            Ok(final_reply) => {
-                for outcome in outcomes.iter_mut().filter(|o| o.status == Status::Accepted) {
-                    *outcome = RcptOutcome::from_reply(&final_reply);
-                }
-                Ok(outcomes)
-            }
-            Err(SmtpError::Closing(reply)) => {
-                for outcome in outcomes.iter_mut().filter(|o| o.status == Status::Accepted) {
-                    *outcome = RcptOutcome::from_reply(&reply);
-                }
-                Err((outcomes, SmtpError::Closing(reply)))
-            }
-            Err(err) => {
-                let reply = format!("{err}; delivery status unknown, may have been delivered");
-                for outcome in outcomes.iter_mut().filter(|o| o.status == Status::Accepted) {
-                    *outcome = RcptOutcome::new(Status::Unknown, reply.clone());
-                }
-                Err((outcomes, err))
-            }
+        let mut done = [outcomes];
+        let finished = self.finish_content(Some((Some(0), &payload.wire)), &[], &mut done);
+        let [outcomes] = done;
+        match finished {
+            Ok(()) => Ok(outcomes),
+            Err(err) => Err((outcomes, err)),
         }
     }
 
     fn rset(&mut self) -> Result<(), SmtpError> {
-        let reply = self.command(&Command::Rset)?;
+        self.write(&[Command::Rset])?;
+        self.rset_reply()
+    }
+
+    fn rset_reply(&mut self) -> Result<(), SmtpError> {
+        let reply = self.read_checked()?;
         if reply.is_positive() {
             Ok(())
         } else {
@@ -430,7 +571,8 @@ impl<S: Read + Write> Session<S> {
         Ok(())
     }
 
-    fn write_raw(&mut self, bytes: &[u8], note: &str) -> Result<(), SmtpError> {
+    /// Writes message bytes without flushing: the commands that follow share the flush.
+    fn write_raw_unflushed(&mut self, bytes: &[u8], note: &str) -> Result<(), SmtpError> {
         if self.transcript.is_some() {
             let mark = self.tls_mark();
             let lines: Vec<String> = note.lines().map(|l| format!("{mark}{l}")).collect();
@@ -440,7 +582,6 @@ impl<S: Read + Write> Session<S> {
         }
         let stream = self.io.get_mut();
         stream.write_all(bytes)?;
-        stream.flush()?;
         Ok(())
     }
 
@@ -463,6 +604,15 @@ impl<S: Read + Write> Session<S> {
             log(line);
         }
     }
+}
+
+/// RCPT TO commands for every recipient of `envelope`, sharing `params`.
+fn rcpt_commands<'a>(envelope: &'a Envelope, params: &'a [String]) -> Vec<Command<'a>> {
+    envelope
+        .recipients
+        .iter()
+        .map(|to| Command::Rcpt { to, params })
+        .collect()
 }
 
 impl<S: Read + Write> std::fmt::Debug for Session<S> {
@@ -789,6 +939,51 @@ mod tests {
             out.ends_with("EHLO c\r\nMAIL FROM:<a@client.test> SIZE=21\r\nRCPT TO:<b@x>\r\nRCPT TO:<c@x>\r\nDATA\r\nSubject: hi\r\n\r\n..dot\r\n.\r\n"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn pipelined_batch_sends_the_next_commands_with_the_content() {
+        let mut s = session(
+            "250-PIPELINING\r\n",
+            &[
+                b"250 ok\r\n250 ok\r\n354 go\r\n",
+                b"250 queued 1\r\n250 ok\r\n550 no\r\n354 go\r\n",
+                b"554 no valid recipients\r\n250 reset\r\n250 ok\r\n250 ok\r\n354 go\r\n",
+                b"250 queued 3\r\n",
+            ],
+        );
+        let (one, two, three) = (envelope(&["b@x"]), envelope(&["c@x"]), envelope(&["d@x"]));
+        let (p1, p2, p3) = (Payload::new(b"1"), Payload::new(b"2"), Payload::new(b"3"));
+        let batch = s.send_all(&[(&one, &p1), (&two, &p2), (&three, &p3)]);
+        assert!(batch.fatal.is_none());
+        let statuses: Vec<Vec<Status>> = batch
+            .transactions
+            .iter()
+            .map(|t| t.iter().map(|o| o.status).collect())
+            .collect();
+        assert_eq!(
+            statuses,
+            [[Status::Accepted], [Status::Rejected], [Status::Accepted]]
+        );
+        assert_eq!(batch.transactions[0][0].reply, "250 queued 1");
+        let out = written(s);
+        let want = "MAIL FROM:<a@client.test>\r\nRCPT TO:<b@x>\r\nDATA\r\n\
+                    1\r\n.\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<c@x>\r\nDATA\r\n\
+                    .\r\nRSET\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<d@x>\r\nDATA\r\n\
+                    3\r\n.\r\n";
+        assert!(out.ends_with(want), "{out}");
+    }
+
+    #[test]
+    fn pipelined_batch_loss_after_content_is_unknown_and_the_rest_deferred() {
+        let mut s = session("250-PIPELINING\r\n", &[b"250 ok\r\n250 ok\r\n354 go\r\n"]);
+        let (one, two) = (envelope(&["b@x"]), envelope(&["c@x"]));
+        let (p1, p2) = (Payload::new(b"1"), Payload::new(b"2"));
+        let batch = s.send_all(&[(&one, &p1), (&two, &p2)]);
+        assert!(matches!(batch.fatal, Some(SmtpError::Closed)));
+        assert_eq!(batch.transactions.len(), 2);
+        assert_eq!(batch.transactions[0][0].status, Status::Unknown);
+        assert_eq!(batch.transactions[1][0].status, Status::Deferred);
     }
 
     #[test]
