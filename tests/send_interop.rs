@@ -434,3 +434,33 @@ fn several_messages_to_two_domains_use_one_connection_each() {
     delivered(&bed.path("MAILDIR_CAROL"), &format!("{tok}-2"));
     delivered(&bed.path("MAILDIR_ALICE"), &format!("{tok}-1"));
 }
+
+#[test]
+fn dsn_and_8bitmime_parameters_reach_postfix() {
+    let bed = TestBed::get();
+    let tok = token("dsn");
+    let dir = tempfile::tempdir().unwrap();
+    let mut raw = format!("From: alice@crepes.test\nTo: carol@hamburger.test\nSubject: {tok}\n\n")
+        .into_bytes();
+    raw.extend_from_slice(b"8-bit body: \xc3\xa9t\xc3\xa9\n");
+    let file = write_temp(&dir, "dsn.eml", &raw);
+    let out = mailkit(&bed)
+        .args(["-t", "-v", "--notify", "FAILURE,DELAY", "--ret", "hdrs"])
+        .args(["--envid", &tok])
+        .arg(&file)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("BODY=8BITMIME RET=HDRS ENVID={tok}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("RCPT TO:<carol@hamburger.test> NOTIFY=FAILURE,DELAY"),
+        "{stderr}"
+    );
+    let stored = delivered(&bed.path("MAILDIR_CAROL"), &tok);
+    assert!(stored.ends_with(b"8-bit body: \xc3\xa9t\xc3\xa9\n"));
+}
