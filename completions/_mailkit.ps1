@@ -66,7 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--password-command', '--password-command', [CompletionResultType]::ParameterName, 'Command printing the password (or the OAuth token)')
             [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'SASL mechanism (default: PLAIN, else LOGIN, from the server''s offer)')
             [CompletionResult]::new('--dns-server', '--dns-server', [CompletionResultType]::ParameterName, 'DNS server for MX lookups, `IP[:PORT]` (default: the system resolver)')
-            [CompletionResult]::new('--ehlo', '--ehlo', [CompletionResultType]::ParameterName, 'Name to give in EHLO (default: this host''s name)')
+            [CompletionResult]::new('--ehlo', '--ehlo', [CompletionResultType]::ParameterName, 'Name to give in EHLO (default: this host''s name when fully qualified, else the address literal of the connection, such as [192.0.2.1])')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for a connection and for each reply')
             [CompletionResult]::new('--notify', '--notify', [CompletionResultType]::ParameterName, 'DSN: when to notify the sender (NEVER, or a comma list of SUCCESS, FAILURE, DELAY)')
             [CompletionResult]::new('--ret', '--ret', [CompletionResultType]::ParameterName, 'DSN: return the full message or only headers in notifications')

@@ -62,7 +62,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --password-command 'Command printing the password (or the OAuth token)'
             cand --auth 'SASL mechanism (default: PLAIN, else LOGIN, from the server''s offer)'
             cand --dns-server 'DNS server for MX lookups, `IP[:PORT]` (default: the system resolver)'
-            cand --ehlo 'Name to give in EHLO (default: this host''s name)'
+            cand --ehlo 'Name to give in EHLO (default: this host''s name when fully qualified, else the address literal of the connection, such as [192.0.2.1])'
             cand --timeout 'Seconds to wait for a connection and for each reply'
             cand --notify 'DSN: when to notify the sender (NEVER, or a comma list of SUCCESS, FAILURE, DELAY)'
             cand --ret 'DSN: return the full message or only headers in notifications'

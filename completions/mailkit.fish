@@ -63,7 +63,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth -d 'SASL m
 login\t'The widespread non-standard username/password challenge pair'
 xoauth2\t'Google\'s and Microsoft\'s OAuth 2 bearer token mechanism'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l dns-server -d 'DNS server for MX lookups, `IP[:PORT]` (default: the system resolver)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ehlo -d 'Name to give in EHLO (default: this host\'s name)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ehlo -d 'Name to give in EHLO (default: this host\'s name when fully qualified, else the address literal of the connection, such as [192.0.2.1])' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l timeout -d 'Seconds to wait for a connection and for each reply' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l notify -d 'DSN: when to notify the sender (NEVER, or a comma list of SUCCESS, FAILURE, DELAY)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ret -d 'DSN: return the full message or only headers in notifications' -r -f -a "full\t'The whole message'

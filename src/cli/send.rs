@@ -142,7 +142,8 @@ pub struct RouteArgs {
     #[arg(long, value_name = "IP[:PORT]")]
     pub dns_server: Option<String>,
 
-    /// Name to give in EHLO (default: this host's name)
+    /// Name to give in EHLO (default: this host's name when fully qualified, else the address
+    /// literal of the connection, such as [192.0.2.1])
     #[arg(long, value_name = "NAME")]
     pub ehlo: Option<String>,
 

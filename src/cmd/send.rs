@@ -99,24 +99,34 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     report(&outgoing, &reports, global)
 }
 
-/// The EHLO name: given, or this host's name; checked so it cannot inject a command.
-fn ehlo_name(args: &SendArgs) -> anyhow::Result<String> {
-    let name = match &args.route.ehlo {
-        Some(name) => name.clone(),
-        None => gethostname::gethostname()
+/// The EHLO name: the one given (checked so it cannot inject a command), else this host's
+/// name when it is fully qualified; `None` lets each connection use its own address literal,
+/// as RFC 5321 §4.1.4 asks of hosts without a proper name.
+fn ehlo_name(args: &SendArgs) -> anyhow::Result<Option<String>> {
+    let Some(name) = &args.route.ehlo else {
+        return Ok(gethostname::gethostname()
             .into_string()
             .ok()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "localhost".into()),
+            .filter(|n| is_hostname(n) && n.contains('.')));
     };
     if name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
         crate::bail!(
             Exit::Usage,
             "invalid EHLO name {:?}: it must be one word without control characters",
-            escape_line(&name)
+            escape_line(name)
         );
     }
-    Ok(name)
+    Ok(Some(name.clone()))
+}
+
+fn is_hostname(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 /// Builds every message and its envelope from the flags, before any connection is made, so

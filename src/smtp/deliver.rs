@@ -161,8 +161,8 @@ pub struct Connector {
     pub tls_mode: TlsMode,
     /// Certificate checking, shared by every connection.
     pub tls: TlsClient,
-    /// The name given in EHLO.
-    pub ehlo: String,
+    /// The name given in EHLO; `None` for the address literal of each connection's local end.
+    pub ehlo: Option<String>,
     /// Credentials for AUTH, if any.
     pub credentials: Option<Credentials>,
     /// Allow AUTH without TLS (explicitly asked for).
@@ -183,6 +183,11 @@ impl Connect for Connector {
             eprintln!("* connecting to {} ({})", target.name, target.addr);
         }
         let tcp = net::connect_addr(target.addr, self.timeout)?;
+        let ehlo = match (&self.ehlo, tcp.local_addr()) {
+            (Some(name), _) => name.clone(),
+            (None, Ok(local)) => address_literal(local.ip()),
+            (None, Err(_)) => "[127.0.0.1]".to_string(),
+        };
         let transcript: Option<Transcript> = self
             .verbose
             .then(|| Box::new(|line: &str| eprintln!("{line}")) as Transcript);
@@ -193,7 +198,7 @@ impl Connect for Connector {
         let mut session = Session::open(stream, implicit, transcript)?;
         let helo_fallback = matches!(self.tls_mode, TlsMode::None | TlsMode::Opportunistic)
             && self.credentials.is_none();
-        session.hello(&self.ehlo, helo_fallback)?;
+        session.hello(&ehlo, helo_fallback)?;
         let upgrade = match self.tls_mode {
             TlsMode::Tls | TlsMode::None => false,
             TlsMode::Starttls if !session.capabilities().starttls => {
@@ -213,12 +218,20 @@ impl Connect for Connector {
         if upgrade {
             let tls = &self.tls;
             session = session.starttls(|stream| Ok(stream.start_tls(tls, &target.name)?))?;
-            session.hello(&self.ehlo, false)?;
+            session.hello(&ehlo, false)?;
         }
         if let Some(credentials) = &self.credentials {
             session.auth(credentials, self.allow_cleartext_auth)?;
         }
         Ok(session)
+    }
+}
+
+/// RFC 5321 §4.1.3 address literal: `[192.0.2.1]` or `[IPv6:2001:db8::1]`.
+fn address_literal(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => format!("[{v4}]"),
+        std::net::IpAddr::V6(v6) => format!("[IPv6:{v6}]"),
     }
 }
 
@@ -283,6 +296,15 @@ mod tests {
                 addr: SocketAddr::from(([127, 0, 0, i as u8], 25)),
             })
             .collect()
+    }
+
+    #[test]
+    fn address_literals() {
+        assert_eq!(address_literal([192, 0, 2, 1].into()), "[192.0.2.1]");
+        assert_eq!(
+            address_literal(std::net::Ipv6Addr::LOCALHOST.into()),
+            "[IPv6:::1]"
+        );
     }
 
     fn refused() -> SmtpError {
