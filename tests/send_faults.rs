@@ -581,3 +581,31 @@ fn malformed_greeting_is_a_protocol_error() {
     let (addr, _) = fake("HTTP/1.1 400 Bad Request\r\n", standard);
     compose_hello(addr).assert().code(76);
 }
+
+#[test]
+fn a_silent_server_times_out_as_a_temporary_failure() {
+    // Greets, then never answers: the per-reply timeout must end the session.
+    let (addr, _) = fake("220 fake\r\n", |_| Act::Send(vec![]));
+    let out = Command::cargo_bin("mailkit")
+        .unwrap()
+        .args([
+            "send",
+            "--server",
+            &addr.to_string(),
+            "--tls",
+            "none",
+            "--timeout",
+            "1",
+        ])
+        .args([
+            "--from", "a@c.test", "--to", "b@x.test", "--body", "x", "--json",
+        ])
+        .assert()
+        .code(75)
+        .get_output()
+        .clone();
+    assert_eq!(
+        json_lines(&out.stdout)[0]["recipients"][0]["status"],
+        "deferred"
+    );
+}
