@@ -32,6 +32,9 @@ pub trait Connect {
     type Stream: Read + Write;
     /// Connects and prepares a session, or says why not.
     fn open(&mut self, target: &Target) -> Result<Session<Self::Stream>, SmtpError>;
+
+    /// Takes a warning for the user (something asked for that the server cannot do).
+    fn warn(&mut self, warning: String);
 }
 
 /// One message for one destination: its envelope (only this destination's recipients) and
@@ -106,6 +109,16 @@ pub fn deliver<C: Connect>(
         let active: Vec<usize> = (0..jobs.len())
             .filter(|&j| !pending[j].is_empty())
             .collect();
+        let wants_dsn = active.iter().any(|&j| {
+            let dsn = &jobs[j].envelope.dsn;
+            dsn.notify.is_some() || dsn.ret.is_some() || dsn.envid.is_some()
+        });
+        if wants_dsn && !session.capabilities().dsn {
+            connector.warn(format!(
+                "{} does not offer DSN; --notify, --ret and --envid are not sent",
+                target.name
+            ));
+        }
         let envelopes: Vec<Envelope> = active
             .iter()
             .map(|&j| Envelope {
@@ -177,6 +190,12 @@ pub struct Connector {
 
 impl Connect for Connector {
     type Stream = Stream;
+
+    fn warn(&mut self, warning: String) {
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
+    }
 
     fn open(&mut self, target: &Target) -> Result<Session<Stream>, SmtpError> {
         if self.verbose {
@@ -267,10 +286,14 @@ mod tests {
         behaviours: VecDeque<Result<&'static [u8], SmtpError>>,
         written: Vec<std::rc::Rc<std::cell::RefCell<Vec<u8>>>>,
         opened: Vec<String>,
+        warnings: Vec<String>,
     }
 
     impl Connect for Hosts {
         type Stream = Fake;
+        fn warn(&mut self, warning: String) {
+            self.warnings.push(warning);
+        }
         fn open(&mut self, target: &Target) -> Result<Session<Fake>, SmtpError> {
             self.opened.push(target.name.clone());
             let script = self.behaviours.pop_front().ok_or(SmtpError::Closed)??;
@@ -325,11 +348,15 @@ mod tests {
             .into(),
             written: vec![],
             opened: vec![],
+            warnings: vec![],
         };
         let env = Envelope {
             from: "a@c".into(),
             recipients: vec!["b@x".into()],
-            dsn: Default::default(),
+            dsn: crate::smtp::Dsn {
+                notify: Some("FAILURE".into()),
+                ..Default::default()
+            },
         };
         let payload = Payload::new(b"hi");
         let jobs = [Job {
@@ -349,6 +376,10 @@ mod tests {
             "both messages on one connection"
         );
         assert!(out.ends_with("QUIT\r\n"));
+        assert_eq!(
+            hosts.warnings,
+            ["mx3.test does not offer DSN; --notify, --ret and --envid are not sent"]
+        );
     }
 
     #[test]
@@ -361,6 +392,7 @@ mod tests {
             .into(),
             written: vec![],
             opened: vec![],
+            warnings: vec![],
         };
         let env = Envelope {
             from: "a@c".into(),
@@ -394,6 +426,7 @@ mod tests {
             .into(),
             written: vec![],
             opened: vec![],
+            warnings: vec![],
         };
         let env = Envelope {
             from: "a@c".into(),
@@ -426,6 +459,7 @@ mod tests {
             behaviours: [Err(SmtpError::AuthFailed(reply))].into(),
             written: vec![],
             opened: vec![],
+            warnings: vec![],
         };
         let env = Envelope {
             from: "a@c".into(),
