@@ -81,7 +81,8 @@ impl<S: Read + Write> Session<S> {
     }
 
     /// The stream, for tests that inspect what was written.
-    pub fn into_inner(self) -> S {
+    #[cfg(test)]
+    fn into_inner(self) -> S {
         self.io.into_inner()
     }
 
@@ -553,18 +554,17 @@ impl<S: Read + Write> Session<S> {
         self.read_checked()
     }
 
+    /// Writes commands in one write and flushes, logging each to the transcript.
     fn write(&mut self, commands: &[Command<'_>]) -> Result<(), SmtpError> {
-        use std::fmt::Write as _;
-        let mut text = String::new();
+        self.out.clear();
         for command in commands {
-            let _ = write!(text, "{command}");
+            // Formatting into a Vec cannot fail.
+            let _ = write!(self.out, "{command}");
             if self.transcript.is_some() {
                 let line = format!("{}C: {}", self.tls_mark(), command.transcript());
                 self.log(&line);
             }
         }
-        self.out.clear();
-        self.out.extend_from_slice(text.as_bytes());
         let stream = self.io.get_mut();
         stream.write_all(&self.out)?;
         stream.flush()?;
