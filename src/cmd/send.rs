@@ -486,9 +486,6 @@ fn credentials(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Opt
     }))
 }
 
-/// A domain's share of the run: (message index, indexes of its recipients in that domain).
-type Members = Vec<(usize, Vec<usize>)>;
-
 /// Direct mode: recipients grouped by domain (one connection per domain for every message),
 /// each domain's MX hosts tried in order, each host's addresses in turn.
 fn direct_delivery(
@@ -518,24 +515,8 @@ fn direct_delivery(
     connector.credentials = credentials(args, account)?;
     let port = args.route.port.unwrap_or(25);
 
-    let mut domains: Vec<(String, Members)> = Vec::new();
-    for (m, message) in outgoing.iter().enumerate() {
-        for (r, address) in message.envelope.recipients.iter().enumerate() {
-            let domain = domain_of(address).to_ascii_lowercase();
-            let slot = match domains.iter().position(|(d, _)| *d == domain) {
-                Some(slot) => slot,
-                None => {
-                    domains.push((domain, Vec::new()));
-                    domains.len() - 1
-                }
-            };
-            let members = &mut domains[slot].1;
-            match members.iter_mut().find(|(mm, _)| *mm == m) {
-                Some((_, indexes)) => indexes.push(r),
-                None => members.push((m, vec![r])),
-            }
-        }
-    }
+    let envelopes: Vec<&Envelope> = outgoing.iter().map(|o| &o.envelope).collect();
+    let domains = deliver::by_domain(&envelopes);
 
     let mut reports: Vec<Vec<Report>> = outgoing
         .iter()

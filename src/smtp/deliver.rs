@@ -168,6 +168,37 @@ pub fn deliver<C: Connect>(
     reports
 }
 
+/// A domain's share of a run: (message index, indexes of that message's recipients in the
+/// domain).
+pub type Members = Vec<(usize, Vec<usize>)>;
+
+/// Groups the recipients of every message by domain (case-insensitively), domains in the order
+/// first seen, so that direct delivery opens one connection per domain for all messages.
+pub fn by_domain(envelopes: &[&Envelope]) -> Vec<(String, Members)> {
+    let mut domains: Vec<(String, Members)> = Vec::new();
+    for (m, envelope) in envelopes.iter().enumerate() {
+        for (r, address) in envelope.recipients.iter().enumerate() {
+            let domain = address
+                .rsplit_once('@')
+                .map_or("", |(_, d)| d)
+                .to_ascii_lowercase();
+            let slot = match domains.iter().position(|(d, _)| *d == domain) {
+                Some(slot) => slot,
+                None => {
+                    domains.push((domain, Vec::new()));
+                    domains.len() - 1
+                }
+            };
+            let members = &mut domains[slot].1;
+            match members.iter_mut().find(|(message, _)| *message == m) {
+                Some((_, indexes)) => indexes.push(r),
+                None => members.push((m, vec![r])),
+            }
+        }
+    }
+    domains
+}
+
 /// The real connector: TCP with timeouts, TLS per `tls_mode`, EHLO, STARTTLS, AUTH.
 pub struct Connector {
     /// How the connection is protected.
@@ -319,6 +350,25 @@ mod tests {
                 addr: SocketAddr::from(([127, 0, 0, i as u8], 25)),
             })
             .collect()
+    }
+
+    #[test]
+    fn recipients_are_grouped_by_domain_across_messages() {
+        let envelope = |rcpts: &[&str]| Envelope {
+            from: "a@c".into(),
+            recipients: rcpts.iter().map(|r| r.to_string()).collect(),
+            dsn: Default::default(),
+        };
+        let one = envelope(&["b@X.test", "c@y.test", "d@x.test"]);
+        let two = envelope(&["e@y.test"]);
+        let three = envelope(&["f@z.test", "g@x.TEST"]);
+        let groups = by_domain(&[&one, &two, &three]);
+        let want: Vec<(String, Members)> = vec![
+            ("x.test".into(), vec![(0, vec![0, 2]), (2, vec![1])]),
+            ("y.test".into(), vec![(0, vec![1]), (1, vec![0])]),
+            ("z.test".into(), vec![(2, vec![0])]),
+        ];
+        assert_eq!(groups, want);
     }
 
     #[test]
