@@ -464,3 +464,70 @@ fn dsn_and_8bitmime_parameters_reach_postfix() {
     let stored = delivered(&bed.path("MAILDIR_CAROL"), &tok);
     assert!(stored.ends_with(b"8-bit body: \xc3\xa9t\xc3\xa9\n"));
 }
+
+#[test]
+fn an_mbox_goes_to_smtp_sink_pipelined_on_one_connection() {
+    let bed = TestBed::get();
+    let tok = token("sink");
+    let dir = tempfile::tempdir().unwrap();
+    let mbox: String = (0..20)
+        .map(|i| {
+            format!(
+                "From a@crepes.test Mon Jan  1 00:00:00 2024\nFrom: a@crepes.test\nSubject: {tok}-{i}\n\n.line {i}\n\n"
+            )
+        })
+        .collect();
+    let path = write_temp(&dir, "out.mbox", mbox.as_bytes());
+    let out = Command::cargo_bin("mailkit")
+        .unwrap()
+        .args([
+            "send",
+            "--server",
+            &format!("{}:25", bed.var("SMTP_SINK")),
+            "--tls",
+            "none",
+        ])
+        .args([
+            "--from",
+            "a@crepes.test",
+            "--to",
+            "anyone@sink.test",
+            "--json",
+            "-v",
+            "--mbox",
+        ])
+        .arg(&path)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let docs = json(&out.stdout);
+    assert_eq!(docs.len(), 20);
+    assert!(docs.iter().all(|d| d["status"] == "accepted"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("* connecting to").count(), 1, "{stderr}");
+    // smtp-sink writes one file per transaction; find ours and check the dot-stuffed line
+    // arrived unstuffed.
+    let sink = bed.path("SINK_DIR");
+    let mut found = 0;
+    for _ in 0..100 {
+        found = fs::read_dir(&sink)
+            .unwrap()
+            .flatten()
+            .filter_map(|e| fs::read(e.path()).ok())
+            .filter(|b| String::from_utf8_lossy(b).contains(&format!("Subject: {tok}-")))
+            .inspect(|b| {
+                assert!(
+                    String::from_utf8_lossy(b).contains("\n.line "),
+                    "{}",
+                    String::from_utf8_lossy(b)
+                )
+            })
+            .count();
+        if found == 20 {
+            break;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(found, 20);
+}
