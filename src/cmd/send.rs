@@ -88,11 +88,23 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         warnings: Vec::new(),
     };
     let relay = args.route.server.is_some() || account.as_ref().is_some_and(|a| a.host.is_some());
+    // A spinner for long runs at a terminal; never with -v, whose transcript it would garble.
+    let spinner = (outgoing.len() > 1 && !global.verbose && crate::output::stderr_is_terminal())
+        .then(|| {
+            let spinner = indicatif::ProgressBar::new_spinner()
+                .with_message(format!("sending {} messages", outgoing.len()));
+            spinner.enable_steady_tick(Duration::from_millis(120));
+            spinner
+        });
     let reports = if relay {
-        relay_delivery(args, account.as_ref(), &mut connector, &outgoing)?
+        relay_delivery(args, account.as_ref(), &mut connector, &outgoing)
     } else {
-        direct_delivery(args, account.as_ref(), &mut connector, &outgoing)?
+        direct_delivery(args, account.as_ref(), &mut connector, &outgoing)
     };
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    let reports = reports?;
     for warning in &connector.warnings {
         eprintln!("mailkit: warning: {}", escape_line(warning));
     }
