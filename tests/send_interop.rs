@@ -531,3 +531,28 @@ fn an_mbox_goes_to_smtp_sink_pipelined_on_one_connection() {
     }
     assert_eq!(found, 20);
 }
+
+#[test]
+fn a_non_ascii_sender_goes_with_smtputf8() {
+    let bed = TestBed::get();
+    let tok = token("utf8");
+    let out = mailkit(&bed)
+        .args([
+            "--from",
+            "Jörg <jörg@crepes.test>",
+            "--to",
+            "carol@hamburger.test",
+        ])
+        .args(["--subject", &tok, "--body", "grüß dich", "-v"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("C: MAIL FROM:<jörg@crepes.test>") && stderr.contains(" SMTPUTF8"),
+        "{stderr}"
+    );
+    let stored = delivered(&bed.path("MAILDIR_CAROL"), &tok);
+    assert!(String::from_utf8_lossy(&stored).contains("jörg@crepes.test"));
+}
