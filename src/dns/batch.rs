@@ -8,7 +8,7 @@ use std::{
         atomic::{AtomicUsize, Ordering},
         mpsc,
     },
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use hickory_proto::op::Message;
@@ -29,6 +29,30 @@ pub struct BatchQuery {
     pub rtype: RecordType,
 }
 
+/// Receive buffer of a batch socket: a window of replies arriving while the worker is busy
+/// parsing must not overflow the default (about 200 KB, which holds only ~100 small datagrams
+/// on Linux) and be dropped, since every drop costs a full timeout.
+const BATCH_RECV_BUFFER: usize = 4 << 20;
+
+/// A UDP socket connected to `server`, with a large receive buffer.
+fn batch_socket(server: SocketAddr) -> std::io::Result<UdpSocket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(server),
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    // Best effort: the kernel caps it at net.core.rmem_max.
+    let _ = socket.set_recv_buffer_size(BATCH_RECV_BUFFER);
+    let local: SocketAddr = if server.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    socket.bind(&local.into())?;
+    socket.connect(&server.into())?;
+    Ok(socket.into())
+}
+
 /// A query on the wire, waiting for its reply.
 struct Flight {
     index: usize,
@@ -36,7 +60,38 @@ struct Flight {
     bytes: Vec<u8>,
     sent: Instant,
     deadline: Instant,
+    /// When to send the same datagram once more within this attempt (see [`Rto`]).
+    resend_at: Option<Instant>,
     attempt: u32,
+}
+
+/// An adaptive early resend, as resolvers do (RFC 6298's idea applied to UDP): a datagram
+/// lost in a burst of thousands would otherwise stall its result for a whole timeout. Within
+/// an attempt the query is sent once more after a few smoothed round-trip times; the attempt's
+/// timeout and the number of attempts keep their meaning.
+struct Rto {
+    smoothed: Option<Duration>,
+}
+
+impl Rto {
+    /// Before any reply: a quarter second, or half the timeout if that is shorter.
+    const INITIAL: Duration = Duration::from_millis(250);
+    /// Never sooner than this, so a busy fast server is not flooded with duplicates.
+    const FLOOR: Duration = Duration::from_millis(50);
+
+    fn observe(&mut self, rtt: Duration) {
+        self.smoothed = Some(match self.smoothed {
+            Some(srtt) => (srtt * 7 + rtt) / 8,
+            None => rtt,
+        });
+    }
+
+    fn resend_after(&self, timeout: Duration) -> Option<Duration> {
+        let rto = self
+            .smoothed
+            .map_or(Self::INITIAL, |srtt| (srtt * 8).max(Self::FLOOR));
+        (rto < timeout / 2).then_some(rto)
+    }
 }
 
 type Outcome = (usize, Result<Response, DnsError>);
@@ -96,16 +151,10 @@ impl Resolver {
             let index = next.fetch_add(1, Ordering::Relaxed);
             (index < queries.len()).then_some(index)
         };
-        let socket = self.servers().first().and_then(|&server| {
-            let local: SocketAddr = if server.is_ipv4() {
-                (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
-            } else {
-                (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-            };
-            let socket = UdpSocket::bind(local).ok()?;
-            socket.connect(server).ok()?;
-            Some((socket, server))
-        });
+        let socket = self
+            .servers()
+            .first()
+            .and_then(|&server| Some((batch_socket(server).ok()?, server)));
         let Some((socket, server)) = socket.filter(|_| !self.options().tcp) else {
             // TCP, or no usable UDP socket: one query at a time through the ordinary path.
             while let Some(index) = take() {
@@ -121,6 +170,7 @@ impl Resolver {
         let mut exhausted = false;
         let mut buf = vec![0u8; MAX_MESSAGE];
         let mut read_timeout = None;
+        let mut rto = Rto { smoothed: None };
         loop {
             while !exhausted && flights.len() < window {
                 let Some(index) = take() else {
@@ -174,6 +224,7 @@ impl Resolver {
                         bytes,
                         sent: now,
                         deadline: now + options.timeout,
+                        resend_at: rto.resend_after(options.timeout).map(|after| now + after),
                         attempt: 1,
                     },
                 );
@@ -186,11 +237,11 @@ impl Resolver {
             }
             let earliest = flights
                 .values()
-                .map(|f| f.deadline)
+                .map(|f| f.resend_at.unwrap_or(f.deadline))
                 .min()
                 .unwrap_or_else(Instant::now);
             let Some(left) = remaining(earliest) else {
-                self.expire(&socket, server, &mut flights, tx);
+                self.expire(&socket, server, &mut flights, &rto, tx);
                 continue;
             };
             // Round up to whole milliseconds so the timeout is not reset on every datagram.
@@ -202,7 +253,7 @@ impl Resolver {
             let len = match socket.recv(&mut buf) {
                 Ok(len) => len,
                 Err(err) if is_timeout(&err) => {
-                    self.expire(&socket, server, &mut flights, tx);
+                    self.expire(&socket, server, &mut flights, &rto, tx);
                     continue;
                 }
                 Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -257,13 +308,16 @@ impl Resolver {
                         },
                     )
                 }
-                Ok(reply) => Ok(Response::new(
-                    reply,
-                    server,
-                    Transport::Udp,
-                    flight.sent.elapsed(),
-                    len,
-                )),
+                Ok(reply) => {
+                    rto.observe(flight.sent.elapsed());
+                    Ok(Response::new(
+                        reply,
+                        server,
+                        Transport::Udp,
+                        flight.sent.elapsed(),
+                        len,
+                    ))
+                }
             };
             if let Some(flight) = flights.remove(&id)
                 && tx.send((flight.index, result)).is_err()
@@ -280,10 +334,17 @@ impl Resolver {
         socket: &UdpSocket,
         server: SocketAddr,
         flights: &mut HashMap<u16, Flight>,
+        rto: &Rto,
         tx: &mpsc::Sender<Outcome>,
     ) {
         let now = Instant::now();
         let options = self.options();
+        for flight in flights.values_mut() {
+            if flight.resend_at.is_some_and(|at| at <= now) && flight.deadline > now {
+                flight.resend_at = None;
+                let _ = socket.send(&flight.bytes);
+            }
+        }
         let expired: Vec<u16> = flights
             .iter()
             .filter(|(_, f)| f.deadline <= now)
@@ -297,6 +358,7 @@ impl Resolver {
                 flight.attempt += 1;
                 flight.sent = now;
                 flight.deadline = now + options.timeout;
+                flight.resend_at = rto.resend_after(options.timeout).map(|after| now + after);
                 flights.insert(id, flight);
                 continue;
             }
