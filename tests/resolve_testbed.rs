@@ -272,7 +272,7 @@ fn trace_follows_the_referrals_from_the_root_hints() {
         "mx1.hamburger.test",
         "--trace",
         "--root-hints",
-        &bed.var("DNS_ROOT").to_string(),
+        bed.var("DNS_ROOT"),
     ])
     .assert()
     .code(0)
