@@ -52,7 +52,11 @@ pub fn run(args: &ResolveArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     };
     let verbose = global.verbose;
     let resolver = resolver.with_observer(move |text| {
-        if verbose || text.contains("truncated") {
+        if text.starts_with("C: ") || text.starts_with("S: ") {
+            if verbose {
+                eprintln!("{}", escape_line(text));
+            }
+        } else if verbose || text.contains("truncated") {
             eprintln!("mailkit: resolve: {}", escape_line(text));
         }
     });
