@@ -94,7 +94,8 @@ impl Rto {
     }
 }
 
-type Outcome = (usize, Result<Response, DnsError>);
+/// A finished query: its input index and result.
+type Done = (usize, Result<Response, DnsError>);
 
 impl Resolver {
     /// Resolves every query, at most `window` in flight at once, and calls `each` with the
@@ -116,7 +117,7 @@ impl Resolver {
             .min(queries.len());
         let per_worker = (window / workers).max(1);
         let next = AtomicUsize::new(0);
-        let (tx, rx) = mpsc::channel::<Outcome>();
+        let (tx, rx) = mpsc::channel::<Done>();
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 let tx = tx.clone();
@@ -145,7 +146,7 @@ impl Resolver {
         queries: &[BatchQuery],
         next: &AtomicUsize,
         window: usize,
-        tx: &mpsc::Sender<Outcome>,
+        tx: &mpsc::Sender<Done>,
     ) {
         let take = || {
             let index = next.fetch_add(1, Ordering::Relaxed);
@@ -335,7 +336,7 @@ impl Resolver {
         server: SocketAddr,
         flights: &mut HashMap<u16, Flight>,
         rto: &Rto,
-        tx: &mpsc::Sender<Outcome>,
+        tx: &mpsc::Sender<Done>,
     ) {
         let now = Instant::now();
         let options = self.options();
