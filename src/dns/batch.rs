@@ -17,7 +17,7 @@ use super::{
     DnsError, QueryOptions, RecordType, Resolver,
     message::{Response, Transport, build_query, matches},
     name::parse_name,
-    transport::{MAX_MESSAGE, exchange, is_timeout, remaining},
+    transport::{MAX_MESSAGE, exchange, is_timeout},
 };
 
 /// One line of a batch: a name and the type to ask for.
@@ -93,6 +93,10 @@ impl Rto {
         (rto < timeout / 2).then_some(rto)
     }
 }
+
+/// How often a worker looks for queries to resend or give up on; also the precision of the
+/// batch timeouts.
+const TICK: Duration = Duration::from_millis(5);
 
 /// A finished query: its input index and result.
 type Done = (usize, Result<Response, DnsError>);
@@ -170,7 +174,10 @@ impl Resolver {
         let mut flights: HashMap<u16, Flight> = HashMap::with_capacity(window * 2);
         let mut exhausted = false;
         let mut buf = vec![0u8; MAX_MESSAGE];
-        let mut read_timeout = None;
+        // One fixed read timeout (a syscall per datagram saved): the loop wakes at least every
+        // TICK to resend or give up on queries whose time is over.
+        let _ = socket.set_read_timeout(Some(TICK));
+        let mut next_check = Instant::now() + TICK;
         let mut rto = Rto { smoothed: None };
         loop {
             while !exhausted && flights.len() < window {
@@ -236,28 +243,16 @@ impl Resolver {
                 }
                 continue;
             }
-            let earliest = flights
-                .values()
-                .map(|f| f.resend_at.unwrap_or(f.deadline))
-                .min()
-                .unwrap_or_else(Instant::now);
-            let Some(left) = remaining(earliest) else {
+            if Instant::now() >= next_check {
                 self.expire(&socket, server, &mut flights, &rto, tx);
+                next_check = Instant::now() + TICK;
                 continue;
-            };
-            // Round up to whole milliseconds so the timeout is not reset on every datagram.
-            let wait = left.max(std::time::Duration::from_millis(1));
-            if read_timeout != Some(wait.as_millis()) {
-                let _ = socket.set_read_timeout(Some(wait));
-                read_timeout = Some(wait.as_millis());
             }
             let len = match socket.recv(&mut buf) {
                 Ok(len) => len,
-                Err(err) if is_timeout(&err) => {
-                    self.expire(&socket, server, &mut flights, &rto, tx);
+                Err(err) if is_timeout(&err) || err.kind() == std::io::ErrorKind::Interrupted => {
                     continue;
                 }
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(err) => {
                     // An ICMP error (port unreachable) cannot be pinned on one query: every
                     // query in flight to this server shares its fate.
