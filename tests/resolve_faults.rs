@@ -531,3 +531,47 @@ fn a_silent_server_fails_every_batch_line_with_75() {
     );
     assert_eq!(String::from_utf8(out).unwrap(), want);
 }
+
+#[test]
+fn a_servfail_sends_the_question_to_the_next_server() {
+    let failing = rcode_server(ResponseCode::ServFail);
+    let good = fake(|q| {
+        vec![
+            reply(
+                q,
+                ResponseCode::NoError,
+                vec![a_record(&qname(q), [10, 0, 0, 8])],
+            )
+            .to_vec()
+            .unwrap(),
+        ]
+    });
+    mailkit()
+        .args(["resolve", "failover.test", "--json", "--timeout", "0.3"])
+        .args([
+            "-s",
+            &failing.addr.to_string(),
+            "-s",
+            &good.addr.to_string(),
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(format!(
+            "\"server\":\"{}\"",
+            good.addr
+        )));
+    assert_eq!(failing.queries.load(Ordering::SeqCst), 1);
+    // When every server fails, the last failure is shown and the status is 75.
+    let other = rcode_server(ResponseCode::Refused);
+    mailkit()
+        .args(["resolve", "failover.test", "--timeout", "0.3"])
+        .args([
+            "-s",
+            &failing.addr.to_string(),
+            "-s",
+            &other.addr.to_string(),
+        ])
+        .assert()
+        .code(75)
+        .stdout(predicate::str::contains("status: REFUSED"));
+}
