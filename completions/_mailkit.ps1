@@ -124,7 +124,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--attempts', '--attempts', [CompletionResultType]::ParameterName, 'Times to send each query to a server before giving up on it')
             [CompletionResult]::new('--root-hints', '--root-hints', [CompletionResultType]::ParameterName, 'Root servers for --trace: a root hints file (zone-file format, as named.root), or comma-separated addresses. Default: the real root servers')
             [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Resolve the names in FILE (`-` for stdin), one `NAME [TYPE...]` per line (`#` comments), concurrently; results are printed one per line in input order (JSON Lines with --json). Types on the command line are the default for lines without one')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Queries in flight at once in --batch mode')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Queries in flight at once in --batch mode (more than the server''s socket buffer holds only makes it drop queries)')
             [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Query over TCP instead of UDP (UDP answers that come back truncated are retried over TCP anyway)')
             [CompletionResult]::new('--norecurse', '--norecurse', [CompletionResultType]::ParameterName, 'Clear the RD bit: ask the server only for what it holds itself')
             [CompletionResult]::new('--short', '--short', [CompletionResultType]::ParameterName, 'Print only the record data of the answers, one per line')

@@ -116,7 +116,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --attempts 'Times to send each query to a server before giving up on it'
             cand --root-hints 'Root servers for --trace: a root hints file (zone-file format, as named.root), or comma-separated addresses. Default: the real root servers'
             cand --batch 'Resolve the names in FILE (`-` for stdin), one `NAME [TYPE...]` per line (`#` comments), concurrently; results are printed one per line in input order (JSON Lines with --json). Types on the command line are the default for lines without one'
-            cand --concurrency 'Queries in flight at once in --batch mode'
+            cand --concurrency 'Queries in flight at once in --batch mode (more than the server''s socket buffer holds only makes it drop queries)'
             cand --tcp 'Query over TCP instead of UDP (UDP answers that come back truncated are retried over TCP anyway)'
             cand --norecurse 'Clear the RD bit: ask the server only for what it holds itself'
             cand --short 'Print only the record data of the answers, one per line'

@@ -95,7 +95,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l timeout -d '
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l attempts -d 'Times to send each query to a server before giving up on it' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l root-hints -d 'Root servers for --trace: a root hints file (zone-file format, as named.root), or comma-separated addresses. Default: the real root servers' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l batch -d 'Resolve the names in FILE (`-` for stdin), one `NAME [TYPE...]` per line (`#` comments), concurrently; results are printed one per line in input order (JSON Lines with --json). Types on the command line are the default for lines without one' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l concurrency -d 'Queries in flight at once in --batch mode' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l concurrency -d 'Queries in flight at once in --batch mode (more than the server\'s socket buffer holds only makes it drop queries)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l tcp -d 'Query over TCP instead of UDP (UDP answers that come back truncated are retried over TCP anyway)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l norecurse -d 'Clear the RD bit: ask the server only for what it holds itself'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l short -d 'Print only the record data of the answers, one per line'

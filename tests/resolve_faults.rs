@@ -477,3 +477,101 @@ fn batch_json_lines_report_each_failure_on_its_own_line() {
     assert_eq!(docs[2]["exit"], 2);
     assert_eq!(docs[3]["type"], "MX");
 }
+
+#[test]
+fn a_batch_query_lost_once_is_sent_again_and_answered() {
+    // Ignore the first copy of every question; answer the second.
+    let seen = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+    let server = fake(move |q| {
+        let key = (q.metadata.id, qname(q).to_ascii());
+        if seen.lock().unwrap().insert(key) {
+            return Vec::new();
+        }
+        vec![
+            reply(
+                q,
+                ResponseCode::NoError,
+                vec![a_record(&qname(q), [10, 0, 0, 9])],
+            )
+            .to_vec()
+            .unwrap(),
+        ]
+    });
+    let names: String = (0..20).map(|i| format!("lossy{i}.test\n")).collect();
+    let out = resolve(server.addr, &["--batch", "-", "--attempts", "2"])
+        .write_stdin(names)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), 20);
+    assert!(
+        text.lines().all(|l| l.ends_with("\tNOERROR\t10.0.0.9")),
+        "{text}"
+    );
+    assert_eq!(server.queries.load(Ordering::SeqCst), 40);
+}
+
+#[test]
+fn a_silent_server_fails_every_batch_line_with_75() {
+    let server = fake(|_| Vec::new());
+    let out = resolve(server.addr, &["--batch", "-", "--attempts", "1"])
+        .write_stdin("a.test\nb.test\n")
+        .assert()
+        .code(75)
+        .get_output()
+        .stdout
+        .clone();
+    let want = format!(
+        "a.test\tA\tERROR\tno reply from {0} (1 attempt of 0.3s each)\n\
+         b.test\tA\tERROR\tno reply from {0} (1 attempt of 0.3s each)\n",
+        server.addr
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), want);
+}
+
+#[test]
+fn a_servfail_sends_the_question_to_the_next_server() {
+    let failing = rcode_server(ResponseCode::ServFail);
+    let good = fake(|q| {
+        vec![
+            reply(
+                q,
+                ResponseCode::NoError,
+                vec![a_record(&qname(q), [10, 0, 0, 8])],
+            )
+            .to_vec()
+            .unwrap(),
+        ]
+    });
+    mailkit()
+        .args(["resolve", "failover.test", "--json", "--timeout", "0.3"])
+        .args([
+            "-s",
+            &failing.addr.to_string(),
+            "-s",
+            &good.addr.to_string(),
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(format!(
+            "\"server\":\"{}\"",
+            good.addr
+        )));
+    assert_eq!(failing.queries.load(Ordering::SeqCst), 1);
+    // When every server fails, the last failure is shown and the status is 75.
+    let other = rcode_server(ResponseCode::Refused);
+    mailkit()
+        .args(["resolve", "failover.test", "--timeout", "0.3"])
+        .args([
+            "-s",
+            &failing.addr.to_string(),
+            "-s",
+            &other.addr.to_string(),
+        ])
+        .assert()
+        .code(75)
+        .stdout(predicate::str::contains("status: REFUSED"));
+}

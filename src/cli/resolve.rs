@@ -82,7 +82,8 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "FILE|-")]
     pub batch: Option<PathBuf>,
 
-    /// Queries in flight at once in --batch mode
-    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=4096), requires = "batch")]
+    /// Queries in flight at once in --batch mode (more than the server's socket buffer holds
+    /// only makes it drop queries)
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096), requires = "batch")]
     pub concurrency: u32,
 }

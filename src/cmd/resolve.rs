@@ -52,7 +52,11 @@ pub fn run(args: &ResolveArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     };
     let verbose = global.verbose;
     let resolver = resolver.with_observer(move |text| {
-        if verbose || text.contains("truncated") {
+        if text.starts_with("C: ") || text.starts_with("S: ") {
+            if verbose {
+                eprintln!("{}", escape_line(text));
+            }
+        } else if verbose || text.contains("truncated") {
             eprintln!("mailkit: resolve: {}", escape_line(text));
         }
     });
@@ -454,6 +458,31 @@ fn batch(
     Ok(worst)
 }
 
+/// One `--batch --json` line: the query, then either the reply's status and answers or the
+/// error that left it without one.
+#[derive(serde::Serialize)]
+struct BatchLine<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    rtype: String,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<dns::Outcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: Option<&'a [Rr]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transport: Option<dns::Transport>,
+    /// Milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    elapsed: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exit: Option<Exit>,
+}
+
 fn print_batch_line(
     out: &mut Printer,
     job: &BatchQuery,
@@ -461,23 +490,30 @@ fn print_batch_line(
 ) -> io::Result<()> {
     if out.is_json() {
         let line = match result {
-            Ok(r) => serde_json::json!({
-                "name": job.name,
-                "type": job.rtype.to_string(),
-                "status": r.header.rcode,
-                "outcome": r.outcome,
-                "answer": r.answer,
-                "server": r.server,
-                "transport": r.transport,
-                "elapsed": (r.elapsed.as_secs_f64() * 1e6).round() / 1e3,
-            }),
-            Err(err) => serde_json::json!({
-                "name": job.name,
-                "type": job.rtype.to_string(),
-                "status": "ERROR",
-                "error": err.to_string(),
-                "exit": err.exit(),
-            }),
+            Ok(r) => BatchLine {
+                name: &job.name,
+                rtype: job.rtype.to_string(),
+                status: &r.header.rcode,
+                outcome: Some(r.outcome),
+                answer: Some(&r.answer),
+                server: Some(r.server),
+                transport: Some(r.transport),
+                elapsed: Some((r.elapsed.as_secs_f64() * 1e6).round() / 1e3),
+                error: None,
+                exit: None,
+            },
+            Err(err) => BatchLine {
+                name: &job.name,
+                rtype: job.rtype.to_string(),
+                status: "ERROR",
+                outcome: None,
+                answer: None,
+                server: None,
+                transport: None,
+                elapsed: None,
+                error: Some(err.to_string()),
+                exit: Some(err.exit()),
+            },
         };
         return out.json(&line);
     }

@@ -8,7 +8,7 @@ use std::{
         atomic::{AtomicUsize, Ordering},
         mpsc,
     },
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use hickory_proto::op::Message;
@@ -17,7 +17,7 @@ use super::{
     DnsError, QueryOptions, RecordType, Resolver,
     message::{Response, Transport, build_query, matches},
     name::parse_name,
-    transport::{MAX_MESSAGE, exchange, is_timeout, remaining},
+    transport::{MAX_MESSAGE, exchange, is_timeout},
 };
 
 /// One line of a batch: a name and the type to ask for.
@@ -29,6 +29,30 @@ pub struct BatchQuery {
     pub rtype: RecordType,
 }
 
+/// Receive buffer of a batch socket: a window of replies arriving while the worker is busy
+/// parsing must not overflow the default (about 200 KB, which holds only ~100 small datagrams
+/// on Linux) and be dropped, since every drop costs a full timeout.
+const BATCH_RECV_BUFFER: usize = 4 << 20;
+
+/// A UDP socket connected to `server`, with a large receive buffer.
+fn batch_socket(server: SocketAddr) -> std::io::Result<UdpSocket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(server),
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    // Best effort: the kernel caps it at net.core.rmem_max.
+    let _ = socket.set_recv_buffer_size(BATCH_RECV_BUFFER);
+    let local: SocketAddr = if server.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    socket.bind(&local.into())?;
+    socket.connect(&server.into())?;
+    Ok(socket.into())
+}
+
 /// A query on the wire, waiting for its reply.
 struct Flight {
     index: usize,
@@ -36,10 +60,46 @@ struct Flight {
     bytes: Vec<u8>,
     sent: Instant,
     deadline: Instant,
+    /// When to send the same datagram once more within this attempt (see [`Rto`]).
+    resend_at: Option<Instant>,
     attempt: u32,
 }
 
-type Outcome = (usize, Result<Response, DnsError>);
+/// An adaptive early resend, as resolvers do (RFC 6298's idea applied to UDP): a datagram
+/// lost in a burst of thousands would otherwise stall its result for a whole timeout. Within
+/// an attempt the query is sent once more after a few smoothed round-trip times; the attempt's
+/// timeout and the number of attempts keep their meaning.
+struct Rto {
+    smoothed: Option<Duration>,
+}
+
+impl Rto {
+    /// Before any reply: a quarter second, or half the timeout if that is shorter.
+    const INITIAL: Duration = Duration::from_millis(250);
+    /// Never sooner than this, so a busy fast server is not flooded with duplicates.
+    const FLOOR: Duration = Duration::from_millis(50);
+
+    fn observe(&mut self, rtt: Duration) {
+        self.smoothed = Some(match self.smoothed {
+            Some(srtt) => (srtt * 7 + rtt) / 8,
+            None => rtt,
+        });
+    }
+
+    fn resend_after(&self, timeout: Duration) -> Option<Duration> {
+        let rto = self
+            .smoothed
+            .map_or(Self::INITIAL, |srtt| (srtt * 8).max(Self::FLOOR));
+        (rto < timeout / 2).then_some(rto)
+    }
+}
+
+/// How often a worker looks for queries to resend or give up on; also the precision of the
+/// batch timeouts.
+const TICK: Duration = Duration::from_millis(5);
+
+/// A finished query: its input index and result.
+type Done = (usize, Result<Response, DnsError>);
 
 impl Resolver {
     /// Resolves every query, at most `window` in flight at once, and calls `each` with the
@@ -61,7 +121,7 @@ impl Resolver {
             .min(queries.len());
         let per_worker = (window / workers).max(1);
         let next = AtomicUsize::new(0);
-        let (tx, rx) = mpsc::channel::<Outcome>();
+        let (tx, rx) = mpsc::channel::<Done>();
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 let tx = tx.clone();
@@ -90,22 +150,16 @@ impl Resolver {
         queries: &[BatchQuery],
         next: &AtomicUsize,
         window: usize,
-        tx: &mpsc::Sender<Outcome>,
+        tx: &mpsc::Sender<Done>,
     ) {
         let take = || {
             let index = next.fetch_add(1, Ordering::Relaxed);
             (index < queries.len()).then_some(index)
         };
-        let socket = self.servers().first().and_then(|&server| {
-            let local: SocketAddr = if server.is_ipv4() {
-                (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
-            } else {
-                (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-            };
-            let socket = UdpSocket::bind(local).ok()?;
-            socket.connect(server).ok()?;
-            Some((socket, server))
-        });
+        let socket = self
+            .servers()
+            .first()
+            .and_then(|&server| Some((batch_socket(server).ok()?, server)));
         let Some((socket, server)) = socket.filter(|_| !self.options().tcp) else {
             // TCP, or no usable UDP socket: one query at a time through the ordinary path.
             while let Some(index) = take() {
@@ -120,7 +174,11 @@ impl Resolver {
         let mut flights: HashMap<u16, Flight> = HashMap::with_capacity(window * 2);
         let mut exhausted = false;
         let mut buf = vec![0u8; MAX_MESSAGE];
-        let mut read_timeout = None;
+        // One fixed read timeout (a syscall per datagram saved): the loop wakes at least every
+        // TICK to resend or give up on queries whose time is over.
+        let _ = socket.set_read_timeout(Some(TICK));
+        let mut next_check = Instant::now() + TICK;
+        let mut rto = Rto { smoothed: None };
         loop {
             while !exhausted && flights.len() < window {
                 let Some(index) = take() else {
@@ -174,6 +232,7 @@ impl Resolver {
                         bytes,
                         sent: now,
                         deadline: now + options.timeout,
+                        resend_at: rto.resend_after(options.timeout).map(|after| now + after),
                         attempt: 1,
                     },
                 );
@@ -184,28 +243,16 @@ impl Resolver {
                 }
                 continue;
             }
-            let earliest = flights
-                .values()
-                .map(|f| f.deadline)
-                .min()
-                .unwrap_or_else(Instant::now);
-            let Some(left) = remaining(earliest) else {
-                self.expire(&socket, server, &mut flights, tx);
+            if Instant::now() >= next_check {
+                self.expire(&socket, server, &mut flights, &rto, tx);
+                next_check = Instant::now() + TICK;
                 continue;
-            };
-            // Round up to whole milliseconds so the timeout is not reset on every datagram.
-            let wait = left.max(std::time::Duration::from_millis(1));
-            if read_timeout != Some(wait.as_millis()) {
-                let _ = socket.set_read_timeout(Some(wait));
-                read_timeout = Some(wait.as_millis());
             }
             let len = match socket.recv(&mut buf) {
                 Ok(len) => len,
-                Err(err) if is_timeout(&err) => {
-                    self.expire(&socket, server, &mut flights, tx);
+                Err(err) if is_timeout(&err) || err.kind() == std::io::ErrorKind::Interrupted => {
                     continue;
                 }
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(err) => {
                     // An ICMP error (port unreachable) cannot be pinned on one query: every
                     // query in flight to this server shares its fate.
@@ -257,13 +304,16 @@ impl Resolver {
                         },
                     )
                 }
-                Ok(reply) => Ok(Response::new(
-                    reply,
-                    server,
-                    Transport::Udp,
-                    flight.sent.elapsed(),
-                    len,
-                )),
+                Ok(reply) => {
+                    rto.observe(flight.sent.elapsed());
+                    Ok(Response::new(
+                        reply,
+                        server,
+                        Transport::Udp,
+                        flight.sent.elapsed(),
+                        len,
+                    ))
+                }
             };
             if let Some(flight) = flights.remove(&id)
                 && tx.send((flight.index, result)).is_err()
@@ -280,10 +330,17 @@ impl Resolver {
         socket: &UdpSocket,
         server: SocketAddr,
         flights: &mut HashMap<u16, Flight>,
-        tx: &mpsc::Sender<Outcome>,
+        rto: &Rto,
+        tx: &mpsc::Sender<Done>,
     ) {
         let now = Instant::now();
         let options = self.options();
+        for flight in flights.values_mut() {
+            if flight.resend_at.is_some_and(|at| at <= now) && flight.deadline > now {
+                flight.resend_at = None;
+                let _ = socket.send(&flight.bytes);
+            }
+        }
         let expired: Vec<u16> = flights
             .iter()
             .filter(|(_, f)| f.deadline <= now)
@@ -297,6 +354,7 @@ impl Resolver {
                 flight.attempt += 1;
                 flight.sent = now;
                 flight.deadline = now + options.timeout;
+                flight.resend_at = rto.resend_after(options.timeout).map(|after| now + after);
                 flights.insert(id, flight);
                 continue;
             }

@@ -299,8 +299,12 @@ impl Resolver {
                         continue;
                     }
                 }
+                // The resolver itself does not answer: asking it about parents would only wait
+                // for the same timeout once per label.
+                Err(_) => return None,
                 _ => {
-                    // Failure: ask the parent zone's servers for the delegation.
+                    // SERVFAIL or REFUSED for this zone (a lame delegation makes the resolver
+                    // fail): ask the parent zone's servers for the delegation instead.
                     let parent = candidate.base_name();
                     if candidate.is_root() {
                         return None;

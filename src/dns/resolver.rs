@@ -132,6 +132,12 @@ impl Resolver {
     }
 
     pub(crate) fn query_name(&self, name: &Name, rtype: RecordType) -> Result<Response, DnsError> {
+        if self.servers.is_empty() {
+            return Err(DnsError::Config {
+                path: "the resolver".into(),
+                reason: "no server to ask".into(),
+            });
+        }
         let mut last_reply = None;
         let mut silent = Vec::new();
         let mut last_error = None;

@@ -80,7 +80,7 @@ impl std::fmt::Display for Finding {
                 f,
                 "MX target is an IP address literal; RFC 5321 §5.1 requires a host name, senders ignore it"
             ),
-            Finding::NoAddress => write!(f, "MX target has no A or AAAA record; senders skip it"),
+            Finding::NoAddress => write!(f, "no A or AAAA record; senders skip this host"),
             Finding::LookupFailed { error, .. } => write!(f, "address lookup failed: {error}"),
         }
     }

@@ -45,6 +45,17 @@ pub(crate) fn exchange(
                 "no reply from {server}; attempt {attempt} of {attempts}"
             ));
         }
+        note(&format!(
+            "C: query {} {} ({}) to {server} over {}, attempt {attempt}",
+            query.metadata.id,
+            question(query),
+            if query.metadata.recursion_desired {
+                "rd"
+            } else {
+                "no rd"
+            },
+            if options.tcp { "tcp" } else { "udp" },
+        ));
         let start = Instant::now();
         let result = if options.tcp {
             tcp_once(query, &bytes, server, timeout)
@@ -54,6 +65,7 @@ pub(crate) fn exchange(
         let Some((message, size)) = result? else {
             continue;
         };
+        note(&reply_line(&message, size));
         if options.tcp || !message.metadata.truncation {
             let transport = if options.tcp {
                 Transport::Tcp
@@ -72,6 +84,7 @@ pub(crate) fn exchange(
             "the UDP answer from {server} was truncated; retrying over TCP"
         ));
         if let Some((message, size)) = tcp_once(query, &bytes, server, timeout)? {
+            note(&reply_line(&message, size));
             let mut response =
                 Response::new(message, server, Transport::Tcp, start.elapsed(), size);
             response.tcp_fallback = true;
@@ -83,6 +96,44 @@ pub(crate) fn exchange(
         attempts,
         timeout,
     })
+}
+
+/// `name TYPE` of a message's question, for the transcript.
+fn question(message: &Message) -> String {
+    message
+        .queries
+        .first()
+        .map(|q| {
+            format!(
+                "{} {}",
+                super::name::presentation_name(&q.name),
+                super::RecordType::from_hickory(q.query_type)
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// The `-v` line of a reply: ID, rcode, flags and section sizes.
+fn reply_line(message: &Message, size: usize) -> String {
+    let meta = &message.metadata;
+    let flags: Vec<&str> = [
+        (meta.authoritative, "aa"),
+        (meta.truncation, "tc"),
+        (meta.recursion_desired, "rd"),
+        (meta.recursion_available, "ra"),
+    ]
+    .into_iter()
+    .filter_map(|(set, name)| set.then_some(name))
+    .collect();
+    format!(
+        "S: reply {} {} [qr {}] {} answer, {} authority, {} additional ({size} bytes)",
+        meta.id,
+        super::message::rcode_name(meta.response_code),
+        flags.join(" "),
+        message.answers.len(),
+        message.authorities.len(),
+        message.additionals.len(),
+    )
 }
 
 /// One UDP attempt: `None` when nothing matching arrived before the timeout. Datagrams with
@@ -162,37 +213,16 @@ fn tcp_once(
         Err(err) if is_timeout(&err) => return Ok(None),
         Err(err) => return Err(unreachable(err)),
     };
-    let len = u16::try_from(bytes.len()).map_err(|_| DnsError::InvalidName {
-        name: String::new(),
-        reason: "the query is larger than a DNS message can be".into(),
-    })?;
-    let mut framed = Vec::with_capacity(bytes.len() + 2);
-    framed.extend_from_slice(&len.to_be_bytes());
-    framed.extend_from_slice(bytes);
-    let io = (|| -> io::Result<Option<Vec<u8>>> {
-        stream.set_nodelay(true)?;
-        let Some(left) = remaining(deadline) else {
-            return Ok(None);
-        };
-        stream.set_write_timeout(Some(left))?;
-        stream.write_all(&framed)?;
-        let mut prefix = [0u8; 2];
-        let Some(left) = remaining(deadline) else {
-            return Ok(None);
-        };
-        stream.set_read_timeout(Some(left))?;
-        stream.read_exact(&mut prefix)?;
-        let mut reply = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
-        let Some(left) = remaining(deadline) else {
-            return Ok(None);
-        };
-        stream.set_read_timeout(Some(left))?;
-        stream.read_exact(&mut reply)?;
-        Ok(Some(reply))
-    })();
+    let _ = stream.set_nodelay(true);
+    let io = tcp_roundtrip(
+        &mut UntilDeadline {
+            stream: &mut stream,
+            deadline,
+        },
+        bytes,
+    );
     let reply = match io {
-        Ok(Some(reply)) => reply,
-        Ok(None) => return Ok(None),
+        Ok(reply) => reply,
         Err(err) if is_timeout(&err) => return Ok(None),
         Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => {
             return Err(DnsError::Malformed {
@@ -215,6 +245,58 @@ fn tcp_once(
     Ok(Some((message, reply.len())))
 }
 
+/// A TCP stream whose every read and write gets only the time left before one deadline, so a
+/// server dripping its reply a byte at a time cannot stretch the timeout.
+struct UntilDeadline<'a> {
+    stream: &'a mut TcpStream,
+    deadline: Instant,
+}
+
+impl UntilDeadline<'_> {
+    fn left(&self) -> io::Result<Duration> {
+        remaining(self.deadline).ok_or_else(|| io::Error::from(io::ErrorKind::TimedOut))
+    }
+}
+
+impl Read for UntilDeadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.set_read_timeout(Some(self.left()?))?;
+        self.stream.read(buf)
+    }
+}
+
+impl Write for UntilDeadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.set_write_timeout(Some(self.left()?))?;
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+/// RFC 1035 §4.2.2 framing on any stream: the query with its two-byte length prefix out, one
+/// length-prefixed reply in. Generic so tests can script the server's bytes.
+pub(crate) fn tcp_roundtrip<S: Read + Write>(stream: &mut S, query: &[u8]) -> io::Result<Vec<u8>> {
+    let len = u16::try_from(query.len()).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the query is larger than a DNS message",
+        )
+    })?;
+    let mut framed = Vec::with_capacity(query.len() + 2);
+    framed.extend_from_slice(&len.to_be_bytes());
+    framed.extend_from_slice(query);
+    stream.write_all(&framed)?;
+    stream.flush()?;
+    let mut prefix = [0u8; 2];
+    stream.read_exact(&mut prefix)?;
+    let mut reply = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+    stream.read_exact(&mut reply)?;
+    Ok(reply)
+}
+
 /// Time left before `deadline`, `None` once it has passed (a zero read timeout would mean
 /// "block forever" to the OS).
 pub(crate) fn remaining(deadline: Instant) -> Option<Duration> {
@@ -230,4 +312,61 @@ pub(crate) fn is_timeout(err: &io::Error) -> bool {
         err.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    /// A scripted server: the bytes it will send, and everything the client wrote.
+    struct Script {
+        reply: Cursor<Vec<u8>>,
+        written: Vec<u8>,
+    }
+
+    impl Read for Script {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.reply.read(buf)
+        }
+    }
+
+    impl Write for Script {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.written.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn script(reply: &[u8]) -> Script {
+        Script {
+            reply: Cursor::new(reply.to_vec()),
+            written: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn tcp_frames_the_query_and_reads_one_framed_reply() {
+        let mut server = script(b"\x00\x03abcextra");
+        let reply = tcp_roundtrip(&mut server, b"query").unwrap();
+        assert_eq!(reply, b"abc");
+        assert_eq!(server.written, b"\x00\x05query");
+    }
+
+    #[test]
+    fn a_tcp_reply_cut_short_is_an_unexpected_eof() {
+        for bytes in [&b""[..], b"\x00", b"\x00\x10short"] {
+            let err = tcp_roundtrip(&mut script(bytes), b"q").unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_tcp_reply_is_read_as_empty() {
+        assert_eq!(tcp_roundtrip(&mut script(b"\x00\x00"), b"q").unwrap(), b"");
+    }
 }
