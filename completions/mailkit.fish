@@ -36,9 +36,46 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "resolve" -d 'Query 
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "parse" -d 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l mbox -d 'Send every message of an mbox file (one connection per destination for all of them)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s f -l from -d 'Sender: the From header of a composed message and the envelope sender (MAIL FROM). `addr` or `"Name <addr>"`. For raw messages, only the envelope sender' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l to -d 'Recipient (To header when composing); repeatable' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l cc -d 'Copy recipient (Cc header when composing); repeatable' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l bcc -d 'Blind copy recipient: in the envelope only, never in a header; repeatable' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s s -l subject -d 'Subject of a composed message (non-ASCII is encoded per RFC 2047)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s b -l body -d 'Body text of a composed message. Without --body or --body-file, the body is read from stdin when stdin is not a terminal' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l body-file -d 'File holding the body text (`-` for stdin)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l html-file -d 'HTML file sent as an alternative to the text body' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s H -l header -d 'Extra header of a composed message, `"Name: value"`; repeatable' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s a -l attach -d 'File to attach (MIME type from its name, base64); repeatable' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l server -d 'Relay server, `host[:port]` (port 587 STARTTLS by default, 465 implicit TLS). Without a relay or account, mail goes directly to each recipient domain\'s MX hosts' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l account -d 'Account from the accounts file (server, port, TLS, user, password source)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l port -d 'Port to connect to, overriding the server\'s, the account\'s or port 25 for MX delivery' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l tls -d 'Connection protection: tls (implicit), starttls (required), opportunistic (upgrade when offered, warn otherwise; the default for MX delivery) or none' -r -f -a "tls\t'TLS from the first byte (SMTPS 465, POP3S 995)'
+starttls\t'Upgrade with STARTTLS/STLS, and fail if the server does not offer it'
+opportunistic\t'Upgrade when offered, carry on in cleartext with a warning otherwise (port-25 delivery)'
+none\t'Never encrypt'"
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ca-file -d 'Extra trusted CA certificates (PEM), for a private CA' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l user -d 'Login name for AUTH (the password comes from --password-env, --password-file, --password-command, or a prompt; never from the command line)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-env -d 'Environment variable holding the password (or the OAuth token for xoauth2)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-file -d 'File holding the password (or the OAuth token)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-command -d 'Command printing the password (or the OAuth token)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth -d 'SASL mechanism (default: PLAIN, else LOGIN, from the server\'s offer)' -r -f -a "plain\t'RFC 4616: user and password in one base64 line'
+login\t'The widespread non-standard username/password challenge pair'
+xoauth2\t'Google\'s and Microsoft\'s OAuth 2 bearer token mechanism'"
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l dns-server -d 'DNS server for MX lookups, `IP[:PORT]` (default: the system resolver)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ehlo -d 'Name to give in EHLO (default: this host\'s name when fully qualified, else the address literal of the connection, such as [192.0.2.1])' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l timeout -d 'Seconds to wait for a connection and for each reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l notify -d 'DSN: when to notify the sender (NEVER, or a comma list of SUCCESS, FAILURE, DELAY)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ret -d 'DSN: return the full message or only headers in notifications' -r -f -a "full\t'The whole message'
+hdrs\t'Its headers only'"
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l envid -d 'DSN: envelope identifier quoted back in notifications' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l raw -d 'Send a raw message read from stdin (same as giving `-`)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s t -l read-recipients -d 'Read recipients from the raw message\'s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l insecure-skip-verify -d 'INSECURE: accept any TLS certificate (testing only)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l allow-cleartext-auth -d 'INSECURE: allow AUTH over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s h -l help -d 'Print help'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
@@ -52,6 +89,18 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l json -d 'Print 
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s h -l help -d 'Print help'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s s -l server -d 'Server to ask instead of those of /etc/resolv.conf: IP, IP:PORT or [IPv6]:PORT (repeatable: asked in order)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s x -l reverse -d 'Reverse lookup: the PTR record of this IPv4 or IPv6 address' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l timeout -d 'Seconds to wait for each reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l attempts -d 'Times to send each query to a server before giving up on it' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l root-hints -d 'Root servers for --trace: a root hints file (zone-file format, as named.root), or comma-separated addresses. Default: the real root servers' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l batch -d 'Resolve the names in FILE (`-` for stdin), one `NAME [TYPE...]` per line (`#` comments), concurrently; results are printed one per line in input order (JSON Lines with --json). Types on the command line are the default for lines without one' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l concurrency -d 'Queries in flight at once in --batch mode (more than the server\'s socket buffer holds only makes it drop queries)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l tcp -d 'Query over TCP instead of UDP (UDP answers that come back truncated are retried over TCP anyway)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l norecurse -d 'Clear the RD bit: ask the server only for what it holds itself'
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l short -d 'Print only the record data of the answers, one per line'
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l trace -d 'Resolve iteratively from the root servers, printing each referral with the server asked and its time (RD cleared)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l check -d 'Explain mail routing for the domain: MX hosts in the order a sender tries them with their addresses and TTLs, and findings (null MX, implicit MX, MX target that is a CNAME or an IP literal, target without address, lame or unreachable name servers, NXDOMAIN)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s h -l help -d 'Print help'

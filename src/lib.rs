@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod cli;
 pub mod cmd;
+pub mod compose;
 pub mod dns;
 pub mod exit;
 pub mod message;

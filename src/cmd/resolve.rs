@@ -1,8 +1,540 @@
-//! `mailkit resolve`.
+//! `mailkit resolve`: flags -> `dns` -> Printer. Every view (dig-like text, short, JSON,
+//! trace, mail-routing check, batch) is rendered here; the queries are the dns module's.
 
-use crate::{cli::GlobalArgs, cli::resolve::ResolveArgs, exit::Exit};
+use std::{
+    fs,
+    io::{self, BufRead},
+    net::SocketAddr,
+    time::Duration,
+};
+
+use anyhow::Context;
+
+use crate::{
+    cli::{GlobalArgs, resolve::ResolveArgs},
+    dns::{
+        self, BatchQuery, DnsError, MailCheck, QueryOptions, RecordType, Resolver, Response, Rr,
+        TraceEvent,
+    },
+    exit::{Exit, Failure},
+    output::{Printer, escape_line},
+};
 
 /// Runs `mailkit resolve`.
-pub fn run(_args: &ResolveArgs, _global: &GlobalArgs) -> anyhow::Result<Exit> {
-    crate::bail!(Exit::Software, "resolve is not implemented yet")
+pub fn run(args: &ResolveArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let plan = Plan::from_args(args)?;
+    let options = QueryOptions {
+        timeout: Duration::try_from_secs_f64(args.timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| {
+                usage(format!(
+                    "--timeout {} is not a positive number",
+                    args.timeout
+                ))
+            })?,
+        attempts: args.attempts,
+        tcp: args.tcp,
+        recursion: !args.norecurse && !args.trace,
+    };
+    let mut out = Printer::stdout(global.json);
+    if args.trace {
+        let hints = dns::RootHints::load(args.root_hints.as_deref()).map_err(usage_or_input)?;
+        let name = plan.name.as_deref().unwrap_or(".");
+        let exit = trace(&mut out, name, plan.types[0], &hints, &options)?;
+        out.flush()?;
+        return Ok(exit);
+    }
+    let resolver = if plan.servers.is_empty() {
+        Resolver::system(&options).context("finding the system's DNS servers")?
+    } else {
+        Resolver::with_servers(plan.servers.clone(), &options)
+    };
+    let verbose = global.verbose;
+    let resolver = resolver.with_observer(move |text| {
+        if text.starts_with("C: ") || text.starts_with("S: ") {
+            if verbose {
+                eprintln!("{}", escape_line(text));
+            }
+        } else if verbose || text.contains("truncated") {
+            eprintln!("mailkit: resolve: {}", escape_line(text));
+        }
+    });
+    let exit = if let Some(path) = &args.batch {
+        batch(&mut out, &resolver, path, &plan.types, args.concurrency)?
+    } else if args.check {
+        let name = plan
+            .name
+            .as_deref()
+            .ok_or_else(|| usage("--check needs a domain"))?;
+        check(&mut out, &resolver, name)?
+    } else {
+        let name = plan
+            .name
+            .as_deref()
+            .ok_or_else(|| usage("no name to resolve (try: mailkit resolve example.org MX)"))?;
+        queries(&mut out, &resolver, name, &plan.types, args.short)?
+    };
+    out.flush()?;
+    Ok(exit)
+}
+
+/// The positional words sorted into servers, name and types.
+struct Plan {
+    servers: Vec<SocketAddr>,
+    name: Option<String>,
+    types: Vec<RecordType>,
+}
+
+impl Plan {
+    fn from_args(args: &ResolveArgs) -> anyhow::Result<Plan> {
+        let mut servers = Vec::new();
+        for text in &args.servers {
+            servers.push(dns::parse_server(text).map_err(usage)?);
+        }
+        let mut name = args.reverse.map(dns::reverse_name);
+        let mut types = Vec::new();
+        for word in &args.args {
+            if let Some(server) = word.strip_prefix('@') {
+                servers.push(dns::parse_server(server).map_err(usage)?);
+            } else if name.is_none() && args.batch.is_none() {
+                name = Some(word.clone());
+            } else {
+                types.push(word.parse::<RecordType>().map_err(usage)?);
+            }
+        }
+        if types.is_empty() {
+            types.push(if args.reverse.is_some() {
+                RecordType::PTR
+            } else if args.check {
+                RecordType::MX
+            } else {
+                RecordType::A
+            });
+        }
+        if args.trace && types.len() > 1 {
+            return Err(usage("--trace follows one record type"));
+        }
+        if args.check && types != [RecordType::MX] {
+            return Err(usage("--check explains MX routing; give no other type"));
+        }
+        Ok(Plan {
+            servers,
+            name,
+            types,
+        })
+    }
+}
+
+fn usage(text: impl Into<String>) -> anyhow::Error {
+    Failure::new(Exit::Usage, text.into()).into()
+}
+
+fn usage_or_input(err: dns::HintsError) -> anyhow::Error {
+    let exit = err.exit();
+    Failure::new(exit, err).into()
+}
+
+/// One query per type; errors are reported as they happen and the worst status wins.
+fn queries(
+    out: &mut Printer,
+    resolver: &Resolver,
+    name: &str,
+    types: &[RecordType],
+    short: bool,
+) -> anyhow::Result<Exit> {
+    let mut worst = Exit::Success;
+    for (i, &rtype) in types.iter().enumerate() {
+        match resolver.query(name, rtype) {
+            Ok(response) => {
+                worst = worst.max(response.exit());
+                if out.is_json() {
+                    out.json(&response)?;
+                } else if short {
+                    for rr in &response.answer {
+                        out.line(&rr.data)?;
+                    }
+                } else {
+                    if i > 0 {
+                        out.line("")?;
+                    }
+                    print_response(out, &response, name, rtype)?;
+                }
+            }
+            Err(err) => {
+                let exit = err.exit();
+                if exit == Exit::Usage {
+                    return Err(Failure::from(err).into());
+                }
+                report(&format!("querying {name} {rtype}"), err);
+                worst = worst.max(exit);
+            }
+        }
+    }
+    Ok(worst)
+}
+
+/// An error that does not stop the run, in the same one-line form `main` uses.
+fn report(what: &str, err: DnsError) {
+    let err = anyhow::Error::new(Failure::from(err)).context(what.to_string());
+    eprintln!("mailkit: error: {}", crate::exit::one_line(&err));
+}
+
+/// The dig-like view of one reply.
+fn print_response(
+    out: &mut Printer,
+    r: &Response,
+    name: &str,
+    rtype: RecordType,
+) -> io::Result<()> {
+    out.line(&format!(
+        "; <<>> mailkit resolve <<>> {} {rtype}",
+        escape_line(name)
+    ))?;
+    out.line(&format!(
+        ";; ->>HEADER<<- opcode: {}, status: {}, id: {}",
+        r.header.opcode, r.header.rcode, r.header.id
+    ))?;
+    out.line(&format!(
+        ";; flags: {}; QUERY: {}, ANSWER: {}, AUTHORITY: {}, ADDITIONAL: {}",
+        r.header.flags.names().join(" "),
+        r.question.len(),
+        r.answer.len(),
+        r.authority.len(),
+        r.additional.len()
+    ))?;
+    if let Some(edns) = &r.edns {
+        out.line("")?;
+        out.line(";; OPT PSEUDOSECTION:")?;
+        out.line(&format!(
+            "; EDNS: version: {}, flags:{}; udp: {}",
+            edns.version,
+            if edns.dnssec_ok { " do" } else { "" },
+            edns.udp_size
+        ))?;
+    }
+    out.line("")?;
+    out.line(";; QUESTION SECTION:")?;
+    for q in &r.question {
+        out.line(&format!(";{}\t\t{}\t{}", q.name, q.class, q.rtype))?;
+    }
+    for (title, records) in [
+        ("ANSWER", &r.answer),
+        ("AUTHORITY", &r.authority),
+        ("ADDITIONAL", &r.additional),
+    ] {
+        if records.is_empty() {
+            continue;
+        }
+        out.line("")?;
+        out.line(&format!(";; {title} SECTION:"))?;
+        print_records(out, records, "")?;
+    }
+    out.line("")?;
+    out.line(&format!(
+        ";; Query time: {:.3} msec",
+        r.elapsed.as_secs_f64() * 1e3
+    ))?;
+    out.line(&format!(
+        ";; SERVER: {} ({}{})",
+        r.server,
+        r.transport.as_str().to_uppercase(),
+        if r.tcp_fallback {
+            ", after a truncated UDP answer"
+        } else {
+            ""
+        }
+    ))?;
+    out.line(&format!(";; MSG SIZE  rcvd: {}", r.size))
+}
+
+/// Records as aligned zone-file lines.
+fn print_records(out: &mut Printer, records: &[Rr], indent: &str) -> io::Result<()> {
+    let width = records.iter().map(|rr| rr.name.len()).max().unwrap_or(0);
+    let type_width = records.iter().map(|rr| rr.rtype.len()).max().unwrap_or(0);
+    for rr in records {
+        out.line(&format!(
+            "{indent}{:<width$}  {:>6}  {:<2}  {:<type_width$}  {}",
+            rr.name, rr.ttl, rr.class, rr.rtype, rr.data
+        ))?;
+    }
+    Ok(())
+}
+
+/// `--trace`: each step as it happens (text), or one JSON line per step.
+fn trace(
+    out: &mut Printer,
+    name: &str,
+    rtype: RecordType,
+    hints: &dns::RootHints,
+    options: &QueryOptions,
+) -> anyhow::Result<Exit> {
+    let mut printed: io::Result<()> = Ok(());
+    let result = dns::trace(name, rtype, hints, options, |event| {
+        if printed.is_ok() {
+            printed = print_trace_event(out, event);
+        }
+    });
+    printed?;
+    match result {
+        Ok(outcome) => Ok(outcome.exit()),
+        Err(err) if err.exit() == Exit::Usage => Err(Failure::from(err).into()),
+        Err(err) => {
+            let exit = err.exit();
+            report(&format!("tracing {name} {rtype}"), err);
+            Ok(exit)
+        }
+    }
+}
+
+fn print_trace_event(out: &mut Printer, event: &TraceEvent) -> io::Result<()> {
+    if out.is_json() {
+        return out.json(event);
+    }
+    let ms = event.elapsed.as_secs_f64() * 1e3;
+    let server = format!("{} ({})", event.server_name, event.server);
+    match (&event.response, &event.error) {
+        (_, Some(error)) => out.line(&format!(
+            ";; {} asked {server} for zone {}: {} ({ms:.1} ms)",
+            event.step,
+            event.zone,
+            escape_line(error)
+        )),
+        (Some(r), None) => {
+            out.line(&format!(
+                ";; {} {server} for zone {} answered {} [{}] in {ms:.1} ms: {}",
+                event.step,
+                event.zone,
+                r.header.rcode,
+                r.header.flags.names().join(" "),
+                event.kind
+            ))?;
+            let mut records: Vec<Rr> = r.answer.clone();
+            if r.answer.is_empty() {
+                records.extend(r.authority.iter().cloned());
+                records.extend(
+                    r.additional
+                        .iter()
+                        .filter(|rr| rr.rtype == "A" || rr.rtype == "AAAA")
+                        .cloned(),
+                );
+            }
+            print_records(out, &records, "   ")?;
+            out.line("")
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+/// `--check`: the mail-routing view.
+fn check(out: &mut Printer, resolver: &Resolver, domain: &str) -> anyhow::Result<Exit> {
+    let report = resolver
+        .check_mail(domain)
+        .map_err(Failure::from)
+        .with_context(|| format!("checking mail routing for {domain}"))?;
+    if out.is_json() {
+        out.json(&report)?;
+    } else {
+        print_check(out, &report)?;
+    }
+    Ok(report.exit)
+}
+
+fn print_check(out: &mut Printer, c: &MailCheck) -> io::Result<()> {
+    out.line(&format!("mail routing for {}", c.domain))?;
+    match (&c.mx_error, c.mx_status.as_str()) {
+        (Some(error), _) => out.line(&format!("  MX lookup failed: {}", escape_line(error)))?,
+        (None, status) => out.line(&format!(
+            "  MX lookup: {status} from {} in {:.1} ms",
+            c.server.map(|s| s.to_string()).unwrap_or_default(),
+            c.elapsed.as_secs_f64() * 1e3
+        ))?,
+    }
+    if !c.hosts.is_empty() {
+        out.line("  hosts, in the order a sender tries them:")?;
+    }
+    for (i, host) in c.hosts.iter().enumerate() {
+        let label = if host.implicit {
+            "implicit MX (no MX record: the domain's own address)".to_string()
+        } else {
+            format!("MX {}", host.preference)
+        };
+        out.line(&format!(
+            "  {}. {}  {label}, TTL {}",
+            i + 1,
+            host.name,
+            host.ttl
+        ))?;
+        for addr in &host.addresses {
+            out.line(&format!(
+                "       {addr}  TTL {}",
+                host.address_ttl.map(|t| t.to_string()).unwrap_or_default()
+            ))?;
+        }
+        for finding in &host.findings {
+            out.line(&format!("       ! {}", escape_line(&finding.to_string())))?;
+        }
+    }
+    if !c.name_servers.is_empty() {
+        out.line(&format!("  name servers of {}:", c.zone))?;
+    }
+    for ns in &c.name_servers {
+        out.line(&format!(
+            "    {} {} {}",
+            ns.name,
+            ns.address
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "(no address)".into()),
+            escape_line(&ns.status)
+        ))?;
+    }
+    if c.findings.is_empty() {
+        out.line("  findings: none")?;
+    } else {
+        out.line("  findings:")?;
+        for finding in &c.findings {
+            out.line(&format!("    ! {}", escape_line(&finding.to_string())))?;
+        }
+    }
+    Ok(())
+}
+
+/// `--batch`: the names of a file or stdin, resolved concurrently, printed in input order.
+fn batch(
+    out: &mut Printer,
+    resolver: &Resolver,
+    path: &std::path::Path,
+    default_types: &[RecordType],
+    concurrency: u32,
+) -> anyhow::Result<Exit> {
+    let text = if path.as_os_str() == "-" {
+        let mut lines = String::new();
+        for line in io::stdin().lock().lines() {
+            lines.push_str(&line.context("reading names from stdin")?);
+            lines.push('\n');
+        }
+        lines
+    } else {
+        let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        String::from_utf8(bytes)
+            .map_err(|_| Failure::new(Exit::DataErr, "the file is not UTF-8 text"))
+            .with_context(|| format!("reading {}", path.display()))?
+    };
+    let mut jobs = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let mut words = line.split_whitespace();
+        let Some(name) = words.next() else { continue };
+        let types: Vec<RecordType> = words
+            .map(|w| w.parse::<RecordType>())
+            .collect::<Result<_, _>>()
+            .map_err(|err| Failure::new(Exit::DataErr, err))
+            .with_context(|| format!("{} line {}", path.display(), number + 1))?;
+        let types = if types.is_empty() {
+            default_types.to_vec()
+        } else {
+            types
+        };
+        for rtype in types {
+            jobs.push(BatchQuery {
+                name: name.to_string(),
+                rtype,
+            });
+        }
+    }
+    let mut worst = Exit::Success;
+    let mut printed: io::Result<()> = Ok(());
+    resolver.batch(&jobs, concurrency as usize, |job, result| {
+        let exit = match &result {
+            Ok(r) => r.exit(),
+            Err(err) => err.exit(),
+        };
+        worst = worst.max(exit);
+        if printed.is_ok() {
+            printed = print_batch_line(out, job, &result);
+        }
+    });
+    printed?;
+    Ok(worst)
+}
+
+/// One `--batch --json` line: the query, then either the reply's status and answers or the
+/// error that left it without one.
+#[derive(serde::Serialize)]
+struct BatchLine<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    rtype: String,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<dns::Outcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: Option<&'a [Rr]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transport: Option<dns::Transport>,
+    /// Milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    elapsed: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exit: Option<Exit>,
+}
+
+fn print_batch_line(
+    out: &mut Printer,
+    job: &BatchQuery,
+    result: &Result<Response, DnsError>,
+) -> io::Result<()> {
+    if out.is_json() {
+        let line = match result {
+            Ok(r) => BatchLine {
+                name: &job.name,
+                rtype: job.rtype.to_string(),
+                status: &r.header.rcode,
+                outcome: Some(r.outcome),
+                answer: Some(&r.answer),
+                server: Some(r.server),
+                transport: Some(r.transport),
+                elapsed: Some((r.elapsed.as_secs_f64() * 1e6).round() / 1e3),
+                error: None,
+                exit: None,
+            },
+            Err(err) => BatchLine {
+                name: &job.name,
+                rtype: job.rtype.to_string(),
+                status: "ERROR",
+                outcome: None,
+                answer: None,
+                server: None,
+                transport: None,
+                elapsed: None,
+                error: Some(err.to_string()),
+                exit: Some(err.exit()),
+            },
+        };
+        return out.json(&line);
+    }
+    let name = escape_line(&job.name);
+    match result {
+        Ok(r) => {
+            let mut line = format!("{name}\t{}\t{}", job.rtype, r.header.rcode);
+            for rr in &r.answer {
+                line.push('\t');
+                if rr.rtype != job.rtype.to_string() {
+                    line.push_str(&rr.rtype);
+                    line.push(' ');
+                }
+                line.push_str(&rr.data);
+            }
+            out.line(&line)
+        }
+        Err(err) => out.line(&format!(
+            "{name}\t{}\tERROR\t{}",
+            job.rtype,
+            escape_line(&err.to_string())
+        )),
+    }
 }

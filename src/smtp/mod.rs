@@ -1,1 +1,403 @@
 //! SMTP client (RFC 5321 and its extensions).
+//!
+//! Layers, bottom up: [`reply`] parses server replies with caps on size; [`command`] renders
+//! client commands; [`data`] encodes a message for DATA (CRLF normalisation, dot-stuffing);
+//! [`session`] runs one connection over any `Read + Write`; [`deliver`] tries a list of hosts
+//! in order for a batch of messages, through a [`deliver::Connect`] implementation that tests
+//! can replace.
+
+pub mod command;
+pub mod data;
+pub mod deliver;
+pub mod reply;
+pub mod session;
+
+use std::fmt;
+
+pub use data::Payload;
+pub use reply::Reply;
+pub use session::{Session, Transaction, Transcript};
+
+use crate::{
+    exit::{Exit, Failure},
+    net::{ConnectError, TlsError},
+    secret::Secret,
+};
+
+/// Why a session failed as a whole (as opposed to one recipient being refused).
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpError {
+    /// Reading or writing the connection failed (reset, timeout).
+    #[error("connection lost: {0}")]
+    Io(#[from] std::io::Error),
+    /// The server closed the connection while a reply was expected.
+    #[error("connection closed by the server")]
+    Closed,
+    /// The server sent something that is not a valid reply, or too much of it.
+    #[error("protocol error: {0}")]
+    Malformed(String),
+    /// The server refused a command the session cannot go on without.
+    #[error("{command} refused: {reply}")]
+    Rejected {
+        /// What was refused.
+        command: String,
+        /// The server's reply.
+        reply: Reply,
+    },
+    /// The server answered 421: it is shutting the connection down (RFC 5321 §3.8).
+    #[error("server closing the connection: {0}")]
+    Closing(Reply),
+    /// Bytes arrived after the server's go-ahead for STARTTLS and before the handshake: a
+    /// man in the middle injecting cleartext commands (CVE-2021-22947).
+    #[error(
+        "{0} bytes received after the STARTTLS go-ahead and before the TLS handshake (possible injection); aborting"
+    )]
+    StarttlsInjection(usize),
+    /// TLS was required but the server does not offer STARTTLS.
+    #[error(
+        "the server does not offer STARTTLS and TLS is required (use --tls opportunistic or none to allow cleartext)"
+    )]
+    StarttlsUnavailable,
+    /// Credentials would have gone over a connection without TLS.
+    #[error(
+        "refusing to send credentials without TLS (use --tls starttls or tls, or --allow-cleartext-auth)"
+    )]
+    CleartextAuth,
+    /// Credentials were given but the server offers no AUTH, so sending would silently go
+    /// unauthenticated.
+    #[error("credentials are configured but the server offers no AUTH")]
+    AuthNotOffered,
+    /// No SASL mechanism both sides support.
+    #[error("no usable AUTH mechanism: {0}")]
+    NoMechanism(String),
+    /// The server refused the credentials.
+    #[error("authentication failed: {0}")]
+    AuthFailed(Reply),
+    /// Connecting failed.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// TLS setup or the handshake failed.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+impl SmtpError {
+    /// The exit code: connection trouble and 4xx are temporary, 5xx permanent, trust and
+    /// authentication 77, broken protocol 76.
+    pub fn exit(&self) -> Exit {
+        match self {
+            SmtpError::Io(_) | SmtpError::Closed | SmtpError::Closing(_) => Exit::TempFail,
+            SmtpError::Malformed(_) | SmtpError::StarttlsInjection(_) => Exit::Protocol,
+            SmtpError::Rejected { reply, .. } if reply.is_transient() => Exit::TempFail,
+            SmtpError::Rejected { reply, .. } if reply.is_permanent() => Exit::Unavailable,
+            SmtpError::Rejected { .. } => Exit::Protocol,
+            SmtpError::StarttlsUnavailable
+            | SmtpError::AuthNotOffered
+            | SmtpError::NoMechanism(_)
+            | SmtpError::AuthFailed(_) => Exit::NoPerm,
+            SmtpError::CleartextAuth => Exit::Config,
+            SmtpError::Connect(err) => err.exit(),
+            SmtpError::Tls(err) => err.exit(),
+        }
+    }
+
+    /// Whether another host (the next MX) might do better: connection trouble and temporary
+    /// refusals, but not a refused login or certificate, which would fail the same way.
+    pub fn try_next_host(&self) -> bool {
+        matches!(
+            self.exit(),
+            Exit::TempFail | Exit::Protocol | Exit::Unavailable
+        )
+    }
+}
+
+impl From<SmtpError> for Failure {
+    fn from(err: SmtpError) -> Self {
+        Failure::new(err.exit(), err)
+    }
+}
+
+/// What the server offered in its EHLO reply (RFC 5321 §4.1.1.1 and the extensions' RFCs).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// RFC 3207.
+    pub starttls: bool,
+    /// RFC 2920.
+    pub pipelining: bool,
+    /// RFC 1870: the server's limit (0 means no fixed limit); `None` when SIZE is absent.
+    pub size: Option<u64>,
+    /// RFC 6152.
+    pub eight_bit_mime: bool,
+    /// RFC 6531.
+    pub smtputf8: bool,
+    /// RFC 3461.
+    pub dsn: bool,
+    /// RFC 4954: SASL mechanism names, upper case.
+    pub auth: Vec<String>,
+}
+
+impl Capabilities {
+    /// Reads the keyword lines of an EHLO reply (every line after the first).
+    pub fn parse(reply: &Reply) -> Capabilities {
+        let mut caps = Capabilities::default();
+        for line in reply.lines.iter().skip(1) {
+            let mut words = line.split([' ', '=']).filter(|w| !w.is_empty());
+            let Some(keyword) = words.next() else {
+                continue;
+            };
+            match keyword.to_ascii_uppercase().as_str() {
+                "STARTTLS" => caps.starttls = true,
+                "PIPELINING" => caps.pipelining = true,
+                "SIZE" => caps.size = Some(words.next().and_then(|n| n.parse().ok()).unwrap_or(0)),
+                "8BITMIME" => caps.eight_bit_mime = true,
+                "SMTPUTF8" => caps.smtputf8 = true,
+                "DSN" => caps.dsn = true,
+                "AUTH" => {
+                    for mech in words {
+                        let mech = mech.to_ascii_uppercase();
+                        if !caps.auth.contains(&mech) {
+                            caps.auth.push(mech);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        caps
+    }
+}
+
+/// A SASL mechanism mailkit can use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mechanism {
+    /// RFC 4616: user and password in one base64 line.
+    Plain,
+    /// The widespread non-standard username/password challenge pair.
+    Login,
+    /// Google's and Microsoft's OAuth 2 bearer token mechanism.
+    #[value(name = "xoauth2")]
+    XOAuth2,
+}
+
+impl Mechanism {
+    /// The name in `AUTH` commands and EHLO replies.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::Plain => "PLAIN",
+            Mechanism::Login => "LOGIN",
+            Mechanism::XOAuth2 => "XOAUTH2",
+        }
+    }
+}
+
+/// Who logs in, with what, and how (the mechanism is chosen from the server's offer when
+/// `None`: PLAIN, then LOGIN).
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// Login name.
+    pub user: String,
+    /// Password or OAuth token.
+    pub secret: Secret,
+    /// A forced mechanism.
+    pub mechanism: Option<Mechanism>,
+}
+
+/// Delivery status notification requests (RFC 3461), sent only when the server offers DSN.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dsn {
+    /// `NOTIFY=` value for every recipient: `NEVER` or a list of SUCCESS, FAILURE, DELAY.
+    pub notify: Option<String>,
+    /// `RET=FULL` or `RET=HDRS`.
+    pub ret: Option<String>,
+    /// `ENVID=`, xtext-encoded on the wire.
+    pub envid: Option<String>,
+}
+
+/// The envelope of one transaction: who the message is from and to, as the servers see it
+/// (the header's From/To/Bcc are not the envelope).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Envelope {
+    /// The reverse path; empty for a null sender.
+    pub from: String,
+    /// The forward paths.
+    pub recipients: Vec<String>,
+    /// DSN requests.
+    pub dsn: Dsn,
+}
+
+/// The fate of one recipient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The server took responsibility for the message.
+    Accepted,
+    /// Refused for good.
+    Rejected,
+    /// Refused for now, or never tried: try again later.
+    Deferred,
+    /// The connection was lost after the whole message was sent and before the server's
+    /// reply: it may have been delivered, so it must not be resent blindly nor called success.
+    Unknown,
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Status::Accepted => "accepted",
+            Status::Rejected => "rejected",
+            Status::Deferred => "deferred",
+            Status::Unknown => "unknown",
+        })
+    }
+}
+
+/// One recipient's outcome in one transaction: status, the server's words, and the exit code
+/// it contributes to the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RcptOutcome {
+    /// What happened.
+    pub status: Status,
+    /// The server's reply, or mailkit's reason when there was none.
+    pub reply: String,
+    /// The exit code this outcome stands for.
+    pub exit: Exit,
+}
+
+impl RcptOutcome {
+    /// An outcome decided by a reply's class.
+    pub fn from_reply(reply: &Reply) -> RcptOutcome {
+        let (status, exit) = if reply.is_positive() {
+            (Status::Accepted, Exit::Success)
+        } else if reply.is_transient() {
+            (Status::Deferred, Exit::TempFail)
+        } else if reply.is_permanent() {
+            (Status::Rejected, Exit::Unavailable)
+        } else {
+            (Status::Deferred, Exit::Protocol)
+        };
+        RcptOutcome {
+            status,
+            reply: reply.to_string(),
+            exit,
+        }
+    }
+
+    /// An outcome with a status and a reason of mailkit's own.
+    pub fn new(status: Status, reply: String) -> RcptOutcome {
+        let exit = match status {
+            Status::Accepted => Exit::Success,
+            Status::Rejected => Exit::Unavailable,
+            Status::Deferred | Status::Unknown => Exit::TempFail,
+        };
+        RcptOutcome {
+            status,
+            reply,
+            exit,
+        }
+    }
+
+    /// Refused by mailkit before asking the server (SIZE over the limit, missing extension).
+    pub fn refused(reason: String) -> RcptOutcome {
+        RcptOutcome::new(Status::Rejected, reason)
+    }
+
+    /// The outcome for recipients caught by a session-level error: deferred when another try
+    /// may work, rejected otherwise, with the error's own exit code.
+    pub fn from_error(err: &SmtpError) -> RcptOutcome {
+        let exit = err.exit();
+        let status = match exit {
+            Exit::TempFail | Exit::Protocol => Status::Deferred,
+            _ => Status::Rejected,
+        };
+        RcptOutcome {
+            status,
+            reply: err.to_string(),
+            exit,
+        }
+    }
+}
+
+/// Checks a mailbox for use in MAIL FROM / RCPT TO: no CR, LF or NUL (which would inject
+/// commands), no angle brackets or spaces (which would break the path syntax), and a local part
+/// and domain around an `@`. The empty reverse path is checked by the caller.
+pub fn check_address(address: &str) -> Result<(), String> {
+    if let Some(bad) = address
+        .chars()
+        .find(|c| c.is_control() || matches!(c, '<' | '>' | ' '))
+    {
+        return Err(format!(
+            "address {:?} contains {bad:?}",
+            crate::output::escape_line(address)
+        ));
+    }
+    match address.rsplit_once('@') {
+        Some((local, domain)) if !local.is_empty() && !domain.is_empty() => Ok(()),
+        _ => Err(format!(
+            "{:?} is not an address (local@domain)",
+            crate::output::escape_line(address)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capabilities_from_ehlo() {
+        let reply = Reply {
+            code: 250,
+            lines: [
+                "mx.example greets you",
+                "STARTTLS",
+                "AUTH=PLAIN",
+                "auth plain login",
+                "SIZE",
+                "8bitmime",
+            ]
+            .map(String::from)
+            .to_vec(),
+        };
+        let caps = Capabilities::parse(&reply);
+        assert!(caps.starttls && caps.eight_bit_mime && !caps.pipelining);
+        assert_eq!(caps.auth, ["PLAIN", "LOGIN"]);
+        assert_eq!(caps.size, Some(0));
+    }
+
+    #[test]
+    fn addresses_with_controls_or_brackets_are_refused() {
+        for bad in [
+            "a@b\r\nRCPT TO:<x@y>",
+            "a@b\n",
+            "a\0@b",
+            "a@b>",
+            "<a@b",
+            "a b@c",
+            "ab",
+            "@b",
+            "a@",
+        ] {
+            assert!(check_address(bad).is_err(), "{bad:?}");
+        }
+        for good in ["a@b", "j\u{f6}rg@m\u{fc}ller.test", "a+tag@b.c"] {
+            assert!(check_address(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn error_exit_codes() {
+        let reply = |code| Reply {
+            code,
+            lines: vec![],
+        };
+        let rejected = |code| SmtpError::Rejected {
+            command: "EHLO".into(),
+            reply: reply(code),
+        };
+        assert_eq!(rejected(451).exit(), Exit::TempFail);
+        assert_eq!(rejected(554).exit(), Exit::Unavailable);
+        assert_eq!(SmtpError::AuthFailed(reply(535)).exit(), Exit::NoPerm);
+        assert!(!SmtpError::AuthFailed(reply(535)).try_next_host());
+        assert!(SmtpError::Closed.try_next_host());
+    }
+}

@@ -1,0 +1,384 @@
+//! Many names at once: a few worker threads, each with one UDP socket and a bounded window of
+//! queries in flight, told apart by transaction ID; results are handed back in input order.
+
+use std::{
+    collections::HashMap,
+    net::{SocketAddr, UdpSocket},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        mpsc,
+    },
+    time::{Duration, Instant},
+};
+
+use hickory_proto::op::Message;
+
+use super::{
+    DnsError, QueryOptions, RecordType, Resolver,
+    message::{Response, Transport, build_query, matches},
+    name::parse_name,
+    transport::{MAX_MESSAGE, exchange, is_timeout},
+};
+
+/// One line of a batch: a name and the type to ask for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchQuery {
+    /// The name as given.
+    pub name: String,
+    /// The record type.
+    pub rtype: RecordType,
+}
+
+/// Receive buffer of a batch socket: a window of replies arriving while the worker is busy
+/// parsing must not overflow the default (about 200 KB, which holds only ~100 small datagrams
+/// on Linux) and be dropped, since every drop costs a full timeout.
+const BATCH_RECV_BUFFER: usize = 4 << 20;
+
+/// A UDP socket connected to `server`, with a large receive buffer.
+fn batch_socket(server: SocketAddr) -> std::io::Result<UdpSocket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(server),
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    // Best effort: the kernel caps it at net.core.rmem_max.
+    let _ = socket.set_recv_buffer_size(BATCH_RECV_BUFFER);
+    let local: SocketAddr = if server.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    socket.bind(&local.into())?;
+    socket.connect(&server.into())?;
+    Ok(socket.into())
+}
+
+/// A query on the wire, waiting for its reply.
+struct Flight {
+    index: usize,
+    query: Message,
+    bytes: Vec<u8>,
+    sent: Instant,
+    deadline: Instant,
+    /// When to send the same datagram once more within this attempt (see [`Rto`]).
+    resend_at: Option<Instant>,
+    attempt: u32,
+}
+
+/// An adaptive early resend, as resolvers do (RFC 6298's idea applied to UDP): a datagram
+/// lost in a burst of thousands would otherwise stall its result for a whole timeout. Within
+/// an attempt the query is sent once more after a few smoothed round-trip times; the attempt's
+/// timeout and the number of attempts keep their meaning.
+struct Rto {
+    smoothed: Option<Duration>,
+}
+
+impl Rto {
+    /// Before any reply: a quarter second, or half the timeout if that is shorter.
+    const INITIAL: Duration = Duration::from_millis(250);
+    /// Never sooner than this, so a busy fast server is not flooded with duplicates.
+    const FLOOR: Duration = Duration::from_millis(50);
+
+    fn observe(&mut self, rtt: Duration) {
+        self.smoothed = Some(match self.smoothed {
+            Some(srtt) => (srtt * 7 + rtt) / 8,
+            None => rtt,
+        });
+    }
+
+    fn resend_after(&self, timeout: Duration) -> Option<Duration> {
+        let rto = self
+            .smoothed
+            .map_or(Self::INITIAL, |srtt| (srtt * 8).max(Self::FLOOR));
+        (rto < timeout / 2).then_some(rto)
+    }
+}
+
+/// How often a worker looks for queries to resend or give up on; also the precision of the
+/// batch timeouts.
+const TICK: Duration = Duration::from_millis(5);
+
+/// A finished query: its input index and result.
+type Done = (usize, Result<Response, DnsError>);
+
+impl Resolver {
+    /// Resolves every query, at most `window` in flight at once, and calls `each` with the
+    /// results in input order (as soon as every earlier one is done, so output streams).
+    /// Queries go to the first server; one that times out there is retried on the others.
+    pub fn batch(
+        &self,
+        queries: &[BatchQuery],
+        window: usize,
+        mut each: impl FnMut(&BatchQuery, Result<Response, DnsError>),
+    ) {
+        if queries.is_empty() {
+            return;
+        }
+        let workers = std::thread::available_parallelism()
+            .map_or(2, usize::from)
+            .clamp(1, 4)
+            .min(window.max(1))
+            .min(queries.len());
+        let per_worker = (window / workers).max(1);
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = mpsc::channel::<Done>();
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let next = &next;
+                scope.spawn(move || self.batch_worker(queries, next, per_worker, &tx));
+            }
+            drop(tx);
+            let mut done: Vec<Option<Result<Response, DnsError>>> = Vec::new();
+            done.resize_with(queries.len(), || None);
+            let mut printed = 0;
+            for (index, result) in rx {
+                done[index] = Some(result);
+                while printed < queries.len() {
+                    let Some(result) = done[printed].take() else {
+                        break;
+                    };
+                    each(&queries[printed], result);
+                    printed += 1;
+                }
+            }
+        });
+    }
+
+    fn batch_worker(
+        &self,
+        queries: &[BatchQuery],
+        next: &AtomicUsize,
+        window: usize,
+        tx: &mpsc::Sender<Done>,
+    ) {
+        let take = || {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            (index < queries.len()).then_some(index)
+        };
+        let socket = self
+            .servers()
+            .first()
+            .and_then(|&server| Some((batch_socket(server).ok()?, server)));
+        let Some((socket, server)) = socket.filter(|_| !self.options().tcp) else {
+            // TCP, or no usable UDP socket: one query at a time through the ordinary path.
+            while let Some(index) = take() {
+                let q = &queries[index];
+                if tx.send((index, self.query(&q.name, q.rtype))).is_err() {
+                    return;
+                }
+            }
+            return;
+        };
+        let options = self.options();
+        let mut flights: HashMap<u16, Flight> = HashMap::with_capacity(window * 2);
+        let mut exhausted = false;
+        let mut buf = vec![0u8; MAX_MESSAGE];
+        // One fixed read timeout (a syscall per datagram saved): the loop wakes at least every
+        // TICK to resend or give up on queries whose time is over.
+        let _ = socket.set_read_timeout(Some(TICK));
+        let mut next_check = Instant::now() + TICK;
+        let mut rto = Rto { smoothed: None };
+        loop {
+            while !exhausted && flights.len() < window {
+                let Some(index) = take() else {
+                    exhausted = true;
+                    break;
+                };
+                let q = &queries[index];
+                let name = match parse_name(&q.name) {
+                    Ok(name) => name,
+                    Err(err) => {
+                        let _ = tx.send((index, Err(err)));
+                        continue;
+                    }
+                };
+                let mut query = build_query(&name, q.rtype, options.recursion);
+                let id = loop {
+                    let id = fastrand::u16(..);
+                    if !flights.contains_key(&id) {
+                        break id;
+                    }
+                };
+                query.metadata.id = id;
+                let bytes = match query.to_vec() {
+                    Ok(bytes) => bytes,
+                    Err(err) => {
+                        let _ = tx.send((
+                            index,
+                            Err(DnsError::InvalidName {
+                                name: q.name.clone(),
+                                reason: format!("cannot encode the query: {err}"),
+                            }),
+                        ));
+                        continue;
+                    }
+                };
+                let now = Instant::now();
+                if let Err(source) = socket.send(&bytes) {
+                    let err = DnsError::Unreachable {
+                        server,
+                        transport: "udp",
+                        source,
+                    };
+                    let _ = tx.send((index, Err(err)));
+                    continue;
+                }
+                flights.insert(
+                    id,
+                    Flight {
+                        index,
+                        query,
+                        bytes,
+                        sent: now,
+                        deadline: now + options.timeout,
+                        resend_at: rto.resend_after(options.timeout).map(|after| now + after),
+                        attempt: 1,
+                    },
+                );
+            }
+            if flights.is_empty() {
+                if exhausted {
+                    return;
+                }
+                continue;
+            }
+            if Instant::now() >= next_check {
+                self.expire(&socket, server, &mut flights, &rto, tx);
+                next_check = Instant::now() + TICK;
+                continue;
+            }
+            let len = match socket.recv(&mut buf) {
+                Ok(len) => len,
+                Err(err) if is_timeout(&err) || err.kind() == std::io::ErrorKind::Interrupted => {
+                    continue;
+                }
+                Err(err) => {
+                    // An ICMP error (port unreachable) cannot be pinned on one query: every
+                    // query in flight to this server shares its fate.
+                    for (_, flight) in flights.drain() {
+                        let failed = DnsError::Unreachable {
+                            server,
+                            transport: "udp",
+                            source: std::io::Error::new(err.kind(), err.to_string()),
+                        };
+                        let _ = tx.send((flight.index, Err(failed)));
+                    }
+                    continue;
+                }
+            };
+            let datagram = &buf[..len];
+            if len < 2 {
+                continue;
+            }
+            let id = u16::from_be_bytes([datagram[0], datagram[1]]);
+            let Some(flight) = flights.get(&id) else {
+                self.note(&format!(
+                    "discarded a {len}-byte datagram from {server} with an unknown transaction ID"
+                ));
+                continue;
+            };
+            let result = match Message::from_vec(datagram) {
+                Err(err) => Err(DnsError::Malformed {
+                    server,
+                    reason: err.to_string(),
+                }),
+                Ok(reply) if !matches(&flight.query, &reply) => {
+                    self.note(&format!(
+                        "discarded a reply from {server} to another question"
+                    ));
+                    continue;
+                }
+                Ok(reply) if reply.metadata.truncation => {
+                    self.note(&format!(
+                        "the UDP answer from {server} was truncated; retrying over TCP"
+                    ));
+                    let tcp = QueryOptions {
+                        tcp: true,
+                        ..options.clone()
+                    };
+                    exchange(&flight.query, server, &tcp, &|text| self.note(text)).map(
+                        |mut response| {
+                            response.tcp_fallback = true;
+                            response
+                        },
+                    )
+                }
+                Ok(reply) => {
+                    rto.observe(flight.sent.elapsed());
+                    Ok(Response::new(
+                        reply,
+                        server,
+                        Transport::Udp,
+                        flight.sent.elapsed(),
+                        len,
+                    ))
+                }
+            };
+            if let Some(flight) = flights.remove(&id)
+                && tx.send((flight.index, result)).is_err()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Resends the queries whose wait is over, or gives up on them after the last attempt
+    /// (asking the other servers, if there are any).
+    fn expire(
+        &self,
+        socket: &UdpSocket,
+        server: SocketAddr,
+        flights: &mut HashMap<u16, Flight>,
+        rto: &Rto,
+        tx: &mpsc::Sender<Done>,
+    ) {
+        let now = Instant::now();
+        let options = self.options();
+        for flight in flights.values_mut() {
+            if flight.resend_at.is_some_and(|at| at <= now) && flight.deadline > now {
+                flight.resend_at = None;
+                let _ = socket.send(&flight.bytes);
+            }
+        }
+        let expired: Vec<u16> = flights
+            .iter()
+            .filter(|(_, f)| f.deadline <= now)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in expired {
+            let Some(mut flight) = flights.remove(&id) else {
+                continue;
+            };
+            if flight.attempt < options.attempts && socket.send(&flight.bytes).is_ok() {
+                flight.attempt += 1;
+                flight.sent = now;
+                flight.deadline = now + options.timeout;
+                flight.resend_at = rto.resend_after(options.timeout).map(|after| now + after);
+                flights.insert(id, flight);
+                continue;
+            }
+            let timeout = DnsError::Timeout {
+                servers: vec![server],
+                attempts: options.attempts.max(1),
+                timeout: options.timeout,
+            };
+            let result = if self.servers().len() > 1 {
+                let others = Resolver::with_servers(self.servers()[1..].to_vec(), options);
+                let name = flight.query.queries.first().map(|q| q.name.clone());
+                let rtype = flight
+                    .query
+                    .queries
+                    .first()
+                    .map(|q| RecordType::from_hickory(q.query_type));
+                match (name, rtype) {
+                    (Some(name), Some(rtype)) => others.query_name(&name, rtype),
+                    _ => Err(timeout),
+                }
+            } else {
+                Err(timeout)
+            };
+            let _ = tx.send((flight.index, result));
+        }
+    }
+}

@@ -1,0 +1,531 @@
+//! Delivering a batch of messages to one destination (a relay, or one domain's MX hosts):
+//! hosts are tried in the order given, one connection carries every message, recipients a host
+//! deferred move on to the next host, and every recipient ends with exactly one outcome.
+//!
+//! Connecting is behind [`Connect`], so the fallback logic is tested with scripted sessions.
+
+use std::{
+    io::{Read, Write},
+    net::SocketAddr,
+    time::Duration,
+};
+
+use super::{Credentials, Envelope, Payload, RcptOutcome, Session, SmtpError, Status, Transcript};
+use crate::{
+    accounts::TlsMode,
+    net::{self, Stream, TlsClient},
+};
+
+/// One address of one host to try; `name` is what the certificate is checked against and what
+/// reports show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Host name (or the address literal when there is no name).
+    pub name: String,
+    /// Where to connect.
+    pub addr: SocketAddr,
+}
+
+/// Opens a ready session (greeted, EHLO'd, TLS and AUTH done) to a target.
+pub trait Connect {
+    /// The stream sessions run on.
+    type Stream: Read + Write;
+    /// Connects and prepares a session, or says why not.
+    fn open(&mut self, target: &Target) -> Result<Session<Self::Stream>, SmtpError>;
+
+    /// Takes a warning for the user (something asked for that the server cannot do).
+    fn warn(&mut self, warning: String);
+}
+
+/// One message for one destination: its envelope (only this destination's recipients) and
+/// its encoded bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Job<'a> {
+    /// Sender and this destination's recipients.
+    pub envelope: &'a Envelope,
+    /// The message.
+    pub payload: &'a Payload,
+}
+
+/// A recipient's final outcome and the host that decided it (none when no host answered).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// What happened.
+    pub outcome: RcptOutcome,
+    /// The host that gave the outcome.
+    pub host: Option<String>,
+}
+
+/// Delivers every job through the first target that takes it, returning one report per
+/// recipient per job, in order. A recipient is settled by acceptance, a permanent refusal or
+/// an unknown outcome; deferred recipients (and those of a lost connection, or of an
+/// unreachable host) are retried at the next target.
+pub fn deliver<C: Connect>(
+    connector: &mut C,
+    targets: &[Target],
+    jobs: &[Job<'_>],
+) -> Vec<Vec<Report>> {
+    let mut reports: Vec<Vec<Report>> = jobs
+        .iter()
+        .map(|job| {
+            let outcome = RcptOutcome::new(Status::Deferred, "no host to deliver to".into());
+            vec![
+                Report {
+                    outcome,
+                    host: None
+                };
+                job.envelope.recipients.len()
+            ]
+        })
+        .collect();
+    let mut pending: Vec<Vec<usize>> = jobs
+        .iter()
+        .map(|job| (0..job.envelope.recipients.len()).collect())
+        .collect();
+    for target in targets {
+        if pending.iter().all(Vec::is_empty) {
+            break;
+        }
+        let host = Some(target.name.clone());
+        let mut session = match connector.open(target) {
+            Ok(session) => session,
+            Err(err) => {
+                let outcome = RcptOutcome::from_error(&err);
+                let next = err.try_next_host();
+                for (j, indexes) in pending.iter_mut().enumerate() {
+                    for &i in indexes.iter() {
+                        reports[j][i] = Report {
+                            outcome: outcome.clone(),
+                            host: host.clone(),
+                        };
+                    }
+                    if !next {
+                        indexes.clear();
+                    }
+                }
+                continue;
+            }
+        };
+        let active: Vec<usize> = (0..jobs.len())
+            .filter(|&j| !pending[j].is_empty())
+            .collect();
+        let wants_dsn = active.iter().any(|&j| {
+            let dsn = &jobs[j].envelope.dsn;
+            dsn.notify.is_some() || dsn.ret.is_some() || dsn.envid.is_some()
+        });
+        if wants_dsn && !session.capabilities().dsn {
+            connector.warn(format!(
+                "{} does not offer DSN; --notify, --ret and --envid are not sent",
+                target.name
+            ));
+        }
+        let envelopes: Vec<Envelope> = active
+            .iter()
+            .map(|&j| Envelope {
+                from: jobs[j].envelope.from.clone(),
+                recipients: pending[j]
+                    .iter()
+                    .map(|&i| jobs[j].envelope.recipients[i].clone())
+                    .collect(),
+                dsn: jobs[j].envelope.dsn.clone(),
+            })
+            .collect();
+        let items: Vec<(&Envelope, &Payload)> = active
+            .iter()
+            .zip(&envelopes)
+            .map(|(&j, envelope)| (envelope, jobs[j].payload))
+            .collect();
+        let batch = session.send_all(&items);
+        let attempted = batch.transactions.len();
+        for (&j, outcomes) in active.iter().zip(batch.transactions) {
+            let mut still = Vec::new();
+            for (&i, outcome) in pending[j].iter().zip(outcomes) {
+                if outcome.status == Status::Deferred {
+                    still.push(i);
+                }
+                reports[j][i] = Report {
+                    outcome,
+                    host: host.clone(),
+                };
+            }
+            pending[j] = still;
+        }
+        match batch.fatal {
+            None => session.quit(),
+            Some(err) => {
+                let outcome = RcptOutcome::from_error(&err);
+                for &j in active.iter().skip(attempted) {
+                    for &i in &pending[j] {
+                        reports[j][i] = Report {
+                            outcome: outcome.clone(),
+                            host: host.clone(),
+                        };
+                    }
+                }
+            }
+        }
+    }
+    reports
+}
+
+/// A domain's share of a run: (message index, indexes of that message's recipients in the
+/// domain).
+pub type Members = Vec<(usize, Vec<usize>)>;
+
+/// Groups the recipients of every message by domain (case-insensitively), domains in the order
+/// first seen, so that direct delivery opens one connection per domain for all messages.
+pub fn by_domain(envelopes: &[&Envelope]) -> Vec<(String, Members)> {
+    let mut domains: Vec<(String, Members)> = Vec::new();
+    for (m, envelope) in envelopes.iter().enumerate() {
+        for (r, address) in envelope.recipients.iter().enumerate() {
+            let domain = address
+                .rsplit_once('@')
+                .map_or("", |(_, d)| d)
+                .to_ascii_lowercase();
+            let slot = match domains.iter().position(|(d, _)| *d == domain) {
+                Some(slot) => slot,
+                None => {
+                    domains.push((domain, Vec::new()));
+                    domains.len() - 1
+                }
+            };
+            let members = &mut domains[slot].1;
+            match members.iter_mut().find(|(message, _)| *message == m) {
+                Some((_, indexes)) => indexes.push(r),
+                None => members.push((m, vec![r])),
+            }
+        }
+    }
+    domains
+}
+
+/// The real connector: TCP with timeouts, TLS per `tls_mode`, EHLO, STARTTLS, AUTH.
+pub struct Connector {
+    /// How the connection is protected.
+    pub tls_mode: TlsMode,
+    /// Certificate checking, shared by every connection.
+    pub tls: TlsClient,
+    /// The name given in EHLO; `None` for the address literal of each connection's local end.
+    pub ehlo: Option<String>,
+    /// Credentials for AUTH, if any.
+    pub credentials: Option<Credentials>,
+    /// Allow AUTH without TLS (explicitly asked for).
+    pub allow_cleartext_auth: bool,
+    /// Connect timeout and the timeout on every read and write.
+    pub timeout: Duration,
+    /// Write the transcript to stderr.
+    pub verbose: bool,
+    /// Warnings for the user (cleartext fallback), printed by the command.
+    pub warnings: Vec<String>,
+}
+
+impl Connect for Connector {
+    type Stream = Stream;
+
+    fn warn(&mut self, warning: String) {
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
+    }
+
+    fn open(&mut self, target: &Target) -> Result<Session<Stream>, SmtpError> {
+        if self.verbose {
+            eprintln!("* connecting to {} ({})", target.name, target.addr);
+        }
+        let tcp = net::connect_addr(target.addr, self.timeout)?;
+        let ehlo = match (&self.ehlo, tcp.local_addr()) {
+            (Some(name), _) => name.clone(),
+            (None, Ok(local)) => address_literal(local.ip()),
+            (None, Err(_)) => "[127.0.0.1]".to_string(),
+        };
+        let transcript: Option<Transcript> = self
+            .verbose
+            .then(|| Box::new(|line: &str| eprintln!("{line}")) as Transcript);
+        let (stream, implicit) = match self.tls_mode {
+            TlsMode::Tls => (self.tls.handshake(tcp, &target.name)?, true),
+            _ => (Stream::Plain(tcp), false),
+        };
+        let mut session = Session::open(stream, implicit, transcript)?;
+        let helo_fallback = matches!(self.tls_mode, TlsMode::None | TlsMode::Opportunistic)
+            && self.credentials.is_none();
+        session.hello(&ehlo, helo_fallback)?;
+        let upgrade = match self.tls_mode {
+            TlsMode::Tls | TlsMode::None => false,
+            TlsMode::Starttls if !session.capabilities().starttls => {
+                return Err(SmtpError::StarttlsUnavailable);
+            }
+            TlsMode::Starttls => true,
+            TlsMode::Opportunistic => {
+                if !session.capabilities().starttls {
+                    self.warnings.push(format!(
+                        "{} ({}) does not offer STARTTLS; sending in cleartext",
+                        target.name, target.addr
+                    ));
+                }
+                session.capabilities().starttls
+            }
+        };
+        if upgrade {
+            let tls = &self.tls;
+            session = session.starttls(|stream| Ok(stream.start_tls(tls, &target.name)?))?;
+            session.hello(&ehlo, false)?;
+        }
+        if let Some(credentials) = &self.credentials {
+            session.auth(credentials, self.allow_cleartext_auth)?;
+        }
+        Ok(session)
+    }
+}
+
+/// RFC 5321 §4.1.3 address literal: `[192.0.2.1]` or `[IPv6:2001:db8::1]`.
+fn address_literal(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => format!("[{v4}]"),
+        std::net::IpAddr::V6(v6) => format!("[IPv6:{v6}]"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::{collections::VecDeque, io};
+
+    /// A fake server stream: canned bytes in, writes kept.
+    struct Fake {
+        input: io::Cursor<Vec<u8>>,
+        written: std::rc::Rc<std::cell::RefCell<Vec<u8>>>,
+    }
+
+    impl Read for Fake {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.input.read(buf)
+        }
+    }
+
+    impl Write for Fake {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.written.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Each target gets the next scripted behaviour: a connection error or a server script.
+    struct Hosts {
+        behaviours: VecDeque<Result<&'static [u8], SmtpError>>,
+        written: Vec<std::rc::Rc<std::cell::RefCell<Vec<u8>>>>,
+        opened: Vec<String>,
+        warnings: Vec<String>,
+    }
+
+    impl Connect for Hosts {
+        type Stream = Fake;
+        fn warn(&mut self, warning: String) {
+            self.warnings.push(warning);
+        }
+        fn open(&mut self, target: &Target) -> Result<Session<Fake>, SmtpError> {
+            self.opened.push(target.name.clone());
+            let script = self.behaviours.pop_front().ok_or(SmtpError::Closed)??;
+            let written = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+            self.written.push(written.clone());
+            let mut session = Session::open(
+                Fake {
+                    input: io::Cursor::new(script.to_vec()),
+                    written,
+                },
+                false,
+                None,
+            )?;
+            session.hello("c", false)?;
+            Ok(session)
+        }
+    }
+
+    fn targets(n: usize) -> Vec<Target> {
+        (1..=n)
+            .map(|i| Target {
+                name: format!("mx{i}.test"),
+                addr: SocketAddr::from(([127, 0, 0, i as u8], 25)),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn recipients_are_grouped_by_domain_across_messages() {
+        let envelope = |rcpts: &[&str]| Envelope {
+            from: "a@c".into(),
+            recipients: rcpts.iter().map(|r| r.to_string()).collect(),
+            dsn: Default::default(),
+        };
+        let one = envelope(&["b@X.test", "c@y.test", "d@x.test"]);
+        let two = envelope(&["e@y.test"]);
+        let three = envelope(&["f@z.test", "g@x.TEST"]);
+        let groups = by_domain(&[&one, &two, &three]);
+        let want: Vec<(String, Members)> = vec![
+            ("x.test".into(), vec![(0, vec![0, 2]), (2, vec![1])]),
+            ("y.test".into(), vec![(0, vec![1]), (1, vec![0])]),
+            ("z.test".into(), vec![(2, vec![0])]),
+        ];
+        assert_eq!(groups, want);
+    }
+
+    #[test]
+    fn address_literals() {
+        assert_eq!(address_literal([192, 0, 2, 1].into()), "[192.0.2.1]");
+        assert_eq!(
+            address_literal(std::net::Ipv6Addr::LOCALHOST.into()),
+            "[IPv6:::1]"
+        );
+    }
+
+    fn refused() -> SmtpError {
+        SmtpError::Connect(net::ConnectError::Connect {
+            addr: SocketAddr::from(([127, 0, 0, 1], 25)),
+            source: io::Error::from(io::ErrorKind::ConnectionRefused),
+        })
+    }
+
+    #[test]
+    fn first_refuses_second_says_421_third_accepts() {
+        let mut hosts = Hosts {
+            behaviours: [
+                Err(refused()),
+                Ok(&b"421 mx2 too busy\r\n"[..]),
+                Ok(b"220 mx3\r\n250 mx3\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n"),
+            ]
+            .into(),
+            written: vec![],
+            opened: vec![],
+            warnings: vec![],
+        };
+        let env = Envelope {
+            from: "a@c".into(),
+            recipients: vec!["b@x".into()],
+            dsn: crate::smtp::Dsn {
+                notify: Some("FAILURE".into()),
+                ..Default::default()
+            },
+        };
+        let payload = Payload::new(b"hi");
+        let jobs = [Job {
+            envelope: &env,
+            payload: &payload,
+        }; 2];
+        let reports = deliver(&mut hosts, &targets(3), &jobs);
+        assert_eq!(hosts.opened, ["mx1.test", "mx2.test", "mx3.test"]);
+        for report in reports.iter().flatten() {
+            assert_eq!(report.outcome.status, Status::Accepted);
+            assert_eq!(report.host.as_deref(), Some("mx3.test"));
+        }
+        let out = String::from_utf8(hosts.written[1].borrow().clone()).unwrap();
+        assert_eq!(
+            out.matches("MAIL FROM").count(),
+            2,
+            "both messages on one connection"
+        );
+        assert!(out.ends_with("QUIT\r\n"));
+        assert_eq!(
+            hosts.warnings,
+            ["mx3.test does not offer DSN; --notify, --ret and --envid are not sent"]
+        );
+    }
+
+    #[test]
+    fn deferred_recipients_move_on_and_rejected_ones_stay() {
+        let mut hosts = Hosts {
+            behaviours: [
+                Ok(&b"220 mx1\r\n250 mx1\r\n250 ok\r\n550 no such user\r\n451 later\r\n250 reset\r\n221 bye\r\n"[..]),
+                Ok(b"220 mx2\r\n250 mx2\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n"),
+            ]
+            .into(),
+            written: vec![],
+            opened: vec![],
+            warnings: vec![],
+        };
+        let env = Envelope {
+            from: "a@c".into(),
+            recipients: vec!["bad@x".into(), "later@x".into()],
+            dsn: Default::default(),
+        };
+        let payload = Payload::new(b"hi");
+        let reports = deliver(
+            &mut hosts,
+            &targets(2),
+            &[Job {
+                envelope: &env,
+                payload: &payload,
+            }],
+        );
+        assert_eq!(reports[0][0].outcome.status, Status::Rejected);
+        assert_eq!(reports[0][0].host.as_deref(), Some("mx1.test"));
+        assert_eq!(reports[0][1].outcome.status, Status::Accepted);
+        assert_eq!(reports[0][1].host.as_deref(), Some("mx2.test"));
+        let second = String::from_utf8(hosts.written[1].borrow().clone()).unwrap();
+        assert!(second.contains("RCPT TO:<later@x>") && !second.contains("bad@x"));
+    }
+
+    #[test]
+    fn all_hosts_failing_leaves_the_last_reason() {
+        let mut hosts = Hosts {
+            behaviours: [
+                Err(refused()),
+                Ok(&b"220 mx2\r\n250 mx2\r\n250 ok\r\n250 ok\r\n354 go\r\n"[..]),
+            ]
+            .into(),
+            written: vec![],
+            opened: vec![],
+            warnings: vec![],
+        };
+        let env = Envelope {
+            from: "a@c".into(),
+            recipients: vec!["b@x".into()],
+            dsn: Default::default(),
+        };
+        let payload = Payload::new(b"hi");
+        let jobs = [Job {
+            envelope: &env,
+            payload: &payload,
+        }; 2];
+        let reports = deliver(&mut hosts, &targets(2), &jobs);
+        assert_eq!(reports[0][0].outcome.status, Status::Unknown);
+        assert_eq!(reports[1][0].outcome.status, Status::Deferred);
+        assert!(
+            reports[1][0].outcome.reply.contains("closed"),
+            "{:?}",
+            reports[1][0]
+        );
+        assert_eq!(reports[1][0].host.as_deref(), Some("mx2.test"));
+    }
+
+    #[test]
+    fn an_auth_failure_does_not_try_other_hosts() {
+        let reply = crate::smtp::Reply {
+            code: 535,
+            lines: vec!["bad".into()],
+        };
+        let mut hosts = Hosts {
+            behaviours: [Err(SmtpError::AuthFailed(reply))].into(),
+            written: vec![],
+            opened: vec![],
+            warnings: vec![],
+        };
+        let env = Envelope {
+            from: "a@c".into(),
+            recipients: vec!["b@x".into()],
+            dsn: Default::default(),
+        };
+        let payload = Payload::new(b"hi");
+        let reports = deliver(
+            &mut hosts,
+            &targets(2),
+            &[Job {
+                envelope: &env,
+                payload: &payload,
+            }],
+        );
+        assert_eq!(hosts.opened.len(), 1);
+        assert_eq!(reports[0][0].outcome.exit, crate::exit::Exit::NoPerm);
+    }
+}

@@ -1,0 +1,611 @@
+//! `mailkit send` against in-process fake SMTP servers on 127.0.0.1:0, for the faults real
+//! servers will not produce on demand: split replies, disconnects, 421 at every stage,
+//! STARTTLS injection, partial refusals.
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    net::{SocketAddr, TcpListener, TcpStream},
+    sync::{Arc, Mutex},
+    thread,
+    time::Duration,
+};
+
+use assert_cmd::Command;
+
+/// What the fake server does in answer to a command line (or to `.` at the end of DATA).
+enum Act {
+    /// Send these bytes (each string a separate write, with a pause between them).
+    Send(Vec<String>),
+    /// Close the connection without answering.
+    Close,
+    /// Read this many bytes of the message, then close (a loss in the middle of DATA).
+    CloseAfterDataBytes(usize),
+}
+
+fn send(text: &str) -> Act {
+    Act::Send(vec![text.to_string()])
+}
+
+/// Everything the fake server saw: command lines, and each message's bytes as received.
+#[derive(Default, Clone, Debug)]
+struct Seen {
+    connections: usize,
+    lines: Vec<String>,
+    messages: Vec<Vec<u8>>,
+}
+
+const EHLO: &str = "250-fake\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 100000\r\n";
+
+/// A fake server; `handler` gets each command line (upper-cased verb kept as sent) and `.`
+/// at the end of each message.
+fn fake(
+    greeting: &str,
+    handler: impl FnMut(&str) -> Act + Send + 'static,
+) -> (SocketAddr, Arc<Mutex<Seen>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let seen2 = seen.clone();
+    let greeting = greeting.to_string();
+    let handler = Arc::new(Mutex::new(handler));
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            seen2.lock().unwrap().connections += 1;
+            serve(stream, &greeting, &handler, &seen2);
+        }
+    });
+    (addr, seen)
+}
+
+fn serve(
+    stream: TcpStream,
+    greeting: &str,
+    handler: &Arc<Mutex<impl FnMut(&str) -> Act>>,
+    seen: &Arc<Mutex<Seen>>,
+) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    if writer.write_all(greeting.as_bytes()).is_err() {
+        return;
+    }
+    let mut in_data = false;
+    loop {
+        let act = if in_data {
+            let mut message = Vec::new();
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                if reader.read_until(b'\n', &mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                if line == b".\r\n" {
+                    break;
+                }
+                message.extend_from_slice(&line);
+            }
+            seen.lock().unwrap().messages.push(message);
+            in_data = false;
+            (handler.lock().unwrap())(".")
+        } else {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end().to_string();
+            seen.lock().unwrap().lines.push(line.clone());
+            let act = (handler.lock().unwrap())(&line);
+            if line == "DATA" && matches!(&act, Act::Send(t) if t.concat().starts_with("354")) {
+                in_data = true;
+            }
+            act
+        };
+        match act {
+            Act::Send(parts) => {
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        thread::sleep(Duration::from_millis(30));
+                    }
+                    if writer.write_all(part.as_bytes()).is_err() {
+                        return;
+                    }
+                    let _ = writer.flush();
+                }
+                if parts.concat().starts_with("221") || parts.concat().starts_with("421") {
+                    return;
+                }
+            }
+            Act::Close => return,
+            Act::CloseAfterDataBytes(n) => {
+                let _ = writer.write_all(b"354 go ahead\r\n");
+                let mut buf = vec![0; n];
+                let _ = std::io::Read::read_exact(&mut reader, &mut buf);
+                return;
+            }
+        }
+    }
+}
+
+/// A well-behaved server answering everything positively, except per `rcpt` for recipients.
+fn standard(line: &str) -> Act {
+    let verb = line
+        .split([' ', ':'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    match verb.as_str() {
+        "EHLO" => send(EHLO),
+        "MAIL" | "RCPT" | "RSET" => send("250 2.1.0 ok\r\n"),
+        "DATA" => send("354 go ahead\r\n"),
+        "." => send("250 2.0.0 queued\r\n"),
+        "QUIT" => send("221 bye\r\n"),
+        _ => send("502 what\r\n"),
+    }
+}
+
+fn with_tls(addr: SocketAddr, tls: &str) -> Command {
+    let mut cmd = Command::cargo_bin("mailkit").unwrap();
+    cmd.args([
+        "send",
+        "--server",
+        &addr.to_string(),
+        "--tls",
+        tls,
+        "--timeout",
+        "10",
+    ])
+    .args(["--ehlo", "client.test"]);
+    cmd
+}
+
+fn mailkit(addr: SocketAddr) -> Command {
+    with_tls(addr, "none")
+}
+
+fn compose(addr: SocketAddr) -> Command {
+    let mut cmd = mailkit(addr);
+    cmd.args(["--from", "a@client.test", "--to", "b@x.test", "-s", "hi"]);
+    cmd
+}
+
+fn compose_hello(addr: SocketAddr) -> Command {
+    let mut cmd = compose(addr);
+    cmd.args(["--body", "hello"]);
+    cmd
+}
+
+fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn replies_split_across_reads_are_understood() {
+    let (addr, seen) = fake("220 fake\r\n", |line| {
+        if line.starts_with("EHLO") {
+            Act::Send(vec![
+                "250-fake\r\n250-PIPE".into(),
+                "LINING\r\n250".into(),
+                " 8BITMIME\r\n".into(),
+            ])
+        } else if line.starts_with("MAIL") {
+            Act::Send(vec!["25".into(), "0 ok\r\n".into()])
+        } else {
+            standard(line)
+        }
+    });
+    compose_hello(addr).assert().success().stdout("").stderr("");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.messages.len(), 1);
+    assert!(String::from_utf8_lossy(&seen.messages[0]).contains("\r\n\r\nhello\r\n"));
+}
+
+#[test]
+fn disconnect_while_reading_data_is_deferred() {
+    let (addr, _) = fake("220 fake\r\n", |line| match line {
+        "DATA" => Act::CloseAfterDataBytes(10),
+        l if l.starts_with("EHLO") => send("250 fake\r\n"),
+        _ => standard(line),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("body.txt");
+    std::fs::write(&body, "x".repeat(100).repeat(50_000)).unwrap();
+    let out = compose(addr)
+        .arg("--json")
+        .arg("--body-file")
+        .arg(&body)
+        .assert()
+        .code(75)
+        .get_output()
+        .clone();
+    assert_eq!(
+        json_lines(&out.stdout)[0]["recipients"][0]["status"],
+        "deferred"
+    );
+}
+
+#[test]
+fn disconnect_after_the_final_dot_is_unknown_never_success() {
+    let (addr, seen) = fake("220 fake\r\n", |line| match line {
+        "." => Act::Close,
+        _ => standard(line),
+    });
+    let out = compose_hello(addr)
+        .arg("--json")
+        .assert()
+        .code(75)
+        .get_output()
+        .clone();
+    let doc = &json_lines(&out.stdout)[0];
+    assert_eq!(doc["status"], "unknown");
+    assert_eq!(doc["recipients"][0]["status"], "unknown");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("may have been delivered"), "{stderr}");
+    assert_eq!(seen.lock().unwrap().messages.len(), 1);
+}
+
+#[test]
+fn a_421_at_each_stage_exits_75() {
+    for stage in ["greeting", "EHLO", "MAIL", "RCPT", "DATA", "."] {
+        let greeting = if stage == "greeting" {
+            "421 fake busy\r\n"
+        } else {
+            "220 fake\r\n"
+        };
+        let (addr, _) = fake(greeting, move |line| {
+            let verb = line.split([' ', ':']).next().unwrap_or("");
+            if verb == stage {
+                send("421 4.3.2 shutting down\r\n")
+            } else {
+                standard(line)
+            }
+        });
+        let out = compose_hello(addr)
+            .arg("--json")
+            .assert()
+            .code(75)
+            .get_output()
+            .clone();
+        let doc = &json_lines(&out.stdout)[0];
+        assert_eq!(doc["recipients"][0]["status"], "deferred", "stage {stage}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("421"), "stage {stage}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "stage {stage}: {stderr}");
+    }
+}
+
+#[test]
+fn partial_rejection_delivers_to_the_others_and_exits_69() {
+    let (addr, seen) = fake("220 fake\r\n", |line| {
+        if line.starts_with("RCPT TO:<nobody@") {
+            send("550 5.1.1 no such user\r\n")
+        } else {
+            standard(line)
+        }
+    });
+    let out = mailkit(addr)
+        .args([
+            "--from",
+            "a@client.test",
+            "--to",
+            "b@x.test",
+            "--to",
+            "nobody@x.test",
+        ])
+        .args(["--cc", "c@x.test", "--body", "hi", "--json"])
+        .assert()
+        .code(69)
+        .get_output()
+        .clone();
+    let doc = &json_lines(&out.stdout)[0];
+    assert_eq!(doc["status"], "partial");
+    let statuses: Vec<&str> = doc["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["accepted", "rejected", "accepted"]);
+    assert_eq!(doc["recipients"][1]["reply"], "550 5.1.1 no such user");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("nobody@x.test") && stderr.contains("550 5.1.1"),
+        "{stderr}"
+    );
+    assert_eq!(seen.lock().unwrap().messages.len(), 1);
+}
+
+#[test]
+fn starttls_injection_aborts_without_a_handshake() {
+    let (addr, seen) = fake("220 fake\r\n", |line| match line {
+        l if l.starts_with("EHLO") => send("250-fake\r\n250 STARTTLS\r\n"),
+        "STARTTLS" => send("220 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n"),
+        _ => standard(line),
+    });
+    let out = with_tls(addr, "starttls")
+        .args(["--from", "a@c.test", "--to", "b@x.test", "--body", "x"])
+        .assert()
+        .code(76)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("injection"), "{stderr}");
+    assert!(seen.lock().unwrap().messages.is_empty());
+}
+
+#[test]
+fn starttls_required_but_not_offered_is_refused() {
+    let (addr, seen) = fake("220 fake\r\n", standard);
+    with_tls(addr, "starttls")
+        .args(["--from", "a@c.test", "--to", "b@x.test", "--body", "x"])
+        .assert()
+        .code(77);
+    assert!(
+        !seen
+            .lock()
+            .unwrap()
+            .lines
+            .iter()
+            .any(|l| l.starts_with("MAIL"))
+    );
+}
+
+#[test]
+fn auth_is_never_sent_in_cleartext_without_the_flag() {
+    let (addr, seen) = fake("220 fake\r\n", |line| {
+        if line.starts_with("EHLO") {
+            send("250-fake\r\n250 AUTH PLAIN LOGIN\r\n")
+        } else if line.starts_with("AUTH") {
+            send("235 ok\r\n")
+        } else {
+            standard(line)
+        }
+    });
+    compose_hello(addr)
+        .args(["--user", "alice", "--password-env", "SEND_TEST_PW"])
+        .env("SEND_TEST_PW", "hunter2")
+        .assert()
+        .code(78);
+    assert!(
+        !seen
+            .lock()
+            .unwrap()
+            .lines
+            .iter()
+            .any(|l| l.starts_with("AUTH"))
+    );
+
+    let out = compose_hello(addr)
+        .args([
+            "--user",
+            "alice",
+            "--password-env",
+            "SEND_TEST_PW",
+            "--allow-cleartext-auth",
+            "-v",
+        ])
+        .env("SEND_TEST_PW", "hunter2")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("C: AUTH PLAIN (redacted)"), "{stderr}");
+    assert!(!stderr.contains("AGFsaWNlAGh1bnRlcjI="), "{stderr}");
+    assert!(stderr.contains("S: 250 2.0.0 queued"), "{stderr}");
+    assert!(
+        seen.lock()
+            .unwrap()
+            .lines
+            .contains(&"AUTH PLAIN AGFsaWNlAGh1bnRlcjI=".to_string())
+    );
+}
+
+#[test]
+fn credentials_without_auth_offered_are_an_error() {
+    let (addr, seen) = fake("220 fake\r\n", standard);
+    compose_hello(addr)
+        .args([
+            "--user",
+            "alice",
+            "--password-env",
+            "SEND_TEST_PW",
+            "--allow-cleartext-auth",
+        ])
+        .env("SEND_TEST_PW", "hunter2")
+        .assert()
+        .code(77);
+    assert!(
+        !seen
+            .lock()
+            .unwrap()
+            .lines
+            .iter()
+            .any(|l| l.starts_with("MAIL"))
+    );
+}
+
+#[test]
+fn control_characters_are_refused_before_connecting() {
+    // Nothing listens on this port: reaching the network would exit 75, not 65 or 2.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    for (flag, value) in [
+        ("--to", "b@x.test\r\nRCPT TO:<evil@x.test>"),
+        ("--from", "a@c.test\n"),
+        ("--cc", "c@x.test>"),
+        ("--subject", "hi\r\nBcc: evil@x.test"),
+        ("--header", "X-A: v\nInjected: 1"),
+    ] {
+        let mut cmd = mailkit(closed);
+        for (name, default) in [("--from", "a@c.test"), ("--to", "b@x.test")] {
+            if name != flag {
+                cmd.args([name, default]);
+            }
+        }
+        cmd.args(["--body", "x", flag, value]).assert().code(65);
+    }
+    Command::cargo_bin("mailkit")
+        .unwrap()
+        .args(["send", "--server", &closed.to_string(), "--tls", "none"])
+        .args([
+            "--ehlo",
+            "bad\r\nname",
+            "--from",
+            "a@c.test",
+            "--to",
+            "b@x.test",
+            "--body",
+            "x",
+        ])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn several_messages_share_one_connection_and_bytes_are_normalised() {
+    let (addr, seen) = fake("220 fake\r\n", standard);
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.eml");
+    let two = dir.path().join("two.eml");
+    std::fs::write(&one, b"From: a@c.test\nTo: b@x.test\nBcc: hidden@x.test\nSubject: 1\n\n.leading dot\nbare\rcr\n8bit \xe9\xff").unwrap();
+    std::fs::write(
+        &two,
+        b"From: a@c.test\r\nTo: Team: b@x.test, \"Doe, J\" <j@x.test>;\r\n\r\nbody\r\n",
+    )
+    .unwrap();
+    mailkit(addr)
+        .arg("-t")
+        .arg(&one)
+        .arg(&two)
+        .assert()
+        .success()
+        .stderr("");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.connections, 1);
+    assert_eq!(
+        seen.lines.iter().filter(|l| l.starts_with("MAIL")).count(),
+        2
+    );
+    assert_eq!(
+        seen.messages[0],
+        b"From: a@c.test\r\nTo: b@x.test\r\nSubject: 1\r\n\r\n..leading dot\r\nbare\r\ncr\r\n8bit \xe9\xff\r\n"
+    );
+    assert_eq!(
+        seen.messages[1],
+        b"From: a@c.test\r\nTo: Team: b@x.test, \"Doe, J\" <j@x.test>;\r\n\r\nbody\r\n"
+    );
+    let rcpts: Vec<&String> = seen
+        .lines
+        .iter()
+        .filter(|l| l.starts_with("RCPT"))
+        .collect();
+    assert_eq!(
+        rcpts,
+        [
+            "RCPT TO:<b@x.test>",
+            "RCPT TO:<hidden@x.test>",
+            "RCPT TO:<b@x.test>",
+            "RCPT TO:<j@x.test>"
+        ]
+    );
+    assert!(
+        seen.lines
+            .iter()
+            .any(|l| l == "MAIL FROM:<a@c.test> SIZE=77 BODY=8BITMIME"),
+        "{:?}",
+        seen.lines
+    );
+}
+
+#[test]
+fn over_the_size_limit_is_refused_before_mail_from() {
+    let (addr, seen) = fake("220 fake\r\n", |line| {
+        if line.starts_with("EHLO") {
+            send("250-fake\r\n250 SIZE 100\r\n")
+        } else {
+            standard(line)
+        }
+    });
+    let out = compose(addr)
+        .args(["--body", &"y".repeat(500)])
+        .assert()
+        .code(69)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SIZE"));
+    assert!(
+        !seen
+            .lock()
+            .unwrap()
+            .lines
+            .iter()
+            .any(|l| l.starts_with("MAIL"))
+    );
+}
+
+#[test]
+fn mbox_messages_go_in_one_run() {
+    let (addr, seen) = fake("220 fake\r\n", standard);
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("out.mbox");
+    std::fs::write(
+        &mbox,
+        b"From a@c.test Mon Jan  1 00:00:00 2024\nSubject: 1\n\n>From the start\n\nFrom a@c.test Mon Jan  1 00:00:00 2024\nSubject: 2\n\ntwo\n",
+    )
+    .unwrap();
+    let out = mailkit(addr)
+        .args(["--from", "a@c.test", "--to", "b@x.test", "--json", "--mbox"])
+        .arg(&mbox)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(json_lines(&out.stdout).len(), 2);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.connections, 1);
+    assert_eq!(seen.messages[0], b"Subject: 1\r\n\r\nFrom the start\r\n");
+    assert_eq!(seen.messages[1], b"Subject: 2\r\n\r\ntwo\r\n");
+}
+
+#[test]
+fn malformed_greeting_is_a_protocol_error() {
+    let (addr, _) = fake("HTTP/1.1 400 Bad Request\r\n", standard);
+    compose_hello(addr).assert().code(76);
+}
+
+#[test]
+fn a_silent_server_times_out_as_a_temporary_failure() {
+    // Greets, then never answers: the per-reply timeout must end the session.
+    let (addr, _) = fake("220 fake\r\n", |_| Act::Send(vec![]));
+    let out = Command::cargo_bin("mailkit")
+        .unwrap()
+        .args([
+            "send",
+            "--server",
+            &addr.to_string(),
+            "--tls",
+            "none",
+            "--timeout",
+            "1",
+        ])
+        .args([
+            "--from", "a@c.test", "--to", "b@x.test", "--body", "x", "--json",
+        ])
+        .assert()
+        .code(75)
+        .get_output()
+        .clone();
+    assert_eq!(
+        json_lines(&out.stdout)[0]["recipients"][0]["status"],
+        "deferred"
+    );
+}
