@@ -382,7 +382,10 @@ impl<'a> Inspected<'a> {
             return Some((entity.id.clone(), self.text(entity)));
         }
         let entity = pick("text/html")?;
-        Some((entity.id.clone(), html_to_text(&self.text(entity))))
+        Some((
+            entity.id.clone(),
+            html_to_text(&break_blocks(&self.text(entity))),
+        ))
     }
 
     fn text(&self, entity: &Entity<'_>) -> String {
@@ -407,6 +410,43 @@ impl<'a> Inspected<'a> {
             })
             .collect()
     }
+}
+
+/// Adds a `<br>` before the end of block elements (headings, list items, table rows,
+/// divisions), which mail-parser's HTML-to-text would otherwise run together with what follows.
+fn break_blocks(html: &str) -> String {
+    const BLOCKS: [&str; 12] = [
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "div",
+        "li",
+        "tr",
+        "table",
+        "blockquote",
+        "pre",
+    ];
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(at) = rest.find("</") {
+        let (before, tag) = rest.split_at(at);
+        out.push_str(before);
+        let name_len = tag[2..]
+            .bytes()
+            .take_while(u8::is_ascii_alphanumeric)
+            .count();
+        let name = &tag[2..2 + name_len];
+        if BLOCKS.iter().any(|b| b.eq_ignore_ascii_case(name)) {
+            out.push_str("<br>");
+        }
+        out.push_str("</");
+        rest = &tag[2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The field name as written in the message.
@@ -491,6 +531,9 @@ fn unfold(text: &str) -> String {
 fn format_address(address: &Address<'_>) -> String {
     fn one(addr: &mail_parser::Addr<'_>) -> String {
         match (&addr.name, &addr.address) {
+            (Some(name), Some(address)) if name.contains(|c| "()<>[]:;@\\,\"".contains(c)) => {
+                format!("{} <{address}>", quote_parameter(name))
+            }
             (Some(name), Some(address)) => format!("{name} <{address}>"),
             (None, Some(address)) => address.to_string(),
             (Some(name), None) => name.to_string(),
@@ -674,5 +717,15 @@ mod tests {
         let (id, text) = msg.best_text().unwrap();
         assert_eq!(id, "1.1");
         assert_eq!(text.trim(), "Hi&bye");
+    }
+
+    #[test]
+    fn block_elements_end_lines_in_html_text() {
+        assert_eq!(
+            html_to_text(&break_blocks(
+                "<h1>Title</h1><div>one</DIV><ul><li>a</li><li>b</li></ul>"
+            )),
+            "Title\none\na\nb\n"
+        );
     }
 }
