@@ -8,7 +8,7 @@ pub(crate) struct Damage {
     /// Bytes outside the encoding's alphabet (base64) or `=` not followed by two hex digits or a
     /// line break (quoted-printable).
     pub invalid: usize,
-    /// Base64 that ended with an incomplete group (1 leftover symbol, or bits after `=`).
+    /// Base64 that ended with an incomplete group (no padding, or a lone symbol before `=`).
     pub truncated: bool,
 }
 
@@ -69,7 +69,8 @@ pub(crate) fn base64(input: &[u8], out: &mut Vec<u8>) -> Damage {
             damage.invalid += 1;
         }
     }
-    if !padded && symbols % 4 == 1 {
+    // Unpadded leftovers mean the data was cut (RFC 2045 §6.8 requires padding).
+    if !padded && symbols % 4 != 0 {
         damage.truncated = true;
     }
     damage
@@ -145,7 +146,7 @@ mod tests {
         let cases: &[(&str, &[u8], usize, bool)] = &[
             ("aGVsbG8=", b"hello", 0, false),
             ("aGVs\r\nbG8=\r\n", b"hello", 0, false),
-            ("aGVsbG8", b"hello", 0, false),
+            ("aGVsbG8", b"hello", 0, true),
             ("aGVs*bG8=", b"hello", 1, false),
             ("aGVsbG8=aGk=", b"hellohi", 0, false),
             ("aGVsbG8=a", b"hello", 0, true),
