@@ -70,7 +70,7 @@ pub(crate) fn base64(input: &[u8], out: &mut Vec<u8>) -> Damage {
         }
     }
     // Unpadded leftovers mean the data was cut (RFC 2045 §6.8 requires padding).
-    if !padded && symbols % 4 != 0 {
+    if !padded && !symbols.is_multiple_of(4) {
         damage.truncated = true;
     }
     damage
