@@ -150,7 +150,7 @@ fn deep_multipart(levels: usize, closed: bool) -> Vec<u8> {
     raw.extend_from_slice(b"Content-Type: text/plain\n\nleaf\n");
     if closed {
         for i in (0..levels).rev() {
-            write!(raw, "--b{i}--\n").unwrap();
+            writeln!(raw, "--b{i}--").unwrap();
         }
     }
     raw
