@@ -17,7 +17,7 @@ pub mod names;
 mod received;
 pub mod source;
 
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::OnceLock};
 
 use mail_parser::{
     Address, ContentType, Header, HeaderName, HeaderValue, MessageParser,
@@ -213,8 +213,9 @@ pub fn inspect<'a>(
             "the first line is not a header field (binary data, or not a mail message)",
         ));
     }
-    let parser = MessageParser::new();
-    let mut walker = Walker::new(raw, &parser);
+    static PARSER: OnceLock<MessageParser> = OnceLock::new();
+    let parser = PARSER.get_or_init(header_parser);
+    let mut walker = Walker::new(raw, parser);
     walker.walk(0, raw.len(), "1".to_owned(), 0, false);
     let Walker {
         entities,
@@ -240,7 +241,7 @@ pub fn inspect<'a>(
         message_id: None,
         headers: Vec::with_capacity(root.headers.len()),
         parts: Vec::new(),
-        received: received::hops(&root.headers),
+        received: received::hops(block, &root.headers),
         warnings: Vec::new(),
     };
     for header in &root.headers {
@@ -296,6 +297,23 @@ pub fn inspect<'a>(
         entities,
         view,
     })
+}
+
+/// mail-parser configured for mailkit: structured parsing for the fields mailkit shows or
+/// needs (addresses, dates, ids, MIME fields, unstructured text); Received and everything else
+/// kept raw, as `received` and [`decode_unstructured`] handle them.
+fn header_parser() -> MessageParser {
+    MessageParser::new()
+        .with_mime_headers()
+        .with_date_headers()
+        .with_address_headers()
+        .with_message_ids()
+        .header_id(HeaderName::ReturnPath)
+        .header_text(HeaderName::Subject)
+        .header_text(HeaderName::Comments)
+        .header_comma_separated(HeaderName::Keywords)
+        .header_raw(HeaderName::Received)
+        .default_header_raw()
 }
 
 /// An RFC 5322 field line: a name of printable ASCII other than `:`, optional obsolete

@@ -1,7 +1,9 @@
 //! The Received chain (RFC 5321 §4.4): each relay prepends a Received field, so read bottom-up
 //! the fields are the message's hops in order; the time between them shows where mail waited.
 
-use mail_parser::{Header, HeaderName, HeaderValue, Host};
+use std::net::IpAddr;
+
+use mail_parser::{Header, HeaderName, HeaderValue, parsers::MessageStream};
 use serde::Serialize;
 
 /// One relay hop, oldest first in [`super::MessageView::received`].
@@ -22,40 +24,125 @@ pub struct Hop {
     pub delay: Option<i64>,
 }
 
-fn host(host: &Host<'_>) -> String {
-    match host {
-        Host::Name(name) => name.to_string(),
-        Host::IpAddr(ip) => ip.to_string(),
+/// The clauses of one Received value (RFC 5321 §4.4 `Stamp`): the token after `from`, `by`
+/// and `with` outside comments, the first bracketed IP address of the `from` clause, and the
+/// date after the last `;`. A small scanner rather than mail-parser's full Received grammar:
+/// it is the hottest header of header-heavy mail, and these four fields are all a hop needs.
+pub(crate) fn parse(value: &[u8]) -> (Hop, Option<i64>) {
+    let mut hop = Hop {
+        from: None,
+        from_ip: None,
+        by: None,
+        protocol: None,
+        time: None,
+        delay: None,
+    };
+    let (clauses, date) = match memchr::memrchr(b';', value) {
+        Some(semi) => (&value[..semi], Some(&value[semi + 1..])),
+        None => (value, None),
+    };
+    let mut stamp = None;
+    if let Some(date) = date
+        && let HeaderValue::DateTime(date) = MessageStream::new(date).parse_date()
+        && date.is_valid()
+    {
+        hop.time = Some(date.to_rfc3339());
+        stamp = Some(date.to_timestamp());
     }
+
+    #[derive(PartialEq)]
+    enum Clause {
+        None,
+        From,
+        By,
+        With,
+        Other,
+    }
+    let mut clause = Clause::None;
+    let mut expect_value = false;
+    let mut depth = 0usize;
+    for token in clauses
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty())
+    {
+        // The sender's address: `[192.0.2.1]` or `(192.0.2.1)` within the from clause.
+        if clause == Clause::From && !expect_value && hop.from_ip.is_none() {
+            let bare = token.trim_ascii().trim_ascii_start();
+            let inner: &[u8] = bare
+                .iter()
+                .position(|&b| b == b'[')
+                .map_or(bare, |open| &bare[open + 1..]);
+            let inner = inner
+                .split(|&b| matches!(b, b']' | b')' | b'(' | b';'))
+                .find(|piece| !piece.is_empty())
+                .unwrap_or_default();
+            hop.from_ip = ip(&String::from_utf8_lossy(inner));
+        }
+        if depth == 0 && !token.starts_with(b"(") {
+            if expect_value {
+                expect_value = false;
+                let text = String::from_utf8_lossy(token.strip_suffix(b";").unwrap_or(token));
+                match clause {
+                    Clause::From => {
+                        let name = text.trim_start_matches('[').trim_end_matches(']');
+                        if text.starts_with('[') {
+                            hop.from_ip = ip(name);
+                        }
+                        hop.from = Some(name.to_owned());
+                    }
+                    Clause::By => hop.by = Some(text.into_owned()),
+                    Clause::With => hop.protocol = Some(text.to_ascii_uppercase()),
+                    Clause::None | Clause::Other => {}
+                }
+                continue;
+            }
+            let keyword = if token.eq_ignore_ascii_case(b"from") {
+                Clause::From
+            } else if token.eq_ignore_ascii_case(b"by") {
+                Clause::By
+            } else if token.eq_ignore_ascii_case(b"with") {
+                Clause::With
+            } else if [&b"id"[..], b"for", b"via"]
+                .iter()
+                .any(|k| token.eq_ignore_ascii_case(k))
+            {
+                Clause::Other
+            } else {
+                continue;
+            };
+            expect_value = keyword != Clause::Other;
+            clause = keyword;
+            continue;
+        }
+        for &b in token {
+            match b {
+                b'(' => depth += 1,
+                b')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    (hop, stamp)
+}
+
+/// The IP address in `text` (`IPv6:` prefix allowed), normalized.
+fn ip(text: &str) -> Option<String> {
+    let text = text.strip_prefix("IPv6:").unwrap_or(text);
+    text.parse::<IpAddr>().ok().map(|ip| ip.to_string())
 }
 
 /// The hops described by the Received fields of a header block, oldest first.
-pub(crate) fn hops(headers: &[Header<'_>]) -> Vec<Hop> {
+pub(crate) fn hops(block: &[u8], headers: &[Header<'_>]) -> Vec<Hop> {
     let mut hops = Vec::new();
     let mut previous: Option<i64> = None;
     for header in headers.iter().rev() {
         if header.name != HeaderName::Received {
             continue;
         }
-        let mut hop = Hop {
-            from: None,
-            from_ip: None,
-            by: None,
-            protocol: None,
-            time: None,
-            delay: None,
-        };
-        let mut stamp = None;
-        if let HeaderValue::Received(received) = &header.value {
-            hop.from = received.from.as_ref().or(received.helo.as_ref()).map(host);
-            hop.from_ip = received.from_ip.map(|ip| ip.to_string());
-            hop.by = received.by.as_ref().map(host);
-            hop.protocol = received.with.map(|p| p.to_string());
-            if let Some(date) = received.date.filter(|d| d.is_valid()) {
-                hop.time = Some(date.to_rfc3339());
-                stamp = Some(date.to_timestamp());
-            }
-        }
+        let value = block
+            .get(header.offset_start as usize..header.offset_end as usize)
+            .unwrap_or_default();
+        let (mut hop, stamp) = parse(value);
         hop.delay = match (previous, stamp) {
             (Some(before), Some(now)) => Some(now - before),
             _ => None,
@@ -100,7 +187,7 @@ mod tests {
         let parser = MessageParser::new();
         let mut headers = Vec::new();
         MessageStream::new(block.as_bytes()).parse_headers(&parser, &mut headers);
-        let hops = hops(&headers);
+        let hops = hops(block.as_bytes(), &headers);
         assert_eq!(hops.len(), 3);
         assert_eq!(hops[0].time, None);
         assert_eq!(hops[1].from.as_deref(), Some("client.example.com"));
