@@ -301,7 +301,8 @@ pub fn inspect<'a>(
 
 /// mail-parser configured for mailkit: structured parsing for the fields mailkit shows or
 /// needs (addresses, dates, ids, MIME fields, unstructured text); Received and everything else
-/// kept raw, as `received` and [`decode_unstructured`] handle them.
+/// only located (offsets kept, no value built), as `received` and [`decode_unstructured`] read
+/// them from the raw bytes.
 fn header_parser() -> MessageParser {
     MessageParser::new()
         .with_mime_headers()
@@ -312,8 +313,8 @@ fn header_parser() -> MessageParser {
         .header_text(HeaderName::Subject)
         .header_text(HeaderName::Comments)
         .header_comma_separated(HeaderName::Keywords)
-        .header_raw(HeaderName::Received)
-        .default_header_raw()
+        .ignore_header(HeaderName::Received)
+        .default_header_ignore()
 }
 
 /// An RFC 5322 field line: a name of printable ASCII other than `:`, optional obsolete
@@ -532,6 +533,9 @@ fn decode_unstructured(raw: &[u8]) -> String {
 
 /// Removes folding line breaks (RFC 5322 §2.2.3) and surrounding whitespace.
 fn unfold(text: &str) -> String {
+    if memchr(b'\n', text.as_bytes()).is_none() && memchr(b'\t', text.as_bytes()).is_none() {
+        return text.trim().to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     for (n, piece) in text.split('\n').enumerate() {
         let piece = piece.strip_suffix('\r').unwrap_or(piece);

@@ -109,7 +109,6 @@ pub fn from_reader(path: &str, mut reader: Box<dyn BufRead>) -> Result<Messages,
             index: 0,
             started: true,
             done: false,
-            line: Vec::new(),
         }));
     }
     let mut bytes = first;
@@ -199,7 +198,6 @@ pub struct Mbox<R> {
     /// The separator line of the next message has been read.
     started: bool,
     done: bool,
-    line: Vec<u8>,
 }
 
 impl<R: BufRead> Mbox<R> {
@@ -211,7 +209,6 @@ impl<R: BufRead> Mbox<R> {
             index: 0,
             started: false,
             done: false,
-            line: Vec::new(),
         }
     }
 }
@@ -225,8 +222,9 @@ impl<R: BufRead> Iterator for Mbox<R> {
         }
         let mut bytes = Vec::new();
         loop {
-            self.line.clear();
-            match self.reader.read_until(b'\n', &mut self.line) {
+            // Lines are read straight into the message and inspected in place: one copy.
+            let line_start = bytes.len();
+            match self.reader.read_until(b'\n', &mut bytes) {
                 Ok(0) => {
                     self.done = true;
                     break;
@@ -240,18 +238,20 @@ impl<R: BufRead> Iterator for Mbox<R> {
                     }));
                 }
             }
-            if self.line.starts_with(b"From ") {
+            let line = &bytes[line_start..];
+            if line.starts_with(b"From ") {
+                bytes.truncate(line_start);
                 if self.started {
                     break;
                 }
                 self.started = true;
                 continue;
             }
-            let quoted = self.line.iter().take_while(|&&b| b == b'>').count();
-            if quoted > 0 && self.line[quoted..].starts_with(b"From ") {
-                bytes.extend_from_slice(&self.line[1..]);
-            } else {
-                bytes.extend_from_slice(&self.line);
+            if line.first() == Some(&b'>') {
+                let quoted = line.iter().take_while(|&&b| b == b'>').count();
+                if line[quoted..].starts_with(b"From ") {
+                    bytes.remove(line_start);
+                }
             }
         }
         if !self.started {
