@@ -2,7 +2,11 @@
 //! `Printer`. A message that cannot be read or parsed is reported on stderr and the others are
 //! still shown; the exit status is the most serious problem met.
 
-use std::path::Path;
+use std::{
+    collections::BTreeMap,
+    path::Path,
+    sync::{Mutex, mpsc},
+};
 
 use anyhow::Context;
 use serde::Serialize;
@@ -63,6 +67,10 @@ struct Saved<'a> {
     size: usize,
 }
 
+/// Messages in flight at once in the parallel pipeline: bounds memory (each is one raw message
+/// and its rendered output) whatever the mbox size.
+const IN_FLIGHT: usize = 64;
+
 /// Runs `mailkit parse`.
 pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if args.part.is_some() && global.json {
@@ -77,15 +85,43 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             .context("extracting attachments")?;
     }
     let mut out = Printer::stdout(global.json);
-    let mut status = Exit::Success;
+    let mut emitter = Emitter {
+        shown: 0,
+        status: Exit::Success,
+    };
+    let json = global.json;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    // Extraction stays in message order so that file names are predictable.
+    if workers < 2 || args.extract.is_some() {
+        produce(args, |item| {
+            emitter.emit(&mut out, render(args, json, item))
+        })?;
+    } else {
+        parallel(args, json, workers, &mut out, &mut emitter)?;
+    }
+    out.flush().context("writing to stdout")?;
+    Ok(emitter.status)
+}
+
+/// One message to show, or an input that failed, in input order.
+enum Item {
+    Message { raw: RawMessage, headings: bool },
+    Failed(anyhow::Error),
+}
+
+/// Reads every input in order and hands each message (or failure) to `each`; stops early when
+/// `each` fails (stdout closed) or `--message N` has been passed.
+fn produce(
+    args: &ParseArgs,
+    mut each: impl FnMut(Item) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let several_inputs = args.inputs.len() > 1;
-    let mut shown = 0usize;
     for input in &args.inputs {
         let path = input.to_string_lossy();
         let messages = match source::open(&path) {
             Ok(messages) => messages,
             Err(err) => {
-                status = status.max(report(Failure::from(err).into()));
+                each(Item::Failed(Failure::from(err).into()))?;
                 continue;
             }
         };
@@ -94,7 +130,7 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             let raw = match item {
                 Ok(raw) => raw,
                 Err(err) => {
-                    status = status.max(report(Failure::from(err).into()));
+                    each(Item::Failed(Failure::from(err).into()))?;
                     continue;
                 }
             };
@@ -105,31 +141,175 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                     std::cmp::Ordering::Greater => break,
                 }
             }
-            let outcome = show(args, &mut out, &raw, headings, shown);
-            if outcome.is_ok() {
-                shown += 1;
-            }
-            match outcome {
-                Ok(code) => status = status.max(code),
-                Err(err) if exit::is_broken_pipe(&err) => return Err(err),
-                Err(err) => status = status.max(report(err)),
-            }
+            each(Item::Message { raw, headings })?;
         }
     }
-    out.flush().context("writing to stdout")?;
-    Ok(status)
+    Ok(())
 }
 
-/// Prints an error that does not stop the other messages; returns its exit code.
-fn report(err: anyhow::Error) -> Exit {
-    eprintln!("mailkit: error: {}", exit::one_line(&err));
-    exit::code_of(&err)
+/// Parses and renders messages on `workers` threads while this thread writes their output in
+/// input order; a reader thread streams the inputs. At most [`IN_FLIGHT`] messages are held.
+fn parallel(
+    args: &ParseArgs,
+    json: bool,
+    workers: usize,
+    out: &mut Printer,
+    emitter: &mut Emitter,
+) -> anyhow::Result<()> {
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Item)>(IN_FLIGHT);
+    let job_rx = Mutex::new(job_rx);
+    std::thread::scope(|scope| {
+        // Created here so that an early return (stdout closed) drops them before the scope
+        // joins its threads: the reader and workers then see closed channels and stop.
+        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Rendered)>(IN_FLIGHT);
+        let (slot_tx, slot_rx) = mpsc::sync_channel::<()>(IN_FLIGHT);
+        for _ in 0..IN_FLIGHT {
+            slot_tx.send(()).context("starting the parse pipeline")?;
+        }
+        scope.spawn(move || {
+            let mut seq = 0;
+            // An error here only means the writer stopped; it reports its own.
+            let _ = produce(args, |item| {
+                slot_rx.recv()?;
+                job_tx.send((seq, item))?;
+                seq += 1;
+                Ok(())
+            });
+        });
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let job_rx = &job_rx;
+            scope.spawn(move || {
+                loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, item)) = job else { return };
+                    if done_tx.send((seq, render(args, json, item))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut pending = BTreeMap::new();
+        let mut next = 0;
+        for (seq, rendered) in done_rx.iter() {
+            pending.insert(seq, rendered);
+            while let Some(rendered) = pending.remove(&next) {
+                emitter.emit(out, rendered)?;
+                next += 1;
+                // The reader may have finished; a refused slot is harmless then.
+                let _ = slot_tx.send(());
+            }
+        }
+        Ok(())
+    })
 }
 
-/// Prints a valid negative result (a header or part that is absent) on stderr.
-fn absent(raw: &RawMessage, what: &str) -> Exit {
-    eprintln!("mailkit: {}: {what}", label(raw));
-    Exit::Negative
+/// One message's output, prepared apart from stdout so that workers can render in parallel.
+struct Rendered {
+    stdout: Vec<u8>,
+    stderr: Vec<String>,
+    /// A blank line is due before this output when something was shown before it.
+    separate: bool,
+    code: Exit,
+}
+
+/// Writes rendered messages in order and keeps the overall status.
+struct Emitter {
+    shown: usize,
+    status: Exit,
+}
+
+impl Emitter {
+    fn emit(&mut self, out: &mut Printer, rendered: Rendered) -> anyhow::Result<()> {
+        if !rendered.stdout.is_empty() {
+            if rendered.separate && self.shown > 0 {
+                out.raw(b"\n")?;
+            }
+            out.raw(&rendered.stdout)?;
+            self.shown += 1;
+        }
+        for line in &rendered.stderr {
+            eprintln!("{line}");
+        }
+        self.status = self.status.max(rendered.code);
+        Ok(())
+    }
+}
+
+/// The output of one view for one message, in memory.
+struct Sink {
+    json: bool,
+    stdout: Vec<u8>,
+    stderr: Vec<String>,
+    separate: bool,
+}
+
+impl Sink {
+    fn is_json(&self) -> bool {
+        self.json
+    }
+
+    fn line(&mut self, text: &str) -> anyhow::Result<()> {
+        self.stdout.extend_from_slice(text.as_bytes());
+        self.stdout.push(b'\n');
+        Ok(())
+    }
+
+    fn raw(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        self.stdout.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn json<T: Serialize>(&mut self, value: &T) -> anyhow::Result<()> {
+        serde_json::to_writer(&mut self.stdout, value).context("encoding JSON")?;
+        self.stdout.push(b'\n');
+        Ok(())
+    }
+
+    /// The `==> source #index <==` line that separates messages in text views.
+    fn heading(&mut self, raw: &RawMessage) -> anyhow::Result<()> {
+        self.separate = true;
+        self.line(&format!("==> {} <==", label(raw)))
+    }
+
+    /// A valid negative result (a header or part that is absent), for stderr.
+    fn absent(&mut self, raw: &RawMessage, what: &str) -> Exit {
+        self.stderr.push(format!("mailkit: {}: {what}", label(raw)));
+        Exit::Negative
+    }
+}
+
+/// Renders one item with the view the flags ask for.
+fn render(args: &ParseArgs, json: bool, item: Item) -> Rendered {
+    let mut sink = Sink {
+        json,
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        separate: false,
+    };
+    let outcome = match item {
+        Item::Failed(err) => Err(err),
+        Item::Message { raw, headings } => show(args, &mut sink, &raw, headings),
+    };
+    let code = match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            sink.stdout.clear();
+            sink.stderr
+                .push(format!("mailkit: error: {}", exit::one_line(&err)));
+            exit::code_of(&err)
+        }
+    };
+    Rendered {
+        stdout: sink.stdout,
+        stderr: sink.stderr,
+        separate: sink.separate,
+        code,
+    }
 }
 
 fn label(raw: &RawMessage) -> String {
@@ -138,21 +318,17 @@ fn label(raw: &RawMessage) -> String {
 
 fn show(
     args: &ParseArgs,
-    out: &mut Printer,
+    out: &mut Sink,
     raw: &RawMessage,
     headings: bool,
-    shown: usize,
 ) -> anyhow::Result<Exit> {
     let message = message::inspect(&raw.bytes, &raw.source, raw.index)
         .map_err(Failure::from)
         .with_context(|| format!("parsing {}", label(raw)))?;
     let view = message.view();
-    let heading = |out: &mut Printer| -> anyhow::Result<()> {
+    let heading = |out: &mut Sink| -> anyhow::Result<()> {
         if headings && !out.is_json() {
-            if shown > 0 {
-                out.line("")?;
-            }
-            out.line(&format!("==> {} <==", label(raw)))?;
+            out.heading(raw)?;
         }
         Ok(())
     };
@@ -171,7 +347,7 @@ fn show(
             }
         }
         return Ok(if values.is_empty() {
-            absent(raw, &format!("no {} header", escape_line(name)))
+            out.absent(raw, &format!("no {} header", escape_line(name)))
         } else {
             Exit::Success
         });
@@ -182,12 +358,12 @@ fn show(
                 out.raw(&bytes)?;
                 Exit::Success
             }
-            None => absent(raw, &format!("no part {}", escape_line(id))),
+            None => out.absent(raw, &format!("no part {}", escape_line(id))),
         });
     }
     if args.text {
         let Some((part, text)) = message.best_text() else {
-            return Ok(absent(raw, "no text part"));
+            return Ok(out.absent(raw, "no text part"));
         };
         let text = text.replace("\r\n", "\n");
         if out.is_json() {
@@ -251,7 +427,7 @@ fn show(
 }
 
 fn extract(
-    out: &mut Printer,
+    out: &mut Sink,
     message: &Inspected<'_>,
     dir: &Path,
     raw: &RawMessage,
@@ -302,7 +478,7 @@ fn extension(content_type: &str) -> &'static str {
 }
 
 /// The default human view: key headers, MIME tree, hops, warnings.
-fn summary(out: &mut Printer, view: &MessageView) -> anyhow::Result<()> {
+fn summary(out: &mut Sink, view: &MessageView) -> anyhow::Result<()> {
     for key in ["From", "To", "Cc", "Subject", "Date", "Message-ID"] {
         for field in view
             .headers
@@ -361,7 +537,7 @@ fn summary(out: &mut Printer, view: &MessageView) -> anyhow::Result<()> {
 }
 
 /// The Received hops as an aligned table, oldest first.
-fn hops_table(out: &mut Printer, hops: &[Hop]) -> anyhow::Result<()> {
+fn hops_table(out: &mut Sink, hops: &[Hop]) -> anyhow::Result<()> {
     out.line("Received hops (oldest first):")?;
     let dash = || "-".to_owned();
     let rows: Vec<[String; 6]> = hops
