@@ -63,6 +63,8 @@ pub(crate) struct Entity<'a> {
     pub filename: Option<String>,
     /// Decoded size for leaves, raw body size for containers.
     pub size: usize,
+    /// Inside a message/rfc822 part (a forwarded message) rather than the message itself.
+    pub nested: bool,
 }
 
 impl Entity<'_> {
@@ -81,6 +83,8 @@ pub(crate) struct Walker<'a, 'p> {
     scratch: Vec<u8>,
     depth_warned: bool,
     parts_warned: bool,
+    /// How many message/rfc822 parts enclose the entity being walked.
+    in_message: usize,
 }
 
 impl<'a, 'p> Walker<'a, 'p> {
@@ -93,6 +97,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             scratch: Vec::new(),
             depth_warned: false,
             parts_warned: false,
+            in_message: 0,
         }
     }
 
@@ -140,6 +145,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             disposition: None,
             filename: None,
             size: end - body_start,
+            nested: self.in_message > 0,
         };
         let boundary = self.describe(&mut entity, digest);
         self.header_warnings(&entity, &raw[start..body_start]);
@@ -180,7 +186,9 @@ impl<'a, 'p> Walker<'a, 'p> {
         } else if content_type == "message/rfc822" || content_type == "message/global" {
             if cte == Cte::Identity {
                 self.entities[index].kind = Kind::Message;
+                self.in_message += 1;
                 self.walk(body_start, end, format!("{id}.1"), depth + 1, false);
+                self.in_message -= 1;
             } else {
                 self.warn(
                     WarningKind::EncodedMessage,

@@ -374,17 +374,6 @@ impl<'a> Inspected<'a> {
     /// such text/html converted to text; parts of the message itself are preferred over those
     /// of forwarded messages. Returns the part id and the text (charset-decoded).
     pub fn best_text(&self) -> Option<(String, String)> {
-        let nested: Vec<&str> = self
-            .entities
-            .iter()
-            .filter(|e| e.kind == Kind::Message)
-            .map(|e| e.id.as_str())
-            .collect();
-        let is_nested = |e: &Entity<'_>| {
-            nested.iter().any(|m| {
-                e.id.len() > m.len() && e.id.starts_with(m) && e.id.as_bytes()[m.len()] == b'.'
-            })
-        };
         let candidate = |e: &&Entity<'_>, ctype: &str| {
             e.kind == Kind::Leaf
                 && e.content_type == ctype
@@ -394,7 +383,7 @@ impl<'a> Inspected<'a> {
             self.entities
                 .iter()
                 .filter(|e| candidate(e, ctype))
-                .find(|e| !is_nested(e))
+                .find(|e| !e.nested)
                 .or_else(|| self.entities.iter().find(|e| candidate(e, ctype)))
         };
         if let Some(entity) = pick("text/plain") {
@@ -739,6 +728,22 @@ mod tests {
         let (id, text) = msg.best_text().unwrap();
         assert_eq!(id, "1.1");
         assert_eq!(text.trim(), "Hi&bye");
+    }
+
+    #[test]
+    fn best_text_prefers_the_message_over_forwarded_ones() {
+        let raw = "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nSubject: fwd\n\ninner\n--b\nContent-Type: text/plain\n\nouter\n--b--\n";
+        let msg = inspect(raw.as_bytes(), "t", 1).unwrap();
+        assert_eq!(
+            msg.best_text(),
+            Some(("1.2".to_owned(), "outer".to_owned()))
+        );
+        let only_forwarded = "Content-Type: message/rfc822\n\nSubject: fwd\n\ninner\n";
+        let msg = inspect(only_forwarded.as_bytes(), "t", 1).unwrap();
+        assert_eq!(
+            msg.best_text(),
+            Some(("1.1".to_owned(), "inner\n".to_owned()))
+        );
     }
 
     #[test]
