@@ -36,7 +36,7 @@ struct HeaderValues<'a> {
 struct Headers<'a> {
     source: &'a str,
     index: usize,
-    headers: &'a [HeaderField],
+    headers: &'a [HeaderField<'a>],
 }
 
 /// `--received --json`.
@@ -478,7 +478,7 @@ fn extension(content_type: &str) -> &'static str {
 }
 
 /// The default human view: key headers, MIME tree, hops, warnings.
-fn summary(out: &mut Sink, view: &MessageView) -> anyhow::Result<()> {
+fn summary(out: &mut Sink, view: &MessageView<'_>) -> anyhow::Result<()> {
     for key in ["From", "To", "Cc", "Subject", "Date", "Message-ID"] {
         for field in view
             .headers

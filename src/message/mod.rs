@@ -36,7 +36,7 @@ pub use received::{Hop, format_delay};
 /// What `mailkit parse --json` prints for one message: mailkit's own, documented schema, so
 /// scripts do not depend on mail-parser's internals. Fields are added, never renamed.
 #[derive(Debug, Serialize)]
-pub struct MessageView {
+pub struct MessageView<'a> {
     /// The file the message came from (`-` for stdin).
     pub source: String,
     /// 1-based position in an mbox or Maildir (1 for a single message file).
@@ -53,7 +53,7 @@ pub struct MessageView {
     /// The Message-ID without angle brackets.
     pub message_id: Option<String>,
     /// Every top-level header in order, decoded.
-    pub headers: Vec<HeaderField>,
+    pub headers: Vec<HeaderField<'a>>,
     /// Every MIME entity in depth-first pre-order, the message itself first.
     pub parts: Vec<PartView>,
     /// The Received chain, oldest hop first.
@@ -69,11 +69,12 @@ pub struct Mailbox {
     pub address: Option<String>,
 }
 
-/// One header field: its name as written and its value decoded and unfolded.
+/// One header field: its name as written and its value decoded and unfolded (borrowed from
+/// the message when decoding changes nothing, which is most fields).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct HeaderField {
-    pub name: String,
-    pub value: String,
+pub struct HeaderField<'a> {
+    pub name: Cow<'a, str>,
+    pub value: Cow<'a, str>,
 }
 
 /// One MIME entity, as the tree view and `--part` identify it.
@@ -173,7 +174,7 @@ impl From<MessageError> for Failure {
 pub struct Inspected<'a> {
     raw: &'a [u8],
     entities: Vec<Entity<'a>>,
-    view: MessageView,
+    view: MessageView<'a>,
 }
 
 /// A part worth saving as a file: it has a name or is marked as an attachment.
@@ -247,7 +248,9 @@ pub fn inspect<'a>(
     for header in &root.headers {
         let value = header_value(block, header);
         match &header.name {
-            HeaderName::Subject if view.subject.is_none() => view.subject = Some(value.clone()),
+            HeaderName::Subject if view.subject.is_none() => {
+                view.subject = Some(value.clone().into_owned())
+            }
             HeaderName::From => push_mailboxes(&mut view.from, &header.value),
             HeaderName::To => push_mailboxes(&mut view.to, &header.value),
             HeaderName::Cc => push_mailboxes(&mut view.cc, &header.value),
@@ -258,7 +261,7 @@ pub fn inspect<'a>(
                     HeaderValue::TextList(ids) => ids.first().map(|id| id.to_string()),
                     _ => None,
                 }
-                .or_else(|| Some(value.clone()).filter(|v| !v.is_empty()));
+                .or_else(|| Some(value.clone().into_owned()).filter(|v| !v.is_empty()));
             }
             HeaderName::Date if view.date.is_none() => match &header.value {
                 HeaderValue::DateTime(date) if date.is_valid() => {
@@ -329,12 +332,12 @@ fn is_field_line(line: &[u8]) -> bool {
 
 impl<'a> Inspected<'a> {
     /// The JSON-ready view of the message.
-    pub fn view(&self) -> &MessageView {
+    pub fn view(&self) -> &MessageView<'a> {
         &self.view
     }
 
     /// Takes the view, for callers that only need it.
-    pub fn into_view(self) -> MessageView {
+    pub fn into_view(self) -> MessageView<'a> {
         self.view
     }
 
@@ -344,7 +347,7 @@ impl<'a> Inspected<'a> {
             .headers
             .iter()
             .filter(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_str())
+            .map(|h| h.value.as_ref())
             .collect()
     }
 
@@ -458,23 +461,23 @@ fn break_blocks(html: &str) -> String {
 }
 
 /// The field name as written in the message.
-fn field_name(block: &[u8], header: &Header<'_>) -> String {
+fn field_name<'a>(block: &'a [u8], header: &Header<'a>) -> Cow<'a, str> {
     let start = header.offset_field as usize;
     let end = (header.offset_start as usize).saturating_sub(1);
     match block.get(start..end) {
-        Some(name) if !name.is_empty() => String::from_utf8_lossy(name.trim_ascii()).into_owned(),
-        _ => header.name.as_str().to_owned(),
+        Some(name) if !name.is_empty() => String::from_utf8_lossy(name.trim_ascii()),
+        _ => Cow::Owned(header.name.as_str().to_owned()),
     }
 }
 
 /// A header's value for people and scripts: decoded (RFC 2047, RFC 2231, charsets) and unfolded.
-fn header_value(block: &[u8], header: &Header<'_>) -> String {
+fn header_value<'a>(block: &'a [u8], header: &Header<'a>) -> Cow<'a, str> {
     let raw = block
         .get(header.offset_start as usize..header.offset_end as usize)
         .unwrap_or_default();
     match (&header.name, &header.value) {
-        (_, HeaderValue::Address(address)) => format_address(address),
-        (_, HeaderValue::ContentType(ct)) => format_content_type(ct),
+        (_, HeaderValue::Address(address)) => Cow::Owned(format_address(address)),
+        (_, HeaderValue::ContentType(ct)) => Cow::Owned(format_content_type(ct)),
         (
             HeaderName::MessageId
             | HeaderName::InReplyTo
@@ -483,7 +486,7 @@ fn header_value(block: &[u8], header: &Header<'_>) -> String {
             | HeaderName::ContentId
             | HeaderName::ReturnPath,
             HeaderValue::Text(id),
-        ) => format!("<{id}>"),
+        ) => Cow::Owned(format!("<{id}>")),
         (
             HeaderName::MessageId
             | HeaderName::InReplyTo
@@ -492,11 +495,12 @@ fn header_value(block: &[u8], header: &Header<'_>) -> String {
             | HeaderName::ContentId
             | HeaderName::ReturnPath,
             HeaderValue::TextList(ids),
-        ) => ids
-            .iter()
-            .map(|id| format!("<{id}>"))
-            .collect::<Vec<_>>()
-            .join(" "),
+        ) => Cow::Owned(
+            ids.iter()
+                .map(|id| format!("<{id}>"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
         (
             HeaderName::Subject
             | HeaderName::Comments
@@ -504,26 +508,34 @@ fn header_value(block: &[u8], header: &Header<'_>) -> String {
             | HeaderName::ContentLocation
             | HeaderName::ContentTransferEncoding,
             HeaderValue::Text(text),
-        ) => text.trim().to_owned(),
-        (_, HeaderValue::TextList(list)) => list.join(", "),
+        ) => match text {
+            Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+            Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+        },
+        (_, HeaderValue::TextList(list)) => Cow::Owned(list.join(", ")),
         _ => decode_unstructured(raw),
     }
 }
 
 /// Unfolds a raw value and decodes any RFC 2047 encoded words in it.
-fn decode_unstructured(raw: &[u8]) -> String {
+fn decode_unstructured(raw: &[u8]) -> Cow<'_, str> {
+    // mail-parser's decoder wants the value with its line ending, as in the message.
     if memchr::memmem::find(raw, b"=?").is_some()
         && let HeaderValue::Text(text) = MessageStream::new(raw).parse_unstructured()
     {
-        return text.trim().to_owned();
+        return Cow::Owned(text.trim().to_owned());
     }
-    unfold(&String::from_utf8_lossy(raw))
+    unfold(String::from_utf8_lossy(raw.trim_ascii()))
 }
 
 /// Removes folding line breaks (RFC 5322 §2.2.3) and surrounding whitespace.
-fn unfold(text: &str) -> String {
-    if memchr(b'\n', text.as_bytes()).is_none() && memchr(b'\t', text.as_bytes()).is_none() {
-        return text.trim().to_owned();
+fn unfold(text: Cow<'_, str>) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if memchr::memchr2(b'\n', b'\t', bytes).is_none() {
+        return match text {
+            Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+            Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+        };
     }
     let mut out = String::with_capacity(text.len());
     for (n, piece) in text.split('\n').enumerate() {
@@ -536,7 +548,7 @@ fn unfold(text: &str) -> String {
             out.push_str(piece);
         }
     }
-    out.trim().replace('\t', " ")
+    Cow::Owned(out.trim().replace('\t', " "))
 }
 
 fn format_address(address: &Address<'_>) -> String {
@@ -616,11 +628,11 @@ fn quote_parameter(value: &str) -> Cow<'_, str> {
 mod tests {
     use super::*;
 
-    fn view(raw: &str) -> MessageView {
+    fn view(raw: &str) -> MessageView<'_> {
         inspect(raw.as_bytes(), "t.eml", 1).unwrap().into_view()
     }
 
-    fn codes(view: &MessageView) -> Vec<WarningKind> {
+    fn codes(view: &MessageView<'_>) -> Vec<WarningKind> {
         view.warnings.iter().map(|w| w.kind).collect()
     }
 
