@@ -267,3 +267,25 @@ fn absent_headers_and_parts_exit_1() {
         );
     }
 }
+
+#[test]
+fn many_messages_come_out_in_input_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mbox = String::new();
+    for i in 1..=3000 {
+        // Uneven sizes, so that parallel workers finish out of order.
+        let body = "x".repeat((i * 7919) % 20_000);
+        mbox.push_str(&format!("From a\nSubject: m{i}\n\n{body}\n\n"));
+    }
+    let path = dir.path().join("order.mbox");
+    fs::write(&path, mbox).unwrap();
+    let output = Command::cargo_bin("mailkit")
+        .unwrap()
+        .args(["parse", "--header", "subject"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let want: String = (1..=3000).map(|i| format!("m{i}\n")).collect();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), want);
+}

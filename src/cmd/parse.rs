@@ -67,9 +67,13 @@ struct Saved<'a> {
     size: usize,
 }
 
-/// Messages in flight at once in the parallel pipeline: bounds memory (each is one raw message
-/// and its rendered output) whatever the mbox size.
-const IN_FLIGHT: usize = 64;
+/// Batches in flight at once in the parallel pipeline: bounds memory whatever the mbox size.
+const IN_FLIGHT: usize = 16;
+
+/// A batch closes at this many messages or bytes: enough to make the hand-over between threads
+/// cheap, small enough to keep memory and latency low.
+const BATCH_MESSAGES: usize = 64;
+const BATCH_BYTES: usize = 256 << 10;
 
 /// Runs `mailkit parse`.
 pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
@@ -148,7 +152,7 @@ fn produce(
 }
 
 /// Parses and renders messages on `workers` threads while this thread writes their output in
-/// input order; a reader thread streams the inputs. At most [`IN_FLIGHT`] messages are held.
+/// input order; a reader thread streams the inputs in batches, at most [`IN_FLIGHT`] at once.
 fn parallel(
     args: &ParseArgs,
     json: bool,
@@ -156,25 +160,41 @@ fn parallel(
     out: &mut Printer,
     emitter: &mut Emitter,
 ) -> anyhow::Result<()> {
-    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Item)>(IN_FLIGHT);
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Item>)>(IN_FLIGHT);
     let job_rx = Mutex::new(job_rx);
     std::thread::scope(|scope| {
         // Created here so that an early return (stdout closed) drops them before the scope
         // joins its threads: the reader and workers then see closed channels and stop.
-        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Rendered)>(IN_FLIGHT);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Vec<Rendered>)>(IN_FLIGHT);
         let (slot_tx, slot_rx) = mpsc::sync_channel::<()>(IN_FLIGHT);
         for _ in 0..IN_FLIGHT {
             slot_tx.send(()).context("starting the parse pipeline")?;
         }
         scope.spawn(move || {
             let mut seq = 0;
-            // An error here only means the writer stopped; it reports its own.
-            let _ = produce(args, |item| {
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            let mut send = |batch: Vec<Item>| -> anyhow::Result<()> {
                 slot_rx.recv()?;
-                job_tx.send((seq, item))?;
+                job_tx.send((seq, batch))?;
                 seq += 1;
                 Ok(())
+            };
+            // An error here only means the writer stopped; it reports its own.
+            let produced = produce(args, |item| {
+                if let Item::Message { raw, .. } = &item {
+                    bytes += raw.bytes.len();
+                }
+                batch.push(item);
+                if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
+                    bytes = 0;
+                    send(std::mem::take(&mut batch))?;
+                }
+                Ok(())
             });
+            if produced.is_ok() && !batch.is_empty() {
+                let _ = send(batch);
+            }
         });
         for _ in 0..workers {
             let done_tx = done_tx.clone();
@@ -185,8 +205,12 @@ fn parallel(
                         Ok(rx) => rx.recv(),
                         Err(_) => return,
                     };
-                    let Ok((seq, item)) = job else { return };
-                    if done_tx.send((seq, render(args, json, item))).is_err() {
+                    let Ok((seq, batch)) = job else { return };
+                    let rendered = batch
+                        .into_iter()
+                        .map(|item| render(args, json, item))
+                        .collect();
+                    if done_tx.send((seq, rendered)).is_err() {
                         return;
                     }
                 }
@@ -197,8 +221,10 @@ fn parallel(
         let mut next = 0;
         for (seq, rendered) in done_rx.iter() {
             pending.insert(seq, rendered);
-            while let Some(rendered) = pending.remove(&next) {
-                emitter.emit(out, rendered)?;
+            while let Some(batch) = pending.remove(&next) {
+                for rendered in batch {
+                    emitter.emit(out, rendered)?;
+                }
                 next += 1;
                 // The reader may have finished; a refused slot is harmless then.
                 let _ = slot_tx.send(());
