@@ -16,8 +16,8 @@ could not be created."
 )]
 pub struct ParseArgs {
     /// Message files, mbox files (detected by a leading "From " line), Maildir directories, or
-    /// "-" for stdin
-    #[arg(value_name = "INPUT", default_value = "-")]
+    /// "-" for stdin (the default when stdin is not a terminal)
+    #[arg(value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
     /// Only the N-th message (1-based) of each mbox or Maildir

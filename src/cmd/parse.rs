@@ -4,7 +4,7 @@
 
 use std::{
     collections::BTreeMap,
-    path::Path,
+    path::{Path, PathBuf},
     sync::{Mutex, mpsc},
 };
 
@@ -19,7 +19,7 @@ use crate::{
         names::{self, SaveError},
         source::{self, Messages, RawMessage},
     },
-    output::{Printer, escape_line, escape_text},
+    output::{self, Printer, escape_line, escape_text},
 };
 
 /// `--header NAME --json`: one document per message.
@@ -83,6 +83,18 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "--part writes the part's bytes unchanged; it cannot be combined with --json"
         );
     }
+    let stdin_only = [PathBuf::from("-")];
+    let inputs: &[PathBuf] = if args.inputs.is_empty() {
+        if output::stdin_is_terminal() {
+            crate::bail!(
+                Exit::Usage,
+                "no input: give message files, an mbox or a Maildir, or pipe a message in"
+            );
+        }
+        &stdin_only
+    } else {
+        &args.inputs
+    };
     if let Some(dir) = &args.extract {
         names::prepare_dir(dir)
             .map_err(Failure::from)
@@ -97,11 +109,11 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     // Extraction stays in message order so that file names are predictable.
     if workers < 2 || args.extract.is_some() {
-        produce(args, |item| {
+        produce(args, inputs, |item| {
             emitter.emit(&mut out, render(args, json, item))
         })?;
     } else {
-        parallel(args, json, workers, &mut out, &mut emitter)?;
+        parallel(args, inputs, json, workers, &mut out, &mut emitter)?;
     }
     out.flush().context("writing to stdout")?;
     Ok(emitter.status)
@@ -117,10 +129,11 @@ enum Item {
 /// `each` fails (stdout closed) or `--message N` has been passed.
 fn produce(
     args: &ParseArgs,
+    inputs: &[PathBuf],
     mut each: impl FnMut(Item) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let several_inputs = args.inputs.len() > 1;
-    for input in &args.inputs {
+    let several_inputs = inputs.len() > 1;
+    for input in inputs {
         let path = input.to_string_lossy();
         let messages = match source::open(&path) {
             Ok(messages) => messages,
@@ -155,6 +168,7 @@ fn produce(
 /// input order; a reader thread streams the inputs in batches, at most [`IN_FLIGHT`] at once.
 fn parallel(
     args: &ParseArgs,
+    inputs: &[PathBuf],
     json: bool,
     workers: usize,
     out: &mut Printer,
@@ -181,7 +195,7 @@ fn parallel(
                 Ok(())
             };
             // An error here only means the writer stopped; it reports its own.
-            let produced = produce(args, |item| {
+            let produced = produce(args, inputs, |item| {
                 if let Item::Message { raw, .. } = &item {
                     bytes += raw.bytes.len();
                 }
