@@ -465,7 +465,7 @@ fn field_name<'a>(block: &'a [u8], header: &Header<'a>) -> Cow<'a, str> {
     let start = header.offset_field as usize;
     let end = (header.offset_start as usize).saturating_sub(1);
     match block.get(start..end) {
-        Some(name) if !name.is_empty() => String::from_utf8_lossy(name.trim_ascii()),
+        Some(name) if !name.is_empty() => lossy(name.trim_ascii()),
         _ => Cow::Owned(header.name.as_str().to_owned()),
     }
 }
@@ -525,7 +525,16 @@ fn decode_unstructured(raw: &[u8]) -> Cow<'_, str> {
     {
         return Cow::Owned(text.trim().to_owned());
     }
-    unfold(String::from_utf8_lossy(raw.trim_ascii()))
+    unfold(lossy(raw.trim_ascii()))
+}
+
+/// Text from bytes that are almost always UTF-8: the validated fast path first, replacement
+/// characters only when needed.
+pub(crate) fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Removes folding line breaks (RFC 5322 §2.2.3) and surrounding whitespace.

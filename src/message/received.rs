@@ -76,12 +76,12 @@ pub(crate) fn parse(value: &[u8]) -> (Hop, Option<i64>) {
                 .split(|&b| matches!(b, b']' | b')' | b'(' | b';'))
                 .find(|piece| !piece.is_empty())
                 .unwrap_or_default();
-            hop.from_ip = ip(&String::from_utf8_lossy(inner));
+            hop.from_ip = ip(&super::lossy(inner));
         }
         if depth == 0 && !token.starts_with(b"(") {
             if expect_value {
                 expect_value = false;
-                let text = String::from_utf8_lossy(token.strip_suffix(b";").unwrap_or(token));
+                let text = super::lossy(token.strip_suffix(b";").unwrap_or(token));
                 match clause {
                     Clause::From => {
                         let name = text.trim_start_matches('[').trim_end_matches(']');

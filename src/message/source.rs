@@ -109,6 +109,7 @@ pub fn from_reader(path: &str, mut reader: Box<dyn BufRead>) -> Result<Messages,
             index: 0,
             started: true,
             done: false,
+            last_size: 0,
         }));
     }
     let mut bytes = first;
@@ -198,6 +199,8 @@ pub struct Mbox<R> {
     /// The separator line of the next message has been read.
     started: bool,
     done: bool,
+    /// Size of the previous message, to size the next one's buffer.
+    last_size: usize,
 }
 
 impl<R: BufRead> Mbox<R> {
@@ -209,6 +212,7 @@ impl<R: BufRead> Mbox<R> {
             index: 0,
             started: false,
             done: false,
+            last_size: 0,
         }
     }
 }
@@ -220,7 +224,8 @@ impl<R: BufRead> Iterator for Mbox<R> {
         if self.done {
             return None;
         }
-        let mut bytes = Vec::new();
+        // Sized like the previous message: mailboxes are uniform enough to avoid regrowth.
+        let mut bytes = Vec::with_capacity(self.last_size.clamp(4096, 1 << 20) + 1024);
         loop {
             // Lines are read straight into the message and inspected in place: one copy.
             let line_start = bytes.len();
@@ -264,6 +269,7 @@ impl<R: BufRead> Iterator for Mbox<R> {
             bytes.pop();
         }
         self.index += 1;
+        self.last_size = bytes.len();
         Some(Ok(RawMessage {
             source: self.path.clone(),
             index: self.index,
