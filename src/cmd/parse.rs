@@ -338,7 +338,7 @@ fn render(args: &ParseArgs, json: bool, item: Item) -> Rendered {
     let code = match outcome {
         Ok(code) => code,
         Err(err) => {
-            sink.stdout.clear();
+            // What was already done stays reported (files extracted before a failure).
             sink.stderr
                 .push(format!("mailkit: error: {}", exit::one_line(&err)));
             exit::code_of(&err)
