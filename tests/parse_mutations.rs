@@ -60,7 +60,7 @@ fn mutated_messages_never_panic() {
         }
     }
     assert!(fixtures.len() >= 5);
-    let mut rng = fastrand::Rng::with_seed(0x6d61_696c_6b69_74);
+    let mut rng = fastrand::Rng::with_seed(0x006d_6169_6c6b_6974);
     let mut parsed = 0;
     for round in 0..20_000 {
         let input = mutate(&mut rng, &fixtures[round % fixtures.len()]);
