@@ -325,9 +325,20 @@ impl Sink {
 
 /// Renders one item with the view the flags ask for.
 fn render(args: &ParseArgs, json: bool, item: Item) -> Rendered {
+    // The full JSON document is about the size of the message: allocate once.
+    let full_view = args.header.is_none()
+        && args.part.is_none()
+        && !args.text
+        && args.extract.is_none()
+        && !args.headers
+        && !args.received;
+    let capacity = match &item {
+        Item::Message { raw, .. } if full_view => raw.bytes.len() + raw.bytes.len() / 4 + 1024,
+        _ => 0,
+    };
     let mut sink = Sink {
         json,
-        stdout: Vec::new(),
+        stdout: Vec::with_capacity(capacity),
         stderr: Vec::new(),
         separate: false,
     };
