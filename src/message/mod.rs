@@ -20,7 +20,7 @@ pub mod source;
 use std::{borrow::Cow, sync::OnceLock};
 
 use mail_parser::{
-    Address, ContentType, Header, HeaderName, HeaderValue, MessageParser,
+    Address, ContentType, DateTime, Header, HeaderName, HeaderValue, MessageParser,
     decoders::{charsets::DecoderFnc, html::html_to_text},
     parsers::MessageStream,
 };
@@ -264,9 +264,7 @@ pub fn inspect<'a>(
                 .or_else(|| Some(value.clone().into_owned()).filter(|v| !v.is_empty()));
             }
             HeaderName::Date if view.date.is_none() => match &header.value {
-                HeaderValue::DateTime(date) if date.is_valid() => {
-                    view.date = Some(date.to_rfc3339())
-                }
+                HeaderValue::DateTime(date) if date.is_valid() => view.date = Some(rfc3339(date)),
                 _ => warnings.push(Warning {
                     kind: WarningKind::BadDate,
                     part: Some("1".into()),
@@ -486,7 +484,13 @@ fn header_value<'a>(block: &'a [u8], header: &Header<'a>) -> Cow<'a, str> {
             | HeaderName::ContentId
             | HeaderName::ReturnPath,
             HeaderValue::Text(id),
-        ) => Cow::Owned(format!("<{id}>")),
+        ) => {
+            let mut out = String::with_capacity(id.len() + 2);
+            out.push('<');
+            out.push_str(id);
+            out.push('>');
+            Cow::Owned(out)
+        }
         (
             HeaderName::MessageId
             | HeaderName::InReplyTo
@@ -528,6 +532,39 @@ fn decode_unstructured(raw: &[u8]) -> Cow<'_, str> {
     unfold(lossy(raw.trim_ascii()))
 }
 
+/// RFC 3339 for a parsed date, as mail-parser's `to_rfc3339` writes it (`Z` for +00:00), built
+/// without the formatting machinery: one per Received field makes it a hot path.
+pub(crate) fn rfc3339(date: &DateTime) -> String {
+    fn two(out: &mut String, n: u8) {
+        out.push(char::from(b'0' + n / 10 % 10));
+        out.push(char::from(b'0' + n % 10));
+    }
+    let mut out = String::with_capacity(25);
+    let year = date.year;
+    for divisor in [1000, 100, 10, 1] {
+        out.push(char::from(b'0' + (year / divisor % 10) as u8));
+    }
+    for (sep, n) in [
+        ('-', date.month),
+        ('-', date.day),
+        ('T', date.hour),
+        (':', date.minute),
+        (':', date.second),
+    ] {
+        out.push(sep);
+        two(&mut out, n);
+    }
+    if date.tz_hour == 0 && date.tz_minute == 0 {
+        out.push('Z');
+    } else {
+        out.push(if date.tz_before_gmt { '-' } else { '+' });
+        two(&mut out, date.tz_hour);
+        out.push(':');
+        two(&mut out, date.tz_minute);
+    }
+    out
+}
+
 /// Text from bytes that are almost always UTF-8: the validated fast path first, replacement
 /// characters only when needed.
 pub(crate) fn lossy(bytes: &[u8]) -> Cow<'_, str> {
@@ -566,7 +603,14 @@ fn format_address(address: &Address<'_>) -> String {
             (Some(name), Some(address)) if name.contains(|c| "()<>[]:;@\\,\"".contains(c)) => {
                 format!("{} <{address}>", quote_parameter(name))
             }
-            (Some(name), Some(address)) => format!("{name} <{address}>"),
+            (Some(name), Some(address)) => {
+                let mut out = String::with_capacity(name.len() + address.len() + 3);
+                out.push_str(name);
+                out.push_str(" <");
+                out.push_str(address);
+                out.push('>');
+                out
+            }
             (None, Some(address)) => address.to_string(),
             (Some(name), None) => name.to_string(),
             (None, None) => String::new(),
@@ -765,6 +809,22 @@ mod tests {
             msg.best_text(),
             Some(("1.1".to_owned(), "inner\n".to_owned()))
         );
+    }
+
+    #[test]
+    fn rfc3339_matches_mail_parser() {
+        for date in [
+            "Mon, 23 Nov 2026 10:00:00 +0100",
+            "Tue, 1 Feb 2000 23:59:59 -0930",
+            "1 Jan 1999 00:00:00 GMT",
+        ] {
+            let HeaderValue::DateTime(parsed) =
+                MessageStream::new(format!("{date}\n").as_bytes()).parse_date()
+            else {
+                panic!("{date} did not parse");
+            };
+            assert_eq!(rfc3339(&parsed), parsed.to_rfc3339(), "{date}");
+        }
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub(crate) fn parse(value: &[u8]) -> (Hop, Option<i64>) {
         && let HeaderValue::DateTime(date) = MessageStream::new(date).parse_date()
         && date.is_valid()
     {
-        hop.time = Some(date.to_rfc3339());
+        hop.time = Some(super::rfc3339(&date));
         stamp = Some(date.to_timestamp());
     }
 
@@ -128,6 +128,10 @@ pub(crate) fn parse(value: &[u8]) -> (Hop, Option<i64>) {
 /// The IP address in `text` (`IPv6:` prefix allowed), normalized.
 fn ip(text: &str) -> Option<String> {
     let text = text.strip_prefix("IPv6:").unwrap_or(text);
+    // Most tokens are words: skip them before the full parse.
+    if text.len() < 2 || !text.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':') {
+        return None;
+    }
     text.parse::<IpAddr>().ok().map(|ip| ip.to_string())
 }
 
