@@ -584,17 +584,29 @@ fn unfold(text: Cow<'_, str>) -> Cow<'_, str> {
         };
     }
     let mut out = String::with_capacity(text.len());
-    for (n, piece) in text.split('\n').enumerate() {
-        let piece = piece.strip_suffix('\r').unwrap_or(piece);
-        if n > 0 {
+    let mut rest: &str = &text;
+    while let Some(at) = memchr::memchr3(b'\r', b'\n', b'\t', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        let byte = rest.as_bytes()[at];
+        rest = &rest[at + 1..];
+        match byte {
+            b'\r' if rest.starts_with('\n') => {}
+            b'\r' => out.push('\r'),
             // The folding whitespace becomes one space, as readers display it.
-            out.push(' ');
-            out.push_str(piece.trim_start_matches([' ', '\t']));
-        } else {
-            out.push_str(piece);
+            b'\n' => {
+                out.push(' ');
+                rest = rest.trim_start_matches([' ', '\t']);
+            }
+            _ => out.push(' '),
         }
     }
-    Cow::Owned(out.trim().replace('\t', " "))
+    out.push_str(rest);
+    let trimmed = out.trim();
+    if trimmed.len() == out.len() {
+        Cow::Owned(out)
+    } else {
+        Cow::Owned(trimmed.to_owned())
+    }
 }
 
 fn format_address(address: &Address<'_>) -> String {
@@ -809,6 +821,21 @@ mod tests {
             msg.best_text(),
             Some(("1.1".to_owned(), "inner\n".to_owned()))
         );
+    }
+
+    #[test]
+    fn unfolding_joins_lines_with_one_space() {
+        let cases = [
+            ("a\r\n\tb", "a b"),
+            ("a\n   b\n c", "a b c"),
+            ("tab\there", "tab here"),
+            ("stray\rcr", "stray\rcr"),
+            ("plain", "plain"),
+            ("  padded \n", "padded"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(unfold(Cow::Borrowed(input)), want, "{input:?}");
+        }
     }
 
     #[test]

@@ -129,7 +129,11 @@ pub(crate) fn parse(value: &[u8]) -> (Hop, Option<i64>) {
 fn ip(text: &str) -> Option<String> {
     let text = text.strip_prefix("IPv6:").unwrap_or(text);
     // Most tokens are words: skip them before the full parse.
-    if text.len() < 2 || !text.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':') {
+    if text.len() < 2
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+    {
         return None;
     }
     text.parse::<IpAddr>().ok().map(|ip| ip.to_string())
