@@ -13,8 +13,10 @@
 
 mod decode;
 mod mime;
+/// Safe attachment names and never-overwriting saves, for `--extract`.
 pub mod names;
 mod received;
+/// Message sources (files, stdin, mbox, Maildir), streamed one message at a time.
 pub mod source;
 
 use std::{borrow::Cow, sync::OnceLock};
@@ -30,7 +32,9 @@ use serde::Serialize;
 use crate::exit::{Exit, Failure};
 use mime::{Cte, Entity, Kind, Walker};
 
+/// The walk's limits, documented for users and asserted by tests.
 pub use mime::{MAX_DEPTH, MAX_PARTS};
+/// Received hops and their delays, shared by the JSON and the text table.
 pub use received::{Hop, format_delay};
 
 /// What `mailkit parse --json` prints for one message: mailkit's own, documented schema, so
@@ -43,10 +47,15 @@ pub struct MessageView<'a> {
     pub index: usize,
     /// Size of the raw message in bytes (after mboxrd unquoting).
     pub size: usize,
+    /// The first Subject, decoded.
     pub subject: Option<String>,
+    /// Every mailbox of the From fields.
     pub from: Vec<Mailbox>,
+    /// Every mailbox of the To fields.
     pub to: Vec<Mailbox>,
+    /// Every mailbox of the Cc fields.
     pub cc: Vec<Mailbox>,
+    /// Every mailbox of the Reply-To fields.
     pub reply_to: Vec<Mailbox>,
     /// The Date header as RFC 3339, or null when absent or unparseable (then a warning says so).
     pub date: Option<String>,
@@ -58,6 +67,7 @@ pub struct MessageView<'a> {
     pub parts: Vec<PartView>,
     /// The Received chain, oldest hop first.
     pub received: Vec<Hop>,
+    /// What makes the message ambiguous or broken, in the order found.
     pub warnings: Vec<Warning>,
 }
 
@@ -66,6 +76,7 @@ pub struct MessageView<'a> {
 pub struct Mailbox {
     /// The display name, decoded.
     pub name: Option<String>,
+    /// The addr-spec (`local@domain`), when there is one.
     pub address: Option<String>,
 }
 
@@ -73,7 +84,9 @@ pub struct Mailbox {
 /// the message when decoding changes nothing, which is most fields).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct HeaderField<'a> {
+    /// The field name as written (`Subject`, `X-Mailer`).
     pub name: Cow<'a, str>,
+    /// The value, decoded and unfolded.
     pub value: Cow<'a, str>,
 }
 
@@ -87,6 +100,7 @@ pub struct PartView {
     pub depth: usize,
     /// `type/subtype`, lowercased, defaulted as RFC 2045 §5.2 says when absent.
     pub content_type: String,
+    /// The charset parameter as written.
     pub charset: Option<String>,
     /// The Content-Transfer-Encoding as written (lowercased); null when absent.
     pub encoding: Option<String>,
@@ -151,8 +165,10 @@ pub enum WarningKind {
 /// Why a byte string is not inspectable as a message at all.
 #[derive(Debug, thiserror::Error)]
 pub enum MessageError {
+    /// Nothing but whitespace.
     #[error("empty message")]
     Empty,
+    /// Binary data or text without a header field: nothing to inspect.
     #[error("not a message: {0}")]
     NotAMessage(&'static str),
 }
@@ -180,8 +196,11 @@ pub struct Inspected<'a> {
 /// A part worth saving as a file: it has a name or is marked as an attachment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
+    /// The part id, for `part_content`.
     pub id: String,
+    /// The decoded, untrusted file name; pass it through `names::safe_name`.
     pub filename: Option<String>,
+    /// `type/subtype`, to pick an extension when there is no name.
     pub content_type: String,
 }
 

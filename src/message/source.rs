@@ -17,18 +17,23 @@ pub struct RawMessage {
     pub source: String,
     /// 1-based position within its mbox or Maildir (1 for a single file).
     pub index: usize,
+    /// The message, mboxrd-unquoted.
     pub bytes: Vec<u8>,
 }
 
 /// Why an input could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
+    /// The input does not exist or cannot be opened.
     #[error("reading {path}: {source}")]
     Open { path: String, source: io::Error },
+    /// A directory was given that is not a Maildir.
     #[error("reading {path}: is a directory without cur/ or new/ (not a Maildir)")]
     NotMaildir { path: String },
+    /// Reading failed part-way.
     #[error("reading {path}: {source}")]
     Read { path: String, source: io::Error },
+    /// The input has no bytes at all.
     #[error("reading {path}: empty input")]
     Empty { path: String },
 }
