@@ -68,7 +68,7 @@ struct Saved<'a> {
 }
 
 /// Batches in flight at once in the parallel pipeline: bounds memory whatever the mbox size.
-const IN_FLIGHT: usize = 16;
+const IN_FLIGHT: usize = 8;
 
 /// A batch closes at this many messages or bytes: enough to make the hand-over between threads
 /// cheap, small enough to keep memory and latency low.
