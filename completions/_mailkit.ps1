@@ -140,6 +140,20 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;parse' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only the N-th message (1-based) of each mbox or Maildir')
+            [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'Only the N-th message (1-based) of each mbox or Maildir')
+            [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'Print the decoded value of one header (each occurrence on its own line); exit 1 if absent')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Print the decoded value of one header (each occurrence on its own line); exit 1 if absent')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Write the decoded content of part ID to stdout, bytes unchanged; exit 1 if absent')
+            [CompletionResult]::new('--part', '--part', [CompletionResultType]::ParameterName, 'Write the decoded content of part ID to stdout, bytes unchanged; exit 1 if absent')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Save attachments into DIR under safe names, never overwriting, and print where each went')
+            [CompletionResult]::new('--extract', '--extract', [CompletionResultType]::ParameterName, 'Save attachments into DIR under safe names, never overwriting, and print where each went')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print every header, decoded (RFC 2047 words, RFC 2231 parameters, charsets), one per line')
+            [CompletionResult]::new('--headers', '--headers', [CompletionResultType]::ParameterName, 'Print every header, decoded (RFC 2047 words, RFC 2231 parameters, charsets), one per line')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Print the best text body: text/plain, else HTML converted to text')
+            [CompletionResult]::new('--text', '--text', [CompletionResultType]::ParameterName, 'Print the best text body: text/plain, else HTML converted to text')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Print the Received chain as a table of hops, oldest first, with the delay between hops')
+            [CompletionResult]::new('--received', '--received', [CompletionResultType]::ParameterName, 'Print the Received chain as a table of hops, oldest first, with the delay between hops')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')

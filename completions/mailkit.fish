@@ -105,6 +105,13 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l json -d 'Pri
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s h -l help -d 'Print help'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s n -l message -d 'Only the N-th message (1-based) of each mbox or Maildir' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s g -l header -d 'Print the decoded value of one header (each occurrence on its own line); exit 1 if absent' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s p -l part -d 'Write the decoded content of part ID to stdout, bytes unchanged; exit 1 if absent' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s x -l extract -d 'Save attachments into DIR under safe names, never overwriting, and print where each went' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s H -l headers -d 'Print every header, decoded (RFC 2047 words, RFC 2231 parameters, charsets), one per line'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s t -l text -d 'Print the best text body: text/plain, else HTML converted to text'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s r -l received -d 'Print the Received chain as a table of hops, oldest first, with the delay between hops'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s h -l help -d 'Print help'

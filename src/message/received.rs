@@ -1,0 +1,224 @@
+//! The Received chain (RFC 5321 §4.4): each relay prepends a Received field, so read bottom-up
+//! the fields are the message's hops in order; the time between them shows where mail waited.
+
+use std::net::IpAddr;
+
+use mail_parser::{Header, HeaderName, HeaderValue, parsers::MessageStream};
+use serde::Serialize;
+
+/// One relay hop, oldest first in [`super::MessageView::received`].
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Hop {
+    /// The name the sending host gave (or its address).
+    pub from: Option<String>,
+    /// The sending host's IP address, when the receiver recorded it.
+    pub from_ip: Option<String>,
+    /// The host that received the message.
+    pub by: Option<String>,
+    /// The `with` protocol (SMTP, ESMTPS, LMTP...).
+    pub protocol: Option<String>,
+    /// When this host received the message, RFC 3339.
+    pub time: Option<String>,
+    /// Seconds since the previous hop (negative when clocks disagree); null for the first hop
+    /// or when either time is unknown.
+    pub delay: Option<i64>,
+}
+
+/// The clauses of one Received value (RFC 5321 §4.4 `Stamp`): the token after `from`, `by`
+/// and `with` outside comments, the first bracketed IP address of the `from` clause, and the
+/// date after the last `;`. A small scanner rather than mail-parser's full Received grammar:
+/// it is the hottest header of header-heavy mail, and these four fields are all a hop needs.
+pub(crate) fn parse(value: &[u8]) -> (Hop, Option<i64>) {
+    let mut hop = Hop {
+        from: None,
+        from_ip: None,
+        by: None,
+        protocol: None,
+        time: None,
+        delay: None,
+    };
+    let (clauses, date) = match memchr::memrchr(b';', value) {
+        Some(semi) => (&value[..semi], Some(&value[semi + 1..])),
+        None => (value, None),
+    };
+    let mut stamp = None;
+    if let Some(date) = date
+        && let HeaderValue::DateTime(date) = MessageStream::new(date).parse_date()
+        && date.is_valid()
+    {
+        hop.time = Some(super::rfc3339(&date));
+        stamp = Some(date.to_timestamp());
+    }
+
+    #[derive(PartialEq)]
+    enum Clause {
+        None,
+        From,
+        By,
+        With,
+        Other,
+    }
+    let mut clause = Clause::None;
+    let mut expect_value = false;
+    let mut depth = 0usize;
+    for token in clauses
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty())
+    {
+        // The sender's address: `[192.0.2.1]` or `(192.0.2.1)` within the from clause.
+        if clause == Clause::From && !expect_value && hop.from_ip.is_none() {
+            let bare = token.trim_ascii().trim_ascii_start();
+            let inner: &[u8] = bare
+                .iter()
+                .position(|&b| b == b'[')
+                .map_or(bare, |open| &bare[open + 1..]);
+            let inner = inner
+                .split(|&b| matches!(b, b']' | b')' | b'(' | b';'))
+                .find(|piece| !piece.is_empty())
+                .unwrap_or_default();
+            hop.from_ip = ip(&super::lossy(inner));
+        }
+        if depth == 0 && !token.starts_with(b"(") {
+            if expect_value {
+                expect_value = false;
+                let text = super::lossy(token.strip_suffix(b";").unwrap_or(token));
+                match clause {
+                    Clause::From => {
+                        let name = text.trim_start_matches('[').trim_end_matches(']');
+                        if text.starts_with('[') {
+                            hop.from_ip = ip(name);
+                        }
+                        hop.from = Some(name.to_owned());
+                    }
+                    Clause::By => hop.by = Some(text.into_owned()),
+                    Clause::With => hop.protocol = Some(text.to_ascii_uppercase()),
+                    Clause::None | Clause::Other => {}
+                }
+                continue;
+            }
+            let keyword = if token.eq_ignore_ascii_case(b"from") {
+                Clause::From
+            } else if token.eq_ignore_ascii_case(b"by") {
+                Clause::By
+            } else if token.eq_ignore_ascii_case(b"with") {
+                Clause::With
+            } else if [&b"id"[..], b"for", b"via"]
+                .iter()
+                .any(|k| token.eq_ignore_ascii_case(k))
+            {
+                Clause::Other
+            } else {
+                continue;
+            };
+            expect_value = keyword != Clause::Other;
+            clause = keyword;
+            continue;
+        }
+        for &b in token {
+            match b {
+                b'(' => depth += 1,
+                b')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    (hop, stamp)
+}
+
+/// The IP address in `text` (`IPv6:` prefix allowed), normalized.
+fn ip(text: &str) -> Option<String> {
+    let text = text.strip_prefix("IPv6:").unwrap_or(text);
+    // Most tokens are words: skip them before the full parse.
+    if text.len() < 2
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+    {
+        return None;
+    }
+    text.parse::<IpAddr>().ok().map(|ip| ip.to_string())
+}
+
+/// The hops described by the Received fields of a header block, oldest first.
+pub(crate) fn hops(block: &[u8], headers: &[Header<'_>]) -> Vec<Hop> {
+    let mut hops = Vec::new();
+    let mut previous: Option<i64> = None;
+    for header in headers.iter().rev() {
+        if header.name != HeaderName::Received {
+            continue;
+        }
+        let value = block
+            .get(header.offset_start as usize..header.offset_end as usize)
+            .unwrap_or_default();
+        let (mut hop, stamp) = parse(value);
+        hop.delay = match (previous, stamp) {
+            (Some(before), Some(now)) => Some(now - before),
+            _ => None,
+        };
+        if stamp.is_some() {
+            previous = stamp;
+        }
+        hops.push(hop);
+    }
+    hops
+}
+
+/// A delay for people: `42s`, `3m05s`, `2h01m`, `3d04h`; negative delays keep their sign.
+pub fn format_delay(seconds: i64) -> String {
+    let sign = if seconds < 0 { "-" } else { "" };
+    let s = seconds.unsigned_abs();
+    let text = match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
+    };
+    format!("{sign}{text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_parser::{MessageParser, parsers::MessageStream};
+
+    #[test]
+    fn hops_are_oldest_first_with_delays() {
+        let block = concat!(
+            "Received: from mx1.example.net (mx1.example.net [192.0.2.1])\n",
+            "\tby mail.example.org (Postfix) with ESMTPS id 1\n",
+            "\tfor <bob@example.org>; Mon, 23 Nov 2026 10:02:05 +0000\n",
+            "Received: from client.example.com ([198.51.100.7])\n",
+            "\tby mx1.example.net with ESMTP; Mon, 23 Nov 2026 11:00:00 +0100\n",
+            "Received: garbage\n",
+            "\n"
+        );
+        let parser = MessageParser::new();
+        let mut headers = Vec::new();
+        MessageStream::new(block.as_bytes()).parse_headers(&parser, &mut headers);
+        let hops = hops(block.as_bytes(), &headers);
+        assert_eq!(hops.len(), 3);
+        assert_eq!(hops[0].time, None);
+        assert_eq!(hops[1].from.as_deref(), Some("client.example.com"));
+        assert_eq!(hops[1].by.as_deref(), Some("mx1.example.net"));
+        assert_eq!(hops[1].protocol.as_deref(), Some("ESMTP"));
+        assert_eq!(hops[1].time.as_deref(), Some("2026-11-23T11:00:00+01:00"));
+        assert_eq!(hops[1].delay, None);
+        assert_eq!(hops[2].from_ip.as_deref(), Some("192.0.2.1"));
+        assert_eq!(hops[2].delay, Some(125));
+    }
+
+    #[test]
+    fn delays_read_naturally() {
+        let cases = [
+            (0, "0s"),
+            (59, "59s"),
+            (125, "2m05s"),
+            (7260, "2h01m"),
+            (273600, "3d04h"),
+            (-5, "-5s"),
+        ];
+        for (seconds, want) in cases {
+            assert_eq!(format_delay(seconds), want);
+        }
+    }
+}
