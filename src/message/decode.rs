@@ -1,6 +1,12 @@
 //! Content-Transfer-Encoding decoders (RFC 2045 §6.7, §6.8) that keep going over damage and say
 //! what they skipped: mail-parser's decoders either give up or repair silently, and `parse` must
-//! both show the content and warn that it was broken.
+//! both show the content and warn that it was broken. The decoding itself is the base64 and
+//! quoted_printable crates'; this module finds and reports the damage around them.
+
+use base64::{
+    Engine as _, alphabet,
+    engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig},
+};
 
 /// What a decoder had to skip or guess; empty when the input was well-formed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -19,107 +25,88 @@ impl Damage {
     }
 }
 
-const INVALID: u8 = 0xff;
+/// RFC 2045 base64 as the base64 crate decodes it: standard alphabet, padding optional (its
+/// absence is reported separately), trailing bits ignored as mail decoders do.
+const MIME_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 
-static BASE64: [u8; 256] = {
-    let mut table = [INVALID; 256];
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut i = 0;
-    while i < 64 {
-        table[alphabet[i] as usize] = i as u8;
-        i += 1;
-    }
-    table
-};
+fn is_base64_symbol(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'+' || byte == b'/'
+}
 
-/// Decodes base64 body text, skipping line breaks and whitespace; other foreign bytes are
-/// skipped and counted. Data after padding (`=`) starts a new quantum, as some encoders
-/// concatenate padded chunks.
+/// Decodes base64 body text with the base64 crate. Line breaks and whitespace are transport
+/// noise and dropped; other foreign bytes are dropped and counted. Data after padding (`=`)
+/// starts a new quantum, as some encoders concatenate padded chunks.
 pub(crate) fn base64(input: &[u8], out: &mut Vec<u8>) -> Damage {
     let mut damage = Damage::default();
     out.reserve(input.len() / 4 * 3);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    let mut symbols = 0usize;
+    let mut chunk = Vec::with_capacity(input.len().min(1 << 20));
     let mut padded = false;
+    let flush = |chunk: &mut Vec<u8>, padded: bool, out: &mut Vec<u8>, damage: &mut Damage| {
+        if chunk.len() % 4 == 1 {
+            // A lone symbol carries no whole byte: the data was cut.
+            chunk.pop();
+            damage.truncated = true;
+        } else if !padded && !chunk.len().is_multiple_of(4) {
+            // RFC 2045 §6.8 requires padding: unpadded leftovers mean the data was cut.
+            damage.truncated = true;
+        }
+        if MIME_BASE64.decode_vec(&chunk[..], out).is_err() {
+            damage.invalid += 1;
+        }
+        chunk.clear();
+    };
     for &byte in input {
-        let value = BASE64[byte as usize];
-        if value != INVALID {
+        if is_base64_symbol(byte) {
             if padded {
-                // Padding ended the previous quantum; a fresh one begins.
+                flush(&mut chunk, true, out, &mut damage);
                 padded = false;
-                acc = 0;
-                bits = 0;
-                symbols = 0;
             }
-            acc = (acc << 6) | u32::from(value);
-            bits += 6;
-            symbols += 1;
-            if bits >= 8 {
-                bits -= 8;
-                out.push((acc >> bits) as u8);
-                acc &= (1 << bits) - 1;
-            }
+            chunk.push(byte);
         } else if byte == b'=' {
-            if !padded && symbols % 4 == 1 {
-                damage.truncated = true;
-            }
             padded = true;
         } else if !matches!(byte, b'\r' | b'\n' | b' ' | b'\t') {
             damage.invalid += 1;
         }
     }
-    // Unpadded leftovers mean the data was cut (RFC 2045 §6.8 requires padding).
-    if !padded && !symbols.is_multiple_of(4) {
-        damage.truncated = true;
-    }
+    flush(&mut chunk, padded, out, &mut damage);
     damage
 }
 
-fn hex(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        _ => None,
-    }
-}
-
-/// Decodes quoted-printable: `=XX` escapes and soft line breaks (`=` at the end of a line, with
-/// trailing whitespace tolerated). A stray `=` is kept literally and counted.
+/// Decodes quoted-printable. Well-formed input goes through mail-parser's decoder, which keeps
+/// the input's line-ending style; damaged input (which mail-parser refuses outright) through the
+/// quoted_printable crate's robust mode, which keeps a stray `=` literally but writes CRLF line
+/// endings. The damage count comes from a separate scan for `=` that is neither an escape nor a
+/// soft line break, since neither decoder says what it repaired.
 pub(crate) fn quoted_printable(input: &[u8], out: &mut Vec<u8>) -> Damage {
     let mut damage = Damage::default();
-    out.reserve(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        let byte = input[i];
-        if byte != b'=' {
-            out.push(byte);
-            i += 1;
-            continue;
+    for at in memchr::memchr_iter(b'=', input) {
+        let rest = &input[at + 1..];
+        let escape = rest.len() >= 2 && rest[0].is_ascii_hexdigit() && rest[1].is_ascii_hexdigit();
+        let soft_break = rest
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t'))
+            .is_none_or(|b| matches!(b, b'\r' | b'\n'));
+        if !escape && !soft_break {
+            damage.invalid += 1;
         }
-        if let (Some(h), Some(l)) = (
-            input.get(i + 1).copied().and_then(hex),
-            input.get(i + 2).copied().and_then(hex),
-        ) {
-            out.push(h << 4 | l);
-            i += 3;
-            continue;
-        }
-        // A soft line break: `=`, optional transport whitespace, then CRLF/LF or the end.
-        let mut j = i + 1;
-        while j < input.len() && matches!(input[j], b' ' | b'\t') {
-            j += 1;
-        }
-        match input.get(j) {
-            None => i = j,
-            Some(b'\n') => i = j + 1,
-            Some(b'\r') if input.get(j + 1) == Some(&b'\n') => i = j + 2,
-            _ => {
-                damage.invalid += 1;
-                out.push(b'=');
-                i += 1;
-            }
+    }
+    let strict = if damage.is_clean() {
+        mail_parser::decoders::quoted_printable::quoted_printable_decode(input)
+    } else {
+        None
+    };
+    let decoded = strict
+        .or_else(|| quoted_printable::decode(input, quoted_printable::ParseMode::Robust).ok());
+    match decoded {
+        Some(decoded) => out.extend_from_slice(&decoded),
+        None => {
+            damage.invalid = damage.invalid.max(1);
+            out.extend_from_slice(input);
         }
     }
     damage
@@ -171,6 +158,8 @@ mod tests {
             ("lower=c3=a9", "loweré".as_bytes(), 0),
             ("bad=ZZ", b"bad=ZZ", 1),
             ("a = b", b"a = b", 1),
+            ("two\nlines=\nsoft\n", b"two\nlinessoft\n", 0),
+            ("crlf\r\nkept\r\n", b"crlf\r\nkept\r\n", 0),
         ];
         for &(input, want, invalid) in cases {
             let (out, damage) = qp(input);
