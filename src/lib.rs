@@ -16,6 +16,7 @@ pub mod cli;
 pub mod cmd;
 pub mod dns;
 pub mod exit;
+pub mod maildrop;
 pub mod message;
 pub mod net;
 pub mod output;
