@@ -32,6 +32,23 @@ struct Outcome {
     saved_to: Option<String>,
     deleted: bool,
     skipped: Option<&'static str>,
+    /// DELE was accepted for it in this session; it is deleted once QUIT is acknowledged.
+    #[serde(skip)]
+    marked: bool,
+}
+
+impl Outcome {
+    fn new(entry: &Entry, skipped: Option<&'static str>) -> Outcome {
+        Outcome {
+            number: entry.number,
+            uidl: entry.uidl.clone(),
+            size: entry.size,
+            saved_to: None,
+            deleted: false,
+            skipped,
+            marked: false,
+        }
+    }
 }
 
 /// Runs `mailkit fetch`.
@@ -89,13 +106,16 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     } else {
         listing.select(&args.numbers, &args.uidl)?
     };
+    // With --new --delete, messages fetched by an earlier run (recorded only after they were
+    // durable) are deleted too: that run may have been stopped between its commit and QUIT.
+    let mut seen_before = Vec::new();
     if let (true, Some(state)) = (args.new, &state) {
         let mut fresh = Vec::new();
         for entry in chosen {
             let Some(uidl) = &entry.uidl else { continue };
             listing.refuse_duplicate(uidl)?;
             match state.seen(uidl, entry.size) {
-                Seen::Yes => {}
+                Seen::Yes => seen_before.push(entry),
                 Seen::No => fresh.push(entry),
                 Seen::SizeDiffers(before) => {
                     eprintln!(
@@ -115,14 +135,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         chosen.retain(|entry| {
             let keep = entry.size <= max;
             if !keep {
-                outcomes.push(Outcome {
-                    number: entry.number,
-                    uidl: entry.uidl.clone(),
-                    size: entry.size,
-                    saved_to: None,
-                    deleted: false,
-                    skipped: Some("too large"),
-                });
+                outcomes.push(Outcome::new(entry, Some("too large")));
             }
             keep
         });
@@ -167,7 +180,17 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         marked: 0,
         done: 0,
     };
-    let result = run.all(&chosen, args.batch as usize);
+    let mut result = Ok(());
+    if args.delete && !seen_before.is_empty() {
+        let numbers: Vec<u32> = seen_before.iter().map(|e| e.number).collect();
+        run.outcomes.extend(
+            seen_before
+                .iter()
+                .map(|e| Outcome::new(e, Some("fetched before"))),
+        );
+        result = run.delete_numbers(&numbers);
+    }
+    let result = result.and_then(|()| run.all(&chosen, args.batch as usize));
     let marked = run.marked;
     progress.finish_and_clear();
     let result = result.and_then(|()| {
@@ -182,7 +205,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     });
     if result.is_ok() {
         for outcome in &mut outcomes {
-            outcome.deleted = outcome.saved_to.is_some() && delete.contains(&outcome.number);
+            outcome.deleted = outcome.marked;
         }
     }
     if printer.is_json() {
@@ -307,28 +330,37 @@ impl Run<'_> {
                     entry.number
                 );
             }
-            self.outcomes.push(Outcome {
-                number: entry.number,
-                uidl: entry.uidl.clone(),
-                size: entry.size,
-                saved_to,
-                deleted: false,
-                skipped: refused.contains_key(&i).then_some("refused by the server"),
-            });
+            let mut outcome = Outcome::new(
+                entry,
+                refused.contains_key(&i).then_some("refused by the server"),
+            );
+            outcome.saved_to = saved_to;
+            self.outcomes.push(outcome);
         }
+        self.delete_numbers(&to_delete)
+    }
+
+    /// DELE for messages known to be safe locally; a refusal sends RSET (nothing deleted).
+    fn delete_numbers(&mut self, to_delete: &[u32]) -> anyhow::Result<()> {
         if !to_delete.is_empty() {
-            if let Err(err) = self.session.dele(&to_delete) {
+            if let Err(err) = self.session.dele(to_delete) {
                 if matches!(err, Pop3Error::Refused { .. }) {
                     self.session
                         .rset()
                         .map_err(Failure::from)
                         .context("undoing deletions after a refused DELE")?;
                     self.marked = 0;
+                    for outcome in self.outcomes.iter_mut() {
+                        outcome.marked = false;
+                    }
                 }
                 return Err(Failure::from(err))
                     .context("deleting fetched messages (RSET sent: nothing was deleted)");
             }
             self.marked += to_delete.len();
+            for outcome in self.outcomes.iter_mut() {
+                outcome.marked |= to_delete.contains(&outcome.number);
+            }
         }
         Ok(())
     }

@@ -264,6 +264,7 @@ impl<S: Read + Write> Session<S> {
         let command = format!("AUTH {mech}");
         self.command(&command)?;
         let line = self.read_line(&command)?;
+        self.log_continuation(&line);
         if !is_continuation(&line) {
             let status = self.status_of(&command, &line)?;
             return self.check(status, &command, true);
@@ -271,6 +272,7 @@ impl<S: Read + Write> Session<S> {
         let encoded = base64::engine::general_purpose::STANDARD.encode(payload);
         self.send(&encoded, "(redacted)");
         let mut line = self.read_line(&command)?;
+        self.log_continuation(&line);
         if is_continuation(&line) {
             self.send("", "");
             line = self.read_line(&command)?;
@@ -455,6 +457,13 @@ impl<S: Read + Write> Session<S> {
         self.log(&format!("C: {shown}"));
         self.wbuf.extend_from_slice(line.as_bytes());
         self.wbuf.extend_from_slice(b"\r\n");
+    }
+
+    /// SASL challenges are logged as they come; status lines are logged when parsed.
+    fn log_continuation(&mut self, line: &[u8]) {
+        if is_continuation(line) {
+            self.log(&format!("S: {}", escape_bytes(line)));
+        }
     }
 
     fn log(&mut self, line: &str) {
