@@ -66,7 +66,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         );
     }
     let connection = Connection::resolve(&args.connection, global)?;
-    let mut target = open_target(args)?;
+    let target = open_target(args)?;
     let mut session = connection.open()?;
     let listing = Listing::load(&mut session)?;
     if args.new && !listing.has_uidl {
@@ -159,7 +159,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
 
     let mut printer = Printer::stdout(global.json);
-    let Some(target) = target.as_mut() else {
+    let Some(target) = target.as_ref() else {
         return fetch_to_stdout(&mut session, &chosen, &mut printer);
     };
     let on_server: HashSet<&str> = listing
@@ -249,7 +249,7 @@ fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
 /// The state of one fetch run across its batches.
 struct Run<'a> {
     session: &'a mut Session<Stream>,
-    target: &'a mut Target,
+    target: &'a Target,
     state: Option<&'a mut SeenState>,
     duplicates: &'a HashSet<String>,
     on_server: &'a HashSet<&'a str>,
@@ -261,17 +261,82 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Fetches `chosen` in batches. For a Maildir, batch k is made durable in a second
+    /// thread while batch k+1 downloads; batch k's DELEs are sent only after its commit has
+    /// finished, so the order write → fsync → link → fsync dir → state → DELE holds for every
+    /// message. An mbox is one file being appended to, so its batches commit in turn.
     fn all(&mut self, chosen: &[Entry], batch: usize) -> anyhow::Result<()> {
-        for entries in chosen.chunks(batch.max(1)) {
-            self.batch(entries)?;
-        }
-        Ok(())
+        let overlap = matches!(self.target, Target::Maildir(_));
+        let target = self.target;
+        let duplicates = self.duplicates;
+        let on_server = self.on_server;
+        let mut state = self.state.take();
+        type Committing<'s, 'r> = std::thread::ScopedJoinHandle<
+            's,
+            (anyhow::Result<Vec<String>>, Option<&'r mut SeenState>),
+        >;
+        let result = std::thread::scope(|scope| -> anyhow::Result<()> {
+            let mut in_flight: Option<(&[Entry], Batch, Committing<'_, '_>)> = None;
+            for entries in chosen.chunks(batch.max(1)) {
+                let got = self.retrieve(entries);
+                if let Some((done, batch, handle)) = in_flight.take() {
+                    let (saved, returned) = handle
+                        .join()
+                        .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None));
+                    state = returned;
+                    let saved = match saved {
+                        Ok(saved) => saved,
+                        Err(err) => {
+                            if let Ok(current) = got {
+                                discard(target, current.pending, None);
+                            }
+                            return Err(err);
+                        }
+                    };
+                    self.conclude(done, batch, saved)?;
+                }
+                let mut got = got?;
+                let pending = std::mem::take(&mut got.pending);
+                let indexes = got.indexes.clone();
+                let mut state_in = state.take();
+                let handle = scope.spawn(move || {
+                    let saved = commit(
+                        target,
+                        state_in.as_deref_mut(),
+                        duplicates,
+                        on_server,
+                        entries,
+                        &indexes,
+                        pending,
+                    );
+                    (saved, state_in)
+                });
+                if overlap {
+                    in_flight = Some((entries, got, handle));
+                } else {
+                    let (saved, returned) = handle
+                        .join()
+                        .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None));
+                    state = returned;
+                    self.conclude(entries, got, saved?)?;
+                }
+            }
+            if let Some((done, batch, handle)) = in_flight.take() {
+                let (saved, returned) = handle
+                    .join()
+                    .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None));
+                state = returned;
+                self.conclude(done, batch, saved?)?;
+            }
+            Ok(())
+        });
+        self.state = state;
+        result
     }
 
-    /// One group commit: RETR the batch into the target, make it durable, record it, and only
-    /// then DELE what should go. Any error before the commit discards the whole batch (it is
-    /// still on the server: no DELE was sent for it, and without QUIT none takes effect).
-    fn batch(&mut self, entries: &[Entry]) -> anyhow::Result<()> {
+    /// RETR one batch into the target (pipelined). On any error the batch is discarded: it
+    /// is still on the server, since no DELE was sent for it.
+    fn retrieve(&mut self, entries: &[Entry]) -> anyhow::Result<Batch> {
         let numbers: Vec<u32> = entries.iter().map(|e| e.number).collect();
         let mut sink = BatchSink {
             target: self.target,
@@ -288,31 +353,28 @@ impl Run<'_> {
             partial,
             ..
         } = sink;
+        let (indexes, pending): (Vec<usize>, Vec<Pending>) = pending.into_iter().unzip();
         if let Err(err) = result {
-            let pending = pending.into_iter().map(|(_, p)| p).collect();
-            if let Err(discard) = self.target.discard(pending, partial) {
-                eprintln!("mailkit: warning: cleaning up the unfinished batch: {discard}");
-            }
+            discard(self.target, pending, partial);
             return Err(Failure::from(err)).context("retrieving messages");
         }
-        let (indexes, pending): (Vec<usize>, Vec<Pending>) = pending.into_iter().unzip();
-        let saved = self
-            .target
-            .commit(pending)
-            .map_err(|err| Failure::new(Exit::IoErr, err))
-            .context("making the messages durable (nothing was deleted)")?;
-        if let Some(state) = self.state.as_deref_mut() {
-            state.record(indexes.iter().filter_map(|&i| {
-                let entry = &entries[i];
-                let uidl = entry.uidl.as_ref()?;
-                (!self.duplicates.contains(uidl)).then(|| (uidl.clone(), entry.size))
-            }));
-            state.retain_only(self.on_server);
-            state
-                .save()
-                .map_err(|err| Failure::new(Exit::IoErr, err))
-                .context("recording the fetched UIDLs (nothing was deleted)")?;
-        }
+        Ok(Batch {
+            indexes,
+            pending,
+            refused,
+        })
+    }
+
+    /// After the batch's commit: its outcomes, then DELE for what should go.
+    fn conclude(
+        &mut self,
+        entries: &[Entry],
+        batch: Batch,
+        saved: Vec<String>,
+    ) -> anyhow::Result<()> {
+        let Batch {
+            indexes, refused, ..
+        } = batch;
         let mut to_delete = Vec::new();
         let mut saved = saved.into_iter();
         for (i, entry) in entries.iter().enumerate() {
@@ -363,6 +425,51 @@ impl Run<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// One batch, downloaded: which of its entries arrived (`indexes`, parallel to `pending`)
+/// and which the server refused.
+struct Batch {
+    indexes: Vec<usize>,
+    pending: Vec<Pending>,
+    refused: HashMap<usize, String>,
+}
+
+/// The group commit of one batch: the messages durable and visible, then their UIDLs
+/// recorded durably. Returns where each message went.
+fn commit(
+    target: &Target,
+    state: Option<&mut SeenState>,
+    duplicates: &HashSet<String>,
+    on_server: &HashSet<&str>,
+    entries: &[Entry],
+    indexes: &[usize],
+    pending: Vec<Pending>,
+) -> anyhow::Result<Vec<String>> {
+    let saved = target
+        .commit(pending)
+        .map_err(|err| Failure::new(Exit::IoErr, err))
+        .context("making the messages durable (nothing was deleted)")?;
+    if let Some(state) = state {
+        state.record(indexes.iter().filter_map(|&i| {
+            let entry = &entries[i];
+            let uidl = entry.uidl.as_ref()?;
+            (!duplicates.contains(uidl)).then(|| (uidl.clone(), entry.size))
+        }));
+        state.retain_only(on_server);
+        state
+            .save()
+            .map_err(|err| Failure::new(Exit::IoErr, err))
+            .context("recording the fetched UIDLs (nothing was deleted)")?;
+    }
+    Ok(saved)
+}
+
+/// Drops a batch that will not be committed.
+fn discard(target: &Target, pending: Vec<Pending>, partial: Option<PathBuf>) {
+    if let Err(err) = target.discard(pending, partial) {
+        eprintln!("mailkit: warning: cleaning up an unfinished batch: {err}");
     }
 }
 

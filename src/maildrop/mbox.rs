@@ -7,6 +7,7 @@ use std::{
     io::{self, BufWriter, Seek, SeekFrom, Write},
     os::unix::fs::OpenOptionsExt,
     path::Path,
+    sync::atomic::{AtomicU64, Ordering},
     thread,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -18,7 +19,7 @@ const LOCK_WAIT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Mbox {
     file: File,
-    committed_len: u64,
+    committed_len: AtomicU64,
 }
 
 /// Why an mbox could not be opened.
@@ -58,7 +59,7 @@ impl Mbox {
                 Err(std::fs::TryLockError::Error(err)) => return Err(err.into()),
             }
         }
-        let committed_len = file.metadata()?.len();
+        let committed_len = AtomicU64::new(file.metadata()?.len());
         Ok(Mbox {
             file,
             committed_len,
@@ -89,15 +90,17 @@ impl Mbox {
     }
 
     /// Makes everything appended since the last commit durable.
-    pub fn commit(&mut self) -> io::Result<()> {
+    pub fn commit(&self) -> io::Result<()> {
         self.file.sync_all()?;
-        self.committed_len = self.file.seek(SeekFrom::End(0))?;
+        let len = (&self.file).seek(SeekFrom::End(0))?;
+        self.committed_len.store(len, Ordering::SeqCst);
         Ok(())
     }
 
     /// Cuts off whatever was appended since the last commit (a failed batch).
-    pub fn discard(&mut self) -> io::Result<()> {
-        self.file.set_len(self.committed_len)?;
+    pub fn discard(&self) -> io::Result<()> {
+        self.file
+            .set_len(self.committed_len.load(Ordering::SeqCst))?;
         self.file.sync_all()
     }
 }
@@ -278,7 +281,7 @@ mod tests {
     fn messages_are_separated_and_a_failed_batch_is_cut_off() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("box");
-        let mut mbox = Mbox::open(&path).unwrap();
+        let mbox = Mbox::open(&path).unwrap();
         let mut m = mbox.begin().unwrap();
         m.write_all(b"Subject: a\n\nFrom here\nno newline").unwrap();
         mbox.finish(m).unwrap();

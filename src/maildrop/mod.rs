@@ -101,7 +101,7 @@ impl Target {
     }
 
     /// Makes a batch durable; returns where each message now is, in order.
-    pub fn commit(&mut self, batch: Vec<Pending>) -> io::Result<Vec<String>> {
+    pub fn commit(&self, batch: Vec<Pending>) -> io::Result<Vec<String>> {
         match self {
             Target::Maildir(m) => {
                 let written = batch
@@ -125,7 +125,7 @@ impl Target {
 
     /// Abandons a batch (and a message cut off mid-way, by its `tmp/` path): nothing of it
     /// stays visible.
-    pub fn discard(&mut self, batch: Vec<Pending>, partial: Option<PathBuf>) -> io::Result<()> {
+    pub fn discard(&self, batch: Vec<Pending>, partial: Option<PathBuf>) -> io::Result<()> {
         match self {
             Target::Maildir(m) => {
                 let paths = batch.into_iter().filter_map(|p| match p {
