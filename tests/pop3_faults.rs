@@ -616,3 +616,31 @@ fn a_kill_at_any_step_leaves_no_gap() {
         }
     }
 }
+
+#[test]
+fn a_silent_server_times_out_with_75() {
+    let fake = Fake::start(
+        mailbox(1),
+        Faults {
+            stall_at: Some("LIST".into()),
+            ..Faults::default()
+        },
+    );
+    let out = Command::cargo_bin("mailkit")
+        .unwrap()
+        .args([
+            "list",
+            "--server",
+            &fake.server(),
+            "--user",
+            "bob",
+            "--tls",
+            "none",
+        ])
+        .args(["--allow-cleartext-password", "--timeout", "1"])
+        .env("MAILKIT_PASSWORD", "secret")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 75, "{}", stderr(&out));
+    assert!(stderr(&out).contains("LIST"), "{}", stderr(&out));
+}
