@@ -523,6 +523,7 @@ fn local_write_failure_deletes_nothing() {
     let _guard = Unmount(mount.clone());
     let mut messages = mailbox(2);
     messages.push(message("uid-big", "big", 20_000));
+    let messages_copy = messages.clone();
     let fake = Fake::start(messages, Faults::default());
     let out = mailkit(
         &fake,
@@ -539,7 +540,12 @@ fn local_write_failure_deletes_nothing() {
     assert_eq!(code(&out), 74, "{}", stderr(&out));
     assert_eq!(fake.uidls().len(), 3);
     assert!(!fake.log().iter().any(|c| c.starts_with("DELE")));
-    assert!(files_in(&mount.join("Maildir/new")).is_empty());
+    // What reached new/ is complete (a rerun may fetch it again); nothing partial anywhere.
+    let complete: Vec<Vec<u8>> = messages_copy.iter().map(as_lf).collect();
+    for file in files_in(&mount.join("Maildir/new")) {
+        assert!(complete.contains(&file), "a partial message in new/");
+    }
+    assert!(files_in(&mount.join("Maildir/tmp")).is_empty());
 }
 
 /// Kill mailkit (SIGKILL) while it waits at each step of a fetch --delete, then rerun

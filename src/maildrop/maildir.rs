@@ -251,7 +251,11 @@ impl Maildir {
 
     /// One message: durable in `tmp/`, then linked into `new/` (maildir(5) order).
     fn deliver(&self, message: &Written) -> io::Result<PathBuf> {
-        message.write_and_sync()?;
+        if let Err(err) = message.write_and_sync() {
+            // A partial file (disk full) must not linger; tmp/ is ours to clean.
+            let _ = fs::remove_file(&message.path);
+            return Err(err);
+        }
         let target = self.new.join(&message.name);
         match fs::hard_link(&message.path, &target) {
             Ok(()) => fs::remove_file(&message.path)?,
