@@ -34,7 +34,8 @@ SERVER="$POP3_HOST:$POP3S_PORT"
 export MAILKIT_PASSWORD="$BOB_PASS"
 
 empty_bob() { find "$MAILDIR_BOB/new" "$MAILDIR_BOB/cur" -type f -delete; }
-fill_bob() { python3 "$ROOT/benches/pop3_corpus.py" "$@" "$MAILDIR_BOB" "$MAIL_UID" "$MAIL_GID"; }
+# fill_bob COUNT [SIZE_BYTES]
+fill_bob() { python3 "$ROOT/benches/pop3_corpus.py" "$1" "$MAILDIR_BOB" "$MAIL_UID" "$MAIL_GID" ${2:+"$2"}; }
 
 echo "== filling bob's mailbox with $COUNT messages" >&2
 empty_bob
@@ -47,11 +48,14 @@ MPOP=(mpop "--host=$POP3_HOST" "--port=$POP3S_PORT" --tls=on --tls-starttls=off
       "--tls-trust-file=$CA_FILE" --auth=user --user=bob "--passwordeval=echo $BOB_PASS"
       --keep=on --only-new=off --pipelining=auto -q)
 MK=("$BIN" fetch --server "$SERVER" --user bob --ca-file "$CA_FILE")
+# hyperfine runs command strings through a shell: quote each word.
+MPOP_CMD=$(printf '%q ' "${MPOP[@]}")
+MK_CMD=$(printf '%q ' "${MK[@]}")
 
 cat >"$WORK/fetchmailrc" <<EOF
 poll $POP3_HOST protocol pop3 service $POP3S_PORT
     user "bob" password "$BOB_PASS"
-    ssl sslcertck sslcertfile "$CA_FILE"
+    ssl sslcertck sslcertfile "$CA_FILE" sslcommonname pop.hamburger.test
     keep fetchall bsmtp "$WORK/fetchmail.bsmtp"
 EOF
 chmod 600 "$WORK/fetchmailrc"
@@ -60,16 +64,16 @@ hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown "$WORK/results.md" \
     --export-json "$WORK/results.json" \
     -n "mailkit fetch --maildir" \
     --prepare "rm -rf $WORK/mk $WORK/mk.state*" \
-    "${MK[*]} --maildir $WORK/mk --state-file $WORK/mk.state" \
+    "$MK_CMD--maildir $WORK/mk --state-file $WORK/mk.state" \
     -n "mpop --delivery=maildir" \
     --prepare "rm -rf $WORK/mp $WORK/mp.uidl && mkdir -p $WORK/mp/tmp $WORK/mp/new $WORK/mp/cur" \
-    "${MPOP[*]} --uidls-file=$WORK/mp.uidl --delivery=maildir,$WORK/mp" \
+    "$MPOP_CMD--uidls-file=$WORK/mp.uidl --delivery=maildir,$WORK/mp" \
     -n "mailkit fetch --mbox" \
     --prepare "rm -f $WORK/mk.mbox $WORK/mk.state*" \
-    "${MK[*]} --mbox $WORK/mk.mbox --state-file $WORK/mk.state" \
+    "$MK_CMD--mbox $WORK/mk.mbox --state-file $WORK/mk.state" \
     -n "mpop --delivery=mbox" \
     --prepare "rm -f $WORK/mp.mbox $WORK/mp.uidl" \
-    "${MPOP[*]} --uidls-file=$WORK/mp.uidl --delivery=mbox,$WORK/mp.mbox" \
+    "$MPOP_CMD--uidls-file=$WORK/mp.uidl --delivery=mbox,$WORK/mp.mbox" \
     -n "fetchmail --bsmtp (reference)" \
     --prepare "rm -f $WORK/fetchmail.bsmtp $WORK/fetchmail.id" \
     "fetchmail -f $WORK/fetchmailrc -i $WORK/fetchmail.id --nosyslog --silent || test \$? = 1"

@@ -37,6 +37,8 @@ pub struct Maildir {
     new: PathBuf,
     host: String,
     budget: Arc<AtomicUsize>,
+    /// Whether `tmp/` supports unnamed files (Linux `O_TMPFILE`), see [`Maildir::commit`].
+    anonymous: bool,
 }
 
 /// Bytes taken from the memory budget, given back when dropped.
@@ -170,11 +172,14 @@ impl Maildir {
             .to_string_lossy()
             .replace('/', "\\057")
             .replace(':', "\\072");
+        let tmp = root.join("tmp");
+        let anonymous = anonymous_files_work(&tmp);
         Ok(Maildir {
-            tmp: root.join("tmp"),
+            tmp,
             new: root.join("new"),
             host,
             budget: Arc::new(AtomicUsize::new(MEMORY_BUDGET)),
+            anonymous,
         })
     }
 
@@ -215,56 +220,50 @@ impl Maildir {
         Ok(Written { body, name, path })
     }
 
-    /// Makes a batch durable and visible: every file written (if still in memory) and
-    /// fsynced, then linked into `new/` (and removed from `tmp/`), by several threads; then
-    /// `new/` fsynced once. Returns the paths in `new/`, in order. On error the caller
-    /// deletes nothing.
+    /// Makes a batch durable and visible, in phases so that no file operation waits behind
+    /// a journal commit forced by another file's fsync: every message written into `tmp/`
+    /// (if still in memory), then all fsynced (the journal merges their commits), then each
+    /// linked into `new/` (and removed from `tmp/`), then `new/` fsynced once. Each phase
+    /// runs on several threads. Where the filesystem allows, a message held in memory is
+    /// written to an unnamed file in `tmp/` (`O_TMPFILE`) that gets its only name when it is
+    /// linked into `new/`: the same guarantee as a named `tmp/` file (readers never see a
+    /// partial message), two directory updates fewer, and nothing left behind by a crash.
+    /// Returns the paths in `new/`, in order. On error the caller deletes nothing, and no
+    /// partial file is left in `tmp/`.
     pub fn commit(&self, batch: Vec<Written>) -> io::Result<Vec<PathBuf>> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        let per_thread = batch.len().div_ceil(SYNC_THREADS);
-        let delivered = std::thread::scope(|scope| {
-            let handles: Vec<_> = batch
-                .chunks(per_thread)
-                .map(|chunk| {
-                    scope.spawn(move || {
-                        chunk
-                            .iter()
-                            .map(|m| self.deliver(m))
-                            .collect::<io::Result<Vec<PathBuf>>>()
-                    })
-                })
-                .collect();
-            let mut delivered = Vec::with_capacity(batch.len());
-            for handle in handles {
-                let paths = handle
-                    .join()
-                    .unwrap_or_else(|_| Err(io::Error::other("delivery thread panicked")))?;
-                delivered.extend(paths);
+        let tmp = self.anonymous.then_some(self.tmp.as_path());
+        let written = parallel_map(&batch, |message| message.write_out(tmp));
+        let files = match written.and_then(|files| {
+            parallel_map(&files, |(file, _)| file.sync_all())?;
+            Ok(files)
+        }) {
+            Ok(files) => files,
+            Err(err) => {
+                self.discard(batch.iter().map(|m| m.path.clone()));
+                return Err(err);
             }
-            Ok::<_, io::Error>(delivered)
+        };
+        let pairs: Vec<(&Written, &(File, bool))> = batch.iter().zip(&files).collect();
+        let delivered = parallel_map(&pairs, |(message, (file, unnamed))| {
+            let target = self.new.join(&message.name);
+            if *unnamed {
+                link_unnamed(file, &target)?;
+                return Ok(target);
+            }
+            match fs::hard_link(&message.path, &target) {
+                Ok(()) => fs::remove_file(&message.path)?,
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => return Err(err),
+                // Filesystems without hard links: rename is atomic too, and the unique name
+                // cannot collide.
+                Err(_) => fs::rename(&message.path, &target)?,
+            }
+            Ok(target)
         })?;
         sync_dir(&self.new)?;
         Ok(delivered)
-    }
-
-    /// One message: durable in `tmp/`, then linked into `new/` (maildir(5) order).
-    fn deliver(&self, message: &Written) -> io::Result<PathBuf> {
-        if let Err(err) = message.write_and_sync() {
-            // A partial file (disk full) must not linger; tmp/ is ours to clean.
-            let _ = fs::remove_file(&message.path);
-            return Err(err);
-        }
-        let target = self.new.join(&message.name);
-        match fs::hard_link(&message.path, &target) {
-            Ok(()) => fs::remove_file(&message.path)?,
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => return Err(err),
-            // Filesystems without hard links: rename is atomic too, and the unique name
-            // cannot collide.
-            Err(_) => fs::rename(&message.path, &target)?,
-        }
-        Ok(target)
     }
 
     /// Removes the `tmp/` files of a batch that will not be committed.
@@ -283,16 +282,80 @@ impl Written {
         &self.path
     }
 
-    fn write_and_sync(&self) -> io::Result<()> {
+    /// The message's file in `tmp/`, written out first if it was held in memory (unnamed
+    /// when `unnamed_in` is given); the flag says whether it is unnamed.
+    fn write_out(&self, unnamed_in: Option<&Path>) -> io::Result<(File, bool)> {
         match &self.body {
-            Done::File(file) => file.sync_all(),
+            Done::File(file) => Ok((file.try_clone()?, false)),
             Done::Memory { bytes, .. } => {
-                let mut file = create_tmp(&self.path)?;
+                let (mut file, unnamed) = match unnamed_in {
+                    Some(dir) => (create_unnamed(dir)?, true),
+                    None => (create_tmp(&self.path)?, false),
+                };
                 file.write_all(bytes)?;
-                file.sync_all()
+                Ok((file, unnamed))
             }
         }
     }
+}
+
+/// An unnamed, private (0600) file in `dir` (Linux `O_TMPFILE`).
+fn create_unnamed(dir: &Path) -> io::Result<File> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::openat(
+        rustix::fs::CWD,
+        dir,
+        OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )?;
+    Ok(File::from(fd))
+}
+
+/// Gives an unnamed file its name (linkat through /proc/self/fd, which needs no privilege).
+fn link_unnamed(file: &File, target: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let source = format!("/proc/self/fd/{}", file.as_raw_fd());
+    rustix::fs::linkat(
+        rustix::fs::CWD,
+        source.as_str(),
+        rustix::fs::CWD,
+        target,
+        rustix::fs::AtFlags::SYMLINK_FOLLOW,
+    )?;
+    Ok(())
+}
+
+/// Whether unnamed files can be created in `tmp` and linked to a name (Linux with /proc, on a
+/// filesystem that supports `O_TMPFILE`).
+fn anonymous_files_work(tmp: &Path) -> bool {
+    let probe = tmp.join(format!(".mailkit-probe-{}", std::process::id()));
+    let works = create_unnamed(tmp).and_then(|file| link_unnamed(&file, &probe));
+    let _ = fs::remove_file(&probe);
+    works.is_ok()
+}
+
+/// `f` over `items` on up to [`SYNC_THREADS`] threads; results in order, first error wins.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> io::Result<R> + Sync,
+) -> io::Result<Vec<R>> {
+    let per_thread = items.len().div_ceil(SYNC_THREADS).max(1);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<io::Result<Vec<R>>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for handle in handles {
+            out.extend(
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(io::Error::other("delivery thread panicked")))?,
+            );
+        }
+        Ok(out)
+    })
 }
 
 fn create_tmp(path: &Path) -> io::Result<File> {
