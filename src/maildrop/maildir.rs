@@ -14,8 +14,8 @@ use std::{
     os::unix::fs::{DirBuilderExt, OpenOptionsExt},
     path::{Path, PathBuf},
     sync::{
-        Arc,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        Arc, Barrier,
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     },
     time::{SystemTime, UNIX_EPOCH},
 };
@@ -235,35 +235,84 @@ impl Maildir {
             return Ok(Vec::new());
         }
         let tmp = self.anonymous.then_some(self.tmp.as_path());
-        let written = parallel_map(&batch, |message| message.write_out(tmp));
-        let files = match written.and_then(|files| {
-            parallel_map(&files, |(file, _)| file.sync_all())?;
-            Ok(files)
-        }) {
-            Ok(files) => files,
-            Err(err) => {
-                self.discard(batch.iter().map(|m| m.path.clone()));
-                return Err(err);
+        let failed = AtomicBool::new(false);
+        let per_thread = batch.len().div_ceil(SYNC_THREADS);
+        let chunks: Vec<&[Written]> = batch.chunks(per_thread).collect();
+        // One set of threads per batch; a barrier separates the phases. A thread that fails
+        // raises `failed` and still passes every barrier, so none waits forever.
+        let barrier = Barrier::new(chunks.len());
+        let results: Vec<io::Result<Vec<PathBuf>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks
+                .iter()
+                .map(|chunk| {
+                    let (failed, barrier) = (&failed, &barrier);
+                    scope.spawn(move || {
+                        let phase = |result: io::Result<()>| {
+                            if result.is_err() {
+                                failed.store(true, Ordering::SeqCst);
+                            }
+                            barrier.wait();
+                            result.and_then(|()| match failed.load(Ordering::SeqCst) {
+                                true => Err(io::Error::other("another delivery thread failed")),
+                                false => Ok(()),
+                            })
+                        };
+                        let mut files = Vec::with_capacity(chunk.len());
+                        let written = chunk.iter().try_for_each(|message| {
+                            files.push(message.write_out(tmp)?);
+                            Ok(())
+                        });
+                        phase(written)?;
+                        phase(files.iter().try_for_each(|(file, _)| file.sync_all()))?;
+                        chunk
+                            .iter()
+                            .zip(&files)
+                            .map(|(message, (file, unnamed))| self.link(message, file, *unnamed))
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(io::Error::other("delivery thread panicked")))
+                })
+                .collect()
+        });
+        let mut delivered = Vec::with_capacity(batch.len());
+        let mut first_error = None;
+        for result in results {
+            match result {
+                Ok(paths) => delivered.extend(paths),
+                Err(err) => {
+                    first_error.get_or_insert(err);
+                }
             }
-        };
-        let pairs: Vec<(&Written, &(File, bool))> = batch.iter().zip(&files).collect();
-        let delivered = parallel_map(&pairs, |(message, (file, unnamed))| {
-            let target = self.new.join(&message.name);
-            if *unnamed {
-                link_unnamed(file, &target)?;
-                return Ok(target);
-            }
-            match fs::hard_link(&message.path, &target) {
-                Ok(()) => fs::remove_file(&message.path)?,
-                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => return Err(err),
-                // Filesystems without hard links: rename is atomic too, and the unique name
-                // cannot collide.
-                Err(_) => fs::rename(&message.path, &target)?,
-            }
-            Ok(target)
-        })?;
+        }
+        if let Some(err) = first_error {
+            self.discard(batch.iter().map(|m| m.path.clone()));
+            return Err(err);
+        }
         sync_dir(&self.new)?;
         Ok(delivered)
+    }
+
+    /// Gives a durable message its name in `new/` (and removes its `tmp/` name, if any).
+    fn link(&self, message: &Written, file: &File, unnamed: bool) -> io::Result<PathBuf> {
+        let target = self.new.join(&message.name);
+        if unnamed {
+            link_unnamed(file, &target)?;
+            return Ok(target);
+        }
+        match fs::hard_link(&message.path, &target) {
+            Ok(()) => fs::remove_file(&message.path)?,
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => return Err(err),
+            // Filesystems without hard links: rename is atomic too, and the unique name
+            // cannot collide.
+            Err(_) => fs::rename(&message.path, &target)?,
+        }
+        Ok(target)
     }
 
     /// Removes the `tmp/` files of a batch that will not be committed.
@@ -332,30 +381,6 @@ fn anonymous_files_work(tmp: &Path) -> bool {
     let works = create_unnamed(tmp).and_then(|file| link_unnamed(&file, &probe));
     let _ = fs::remove_file(&probe);
     works.is_ok()
-}
-
-/// `f` over `items` on up to [`SYNC_THREADS`] threads; results in order, first error wins.
-fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> io::Result<R> + Sync,
-) -> io::Result<Vec<R>> {
-    let per_thread = items.len().div_ceil(SYNC_THREADS).max(1);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let handles: Vec<_> = items
-            .chunks(per_thread)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<io::Result<Vec<R>>>()))
-            .collect();
-        let mut out = Vec::with_capacity(items.len());
-        for handle in handles {
-            out.extend(
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err(io::Error::other("delivery thread panicked")))?,
-            );
-        }
-        Ok(out)
-    })
 }
 
 fn create_tmp(path: &Path) -> io::Result<File> {
