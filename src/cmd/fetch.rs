@@ -651,6 +651,7 @@ fn pick(
     let fetch = dialoguer::MultiSelect::new()
         .with_prompt("Fetch which messages? (space toggles, enter accepts)")
         .items(&labels)
+        .report(false)
         .defaults(&vec![true; labels.len()])
         .interact()
         .map_err(prompt_err)?;
@@ -661,6 +662,7 @@ fn pick(
     let delete = dialoguer::MultiSelect::new()
         .with_prompt("Delete which of these from the server once saved?")
         .items(&fetch_labels)
+        .report(false)
         .defaults(&vec![delete_default; fetch_labels.len()])
         .interact()
         .map_err(prompt_err)?;
