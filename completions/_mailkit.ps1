@@ -54,7 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--maildir', '--maildir', [CompletionResultType]::ParameterName, 'Deliver into this Maildir (created if missing)')
             [CompletionResult]::new('--mbox', '--mbox', [CompletionResultType]::ParameterName, 'Append to this mbox file (mboxrd quoting, locked while writing)')
             [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Skip messages larger than this many bytes (suffixes k, M, G)')
-            [CompletionResult]::new('--state-file', '--state-file', [CompletionResultType]::ParameterName, 'The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/<account or user@host:port>)')
+            [CompletionResult]::new('--state-file', '--state-file', [CompletionResultType]::ParameterName, 'The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/[account+]user@host:port)')
             [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Messages per group commit (one directory fsync and one state write per batch)')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')

@@ -49,7 +49,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --maildir 'Deliver into this Maildir (created if missing)'
             cand --mbox 'Append to this mbox file (mboxrd quoting, locked while writing)'
             cand --max-size 'Skip messages larger than this many bytes (suffixes k, M, G)'
-            cand --state-file 'The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/<account or user@host:port>)'
+            cand --state-file 'The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/[account+]user@host:port)'
             cand --batch 'Messages per group commit (one directory fsync and one state write per batch)'
             cand -a 'Named account from the accounts file (host, port, TLS, user, password source)'
             cand --account 'Named account from the accounts file (host, port, TLS, user, password source)'

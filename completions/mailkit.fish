@@ -44,7 +44,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l uidl -d 'Fetch
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s m -l maildir -d 'Deliver into this Maildir (created if missing)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l mbox -d 'Append to this mbox file (mboxrd quoting, locked while writing)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l max-size -d 'Skip messages larger than this many bytes (suffixes k, M, G)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l state-file -d 'The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/<account or user@host:port>)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l state-file -d 'The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/[account+]user@host:port)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l batch -d 'Messages per group commit (one directory fsync and one state write per batch)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s a -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s s -l server -d 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)' -r

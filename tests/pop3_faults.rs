@@ -650,3 +650,37 @@ fn a_silent_server_times_out_with_75() {
     assert_eq!(code(&out), 75, "{}", stderr(&out));
     assert!(stderr(&out).contains("LIST"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_default_state_file_is_per_user_and_server_and_locked() {
+    let fake = Fake::start(mailbox(2), Faults::default());
+    let d = dirs();
+    let state_home = d.maildir.with_file_name("state-home");
+    let out = mailkit(&fake, &["fetch", "--maildir", d.maildir.to_str().unwrap()])
+        .env("XDG_STATE_HOME", &state_home)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let state = state_home
+        .join("mailkit/uidl")
+        .join(format!("bob@{}", fake.server()));
+    let text = fs::read_to_string(&state).unwrap();
+    assert!(text.contains("uid-1 ") && text.contains("uid-2 "), "{text}");
+
+    // A concurrent run holds the lock: the second one gives up at once with 75.
+    let lock = fs::File::open(state.with_file_name(format!("bob@{}.lock", fake.server()))).unwrap();
+    lock.lock().unwrap();
+    let out = mailkit(
+        &fake,
+        &["fetch", "--new", "--maildir", d.maildir.to_str().unwrap()],
+    )
+    .env("XDG_STATE_HOME", &state_home)
+    .output()
+    .unwrap();
+    assert_eq!(code(&out), 75, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("another mailkit fetch"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -54,7 +54,7 @@ pub struct FetchArgs {
     /// Pick the messages to fetch and to delete interactively (needs a terminal)
     #[arg(long, short = 'i', conflicts_with_all = ["numbers", "uidl", "new", "stdout"])]
     pub interactive: bool,
-    /// The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/<account or user@host:port>)
+    /// The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/[account+]user@host:port)
     #[arg(long, value_name = "FILE")]
     pub state_file: Option<PathBuf>,
     /// Messages per group commit (one directory fsync and one state write per batch)

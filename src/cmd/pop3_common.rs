@@ -30,7 +30,8 @@ pub struct Connection {
     pub options: ConnectOptions,
     /// Where the password or token comes from.
     pub secret: SecretSource,
-    /// Names this mailbox for the state file: the account name, else `user@host:port`.
+    /// Names this mailbox for the state file: `[account+]user@host:port`, so a state is never
+    /// applied to another server's UIDLs.
     pub key: String,
 }
 
@@ -97,7 +98,7 @@ impl Connection {
             account.password_source()?.unwrap_or(SecretSource::Prompt)
         };
         let key = match &args.account {
-            Some(name) => name.clone(),
+            Some(name) => format!("{name}+{user}@{host}:{port}"),
             None => format!("{user}@{host}:{port}"),
         };
         Ok(Connection {
