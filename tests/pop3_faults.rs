@@ -684,3 +684,29 @@ fn the_default_state_file_is_per_user_and_server_and_locked() {
         stderr(&out)
     );
 }
+
+/// Many large replies with PIPELINING over real sockets: the bounded window means neither
+/// side blocks writing while the other is blocked too.
+#[test]
+fn pipelining_large_messages_does_not_deadlock() {
+    let messages: Vec<Message> = (1..=150)
+        .map(|i| message(&format!("big-{i}"), "big", 2500))
+        .collect();
+    let fake = Fake::start(
+        messages.clone(),
+        Faults {
+            caps: vec!["PIPELINING".into()],
+            ..Faults::default()
+        },
+    );
+    let d = dirs();
+    let mut args = d.fetch_args();
+    args.extend(["--delete".into(), "--batch".into(), "40".into()]);
+    let out = run(&fake, &args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(files_in(&d.maildir.join("new")).len(), 150);
+    assert!(fake.uidls().is_empty());
+    let log = fake.log();
+    let first_dele = log.iter().position(|c| c.starts_with("DELE")).unwrap();
+    assert!(first_dele > log.iter().position(|c| c == "RETR 40").unwrap());
+}
