@@ -58,7 +58,7 @@ pub enum SecretSource {
 }
 
 /// One named server from the accounts file.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
     /// Server host name or address.

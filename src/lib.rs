@@ -17,6 +17,7 @@ pub mod cmd;
 pub mod compose;
 pub mod dns;
 pub mod exit;
+pub mod maildrop;
 pub mod message;
 pub mod net;
 pub mod output;

@@ -2,6 +2,32 @@
 
 use clap::Args;
 
+use super::pop3::ConnectionArgs;
+
 /// Flags of `mailkit dele`.
 #[derive(Debug, Args)]
-pub struct DeleArgs {}
+#[command(after_help = "Examples:
+  mailkit dele -a work --uidl 000001a35b2f --uidl 000001a35b30
+  mailkit dele -a work 3 4 --yes
+  mailkit dele -a work --uidl 000001a35b2f --dry-run
+
+Deletions take effect only when the server acknowledges QUIT; if any DELE is refused, mailkit
+sends RSET and nothing is deleted. --json prints one line per message:
+  {\"number\":3,\"uidl\":\"...\",\"size\":4123,\"deleted\":true}")]
+pub struct DeleArgs {
+    /// Message numbers to delete (they hold for one session only: prefer --uidl)
+    #[arg(value_name = "NUMBER", required_unless_present = "uidl")]
+    pub numbers: Vec<u32>,
+    /// Delete the message with this UIDL (repeatable); refused if it is not on the server
+    #[arg(long, value_name = "UIDL")]
+    pub uidl: Vec<String>,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Show what would be deleted and change nothing
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// How to reach the server.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}

@@ -2,6 +2,22 @@
 
 use clap::Args;
 
+use super::pop3::ConnectionArgs;
+
 /// Flags of `mailkit list`.
 #[derive(Debug, Args)]
-pub struct ListArgs {}
+#[command(after_help = "Examples:
+  mailkit list -a work
+  mailkit list -s pop.example.org -u bob --headers
+  mailkit list -a work --json | jq -r .uidl
+
+Never changes the mailbox. --json prints one line per message:
+  {\"number\":1,\"uidl\":\"...\",\"size\":4123,\"from\":\"...\",\"subject\":\"...\",\"date\":\"...\"}")]
+pub struct ListArgs {
+    /// Also show From, Subject and Date (one TOP n 0 per message)
+    #[arg(long, short = 'H')]
+    pub headers: bool,
+    /// How to reach the server.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}

@@ -1,8 +1,114 @@
-//! `mailkit dele`.
+//! `mailkit dele`: delete messages by UIDL (mapped to this session's numbers) or by number.
+//! All or nothing: a refused DELE sends RSET; deletions count only once QUIT is acknowledged.
 
-use crate::{cli::GlobalArgs, cli::dele::DeleArgs, exit::Exit};
+use anyhow::Context;
+use serde::Serialize;
+
+use super::pop3_common::{Connection, Listing};
+use crate::{
+    cli::{GlobalArgs, dele::DeleArgs},
+    exit::{Exit, Failure},
+    output::{self, Printer, escape_line},
+    pop3::Pop3Error,
+};
+
+/// One message as `dele --json` prints it.
+#[derive(Debug, Serialize)]
+struct Deleted {
+    number: u32,
+    uidl: Option<String>,
+    size: u64,
+    deleted: bool,
+}
 
 /// Runs `mailkit dele`.
-pub fn run(_args: &DeleArgs, _global: &GlobalArgs) -> anyhow::Result<Exit> {
-    crate::bail!(Exit::Software, "dele is not implemented yet")
+pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let interactive = output::stdin_is_terminal();
+    if !args.yes && !args.dry_run && !interactive {
+        crate::bail!(
+            Exit::Usage,
+            "refusing to delete without confirmation: stdin is not a terminal; pass --yes"
+        );
+    }
+    if !args.numbers.is_empty() {
+        eprintln!(
+            "mailkit: warning: message numbers hold for one session only; --uidl names a message for good"
+        );
+    }
+    let connection = Connection::resolve(&args.connection, global)?;
+    let mut session = connection.open()?;
+    let listing = Listing::load(&mut session)?;
+    let chosen = listing.select(&args.numbers, &args.uidl)?;
+    let mut printer = Printer::stdout(global.json);
+    let print = |printer: &mut Printer, deleted: bool| -> anyhow::Result<()> {
+        for entry in &chosen {
+            let record = Deleted {
+                number: entry.number,
+                uidl: entry.uidl.clone(),
+                size: entry.size,
+                deleted,
+            };
+            if printer.is_json() {
+                printer.json(&record)?;
+            } else {
+                let verb = match (args.dry_run, deleted) {
+                    (true, _) => "would delete",
+                    (false, true) => "deleted",
+                    (false, false) => "not deleted",
+                };
+                printer.line(&format!(
+                    "{verb}\t{}\t{}\t{}",
+                    record.number,
+                    record.size,
+                    escape_line(record.uidl.as_deref().unwrap_or("-"))
+                ))?;
+            }
+        }
+        printer.flush()?;
+        Ok(())
+    };
+    if args.dry_run || chosen.is_empty() {
+        session.quit().map_err(Failure::from).context("closing")?;
+        print(&mut printer, false)?;
+        return Ok(Exit::Success);
+    }
+    if !args.yes {
+        let bytes: u64 = chosen.iter().map(|e| e.size).sum();
+        let confirmed = dialoguer::Confirm::new()
+            .with_prompt(format!(
+                "Delete {} messages ({bytes} bytes) from {}?",
+                chosen.len(),
+                connection.options.host
+            ))
+            .default(false)
+            .interact()
+            .map_err(|err| Failure::new(Exit::Usage, err.to_string()))?;
+        if !confirmed {
+            session.quit().map_err(Failure::from).context("closing")?;
+            print(&mut printer, false)?;
+            return Ok(Exit::Success);
+        }
+    }
+    let numbers: Vec<u32> = chosen.iter().map(|e| e.number).collect();
+    if let Err(err) = session.dele(&numbers) {
+        if matches!(err, Pop3Error::Refused { .. }) {
+            // Unmark the others; if even RSET fails, dropping the connection without QUIT
+            // also leaves everything in place.
+            if session.rset().is_ok() {
+                let _ = session.quit();
+            }
+        }
+        print(&mut printer, false)?;
+        return Err(Failure::from(err)).context("deleting (nothing was deleted)");
+    }
+    if let Err(err) = session.quit() {
+        print(&mut printer, false)?;
+        return Err(Failure::new(
+            err.exit(),
+            format!("{err}: deletions not committed (the server did not confirm QUIT)"),
+        ))
+        .context("committing the deletions");
+    }
+    print(&mut printer, true)?;
+    Ok(Exit::Success)
 }

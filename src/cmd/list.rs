@@ -1,8 +1,84 @@
-//! `mailkit list`.
+//! `mailkit list`: the messages in a POP3 mailbox (number, size, UIDL, optionally From,
+//! Subject and Date from TOP n 0), without changing the mailbox.
 
-use crate::{cli::GlobalArgs, cli::list::ListArgs, exit::Exit};
+use anyhow::Context;
+use serde::Serialize;
+
+use super::pop3_common::{Connection, HeaderFields, Listing};
+use crate::{
+    cli::{GlobalArgs, list::ListArgs},
+    exit::{Exit, Failure},
+    output::{Printer, escape_line},
+};
+
+/// The most header bytes kept per message for `--headers`.
+const HEADER_CAP: usize = 64 * 1024;
+
+/// One message as `list --json` prints it.
+#[derive(Debug, Serialize)]
+struct Listed {
+    number: u32,
+    uidl: Option<String>,
+    size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<String>,
+}
 
 /// Runs `mailkit list`.
-pub fn run(_args: &ListArgs, _global: &GlobalArgs) -> anyhow::Result<Exit> {
-    crate::bail!(Exit::Software, "list is not implemented yet")
+pub fn run(args: &ListArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let connection = Connection::resolve(&args.connection, global)?;
+    let mut session = connection.open()?;
+    let listing = Listing::load(&mut session)?;
+    let numbers: Vec<u32> = listing.entries.iter().map(|e| e.number).collect();
+    let headers = if args.headers {
+        session
+            .top_headers(&numbers, HEADER_CAP)
+            .map_err(Failure::from)
+            .context("reading headers")?
+    } else {
+        Vec::new()
+    };
+    session
+        .quit()
+        .map_err(Failure::from)
+        .context("closing the session")?;
+    let mut printer = Printer::stdout(global.json);
+    for (index, entry) in listing.entries.iter().enumerate() {
+        let fields = headers
+            .get(index)
+            .and_then(Option::as_deref)
+            .map(HeaderFields::parse)
+            .unwrap_or_default();
+        let listed = Listed {
+            number: entry.number,
+            uidl: entry.uidl.clone(),
+            size: entry.size,
+            from: fields.from,
+            subject: fields.subject,
+            date: fields.date,
+        };
+        if printer.is_json() {
+            printer.json(&listed)?;
+        } else {
+            let mut line = format!(
+                "{}\t{}\t{}",
+                listed.number,
+                listed.size,
+                listed.uidl.as_deref().unwrap_or("-")
+            );
+            if args.headers {
+                for field in [&listed.date, &listed.from, &listed.subject] {
+                    line.push('\t');
+                    line.push_str(&escape_line(field.as_deref().unwrap_or("")));
+                }
+            }
+            printer.line(&line)?;
+        }
+    }
+    printer.flush()?;
+    Ok(Exit::Success)
 }

@@ -1,1 +1,11 @@
-//! POP3 client (RFC 1939, 2449, 2595, 5034).
+//! POP3 client (RFC 1939, 2449, 2595, 5034): reply parsing and the streaming dot-unstuffing
+//! decoder ([`codec`]), the session over any `Read + Write` stream ([`session`]), its errors
+//! ([`error`]), and connecting and logging in over the real network ([`connect`]).
+
+pub mod codec;
+pub mod connect;
+pub mod error;
+pub mod session;
+
+pub use error::Pop3Error;
+pub use session::{Capabilities, Mechanism, MessageSink, Session};

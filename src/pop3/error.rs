@@ -1,0 +1,166 @@
+//! What can go wrong in a POP3 session, each with the exit code a script should see.
+
+use std::io;
+
+use crate::{
+    exit::{Exit, Failure},
+    net::TlsError,
+};
+
+/// A failed POP3 operation. Network trouble is temporary (75), a server that breaks the
+/// protocol is 76, a refused login or TLS problem is 77, and a failure to write a message
+/// locally is 74: the caller deletes nothing then.
+#[derive(Debug, thiserror::Error)]
+pub enum Pop3Error {
+    /// Reading from or writing to the server failed (timeout, reset).
+    #[error("{doing}: {source}")]
+    Network {
+        /// What the session was doing.
+        doing: String,
+        /// The socket error.
+        source: io::Error,
+    },
+    /// The server closed the connection where a reply was due.
+    #[error("{doing}: connection closed by the server")]
+    Closed {
+        /// What the session was waiting for.
+        doing: String,
+    },
+    /// A multi-line reply ended (EOF) without its CRLF `.` CRLF terminator; its bytes are not
+    /// a whole message and were not saved.
+    #[error(
+        "{doing}: connection closed before the end of the reply (no CRLF.CRLF); truncated, not saved"
+    )]
+    Truncated {
+        /// The command whose reply was cut.
+        doing: String,
+    },
+    /// The server answered `-ERR`.
+    #[error("{command}: server said -ERR {text}")]
+    Refused {
+        /// The command as shown in transcripts (secrets redacted).
+        command: String,
+        /// The server's text, escaped for display.
+        text: String,
+        /// The RFC 2449 response code, if any (`IN-USE`, `SYS/TEMP`, `AUTH`...).
+        code: Option<String>,
+        /// Whether the command was part of logging in.
+        auth: bool,
+    },
+    /// A reply that does not follow RFC 1939.
+    #[error("{command}: malformed reply {line:?}")]
+    Malformed {
+        /// The command answered.
+        command: String,
+        /// The offending line, escaped.
+        line: String,
+    },
+    /// A reply line longer than the cap.
+    #[error("{command}: reply line longer than {max} bytes")]
+    LineTooLong {
+        /// The command answered.
+        command: String,
+        /// The cap.
+        max: usize,
+    },
+    /// A multi-line reply with more lines than the cap.
+    #[error("{command}: more than {max} lines in the reply")]
+    TooManyLines {
+        /// The command answered.
+        command: String,
+        /// The cap.
+        max: usize,
+    },
+    /// Bytes arrived after STLS's `+OK` and before the TLS handshake: an attacker may have
+    /// injected them to be read as if they came over TLS (CVE-2011-0411 class).
+    #[error(
+        "STLS: {0} bytes arrived after +OK before the TLS handshake (possible injection); session aborted"
+    )]
+    Injection(usize),
+    /// TLS was required but the server does not offer STLS.
+    #[error(
+        "the server does not offer STLS; refusing to log in without TLS (--tls none allows cleartext)"
+    )]
+    NoStls,
+    /// A password or token would cross the network unencrypted.
+    #[error(
+        "refusing to send a password over a connection without TLS (--allow-cleartext-password allows it)"
+    )]
+    CleartextRefused,
+    /// The requested or any usable authentication mechanism is not offered.
+    #[error("authentication: {0}")]
+    NoMechanism(String),
+    /// TLS setup or handshake failed.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// Writing a message locally failed.
+    #[error("{doing}: {source}")]
+    Local {
+        /// What was being written.
+        doing: String,
+        /// The local I/O error.
+        source: io::Error,
+    },
+}
+
+impl Pop3Error {
+    /// The exit code for this error, from the shared table.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Pop3Error::Network { .. } | Pop3Error::Closed { .. } | Pop3Error::Truncated { .. } => {
+                Exit::TempFail
+            }
+            Pop3Error::Refused { code, auth, .. } => match code.as_deref() {
+                Some("IN-USE" | "SYS/TEMP" | "LOGIN-DELAY") => Exit::TempFail,
+                Some("AUTH") => Exit::NoPerm,
+                Some("SYS/PERM") => Exit::Unavailable,
+                _ if *auth => Exit::NoPerm,
+                _ => Exit::Protocol,
+            },
+            Pop3Error::Malformed { .. }
+            | Pop3Error::LineTooLong { .. }
+            | Pop3Error::TooManyLines { .. }
+            | Pop3Error::Injection(_) => Exit::Protocol,
+            Pop3Error::NoStls | Pop3Error::CleartextRefused | Pop3Error::NoMechanism(_) => {
+                Exit::NoPerm
+            }
+            Pop3Error::Tls(err) => err.exit(),
+            Pop3Error::Local { .. } => Exit::IoErr,
+        }
+    }
+}
+
+impl From<Pop3Error> for Failure {
+    fn from(err: Pop3Error) -> Self {
+        Failure::new(err.exit(), err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(code: Option<&str>, auth: bool) -> Pop3Error {
+        Pop3Error::Refused {
+            command: "X".into(),
+            text: "t".into(),
+            code: code.map(str::to_string),
+            auth,
+        }
+    }
+
+    #[test]
+    fn response_codes_decide_the_exit() {
+        assert_eq!(refused(Some("IN-USE"), true).exit(), Exit::TempFail);
+        assert_eq!(refused(Some("SYS/TEMP"), false).exit(), Exit::TempFail);
+        assert_eq!(refused(Some("AUTH"), true).exit(), Exit::NoPerm);
+        assert_eq!(refused(Some("SYS/PERM"), true).exit(), Exit::Unavailable);
+        assert_eq!(refused(None, true).exit(), Exit::NoPerm);
+        assert_eq!(refused(None, false).exit(), Exit::Protocol);
+        let local = Pop3Error::Local {
+            doing: "x".into(),
+            source: io::Error::from(io::ErrorKind::StorageFull),
+        };
+        assert_eq!(local.exit(), Exit::IoErr);
+    }
+}
