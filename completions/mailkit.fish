@@ -71,7 +71,7 @@ hdrs\t'Its headers only'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l envid -d 'DSN: envelope identifier quoted back in notifications' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l raw -d 'Send a raw message read from stdin (same as giving `-`)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s t -l read-recipients -d 'Read recipients from the raw message\'s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent'
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l insecure-skip-verify -d 'INSECURE: accept any TLS certificate (testing only)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (testing only)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l allow-cleartext-auth -d 'INSECURE: allow AUTH over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
@@ -96,6 +96,7 @@ user\t'USER and PASS (RFC 1939 §7)'
 apop\t'APOP digest of the greeting\'s timestamp and the password (RFC 1939 §7)'
 plain\t'SASL PLAIN (RFC 5034, RFC 4616)'
 xoauth2\t'SASL XOAUTH2 with an OAuth 2 bearer token (the two-step form Microsoft requires)'"
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-env -d 'Read the password from this environment variable (default: $MAILKIT_PASSWORD when set)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-file -d 'Read the password from this file (first line)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-command -d 'Run this shell command and use the first line it prints as the password' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
@@ -105,7 +106,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Wri
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s d -l delete -d 'Delete each message from the server once it is safely on disk'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s i -l interactive -d 'Pick the messages to fetch and to delete interactively (needs a terminal)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l insecure-skip-tls-verify -d 'Accept any TLS certificate (INSECURE: anyone on the path can read your mail)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l allow-cleartext-password -d 'Allow sending a password or token over a connection without TLS'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l allow-cleartext-auth -d 'Allow sending a password or token over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -123,13 +124,14 @@ user\t'USER and PASS (RFC 1939 §7)'
 apop\t'APOP digest of the greeting\'s timestamp and the password (RFC 1939 §7)'
 plain\t'SASL PLAIN (RFC 5034, RFC 4616)'
 xoauth2\t'SASL XOAUTH2 with an OAuth 2 bearer token (the two-step form Microsoft requires)'"
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-env -d 'Read the password from this environment variable (default: $MAILKIT_PASSWORD when set)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-file -d 'Read the password from this file (first line)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-command -d 'Run this shell command and use the first line it prints as the password' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l timeout -d 'Seconds to wait for the connection and for each reply' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s H -l headers -d 'Also show From, Subject and Date (one TOP n 0 per message)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l insecure-skip-tls-verify -d 'Accept any TLS certificate (INSECURE: anyone on the path can read your mail)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l allow-cleartext-password -d 'Allow sending a password or token over a connection without TLS'
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l allow-cleartext-auth -d 'Allow sending a password or token over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -148,6 +150,7 @@ user\t'USER and PASS (RFC 1939 §7)'
 apop\t'APOP digest of the greeting\'s timestamp and the password (RFC 1939 §7)'
 plain\t'SASL PLAIN (RFC 5034, RFC 4616)'
 xoauth2\t'SASL XOAUTH2 with an OAuth 2 bearer token (the two-step form Microsoft requires)'"
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-env -d 'Read the password from this environment variable (default: $MAILKIT_PASSWORD when set)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-file -d 'Read the password from this file (first line)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-command -d 'Run this shell command and use the first line it prints as the password' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
@@ -155,7 +158,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l timeout -d 'Sec
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s n -l dry-run -d 'Show what would be deleted and change nothing'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l insecure-skip-tls-verify -d 'Accept any TLS certificate (INSECURE: anyone on the path can read your mail)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l allow-cleartext-password -d 'Allow sending a password or token over a connection without TLS'
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l allow-cleartext-auth -d 'Allow sending a password or token over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -24,7 +24,7 @@ fn mailkit(fake: &Fake, args: &[&str]) -> Command {
     let mut cmd = Command::cargo_bin("mailkit").unwrap();
     cmd.args(args)
         .args(["--server", &fake.server(), "--user", "bob", "--tls", "none"])
-        .arg("--allow-cleartext-password")
+        .arg("--allow-cleartext-auth")
         .args(["--timeout", "10"])
         .env("MAILKIT_PASSWORD", "secret")
         .env("HOME", "/nonexistent")
@@ -342,7 +342,7 @@ fn no_cleartext_password_without_the_flag() {
         .unwrap();
     assert_eq!(code(&out), 77, "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("--allow-cleartext-password"),
+        stderr(&out).contains("--allow-cleartext-auth"),
         "{}",
         stderr(&out)
     );
@@ -583,7 +583,7 @@ fn a_kill_at_any_step_leaves_no_gap() {
             let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("mailkit"))
                 .args(&args)
                 .args(["--server", &fake.server(), "--user", "bob", "--tls", "none"])
-                .args(["--allow-cleartext-password", "--timeout", "30"])
+                .args(["--allow-cleartext-auth", "--timeout", "30"])
                 .env("MAILKIT_PASSWORD", "secret")
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
@@ -643,7 +643,7 @@ fn a_silent_server_times_out_with_75() {
             "--tls",
             "none",
         ])
-        .args(["--allow-cleartext-password", "--timeout", "1"])
+        .args(["--allow-cleartext-auth", "--timeout", "1"])
         .env("MAILKIT_PASSWORD", "secret")
         .output()
         .unwrap();
@@ -709,4 +709,20 @@ fn pipelining_large_messages_does_not_deadlock() {
     let log = fake.log();
     let first_dele = log.iter().position(|c| c.starts_with("DELE")).unwrap();
     assert!(first_dele > log.iter().position(|c| c == "RETR 40").unwrap());
+}
+
+#[test]
+fn password_env_names_the_variable_to_read() {
+    let fake = Fake::start(mailbox(1), Faults::default());
+    let out = mailkit(&fake, &["list", "--password-env", "MY_POP_PW"])
+        .env("MY_POP_PW", "from-my-var")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(fake.log().iter().any(|c| c == "PASS from-my-var"));
+    let out = mailkit(&fake, &["list", "--password-env", "MY_UNSET_POP_PW"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 78, "{}", stderr(&out));
+    assert!(stderr(&out).contains("MY_UNSET_POP_PW"), "{}", stderr(&out));
 }

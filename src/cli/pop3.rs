@@ -7,8 +7,9 @@ use clap::Args;
 use crate::{accounts::TlsMode, pop3::Mechanism};
 
 /// How to reach and log in to the POP3 server. The password never comes from the command line:
-/// it comes from the account's source, `$MAILKIT_PASSWORD`, `--password-file`,
-/// `--password-command`, or a prompt when stdin is a terminal.
+/// it comes from `--password-env`, `--password-file`, `--password-command`, `$MAILKIT_PASSWORD`,
+/// the account's source,
+/// or a prompt when stdin is a terminal.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
@@ -32,10 +33,13 @@ pub struct ConnectionArgs {
     pub insecure_skip_tls_verify: bool,
     /// Allow sending a password or token over a connection without TLS
     #[arg(long)]
-    pub allow_cleartext_password: bool,
+    pub allow_cleartext_auth: bool,
     /// Login mechanism (auto: SASL PLAIN if offered, else USER/PASS, else APOP)
     #[arg(long, value_enum, value_name = "MECH")]
     pub auth: Option<Mechanism>,
+    /// Read the password from this environment variable (default: $MAILKIT_PASSWORD when set)
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["password_file", "password_command"])]
+    pub password_env: Option<String>,
     /// Read the password from this file (first line)
     #[arg(long, value_name = "FILE", conflicts_with = "password_command")]
     pub password_file: Option<PathBuf>,

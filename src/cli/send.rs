@@ -111,7 +111,7 @@ pub struct RouteArgs {
 
     /// INSECURE: accept any TLS certificate (testing only)
     #[arg(long)]
-    pub insecure_skip_verify: bool,
+    pub insecure_skip_tls_verify: bool,
 
     /// INSECURE: allow AUTH over a connection without TLS
     #[arg(long)]

@@ -88,6 +88,8 @@ impl Connection {
                 (None, Some(source)) => source,
                 (None, None) => SecretSource::Env(TOKEN_ENV.to_string()),
             }
+        } else if let Some(var) = &args.password_env {
+            SecretSource::Env(var.clone())
         } else if let Some(path) = &args.password_file {
             SecretSource::File(path.clone())
         } else if let Some(command) = &args.password_command {
@@ -113,7 +115,7 @@ impl Connection {
                 timeout: Duration::from_secs(args.timeout.max(1)),
                 user,
                 mechanism,
-                allow_cleartext: args.allow_cleartext_password,
+                allow_cleartext: args.allow_cleartext_auth,
                 verbose: global.verbose,
             },
             secret,

@@ -73,7 +73,7 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             .ca_file
             .clone()
             .or_else(|| account.as_ref().and_then(|a| a.ca_file.clone())),
-        insecure_skip_verify: args.route.insecure_skip_verify,
+        insecure_skip_verify: args.route.insecure_skip_tls_verify,
     })
     .map_err(Failure::from)
     .context("setting up TLS")?;

@@ -84,7 +84,7 @@ pub enum Pop3Error {
     NoStls,
     /// A password or token would cross the network unencrypted.
     #[error(
-        "refusing to send a password over a connection without TLS (--allow-cleartext-password allows it)"
+        "refusing to send a password over a connection without TLS (--allow-cleartext-auth allows it)"
     )]
     CleartextRefused,
     /// The requested or any usable authentication mechanism is not offered.
