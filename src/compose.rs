@@ -1,11 +1,13 @@
 //! Messages for `send`: composed from parts with mail-builder (RFC 5322, MIME, RFC 2047 for
-//! non-ASCII text), or taken raw, where the only reading done is the minimum a sendmail-style
-//! `-t` needs (the recipient headers, Message-ID, From), on bytes, leaving the rest untouched.
+//! non-ASCII text), or taken raw and left untouched but for what a sendmail-style `-t` needs:
+//! recipients and sender from the header fields, and the Bcc fields removed byte for byte.
 //!
-//! Full parsing belongs to `message.rs`; this module deliberately does not need it.
+//! Reading header fields belongs to `message` ([`HeaderSummary`], [`field_ranges`]); this
+//! module only decides what send does with them.
 
 use std::{borrow::Cow, path::PathBuf};
 
+use crate::message::{HeaderSummary, field_ranges};
 use mail_builder::{
     MessageBuilder,
     headers::{address::Address, message_id::MessageId, text::Text},
@@ -208,263 +210,63 @@ fn no_controls(what: &str, value: &str) -> Result<(), ComposeError> {
     Ok(())
 }
 
-/// One header field of a raw message: its name and where the whole field (continuation lines
-/// and line ending included) sits in the bytes.
-struct Field<'a> {
-    name: &'a [u8],
-    value_start: usize,
-    start: usize,
-    end: usize,
-}
-
-/// The header fields of a raw message, up to the first empty line (or the end). Lines that
-/// are neither fields nor continuations are skipped, as a lenient reader does.
-fn fields(message: &[u8]) -> Vec<Field<'_>> {
-    let mut out: Vec<Field<'_>> = Vec::new();
-    let mut at = 0;
-    while at < message.len() {
-        let end = message[at..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(message.len(), |p| at + p + 1);
-        let line = &message[at..end];
-        let content = line.strip_suffix(b"\n").unwrap_or(line);
-        let content = content.strip_suffix(b"\r").unwrap_or(content);
-        if content.is_empty() {
-            break;
-        }
-        if matches!(content[0], b' ' | b'\t') {
-            if let Some(last) = out.last_mut() {
-                last.end = end;
-            }
-        } else if let Some(colon) = content.iter().position(|&b| b == b':') {
-            out.push(Field {
-                name: &content[..colon],
-                value_start: at + colon + 1,
-                start: at,
-                end,
-            });
-        }
-        at = end;
-    }
-    out
-}
-
-/// Joins folded lines (RFC 5322 §2.2.3) and trims: the value as one line.
-fn unfold(value: &[u8]) -> String {
-    let text: Vec<u8> = value
-        .iter()
-        .copied()
-        .filter(|&b| b != b'\r' && b != b'\n')
-        .collect();
-    String::from_utf8_lossy(&text).trim().to_string()
-}
-
-/// The values of every field called `name` (case-insensitive), unfolded.
-fn header_values(message: &[u8], name: &str) -> Vec<String> {
-    fields(message)
-        .iter()
-        .filter(|f| f.name.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
-        .map(|f| unfold(&message[f.value_start..f.end]))
-        .collect()
-}
-
-/// The recipients a sendmail-style `-t` reads: every address in To, Cc and Bcc, groups
-/// flattened, duplicates removed, in order.
-pub fn header_recipients(message: &[u8]) -> Result<Vec<String>, ComposeError> {
+/// The recipients a sendmail-style `-t` reads: every address in To, Cc and Bcc, group members
+/// included, duplicates removed, in order. An address that could smuggle a command or a line
+/// into the SMTP session (CR, LF, NUL, `<`, `>`, space) or is not `local@domain` is refused
+/// rather than dropped, so nobody silently misses a copy; a mailbox with only a display name
+/// (`undisclosed-recipients`) names nobody and is skipped.
+pub fn header_recipients(summary: &HeaderSummary) -> Result<Vec<String>, ComposeError> {
     let mut out: Vec<String> = Vec::new();
-    for name in ["To", "Cc", "Bcc"] {
-        for value in header_values(message, name) {
-            for address in address_list(&value) {
-                crate::smtp::check_address(&address)
-                    .map_err(|e| ComposeError::Invalid(format!("{name} header: {e}")))?;
-                if !out.contains(&address) {
-                    out.push(address);
-                }
+    for (name, boxes) in [
+        ("To", &summary.to),
+        ("Cc", &summary.cc),
+        ("Bcc", &summary.bcc),
+    ] {
+        for address in boxes.iter().filter_map(|m| m.address.as_deref()) {
+            crate::smtp::check_address(address)
+                .map_err(|e| ComposeError::Invalid(format!("{name} header: {e}")))?;
+            if !out.iter().any(|a| a == address) {
+                out.push(address.to_string());
             }
         }
     }
     Ok(out)
 }
 
-/// The first address of the From header, for the envelope sender when none is given.
-pub fn header_from(message: &[u8]) -> Option<String> {
-    header_values(message, "From")
+/// The first From address, for the envelope sender when none is given; `None` when it is
+/// absent or unusable in MAIL FROM.
+pub fn header_from(summary: &HeaderSummary) -> Option<String> {
+    summary
+        .from
         .iter()
-        .find_map(|v| address_list(v).into_iter().next())
+        .find_map(|m| m.address.clone())
+        .filter(|a| crate::smtp::check_address(a).is_ok())
 }
 
-/// The Message-ID header's value without angle brackets, for reports.
-pub fn header_message_id(message: &[u8]) -> Option<String> {
-    header_values(message, "Message-ID")
-        .into_iter()
-        .next()
-        .map(|v| v.trim_matches(['<', '>', ' ']).to_string())
-        .filter(|v| !v.is_empty())
-}
-
-/// The message without its Bcc fields (continuation lines included); every other byte is
-/// kept as it was.
+/// The message without its Bcc fields (continuation lines included), as `-t` must send it;
+/// every other byte is kept as it was, 8-bit and line endings included.
 pub fn strip_bcc(message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len());
     let mut at = 0;
-    for field in fields(message) {
-        if field.name.trim_ascii().eq_ignore_ascii_case(b"Bcc") {
-            out.extend_from_slice(&message[at..field.start]);
-            at = field.end;
-        }
+    for field in field_ranges(message, "Bcc") {
+        out.extend_from_slice(&message[at..field.start]);
+        at = field.end;
     }
     out.extend_from_slice(&message[at..]);
     out
-}
-
-/// The addr-specs in an address list (RFC 5322 §3.4): `a@b`, `Name <a@b>`, `"Q, N" <a@b>`,
-/// comments, and groups `team: a@b, c@d;`. Display names and comments are dropped.
-pub fn address_list(value: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut plain = String::new();
-    let mut angle: Option<String> = None;
-    let mut in_angle = false;
-    let mut quoted = false;
-    let mut comment = 0usize;
-    let mut escaped = false;
-    let mut flush = |plain: &mut String, angle: &mut Option<String>| {
-        let address = match angle.take() {
-            Some(addr) => addr.rsplit(':').next().unwrap_or("").to_string(),
-            None if plain.contains('@') => plain.clone(),
-            None => String::new(),
-        };
-        if !address.is_empty() {
-            out.push(address);
-        }
-        plain.clear();
-    };
-    for c in value.chars() {
-        if escaped {
-            escaped = false;
-            if quoted || in_angle {
-                plain.push(c);
-            }
-            continue;
-        }
-        if c == '\\' && (quoted || comment > 0) {
-            escaped = true;
-            continue;
-        }
-        if comment > 0 {
-            match c {
-                '(' => comment += 1,
-                ')' => comment -= 1,
-                _ => {}
-            }
-            continue;
-        }
-        if quoted {
-            plain.push(c);
-            if c == '"' {
-                quoted = false;
-            }
-            continue;
-        }
-        if in_angle {
-            match c {
-                '>' => in_angle = false,
-                c if c.is_whitespace() => {}
-                c => angle.get_or_insert_with(String::new).push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                quoted = true;
-                plain.push(c);
-            }
-            '(' => comment = 1,
-            '<' => {
-                in_angle = true;
-                angle = Some(String::new());
-            }
-            ',' | ';' => flush(&mut plain, &mut angle),
-            ':' => plain.clear(),
-            c if c.is_whitespace() => {}
-            c => plain.push(c),
-        }
-    }
-    flush(&mut plain, &mut angle);
-    out
-}
-
-/// Splits an mbox (RFC 4155) into messages: each starts after a `From ` separator line at the
-/// start of a line; `>From ` quoting (mboxrd) loses one `>`. Bytes are otherwise unchanged.
-pub fn split_mbox(mbox: &[u8]) -> Vec<Vec<u8>> {
-    let mut messages = Vec::new();
-    let mut current: Option<Vec<u8>> = None;
-    for line in mbox.split_inclusive(|&b| b == b'\n') {
-        if line.starts_with(b"From ") {
-            if let Some(message) = current.take() {
-                messages.push(trim_separator_blank(message));
-            }
-            current = Some(Vec::new());
-            continue;
-        }
-        let Some(message) = current.as_mut() else {
-            continue;
-        };
-        let quoted = line.iter().take_while(|&&b| b == b'>').count();
-        if quoted > 0 && line[quoted..].starts_with(b"From ") {
-            message.extend_from_slice(&line[1..]);
-        } else {
-            message.extend_from_slice(line);
-        }
-    }
-    if let Some(message) = current {
-        messages.push(trim_separator_blank(message));
-    }
-    messages
-}
-
-/// The blank line an mbox puts before the next `From ` belongs to the format, not the message.
-fn trim_separator_blank(mut message: Vec<u8>) -> Vec<u8> {
-    if message.ends_with(b"\r\n\r\n") {
-        message.truncate(message.len() - 2);
-    } else if message.ends_with(b"\n\n") {
-        message.truncate(message.len() - 1);
-    }
-    message
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn address_lists() {
-        let cases: &[(&str, &[&str])] = &[
-            ("a@b", &["a@b"]),
-            ("Bob <b@x>, c@y", &["b@x", "c@y"]),
-            ("\"Doe, John\" <j@d>, (comment, with) k@e", &["j@d", "k@e"]),
-            ("team: a@b, Carol <c@d>;, e@f", &["a@b", "c@d", "e@f"]),
-            ("undisclosed-recipients:;", &[]),
-            ("<@relay:x@y>", &["x@y"]),
-            ("\"a b\"@x", &["\"a b\"@x"]),
-            ("Name (c) <n@m> (trailing)", &["n@m"]),
-            (
-                "j\u{f6}rg@m\u{fc}ller.test",
-                &["j\u{f6}rg@m\u{fc}ller.test"],
-            ),
-            ("", &[]),
-        ];
-        for (input, want) in cases {
-            assert_eq!(address_list(input), *want, "{input:?}");
-        }
-    }
-
     const RAW: &[u8] = b"From: Alice <a@c>\r\nTo: Bob <b@x>,\r\n\tCarol <c@x>\r\nBcc: secret@x,\r\n  other@y\r\nCC: team: d@x;\r\nSubject: hi\r\nMessage-ID: <id.1@c>\r\n\r\nTo: not@header\r\nBcc: body@x\r\n";
 
     #[test]
     fn sendmail_t_reads_recipients_and_strips_bcc() {
+        let summary = HeaderSummary::parse(RAW);
         assert_eq!(
-            header_recipients(RAW).unwrap(),
+            header_recipients(&summary).unwrap(),
             ["b@x", "c@x", "d@x", "secret@x", "other@y"]
         );
         let stripped = strip_bcc(RAW);
@@ -473,19 +275,56 @@ mod tests {
             String::from_utf8_lossy(&stripped),
             String::from_utf8_lossy(want)
         );
-        assert_eq!(header_from(RAW).as_deref(), Some("a@c"));
-        assert_eq!(header_message_id(RAW).as_deref(), Some("id.1@c"));
+        assert_eq!(header_from(&summary).as_deref(), Some("a@c"));
+        assert_eq!(summary.message_id.as_deref(), Some("id.1@c"));
     }
 
     #[test]
     fn header_recipients_refuse_injection() {
-        assert!(header_recipients(b"To: <a@b\x00c>\n\n").is_err());
+        for raw in [
+            &b"To: <a@b\x00c>\n\n"[..],
+            b"To: ok@x\nCc: <a@b\rRCPT TO:<evil@x>>\n\n",
+            b"Bcc: a@b>>>\n\n",
+            b"To: a@b c@d\n\n",
+            b"To: =?utf-8?q?a=0D=0Ab?=@x\n\n",
+        ] {
+            let summary = HeaderSummary::parse(raw);
+            assert!(
+                header_recipients(&summary).is_err(),
+                "{:?} gave {:?}",
+                String::from_utf8_lossy(raw),
+                summary
+            );
+        }
+        let summary = HeaderSummary::parse(b"From: <a@b\x00c>\nTo: undisclosed-recipients:;\n\n");
+        assert_eq!(header_from(&summary), None);
+        assert_eq!(header_recipients(&summary).unwrap(), Vec::<String>::new());
     }
 
     #[test]
     fn strip_bcc_keeps_8bit_and_lf_messages() {
         let raw = b"Subject: caf\xe9\nbcc: x@y\nTo: a@b\n\nbody \xff\n";
         assert_eq!(strip_bcc(raw), b"Subject: caf\xe9\nTo: a@b\n\nbody \xff\n");
+        // Malformed values still go whole, and a header without body or final newline too.
+        for value in [
+            &b"\"unterminated"[..],
+            b"(comment",
+            b"<a@b",
+            b"g: a@b; trailing",
+            b"",
+            b"a@b,\n\t(c\n  d",
+        ] {
+            let mut raw = b"From: a@c\nBcc: ".to_vec();
+            raw.extend_from_slice(value);
+            raw.extend_from_slice(b"\nTo: t@x\n\nBcc: body\n");
+            assert_eq!(
+                strip_bcc(&raw),
+                b"From: a@c\nTo: t@x\n\nBcc: body\n",
+                "{:?}",
+                String::from_utf8_lossy(value)
+            );
+        }
+        assert_eq!(strip_bcc(b"To: a@b\nBcc: x@y"), b"To: a@b\n");
     }
 
     #[test]
@@ -569,14 +408,5 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Content-Transfer-Encoding: base64"), "{text}");
-    }
-
-    #[test]
-    fn mbox_splitting() {
-        let mbox = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: 1\n\n>From here\n>>From there\n\nFrom c@d Mon Jan  1 00:00:00 2024\nSubject: 2\n\nbody\n";
-        let messages = split_mbox(mbox);
-        assert_eq!(messages.len(), 2);
-        assert_eq!(messages[0], b"Subject: 1\n\nFrom here\n>From there\n");
-        assert_eq!(messages[1], b"Subject: 2\n\nbody\n");
     }
 }

@@ -442,6 +442,7 @@ fn list_shows_decoded_headers_and_json() {
     assert_eq!(v["uidl"], "uid-1");
     assert_eq!(v["from"], "Jürgen <j@example.org>");
     assert_eq!(v["subject"], "✓ done");
+    assert_eq!(v["date"], "Mon, 1 Jan 2024 00:00:00 +0000");
     assert!(fake.log().iter().all(|c| !c.starts_with("DELE")));
 }
 

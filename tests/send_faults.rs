@@ -577,6 +577,31 @@ fn mbox_messages_go_in_one_run() {
 }
 
 #[test]
+fn an_mbox_option_refuses_a_file_that_is_not_an_mbox() {
+    let (addr, seen) = fake("220 fake\r\n", standard);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.eml");
+    std::fs::write(
+        &path,
+        b"Subject: 1\n\nFrom a@c.test is not a separator here\n",
+    )
+    .unwrap();
+    let out = mailkit(addr)
+        .args(["--from", "a@c.test", "--to", "b@x.test", "--mbox"])
+        .arg(&path)
+        .assert()
+        .code(65)
+        .get_output()
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not an mbox"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(seen.lock().unwrap().connections, 0);
+}
+
+#[test]
 fn malformed_greeting_is_a_protocol_error() {
     let (addr, _) = fake("HTTP/1.1 400 Bad Request\r\n", standard);
     compose_hello(addr).assert().code(76);

@@ -13,11 +13,12 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use super::pop3_common::{Connection, Entry, HeaderFields, Listing};
+use super::pop3_common::{Connection, Entry, Listing};
 use crate::{
     cli::{GlobalArgs, fetch::FetchArgs},
     exit::{Exit, Failure},
     maildrop::{self, Maildir, Mbox, Pending, Seen, SeenState, Target, Writer, spool},
+    message::HeaderSummary,
     net::Stream,
     output::{self, Printer, escape_line},
     pop3::{MessageSink, Pop3Error, Session},
@@ -633,16 +634,16 @@ fn pick(
         .iter()
         .zip(&headers)
         .map(|(entry, header)| {
-            let fields = header
+            let summary = header
                 .as_deref()
-                .map(HeaderFields::parse)
+                .map(HeaderSummary::parse)
                 .unwrap_or_default();
             escape_line(&format!(
                 "{:>5} {:>9}  {:<30.30}  {}",
                 entry.number,
                 entry.size,
-                fields.from.unwrap_or_default(),
-                fields.subject.unwrap_or_default()
+                summary.from_line().unwrap_or_default(),
+                summary.subject.unwrap_or_default()
             ))
             .into_owned()
         })

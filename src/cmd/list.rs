@@ -4,10 +4,11 @@
 use anyhow::Context;
 use serde::Serialize;
 
-use super::pop3_common::{Connection, HeaderFields, Listing};
+use super::pop3_common::{Connection, Listing};
 use crate::{
     cli::{GlobalArgs, list::ListArgs},
     exit::{Exit, Failure},
+    message::HeaderSummary,
     output::{Printer, escape_line},
 };
 
@@ -48,18 +49,18 @@ pub fn run(args: &ListArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         .context("closing the session")?;
     let mut printer = Printer::stdout(global.json);
     for (index, entry) in listing.entries.iter().enumerate() {
-        let fields = headers
+        let summary = headers
             .get(index)
             .and_then(Option::as_deref)
-            .map(HeaderFields::parse)
+            .map(HeaderSummary::parse)
             .unwrap_or_default();
         let listed = Listed {
             number: entry.number,
             uidl: entry.uidl.clone(),
             size: entry.size,
-            from: fields.from,
-            subject: fields.subject,
-            date: fields.date,
+            from: summary.from_line(),
+            subject: summary.subject,
+            date: summary.date,
         };
         if printer.is_json() {
             printer.json(&listed)?;

@@ -318,60 +318,6 @@ impl Listing {
     }
 }
 
-/// The header fields `list --headers` shows, unfolded and with RFC 2047 encoded words
-/// decoded (left as they are when they do not decode).
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct HeaderFields {
-    /// The From field.
-    pub from: Option<String>,
-    /// The Subject field.
-    pub subject: Option<String>,
-    /// The Date field.
-    pub date: Option<String>,
-}
-
-impl HeaderFields {
-    /// Extracts the fields from a header block (LF or CRLF line ends).
-    pub fn parse(block: &[u8]) -> HeaderFields {
-        let mut fields = HeaderFields::default();
-        let mut unfolded: Vec<Vec<u8>> = Vec::new();
-        for line in block.split(|&b| b == b'\n') {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.is_empty() {
-                break;
-            }
-            match (line[0], unfolded.last_mut()) {
-                (b' ' | b'\t', Some(last)) => last.extend_from_slice(line),
-                _ => unfolded.push(line.to_vec()),
-            }
-        }
-        for field in unfolded {
-            let Some(colon) = field.iter().position(|&b| b == b':') else {
-                continue;
-            };
-            let name = String::from_utf8_lossy(&field[..colon])
-                .trim()
-                .to_ascii_lowercase();
-            let slot = match name.as_str() {
-                "from" => &mut fields.from,
-                "subject" => &mut fields.subject,
-                "date" => &mut fields.date,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = Some(decode_value(&field[colon + 1..]));
-            }
-        }
-        fields
-    }
-}
-
-fn decode_value(raw: &[u8]) -> String {
-    let trimmed = raw.trim_ascii();
-    rfc2047_decoder::decode(trimmed)
-        .unwrap_or_else(|_| String::from_utf8_lossy(trimmed).into_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,25 +336,5 @@ mod tests {
         for bad in ["", ":110", "h:0", "h:x", "[::1", "[::1]x", "h:70000"] {
             assert!(split_server(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn header_fields_are_unfolded_and_decoded() {
-        let block = b"Received: x\nFrom: =?utf-8?q?J=C3=BCrgen?= <j@example.org>\nSubject: a\n\tfolded =?iso-8859-1?q?caf=E9?=\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nSubject: second\n\nFrom: body\n";
-        let fields = HeaderFields::parse(block);
-        assert_eq!(fields.from.as_deref(), Some("Jürgen <j@example.org>"));
-        assert_eq!(fields.subject.as_deref(), Some("a\tfolded café"));
-        assert_eq!(
-            fields.date.as_deref(),
-            Some("Mon, 1 Jan 2024 00:00:00 +0000")
-        );
-    }
-
-    #[test]
-    fn broken_encoded_words_and_bytes_are_kept() {
-        let fields = HeaderFields::parse(b"Subject: =?bogus?x?zz?= \xff\n");
-        let subject = fields.subject.unwrap_or_default();
-        assert!(subject.contains("=?bogus?x?zz?="), "{subject}");
-        assert_eq!(HeaderFields::parse(b""), HeaderFields::default());
     }
 }

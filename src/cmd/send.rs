@@ -19,6 +19,10 @@ use crate::{
     compose::{self, Attachment, Draft, Mailbox},
     dns::{MailRoute, QueryOptions, Resolver, parse_server},
     exit::{Exit, Failure},
+    message::{
+        HeaderSummary,
+        source::{self, Messages},
+    },
     net::{TlsClient, TlsOptions},
     output::{Printer, escape_line},
     smtp::{
@@ -225,8 +229,9 @@ fn messages(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Vec<Ou
     for (index, raw) in raws.into_iter().enumerate() {
         let what = || format!("message {}", index + 1);
         let mut recipients = flag_rcpts.clone();
+        let summary = HeaderSummary::parse(&raw);
         let bytes = if args.read_recipients {
-            for address in compose::header_recipients(&raw)
+            for address in compose::header_recipients(&summary)
                 .map_err(Failure::from)
                 .with_context(what)?
             {
@@ -247,15 +252,14 @@ fn messages(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Vec<Ou
         }
         let from = match &sender {
             Some(mailbox) => mailbox.address.clone(),
-            None => compose::header_from(&bytes)
-                .filter(|a| crate::smtp::check_address(a).is_ok())
+            None => compose::header_from(&summary)
                 .ok_or_else(|| {
                     Failure::new(Exit::DataErr, "no sender: give --from, or a From header")
                 })
                 .with_context(what)?,
         };
         out.push(Outgoing {
-            message_id: compose::header_message_id(&bytes),
+            message_id: summary.message_id,
             payload: Payload::new(&bytes),
             envelope: Envelope {
                 from,
@@ -270,15 +274,18 @@ fn messages(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Vec<Ou
 /// The raw messages to send, or `None` when composing.
 fn raw_inputs(args: &SendArgs) -> anyhow::Result<Option<Vec<Vec<u8>>>> {
     if let Some(path) = &args.mbox {
-        let mbox = read_input(path)?;
-        let messages = compose::split_mbox(&mbox);
-        if messages.is_empty() {
+        let Messages::Mbox(mbox) = source::open(&path.to_string_lossy()).map_err(Failure::from)?
+        else {
             crate::bail!(
                 Exit::DataErr,
-                "{} holds no message (no \"From \" line)",
+                "{} is not an mbox (it does not start with a \"From \" line)",
                 path.display()
             );
-        }
+        };
+        let messages = mbox
+            .map(|message| message.map(|m| m.bytes))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Failure::from)?;
         return Ok(Some(messages));
     }
     if args.raw {

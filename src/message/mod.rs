@@ -18,6 +18,7 @@ pub mod names;
 mod received;
 /// Message sources (files, stdin, mbox, Maildir), streamed one message at a time.
 pub mod source;
+mod summary;
 
 use std::{borrow::Cow, sync::OnceLock};
 
@@ -36,6 +37,8 @@ use mime::{Cte, Entity, Kind, Walker};
 pub use mime::{MAX_DEPTH, MAX_PARTS};
 /// Received hops and their delays, shared by the JSON and the text table.
 pub use received::{Hop, format_delay};
+/// A few decoded header fields for `send -t` and `list --headers`, without a full inspection.
+pub use summary::{HeaderSummary, field_ranges};
 
 /// What `mailkit parse --json` prints for one message: mailkit's own, documented schema, so
 /// scripts do not depend on mail-parser's internals. Fields are added, never renamed.
