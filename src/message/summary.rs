@@ -66,6 +66,17 @@ impl HeaderSummary {
                     _ => {}
                 }
             }
+            for mailbox in [
+                &mut summary.from,
+                &mut summary.to,
+                &mut summary.cc,
+                &mut summary.bcc,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                drop_route(mailbox);
+            }
             summary
         })
     }
@@ -80,6 +91,18 @@ impl HeaderSummary {
                 .collect::<Vec<_>>()
                 .join(", ")
         })
+    }
+}
+
+/// Removes an obsolete source route (`<@relay1,@relay2:user@example.org>`, RFC 5322 §4.4),
+/// which mail-parser leaves in the address: a route must be ignored, and in RCPT TO it would
+/// ask the server to relay through hosts the sender named.
+fn drop_route(mailbox: &mut Mailbox) {
+    if let Some(address) = &mut mailbox.address
+        && address.starts_with('@')
+        && let Some((_, addr_spec)) = address.split_once(':')
+    {
+        *address = addr_spec.to_owned();
     }
 }
 
@@ -186,6 +209,8 @@ mod tests {
         assert_eq!(s.to[1].name.as_deref(), Some("Doe, J"));
         assert_eq!(addresses(&s.cc), ["c@z"]);
         assert_eq!(addresses(&s.bcc), ["hidden@x", "other@y"]);
+        let s = HeaderSummary::parse(b"To: <@r1,@r2:x@y>, X <@relay:z@w>, <@broken>\n");
+        assert_eq!(addresses(&s.to), ["x@y", "z@w", "@broken"]);
     }
 
     #[test]
