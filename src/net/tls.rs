@@ -42,7 +42,7 @@ pub enum TlsError {
     #[error("invalid TLS server name {0:?}")]
     ServerName(String),
     /// The server's certificate was not trusted.
-    #[error("TLS certificate of {server} not trusted: {source}")]
+    #[error("TLS certificate of {server} not trusted: {source} (for a private CA, give --ca-file)")]
     Untrusted {
         /// The name that was verified.
         server: String,
