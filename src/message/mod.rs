@@ -4,14 +4,16 @@
 //! - `source`: where messages come from (a file, stdin, an mbox stream, a Maildir);
 //! - `mime`: the structure walk over the raw bytes (boundaries, nesting, limits, warnings);
 //! - `decode`: transfer decodings that report damage instead of hiding it;
+//! - `fields`: the fields of a header block, located, and parsed by mail-parser when needed;
 //! - `received`: the Received chain as hops with delays;
 //! - `names`: safe file names and never-overwriting extraction of attachments.
 //!
-//! mail-parser parses each header block (RFC 2047 encoded words, RFC 2231 parameters, addresses,
-//! dates, Received fields) and supplies charset decoders and HTML-to-text; moving to mail-parser
+//! mail-parser parses the header values mailkit reads structured (RFC 2047 encoded words,
+//! RFC 2231 parameters, addresses, dates, message ids, Received dates) and supplies charset decoders and HTML-to-text; moving to mail-parser
 //! 1.0 touches only this module.
 
 mod decode;
+mod fields;
 mod mime;
 /// Safe attachment names and never-overwriting saves, for `--extract`.
 pub mod names;
@@ -19,10 +21,10 @@ mod received;
 /// Message sources (files, stdin, mbox, Maildir), streamed one message at a time.
 pub mod source;
 
-use std::{borrow::Cow, sync::OnceLock};
+use std::borrow::Cow;
 
 use mail_parser::{
-    Address, ContentType, DateTime, Header, HeaderName, HeaderValue, MessageParser,
+    Address, ContentType, DateTime, Header, HeaderName, HeaderValue,
     decoders::{charsets::DecoderFnc, html::html_to_text},
     parsers::MessageStream,
 };
@@ -233,9 +235,7 @@ pub fn inspect<'a>(
             "the first line is not a header field (binary data, or not a mail message)",
         ));
     }
-    static PARSER: OnceLock<MessageParser> = OnceLock::new();
-    let parser = PARSER.get_or_init(header_parser);
-    let mut walker = Walker::new(raw, parser);
+    let mut walker = Walker::new(raw);
     walker.walk(0, raw.len(), "1".to_owned(), 0, false);
     let Walker {
         entities,
@@ -318,24 +318,6 @@ pub fn inspect<'a>(
         entities,
         view,
     })
-}
-
-/// mail-parser configured for mailkit: structured parsing for the fields mailkit shows or
-/// needs (addresses, dates, ids, MIME fields, unstructured text); Received and everything else
-/// only located (offsets kept, no value built), as `received` and [`decode_unstructured`] read
-/// them from the raw bytes.
-fn header_parser() -> MessageParser {
-    MessageParser::new()
-        .with_mime_headers()
-        .with_date_headers()
-        .with_address_headers()
-        .with_message_ids()
-        .header_id(HeaderName::ReturnPath)
-        .header_text(HeaderName::Subject)
-        .header_text(HeaderName::Comments)
-        .header_comma_separated(HeaderName::Keywords)
-        .ignore_header(HeaderName::Received)
-        .default_header_ignore()
 }
 
 /// An RFC 5322 field line: a name of printable ASCII other than `:`, optional obsolete
