@@ -408,7 +408,7 @@ fn show(
         let values = message.header_values(name);
         if out.is_json() {
             out.json(&HeaderValues {
-                source: &view.source,
+                source: view.source,
                 index: view.index,
                 name,
                 values: values.clone(),
@@ -440,7 +440,7 @@ fn show(
         let text = text.replace("\r\n", "\n");
         if out.is_json() {
             out.json(&Text {
-                source: &view.source,
+                source: view.source,
                 index: view.index,
                 part: &part,
                 text: &text,
@@ -460,7 +460,7 @@ fn show(
     if args.headers {
         if out.is_json() {
             out.json(&Headers {
-                source: &view.source,
+                source: view.source,
                 index: view.index,
                 headers: &view.headers,
             })?;
@@ -479,7 +479,7 @@ fn show(
     if args.received {
         if out.is_json() {
             out.json(&Received {
-                source: &view.source,
+                source: view.source,
                 index: view.index,
                 received: &view.received,
             })?;

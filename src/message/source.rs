@@ -67,8 +67,8 @@ impl From<SourceError> for Failure {
 pub enum Messages {
     /// A single message, not yet taken.
     Single(Option<RawMessage>),
-    /// An mbox being streamed.
-    Mbox(Mbox<Box<dyn BufRead>>),
+    /// An mbox being streamed (boxed: its searchers make it large).
+    Mbox(Box<Mbox<Box<dyn BufRead>>>),
     /// A Maildir's message files, sorted by name.
     Maildir {
         files: std::vec::IntoIter<PathBuf>,
@@ -115,7 +115,7 @@ pub fn from_reader(path: &str, mut reader: Box<dyn BufRead>) -> Result<Messages,
         // The first separator line has been read: the first message comes next.
         let mut mbox = Mbox::new(path, reader);
         mbox.started = true;
-        return Ok(Messages::Mbox(mbox));
+        return Ok(Messages::Mbox(Box::new(mbox)));
     }
     let mut bytes = first;
     reader.read_to_end(&mut bytes).map_err(read_err)?;
