@@ -44,7 +44,7 @@ struct Headers<'a> {
 struct Received<'a> {
     source: &'a str,
     index: usize,
-    received: &'a [Hop],
+    received: &'a [Hop<'a>],
 }
 
 /// `--text --json`.
@@ -109,8 +109,11 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     // Extraction stays in message order so that file names are predictable.
     if workers < 2 || args.extract.is_some() {
+        let mut stdout = Vec::new();
         produce(args, inputs, |item| {
-            emitter.emit(&mut out, render(args, json, item))
+            stdout.clear();
+            let rendered = render(args, json, item, &mut stdout);
+            emitter.emit(&mut out, &stdout, rendered)
         })?;
     } else {
         parallel(args, inputs, json, workers, &mut out, &mut emitter)?;
@@ -176,10 +179,11 @@ fn parallel(
 ) -> anyhow::Result<()> {
     let (job_tx, job_rx) = mpsc::sync_channel::<(usize, Vec<Item>)>(IN_FLIGHT);
     let job_rx = Mutex::new(job_rx);
+    let buffers = Mutex::new(Vec::<Vec<u8>>::new());
     std::thread::scope(|scope| {
         // Created here so that an early return (stdout closed) drops them before the scope
         // joins its threads: the reader and workers then see closed channels and stop.
-        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Vec<Rendered>)>(IN_FLIGHT);
+        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Vec<u8>, Vec<Rendered>)>(IN_FLIGHT);
         let (slot_tx, slot_rx) = mpsc::sync_channel::<()>(IN_FLIGHT);
         for _ in 0..IN_FLIGHT {
             slot_tx.send(()).context("starting the parse pipeline")?;
@@ -213,6 +217,7 @@ fn parallel(
         for _ in 0..workers {
             let done_tx = done_tx.clone();
             let job_rx = &job_rx;
+            let buffers = &buffers;
             scope.spawn(move || {
                 loop {
                     let job = match job_rx.lock() {
@@ -220,11 +225,17 @@ fn parallel(
                         Err(_) => return,
                     };
                     let Ok((seq, batch)) = job else { return };
+                    // One output buffer per batch, recycled by the writer.
+                    let mut stdout = buffers
+                        .lock()
+                        .ok()
+                        .and_then(|mut free| free.pop())
+                        .unwrap_or_default();
                     let rendered = batch
                         .into_iter()
-                        .map(|item| render(args, json, item))
+                        .map(|item| render(args, json, item, &mut stdout))
                         .collect();
-                    if done_tx.send((seq, rendered)).is_err() {
+                    if done_tx.send((seq, stdout, rendered)).is_err() {
                         return;
                     }
                 }
@@ -233,11 +244,18 @@ fn parallel(
         drop(done_tx);
         let mut pending = BTreeMap::new();
         let mut next = 0;
-        for (seq, rendered) in done_rx.iter() {
-            pending.insert(seq, rendered);
-            while let Some(batch) = pending.remove(&next) {
+        for (seq, stdout, rendered) in done_rx.iter() {
+            pending.insert(seq, (stdout, rendered));
+            while let Some((mut stdout, batch)) = pending.remove(&next) {
+                let mut start = 0;
                 for rendered in batch {
-                    emitter.emit(out, rendered)?;
+                    let end = rendered.end;
+                    emitter.emit(out, &stdout[start..end], rendered)?;
+                    start = end;
+                }
+                stdout.clear();
+                if let Ok(mut free) = buffers.lock() {
+                    free.push(stdout);
                 }
                 next += 1;
                 // The reader may have finished; a refused slot is harmless then.
@@ -250,7 +268,9 @@ fn parallel(
 
 /// One message's output, prepared apart from stdout so that workers can render in parallel.
 struct Rendered {
-    stdout: Vec<u8>,
+    /// Where its stdout ends in the buffer it was rendered into (it starts where the
+    /// previous message's ends).
+    end: usize,
     stderr: Vec<String>,
     /// A blank line is due before this output when something was shown before it.
     separate: bool,
@@ -264,12 +284,12 @@ struct Emitter {
 }
 
 impl Emitter {
-    fn emit(&mut self, out: &mut Printer, rendered: Rendered) -> anyhow::Result<()> {
-        if !rendered.stdout.is_empty() {
+    fn emit(&mut self, out: &mut Printer, stdout: &[u8], rendered: Rendered) -> anyhow::Result<()> {
+        if !stdout.is_empty() {
             if rendered.separate && self.shown > 0 {
                 out.raw(b"\n")?;
             }
-            out.raw(&rendered.stdout)?;
+            out.raw(stdout)?;
             self.shown += 1;
         }
         for line in &rendered.stderr {
@@ -280,15 +300,15 @@ impl Emitter {
     }
 }
 
-/// The output of one view for one message, in memory.
-struct Sink {
+/// The output of one view for one message, appended to its batch's buffer in memory.
+struct Sink<'b> {
     json: bool,
-    stdout: Vec<u8>,
+    stdout: &'b mut Vec<u8>,
     stderr: Vec<String>,
     separate: bool,
 }
 
-impl Sink {
+impl Sink<'_> {
     fn is_json(&self) -> bool {
         self.json
     }
@@ -305,7 +325,7 @@ impl Sink {
     }
 
     fn json<T: Serialize>(&mut self, value: &T) -> anyhow::Result<()> {
-        serde_json::to_writer(&mut self.stdout, value).context("encoding JSON")?;
+        serde_json::to_writer(&mut *self.stdout, value).context("encoding JSON")?;
         self.stdout.push(b'\n');
         Ok(())
     }
@@ -323,9 +343,9 @@ impl Sink {
     }
 }
 
-/// Renders one item with the view the flags ask for.
-fn render(args: &ParseArgs, json: bool, item: Item) -> Rendered {
-    // The full JSON document is about the size of the message: allocate once.
+/// Renders one item with the view the flags ask for, appending its output to `stdout`.
+fn render(args: &ParseArgs, json: bool, item: Item, stdout: &mut Vec<u8>) -> Rendered {
+    // The full JSON document is about the size of the message: grow once.
     let full_view = args.header.is_none()
         && args.part.is_none()
         && !args.text
@@ -336,9 +356,10 @@ fn render(args: &ParseArgs, json: bool, item: Item) -> Rendered {
         Item::Message { raw, .. } if full_view => raw.bytes.len() + raw.bytes.len() / 4 + 1024,
         _ => 0,
     };
+    stdout.reserve(capacity);
     let mut sink = Sink {
         json,
-        stdout: Vec::with_capacity(capacity),
+        stdout,
         stderr: Vec::new(),
         separate: false,
     };
@@ -356,7 +377,7 @@ fn render(args: &ParseArgs, json: bool, item: Item) -> Rendered {
         }
     };
     Rendered {
-        stdout: sink.stdout,
+        end: sink.stdout.len(),
         stderr: sink.stderr,
         separate: sink.separate,
         code,
@@ -387,7 +408,7 @@ fn show(
         let values = message.header_values(name);
         if out.is_json() {
             out.json(&HeaderValues {
-                source: &view.source,
+                source: view.source,
                 index: view.index,
                 name,
                 values: values.clone(),
@@ -419,7 +440,7 @@ fn show(
         let text = text.replace("\r\n", "\n");
         if out.is_json() {
             out.json(&Text {
-                source: &view.source,
+                source: view.source,
                 index: view.index,
                 part: &part,
                 text: &text,
@@ -439,7 +460,7 @@ fn show(
     if args.headers {
         if out.is_json() {
             out.json(&Headers {
-                source: &view.source,
+                source: view.source,
                 index: view.index,
                 headers: &view.headers,
             })?;
@@ -458,7 +479,7 @@ fn show(
     if args.received {
         if out.is_json() {
             out.json(&Received {
-                source: &view.source,
+                source: view.source,
                 index: view.index,
                 received: &view.received,
             })?;
@@ -588,7 +609,7 @@ fn summary(out: &mut Sink, view: &MessageView<'_>) -> anyhow::Result<()> {
 }
 
 /// The Received hops as an aligned table, oldest first.
-fn hops_table(out: &mut Sink, hops: &[Hop]) -> anyhow::Result<()> {
+fn hops_table(out: &mut Sink, hops: &[Hop<'_>]) -> anyhow::Result<()> {
     out.line("Received hops (oldest first):")?;
     let dash = || "-".to_owned();
     let rows: Vec<[String; 6]> = hops
@@ -597,7 +618,7 @@ fn hops_table(out: &mut Sink, hops: &[Hop]) -> anyhow::Result<()> {
         .map(|(n, hop)| {
             let from = match (&hop.from, &hop.from_ip) {
                 (Some(name), Some(ip)) if name != ip => format!("{name} [{ip}]"),
-                (Some(name), _) => name.clone(),
+                (Some(name), _) => name.to_string(),
                 (None, Some(ip)) => format!("[{ip}]"),
                 (None, None) => dash(),
             };
@@ -607,7 +628,7 @@ fn hops_table(out: &mut Sink, hops: &[Hop]) -> anyhow::Result<()> {
                 hop.by
                     .as_deref()
                     .map_or_else(dash, |b| escape_line(b).into_owned()),
-                hop.protocol.clone().unwrap_or_else(dash),
+                hop.protocol.as_deref().map_or_else(dash, str::to_owned),
                 hop.time.clone().unwrap_or_else(dash),
                 hop.delay.map_or_else(dash, message::format_delay),
             ]

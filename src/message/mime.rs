@@ -8,10 +8,10 @@
 //! bytes, with a depth limit; mail-parser still parses each header block (RFC 2047 words,
 //! RFC 2231 parameters, addresses, dates).
 
-use mail_parser::{Header, HeaderName, HeaderValue, MessageParser, parsers::MessageStream};
+use mail_parser::{Header, HeaderName, HeaderValue};
 use memchr::{memchr, memmem};
 
-use super::{Warning, WarningKind, decode};
+use super::{Warning, WarningKind, decode, fields};
 
 /// Deeper MIME nesting than this is not descended into (Postfix's `mime_nesting_limit` default):
 /// real mail stays far below it, and the limit keeps the walk linear and the stack bounded.
@@ -47,7 +47,8 @@ pub(crate) enum Cte {
 pub(crate) struct Entity<'a> {
     pub id: String,
     pub depth: usize,
-    /// The header block, as parsed by mail-parser (offsets relative to `header_start`).
+    /// The header block, as located by `fields` and parsed by mail-parser (offsets relative
+    /// to `header_start`).
     pub headers: Vec<Header<'a>>,
     pub header_start: usize,
     pub body_start: usize,
@@ -75,9 +76,8 @@ impl Entity<'_> {
 }
 
 /// The walk's state: one message's raw bytes and everything found so far.
-pub(crate) struct Walker<'a, 'p> {
+pub(crate) struct Walker<'a> {
     raw: &'a [u8],
-    parser: &'p MessageParser,
     pub entities: Vec<Entity<'a>>,
     pub warnings: Vec<Warning>,
     scratch: Vec<u8>,
@@ -87,11 +87,10 @@ pub(crate) struct Walker<'a, 'p> {
     in_message: usize,
 }
 
-impl<'a, 'p> Walker<'a, 'p> {
-    pub fn new(raw: &'a [u8], parser: &'p MessageParser) -> Self {
+impl<'a> Walker<'a> {
+    pub fn new(raw: &'a [u8]) -> Self {
         Walker {
             raw,
-            parser,
             entities: Vec::new(),
             warnings: Vec::new(),
             scratch: Vec::new(),
@@ -127,7 +126,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         let raw = self.raw;
         let body_start = header_end(raw, start, end);
         let mut headers = Vec::new();
-        MessageStream::new(&raw[start..body_start]).parse_headers(self.parser, &mut headers);
+        fields::parse(&raw[start..body_start], &mut headers);
 
         let index = self.entities.len();
         let mut entity = Entity {
@@ -313,7 +312,7 @@ impl<'a, 'p> Walker<'a, 'p> {
                         .unwrap_or_default();
                     !field.is_ascii()
                 })
-                .map(|h| h.name.as_str().to_owned())
+                .map(|h| fields::canonical(&h.name).into_owned())
                 .collect();
             let valid = std::str::from_utf8(block).is_ok();
             let names = if names.is_empty() {

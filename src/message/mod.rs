@@ -4,14 +4,16 @@
 //! - `source`: where messages come from (a file, stdin, an mbox stream, a Maildir);
 //! - `mime`: the structure walk over the raw bytes (boundaries, nesting, limits, warnings);
 //! - `decode`: transfer decodings that report damage instead of hiding it;
+//! - `fields`: the fields of a header block, located, and parsed by mail-parser when needed;
 //! - `received`: the Received chain as hops with delays;
 //! - `names`: safe file names and never-overwriting extraction of attachments.
 //!
-//! mail-parser parses each header block (RFC 2047 encoded words, RFC 2231 parameters, addresses,
-//! dates, Received fields) and supplies charset decoders and HTML-to-text; moving to mail-parser
+//! mail-parser parses the header values mailkit reads structured (RFC 2047 encoded words,
+//! RFC 2231 parameters, addresses, dates, message ids, Received dates) and supplies charset decoders and HTML-to-text; moving to mail-parser
 //! 1.0 touches only this module.
 
 mod decode;
+mod fields;
 mod mime;
 /// Safe attachment names and never-overwriting saves, for `--extract`.
 pub mod names;
@@ -20,10 +22,10 @@ mod received;
 pub mod source;
 mod summary;
 
-use std::{borrow::Cow, sync::OnceLock};
+use std::borrow::Cow;
 
 use mail_parser::{
-    Address, ContentType, DateTime, Header, HeaderName, HeaderValue, MessageParser,
+    Address, ContentType, DateTime, Header, HeaderName, HeaderValue,
     decoders::{charsets::DecoderFnc, html::html_to_text},
     parsers::MessageStream,
 };
@@ -45,7 +47,7 @@ pub use summary::{HeaderSummary, field_ranges};
 #[derive(Debug, Serialize)]
 pub struct MessageView<'a> {
     /// The file the message came from (`-` for stdin).
-    pub source: String,
+    pub source: &'a str,
     /// 1-based position in an mbox or Maildir (1 for a single message file).
     pub index: usize,
     /// Size of the raw message in bytes (after mboxrd unquoting).
@@ -69,7 +71,7 @@ pub struct MessageView<'a> {
     /// Every MIME entity in depth-first pre-order, the message itself first.
     pub parts: Vec<PartView>,
     /// The Received chain, oldest hop first.
-    pub received: Vec<Hop>,
+    pub received: Vec<Hop<'a>>,
     /// What makes the message ambiguous or broken, in the order found.
     pub warnings: Vec<Warning>,
 }
@@ -223,7 +225,7 @@ pub(crate) fn is_known_charset(name: &str) -> bool {
 /// merely broken becomes a warning.
 pub fn inspect<'a>(
     raw: &'a [u8],
-    source: &str,
+    source: &'a str,
     index: usize,
 ) -> Result<Inspected<'a>, MessageError> {
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
@@ -236,9 +238,7 @@ pub fn inspect<'a>(
             "the first line is not a header field (binary data, or not a mail message)",
         ));
     }
-    static PARSER: OnceLock<MessageParser> = OnceLock::new();
-    let parser = PARSER.get_or_init(header_parser);
-    let mut walker = Walker::new(raw, parser);
+    let mut walker = Walker::new(raw);
     walker.walk(0, raw.len(), "1".to_owned(), 0, false);
     let Walker {
         entities,
@@ -250,9 +250,10 @@ pub fn inspect<'a>(
     if memchr(0, block).is_some() {
         return Err(MessageError::NotAMessage("NUL bytes in the header"));
     }
+    let text = Block::new(block);
 
     let mut view = MessageView {
-        source: source.to_owned(),
+        source,
         index,
         size: raw.len(),
         subject: None,
@@ -264,11 +265,11 @@ pub fn inspect<'a>(
         message_id: None,
         headers: Vec::with_capacity(root.headers.len()),
         parts: Vec::new(),
-        received: received::hops(block, &root.headers),
+        received: received::hops(&text, &root.headers),
         warnings: Vec::new(),
     };
     for header in &root.headers {
-        let value = header_value(block, header);
+        let value = header_value(&text, header);
         match &header.name {
             HeaderName::Subject if view.subject.is_none() => {
                 view.subject = Some(value.clone().into_owned())
@@ -296,7 +297,7 @@ pub fn inspect<'a>(
             _ => {}
         }
         view.headers.push(HeaderField {
-            name: field_name(block, header),
+            name: field_name(&text, header),
             value,
         });
     }
@@ -320,24 +321,6 @@ pub fn inspect<'a>(
         entities,
         view,
     })
-}
-
-/// mail-parser configured for mailkit: structured parsing for the fields mailkit shows or
-/// needs (addresses, dates, ids, MIME fields, unstructured text); Received and everything else
-/// only located (offsets kept, no value built), as `received` and [`decode_unstructured`] read
-/// them from the raw bytes.
-fn header_parser() -> MessageParser {
-    MessageParser::new()
-        .with_mime_headers()
-        .with_date_headers()
-        .with_address_headers()
-        .with_message_ids()
-        .header_id(HeaderName::ReturnPath)
-        .header_text(HeaderName::Subject)
-        .header_text(HeaderName::Comments)
-        .header_comma_separated(HeaderName::Keywords)
-        .ignore_header(HeaderName::Received)
-        .default_header_ignore()
 }
 
 /// An RFC 5322 field line: a name of printable ASCII other than `:`, optional obsolete
@@ -481,18 +464,19 @@ fn break_blocks(html: &str) -> String {
 }
 
 /// The field name as written in the message.
-fn field_name<'a>(block: &'a [u8], header: &Header<'a>) -> Cow<'a, str> {
+fn field_name<'a>(block: &Block<'a>, header: &Header<'a>) -> Cow<'a, str> {
     let start = header.offset_field as usize;
     let end = (header.offset_start as usize).saturating_sub(1);
-    match block.get(start..end) {
-        Some(name) if !name.is_empty() => lossy(name.trim_ascii()),
+    match block.bytes.get(start..end) {
+        Some(name) if !name.is_empty() => block.text(name.trim_ascii()),
         _ => Cow::Owned(header.name.as_str().to_owned()),
     }
 }
 
 /// A header's value for people and scripts: decoded (RFC 2047, RFC 2231, charsets) and unfolded.
-fn header_value<'a>(block: &'a [u8], header: &Header<'a>) -> Cow<'a, str> {
+fn header_value<'a>(block: &Block<'a>, header: &Header<'a>) -> Cow<'a, str> {
     let raw = block
+        .bytes
         .get(header.offset_start as usize..header.offset_end as usize)
         .unwrap_or_default();
     match (&header.name, &header.value) {
@@ -539,19 +523,19 @@ fn header_value<'a>(block: &'a [u8], header: &Header<'a>) -> Cow<'a, str> {
             Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
         },
         (_, HeaderValue::TextList(list)) => Cow::Owned(list.join(", ")),
-        _ => decode_unstructured(raw),
+        _ => decode_unstructured(block, raw),
     }
 }
 
-/// Unfolds a raw value and decodes any RFC 2047 encoded words in it.
-fn decode_unstructured(raw: &[u8]) -> Cow<'_, str> {
+/// Unfolds a raw value (a slice of `block`) and decodes any RFC 2047 encoded words in it.
+fn decode_unstructured<'a>(block: &Block<'a>, raw: &'a [u8]) -> Cow<'a, str> {
     // mail-parser's decoder wants the value with its line ending, as in the message.
-    if memchr::memmem::find(raw, b"=?").is_some()
+    if memchr::memchr_iter(b'=', raw).any(|at| raw.get(at + 1) == Some(&b'?'))
         && let HeaderValue::Text(text) = MessageStream::new(raw).parse_unstructured()
     {
         return Cow::Owned(text.trim().to_owned());
     }
-    unfold(lossy(raw.trim_ascii()))
+    unfold(block.text(raw.trim_ascii()))
 }
 
 /// RFC 3339 for a parsed date, as mail-parser's `to_rfc3339` writes it (`Z` for +00:00), built
@@ -585,6 +569,42 @@ pub(crate) fn rfc3339(date: &DateTime) -> String {
         two(&mut out, date.tz_minute);
     }
     out
+}
+
+/// A header block and, when it is valid UTF-8 (almost always), the same bytes as text: checked
+/// once, so that each field's name and value borrow from it without being validated again.
+pub(crate) struct Block<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+}
+
+impl<'a> Block<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Block {
+            bytes,
+            text: std::str::from_utf8(bytes).ok(),
+        }
+    }
+
+    /// `part`, a slice of this block, as text (borrowed when the block is valid UTF-8 and
+    /// `part` does not cut a character; else validated on its own, with replacements).
+    pub(crate) fn text(&self, part: &'a [u8]) -> Cow<'a, str> {
+        let offset = (part.as_ptr() as usize).wrapping_sub(self.bytes.as_ptr() as usize);
+        let within = offset
+            .checked_add(part.len())
+            .and_then(|end| self.text?.get(offset..end));
+        match within {
+            Some(text) => Cow::Borrowed(text),
+            None => lossy(part),
+        }
+    }
+
+    /// Field `header`'s raw value (between the colon and the end of its last line).
+    pub(crate) fn value(&self, header: &Header<'_>) -> &'a [u8] {
+        self.bytes
+            .get(header.offset_start as usize..header.offset_end as usize)
+            .unwrap_or_default()
+    }
 }
 
 /// Text from bytes that are almost always UTF-8: the validated fast path first, replacement

@@ -1,22 +1,25 @@
 //! The Received chain (RFC 5321 §4.4): each relay prepends a Received field, so read bottom-up
 //! the fields are the message's hops in order; the time between them shows where mail waited.
 
-use std::net::IpAddr;
+use std::{borrow::Cow, net::IpAddr};
 
 use mail_parser::{Header, HeaderName, HeaderValue, parsers::MessageStream};
 use serde::Serialize;
 
-/// One relay hop, oldest first in [`super::MessageView::received`].
+use super::Block;
+
+/// One relay hop, oldest first in [`super::MessageView::received`]. Names borrow from the
+/// message: a header-heavy mailbox has ten hops per message, too many to copy.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Hop {
+pub struct Hop<'a> {
     /// The name the sending host gave (or its address).
-    pub from: Option<String>,
+    pub from: Option<Cow<'a, str>>,
     /// The sending host's IP address, when the receiver recorded it.
-    pub from_ip: Option<String>,
+    pub from_ip: Option<Cow<'a, str>>,
     /// The host that received the message.
-    pub by: Option<String>,
-    /// The `with` protocol (SMTP, ESMTPS, LMTP...).
-    pub protocol: Option<String>,
+    pub by: Option<Cow<'a, str>>,
+    /// The `with` protocol (SMTP, ESMTPS, LMTP...), uppercased.
+    pub protocol: Option<Cow<'a, str>>,
     /// When this host received the message, RFC 3339.
     pub time: Option<String>,
     /// Seconds since the previous hop (negative when clocks disagree); null for the first hop
@@ -28,7 +31,7 @@ pub struct Hop {
 /// and `with` outside comments, the first bracketed IP address of the `from` clause, and the
 /// date after the last `;`. A small scanner rather than mail-parser's full Received grammar:
 /// it is the hottest header of header-heavy mail, and these four fields are all a hop needs.
-pub(crate) fn parse(value: &[u8]) -> (Hop, Option<i64>) {
+pub(crate) fn parse<'a>(block: &Block<'a>, value: &'a [u8]) -> (Hop<'a>, Option<i64>) {
     let mut hop = Hop {
         from: None,
         from_ip: None,
@@ -76,22 +79,38 @@ pub(crate) fn parse(value: &[u8]) -> (Hop, Option<i64>) {
                 .split(|&b| matches!(b, b']' | b')' | b'(' | b';'))
                 .find(|piece| !piece.is_empty())
                 .unwrap_or_default();
-            hop.from_ip = ip(&super::lossy(inner));
+            hop.from_ip = ip(block.text(inner));
         }
         if depth == 0 && !token.starts_with(b"(") {
             if expect_value {
                 expect_value = false;
-                let text = super::lossy(token.strip_suffix(b";").unwrap_or(token));
+                let text = block.text(token.strip_suffix(b";").unwrap_or(token));
                 match clause {
                     Clause::From => {
-                        let name = text.trim_start_matches('[').trim_end_matches(']');
-                        if text.starts_with('[') {
-                            hop.from_ip = ip(name);
+                        let bracketed = text.starts_with('[');
+                        let name = match text {
+                            Cow::Borrowed(text) => {
+                                Cow::Borrowed(text.trim_start_matches('[').trim_end_matches(']'))
+                            }
+                            Cow::Owned(text) => Cow::Owned(
+                                text.trim_start_matches('[')
+                                    .trim_end_matches(']')
+                                    .to_owned(),
+                            ),
+                        };
+                        if bracketed {
+                            hop.from_ip = ip(name.clone());
                         }
-                        hop.from = Some(name.to_owned());
+                        hop.from = Some(name);
                     }
-                    Clause::By => hop.by = Some(text.into_owned()),
-                    Clause::With => hop.protocol = Some(text.to_ascii_uppercase()),
+                    Clause::By => hop.by = Some(text),
+                    Clause::With => {
+                        hop.protocol = Some(if text.bytes().any(|b| b.is_ascii_lowercase()) {
+                            Cow::Owned(text.to_ascii_uppercase())
+                        } else {
+                            text
+                        })
+                    }
                     Clause::None | Clause::Other => {}
                 }
                 continue;
@@ -126,31 +145,33 @@ pub(crate) fn parse(value: &[u8]) -> (Hop, Option<i64>) {
 }
 
 /// The IP address in `text` (`IPv6:` prefix allowed), normalized.
-fn ip(text: &str) -> Option<String> {
-    let text = text.strip_prefix("IPv6:").unwrap_or(text);
+fn ip(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    let bare = text.strip_prefix("IPv6:").unwrap_or(&text);
     // Most tokens are words: skip them before the full parse.
-    if text.len() < 2
-        || !text
+    if bare.len() < 2
+        || !bare
             .bytes()
             .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
     {
         return None;
     }
-    text.parse::<IpAddr>().ok().map(|ip| ip.to_string())
+    match bare.parse::<IpAddr>().ok()? {
+        // The IPv4 parser accepts only the canonical dotted quad (no leading zeros, no short
+        // forms), so the text is already what formatting the address would write.
+        IpAddr::V4(_) if text.len() == bare.len() => Some(text),
+        ip => Some(Cow::Owned(ip.to_string())),
+    }
 }
 
 /// The hops described by the Received fields of a header block, oldest first.
-pub(crate) fn hops(block: &[u8], headers: &[Header<'_>]) -> Vec<Hop> {
+pub(crate) fn hops<'a>(block: &Block<'a>, headers: &[Header<'_>]) -> Vec<Hop<'a>> {
     let mut hops = Vec::new();
     let mut previous: Option<i64> = None;
     for header in headers.iter().rev() {
         if header.name != HeaderName::Received {
             continue;
         }
-        let value = block
-            .get(header.offset_start as usize..header.offset_end as usize)
-            .unwrap_or_default();
-        let (mut hop, stamp) = parse(value);
+        let (mut hop, stamp) = parse(block, block.value(header));
         hop.delay = match (previous, stamp) {
             (Some(before), Some(now)) => Some(now - before),
             _ => None,
@@ -195,7 +216,7 @@ mod tests {
         let parser = MessageParser::new();
         let mut headers = Vec::new();
         MessageStream::new(block.as_bytes()).parse_headers(&parser, &mut headers);
-        let hops = hops(block.as_bytes(), &headers);
+        let hops = hops(&Block::new(block.as_bytes()), &headers);
         assert_eq!(hops.len(), 3);
         assert_eq!(hops[0].time, None);
         assert_eq!(hops[1].from.as_deref(), Some("client.example.com"));
@@ -205,6 +226,29 @@ mod tests {
         assert_eq!(hops[1].delay, None);
         assert_eq!(hops[2].from_ip.as_deref(), Some("192.0.2.1"));
         assert_eq!(hops[2].delay, Some(125));
+    }
+
+    #[test]
+    fn addresses_are_normalized() {
+        let cases = [
+            ("192.0.2.1", Some("192.0.2.1")),
+            ("IPv6:192.0.2.1", Some("192.0.2.1")),
+            ("192.0.2.01", None),
+            ("1.2.3", None),
+            ("IPv6:2001:DB8:0:0::1", Some("2001:db8::1")),
+            ("::ffff:192.0.2.1", Some("::ffff:192.0.2.1")),
+            ("cafe", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(ip(Cow::Borrowed(text)).as_deref(), want, "{text}");
+            let via_std = text
+                .strip_prefix("IPv6:")
+                .unwrap_or(text)
+                .parse::<IpAddr>()
+                .ok()
+                .map(|ip| ip.to_string());
+            assert_eq!(want.map(str::to_owned), via_std, "{text}");
+        }
     }
 
     #[test]

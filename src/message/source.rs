@@ -6,15 +6,19 @@ use std::{
     fs::{self, File},
     io::{self, BufRead, BufReader, Read},
     path::{Path, PathBuf},
+    sync::Arc,
 };
+
+use memchr::memmem;
 
 use crate::exit::{Exit, Failure};
 
 /// One message's bytes and where it came from.
 #[derive(Debug)]
 pub struct RawMessage {
-    /// The file name (or `-`); for a Maildir, the message file's path.
-    pub source: String,
+    /// The file name (or `-`); for a Maildir, the message file's path. Shared by all the
+    /// messages of an mbox rather than copied for each.
+    pub source: Arc<str>,
     /// 1-based position within its mbox or Maildir (1 for a single file).
     pub index: usize,
     /// The message, mboxrd-unquoted.
@@ -63,8 +67,8 @@ impl From<SourceError> for Failure {
 pub enum Messages {
     /// A single message, not yet taken.
     Single(Option<RawMessage>),
-    /// An mbox being streamed.
-    Mbox(Mbox<Box<dyn BufRead>>),
+    /// An mbox being streamed (boxed: its searchers make it large).
+    Mbox(Box<Mbox<Box<dyn BufRead>>>),
     /// A Maildir's message files, sorted by name.
     Maildir {
         files: std::vec::IntoIter<PathBuf>,
@@ -108,19 +112,15 @@ pub fn from_reader(path: &str, mut reader: Box<dyn BufRead>) -> Result<Messages,
         });
     }
     if first.starts_with(b"From ") {
-        return Ok(Messages::Mbox(Mbox {
-            reader,
-            path: path.to_owned(),
-            index: 0,
-            started: true,
-            done: false,
-            last_size: 0,
-        }));
+        // The first separator line has been read: the first message comes next.
+        let mut mbox = Mbox::new(path, reader);
+        mbox.started = true;
+        return Ok(Messages::Mbox(Box::new(mbox)));
     }
     let mut bytes = first;
     reader.read_to_end(&mut bytes).map_err(read_err)?;
     Ok(Messages::Single(Some(RawMessage {
-        source: path.to_owned(),
+        source: path.into(),
         index: 1,
         bytes,
     })))
@@ -180,7 +180,7 @@ impl Iterator for Messages {
                 Some(
                     fs::read(&file)
                         .map(|bytes| RawMessage {
-                            source: source.clone(),
+                            source: source.as_str().into(),
                             index: *index,
                             bytes,
                         })
@@ -194,78 +194,164 @@ impl Iterator for Messages {
     }
 }
 
-/// An mbox read line by line. Every line starting with `From ` separates messages (mboxrd:
-/// such lines inside a message were quoted as `>From ` when it was written); quoted lines
-/// (`>From `, `>>From `...) lose one `>`. The empty line before a separator belongs to it.
+/// An mbox read in large chunks and split with SIMD searches rather than line by line: every
+/// line starting with `From ` separates messages (mboxrd: such lines inside a message were
+/// quoted as `>From ` when it was written); quoted lines (`>From `, `>>From `...) lose one `>`.
+/// The empty line before a separator belongs to it. Memory holds one chunk plus the message
+/// being cut out, never the mailbox.
 pub struct Mbox<R> {
     reader: R,
-    path: String,
+    path: Arc<str>,
     index: usize,
+    /// Read but not yet handed out: `buf[start..end]`; `buf` is zero-filled once and reused.
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// The reader has no more bytes.
+    eof: bool,
     /// The separator line of the next message has been read.
     started: bool,
     done: bool,
-    /// Size of the previous message, to size the next one's buffer.
-    last_size: usize,
+    separator: memmem::Finder<'static>,
+    quoted: memmem::Finder<'static>,
 }
 
-impl<R: BufRead> Mbox<R> {
-    /// An mbox reader over `reader`, which must start at a `From ` line.
+/// How much is read at once: large enough that system calls and searches are amortized.
+const CHUNK: usize = 256 << 10;
+
+impl<R: Read> Mbox<R> {
+    /// An mbox reader over `reader`, which must start at a `From ` line (anything before the
+    /// first one is not a message).
     pub fn new(path: &str, reader: R) -> Self {
         Mbox {
             reader,
-            path: path.to_owned(),
+            path: path.into(),
             index: 0,
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            eof: false,
             started: false,
             done: false,
-            last_size: 0,
+            separator: memmem::Finder::new(b"\nFrom "),
+            quoted: memmem::Finder::new(b"\n>"),
         }
     }
-}
 
-impl<R: BufRead> Iterator for Mbox<R> {
-    type Item = Result<RawMessage, SourceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
+    /// Reads more bytes after `buf[..end]`, first moving the unread bytes to the front (and
+    /// growing the buffer when one message outgrows it). Sets `eof` when nothing more comes.
+    fn fill(&mut self) -> io::Result<()> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
         }
-        // Sized like the previous message: mailboxes are uniform enough to avoid regrowth.
-        let mut bytes = Vec::with_capacity(self.last_size.clamp(4096, 1 << 20) + 1024);
+        if self.buf.len() - self.end < CHUNK {
+            self.buf.resize(self.end + CHUNK.max(self.end), 0);
+        }
         loop {
-            // Lines are read straight into the message and inspected in place: one copy.
-            let line_start = bytes.len();
-            match self.reader.read_until(b'\n', &mut bytes) {
+            match self.reader.read(&mut self.buf[self.end..]) {
                 Ok(0) => {
-                    self.done = true;
-                    break;
+                    self.eof = true;
+                    return Ok(());
                 }
-                Ok(_) => {}
-                Err(source) => {
-                    self.done = true;
-                    return Some(Err(SourceError::Read {
-                        path: self.path.clone(),
-                        source,
-                    }));
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(());
                 }
-            }
-            let line = &bytes[line_start..];
-            if line.starts_with(b"From ") {
-                bytes.truncate(line_start);
-                if self.started {
-                    break;
-                }
-                self.started = true;
-                continue;
-            }
-            if line.first() == Some(&b'>') {
-                let quoted = line.iter().take_while(|&&b| b == b'>').count();
-                if line[quoted..].starts_with(b"From ") {
-                    bytes.remove(line_start);
-                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
             }
         }
+    }
+
+    /// Skips the separator line at `start`, through its line break or the end of input.
+    fn skip_line(&mut self) -> io::Result<()> {
+        loop {
+            if let Some(nl) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+                self.start += nl + 1;
+                return Ok(());
+            }
+            if self.eof {
+                self.start = self.end;
+                return Ok(());
+            }
+            self.fill()?;
+        }
+    }
+
+    /// The length of the message at `start`: up to the next line starting with `From `, or the
+    /// end of input.
+    fn message_len(&mut self) -> io::Result<(usize, bool)> {
+        let mut searched = 0;
+        loop {
+            let data = &self.buf[self.start..self.end];
+            if data.len() >= 5 || self.eof {
+                if data.starts_with(b"From ") {
+                    return Ok((0, true));
+                }
+                if let Some(at) = self.separator.find(&data[searched..]) {
+                    return Ok((searched + at + 1, true));
+                }
+                if self.eof {
+                    return Ok((data.len(), false));
+                }
+                // A separator may straddle the chunk boundary: search its start again.
+                searched = data.len() - 5;
+            }
+            self.fill()?;
+        }
+    }
+
+    fn next_message(&mut self) -> io::Result<Option<Vec<u8>>> {
         if !self.started {
-            return None;
+            // Up to and through the first separator line.
+            let mut first_line = true;
+            loop {
+                let data = &self.buf[self.start..self.end];
+                if first_line && (data.len() >= 5 || self.eof) {
+                    if data.starts_with(b"From ") {
+                        break;
+                    }
+                    first_line = false;
+                }
+                if let Some(at) = self.separator.find(data) {
+                    self.start += at + 1;
+                    break;
+                }
+                if self.eof {
+                    return Ok(None);
+                }
+                // Keep a separator that straddles the chunk boundary.
+                if !first_line {
+                    self.start = self.end.saturating_sub(5).max(self.start);
+                }
+                self.fill()?;
+            }
+            self.started = true;
+            self.skip_line()?;
+        }
+        let (len, separated) = self.message_len()?;
+        let message = &self.buf[self.start..self.start + len];
+        let mut bytes = Vec::with_capacity(len);
+        let mut copied = 0;
+        let line_starts = (message.first() == Some(&b'>'))
+            .then_some(0)
+            .into_iter()
+            .chain(self.quoted.find_iter(message).map(|at| at + 1));
+        for line in line_starts {
+            let quotes = message[line..].iter().take_while(|&&b| b == b'>').count();
+            if message[line + quotes..].starts_with(b"From ") {
+                bytes.extend_from_slice(&message[copied..line]);
+                copied = line + 1;
+            }
+        }
+        bytes.extend_from_slice(&message[copied..]);
+        self.start += len;
+        if separated {
+            self.skip_line()?;
+        } else {
+            self.done = true;
         }
         // The empty line that precedes the next `From ` (or ends the file) is the separator's.
         if bytes.ends_with(b"\r\n\r\n") {
@@ -273,13 +359,38 @@ impl<R: BufRead> Iterator for Mbox<R> {
         } else if bytes.ends_with(b"\n\n") {
             bytes.pop();
         }
-        self.index += 1;
-        self.last_size = bytes.len();
-        Some(Ok(RawMessage {
-            source: self.path.clone(),
-            index: self.index,
-            bytes,
-        }))
+        Ok(Some(bytes))
+    }
+}
+
+impl<R: Read> Iterator for Mbox<R> {
+    type Item = Result<RawMessage, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_message() {
+            Ok(Some(bytes)) => {
+                self.index += 1;
+                Some(Ok(RawMessage {
+                    source: Arc::clone(&self.path),
+                    index: self.index,
+                    bytes,
+                }))
+            }
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(source) => {
+                self.done = true;
+                Some(Err(SourceError::Read {
+                    path: self.path.to_string(),
+                    source,
+                }))
+            }
+        }
     }
 }
 
@@ -312,6 +423,54 @@ mod tests {
             messages(mbox),
             vec!["Subject: 1\r\n\r\nx\r\n", "", "Subject: 3\n"]
         );
+    }
+
+    /// A reader that hands out at most `step` bytes per call, to put chunk boundaries
+    /// everywhere.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn chunk_boundaries_do_not_matter() {
+        let mbox = "From a\n>From q\nSubject: 1\n\nFrom-less\n>>From x\n\nFrom b\r\nA: 2\r\n\r\nFrom c\nFrom d";
+        let whole = messages(mbox);
+        assert_eq!(
+            whole,
+            vec![
+                "From q\nSubject: 1\n\nFrom-less\n>From x\n",
+                "A: 2\r\n",
+                "",
+                ""
+            ]
+        );
+        for step in 1..8 {
+            let data = mbox.as_bytes();
+            let got: Vec<String> = Mbox::new("t", Trickle { data, step })
+                .map(|m| String::from_utf8(m.unwrap().bytes).unwrap())
+                .collect();
+            assert_eq!(got, whole, "step {step}");
+        }
+    }
+
+    #[test]
+    fn messages_larger_than_a_chunk_are_whole() {
+        let body = "x".repeat(CHUNK * 2 + 17);
+        let mbox = format!("From a\nSubject: 1\n\n{body}\nFrom b\nSubject: 2\n");
+        let got = messages(&mbox);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0], format!("Subject: 1\n\n{body}\n"));
+        assert_eq!(got[1], "Subject: 2\n");
     }
 
     #[test]
