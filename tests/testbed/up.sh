@@ -281,9 +281,13 @@ start() {
 
 # wait_for NAME LOG: until the daemon answers; fail loudly if it dies or hangs
 wait_for() {
-    local name=$1 log=$2 i
+    local name=$1 log=$2 i pid
+    pid=$(cat "$PIDS/$name.pid")
     for ((i = 0; i < 300; i++)); do
-        if ! pid_of "$name" >/dev/null; then
+        # Not pid_of: right after the fork the child may not have exec'd the daemon yet, so
+        # its command line does not name $STATE; here the pid is known to be ours.
+        if [ ! -d "/proc/$pid" ] ||
+            [ "$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" = Z ]; then
             say "$name died while starting; last lines of $log:"
             tail -n 30 "$log" >&2 || true
             die "$name did not start"
