@@ -5,7 +5,8 @@
 # Fills bob's mailbox (the POP3 tests own it: do not run them at the same time) with COUNT
 # realistic messages, then in one hyperfine run measures, all over implicit TLS (995) and
 # all keeping the messages on the server:
-#   - mailkit fetch --maildir   vs  mpop --delivery=maildir   (both fsync every message)
+#   - mailkit fetch --maildir   vs  mpop --delivery=maildir   (both durable: mpop fsyncs each
+#                                                             message, mailkit syncfs()s each batch)
 #   - mailkit fetch --mbox      vs  mpop --delivery=mbox      (mpop's fastest built-in mode)
 #   - fetchmail --bsmtp to a file (reference; fetchmail has no Maildir/mbox delivery of its own)
 # and peak RSS (/usr/bin/time -v) of mailkit fetching one 200 MB message to a Maildir and to

@@ -16,7 +16,7 @@ use super::pop3::ConnectionArgs;
   mailkit fetch -a work --stdout --uidl 000001a35b2f | mailkit parse -
   mailkit fetch -a work --maildir ~/Mail/inbox -i
 
-Order of work, so no message is ever lost: each batch is written to tmp/, fsynced, linked
+Order of work, so no message is ever lost: each batch is written to tmp/, synced (one syncfs), linked
 into new/, the directory fsynced, the UIDLs recorded in the state file (fsynced); only then
 are the batch's messages deleted (with --delete), and QUIT comes last. A kill at any point
 leaves every message on the server or complete in the Maildir; a rerun may fetch a
