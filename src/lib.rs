@@ -11,6 +11,8 @@
 //! - `exit`: the single table from errors to exit codes; `output`: the single writer of stdout
 //!   and the escaping of untrusted text.
 
+#![warn(missing_docs)]
+
 pub mod accounts;
 pub mod cli;
 pub mod cmd;

@@ -25,16 +25,36 @@ const MAX_ALTERNATIVES: usize = 10_000;
 pub enum SaveError {
     /// The output directory cannot be created.
     #[error("creating directory {dir}: {source}")]
-    Dir { dir: String, source: io::Error },
+    Dir {
+        /// The directory.
+        dir: String,
+        /// The underlying failure.
+        source: io::Error,
+    },
     /// A file cannot be created (other than because it exists).
     #[error("creating {path}: {source}")]
-    Create { path: String, source: io::Error },
+    Create {
+        /// The file.
+        path: String,
+        /// The underlying failure.
+        source: io::Error,
+    },
     /// Writing the content failed (disk full).
     #[error("writing {path}: {source}")]
-    Write { path: String, source: io::Error },
+    Write {
+        /// The file.
+        path: String,
+        /// The underlying failure.
+        source: io::Error,
+    },
     /// Every `name (n).ext` up to the limit exists already.
     #[error("no free file name for {name} in {dir}")]
-    NoFreeName { name: String, dir: String },
+    NoFreeName {
+        /// The attachment's safe name.
+        name: String,
+        /// The directory.
+        dir: String,
+    },
 }
 
 impl SaveError {

@@ -30,16 +30,32 @@ pub struct RawMessage {
 pub enum SourceError {
     /// The input does not exist or cannot be opened.
     #[error("reading {path}: {source}")]
-    Open { path: String, source: io::Error },
+    Open {
+        /// The input as given.
+        path: String,
+        /// The underlying failure.
+        source: io::Error,
+    },
     /// A directory was given that is not a Maildir.
     #[error("reading {path}: is a directory without cur/ or new/ (not a Maildir)")]
-    NotMaildir { path: String },
+    NotMaildir {
+        /// The input as given.
+        path: String,
+    },
     /// Reading failed part-way.
     #[error("reading {path}: {source}")]
-    Read { path: String, source: io::Error },
+    Read {
+        /// The input as given.
+        path: String,
+        /// The underlying failure.
+        source: io::Error,
+    },
     /// The input has no bytes at all.
     #[error("reading {path}: empty input")]
-    Empty { path: String },
+    Empty {
+        /// The input as given.
+        path: String,
+    },
 }
 
 impl SourceError {
@@ -71,7 +87,9 @@ pub enum Messages {
     Mbox(Box<Mbox<Box<dyn BufRead>>>),
     /// A Maildir's message files, sorted by name.
     Maildir {
+        /// The message files not yet read.
         files: std::vec::IntoIter<PathBuf>,
+        /// How many messages were handed out (the last one's 1-based position).
         index: usize,
     },
 }
