@@ -286,6 +286,41 @@ fn trace_follows_the_referrals_from_the_root_hints() {
 }
 
 #[test]
+fn trace_follows_a_cname_into_another_zone_from_the_root() {
+    let hints = bed().var("ROOT_HINTS").to_string();
+    let out = resolve(&[
+        "registry.crepes.test",
+        "A",
+        "--trace",
+        "--root-hints",
+        &hints,
+        "--json",
+    ])
+    .assert()
+    .code(0)
+    .get_output()
+    .stdout
+    .clone();
+    let steps = json_lines(&out);
+    let kinds: Vec<(&str, &str)> = steps
+        .iter()
+        .map(|s| (s["server"].as_str().unwrap(), s["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("127.53.0.1:53", "referral to test."),
+            ("127.53.0.2:53", "referral to crepes.test."),
+            ("127.53.0.3:53", "answer"),
+            ("127.53.0.1:53", "referral to test."),
+            ("127.53.0.2:53", "answer"),
+        ]
+    );
+    assert_eq!(steps[2]["response"]["answer"][0]["data"], "ns.nic.test.");
+    assert_eq!(steps[4]["response"]["answer"][0]["data"], "127.53.0.2");
+}
+
+#[test]
 fn trace_ends_with_nxdomain_or_a_dead_server() {
     let hints = bed().var("ROOT_HINTS").to_string();
     resolve(&["nosuch.hamburger.test", "--trace", "--root-hints", &hints])

@@ -22,6 +22,8 @@ use crate::exit::Exit;
 
 /// Referrals followed before giving up: real names need 3 or 4; more means a loop.
 const MAX_STEPS: usize = 24;
+/// The longest CNAME chain `--trace` follows before calling it a loop.
+const MAX_CNAME_CHAIN: usize = 8;
 /// How deep lookups of glueless name servers may nest.
 const MAX_DEPTH: usize = 3;
 
@@ -208,13 +210,53 @@ pub fn trace(
     options: &QueryOptions,
     mut on_event: impl FnMut(&TraceEvent),
 ) -> Result<Outcome, DnsError> {
-    let qname = parse_name(name)?;
+    let mut qname = parse_name(name)?;
     let options = QueryOptions {
         recursion: false,
         ..options.clone()
     };
     let mut step = 0;
-    iterate(&qname, rtype, hints, &options, 0, &mut step, &mut on_event).map(|reply| reply.outcome)
+    for _ in 0..=MAX_CNAME_CHAIN {
+        let reply = iterate(&qname, rtype, hints, &options, 0, &mut step, &mut on_event)?;
+        match cname_to_follow(&reply, &qname, rtype) {
+            Some(canonical) => qname = canonical,
+            None => return Ok(reply.outcome),
+        }
+    }
+    Err(DnsError::Malformed {
+        server: hints
+            .servers
+            .first()
+            .map_or(([0, 0, 0, 0], 0).into(), |(_, a)| *a),
+        reason: format!("a CNAME chain longer than {MAX_CNAME_CHAIN} (a loop?)"),
+    })
+}
+
+/// RFC 1034 §3.6.2: an answer whose CNAME chain ends at a name it holds no data for means the
+/// question must be asked again, from the root, for that canonical name (which may live in
+/// another zone on other servers). Returns that name, or `None` when the answer is complete.
+fn cname_to_follow(reply: &Response, qname: &Name, rtype: RecordType) -> Option<Name> {
+    if reply.outcome != Outcome::Answer || rtype == RecordType::CNAME {
+        return None;
+    }
+    let answers = &reply.message.answers;
+    let mut name = qname.clone();
+    for _ in 0..=MAX_CNAME_CHAIN {
+        if answers
+            .iter()
+            .any(|r| r.name == name && !matches!(r.data, RData::CNAME(_)))
+        {
+            return None;
+        }
+        match answers.iter().find_map(|r| match &r.data {
+            RData::CNAME(target) if r.name == name => Some(target.0.clone()),
+            _ => None,
+        }) {
+            Some(target) => name = target,
+            None => break,
+        }
+    }
+    (name != *qname).then_some(name)
 }
 
 #[allow(clippy::too_many_arguments)]
