@@ -112,9 +112,10 @@ fn escape(text: &str, keep_layout: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Characters that must never reach a terminal raw: controls, and format characters that
-/// reorder or hide text (bidi embeddings/overrides/isolates, zero-width marks, BOM).
-fn is_unsafe(c: char) -> bool {
+/// Characters that must never reach a terminal raw (nor a file name mailkit writes): controls,
+/// and format characters that reorder or hide text (bidi embeddings/overrides/isolates,
+/// zero-width marks, BOM).
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c,
             '\u{200b}'..='\u{200f}'

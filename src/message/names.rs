@@ -11,7 +11,10 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use crate::exit::{Exit, Failure};
+use crate::{
+    exit::{Exit, Failure},
+    output::is_unsafe,
+};
 
 /// Longest name written, in bytes: below every common file system's 255-byte limit, leaving
 /// room for a ` (NNN)` suffix.
@@ -71,18 +74,6 @@ impl From<SaveError> for Failure {
     fn from(err: SaveError) -> Failure {
         Failure::new(err.exit(), err)
     }
-}
-
-/// Characters never kept in a name: controls (C0, DEL, C1) and the format characters that
-/// reorder or hide text.
-fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{200b}'..='\u{200f}'
-            | '\u{2028}'..='\u{202e}'
-            | '\u{2060}'..='\u{2069}'
-            | '\u{feff}'
-            | '\u{061c}')
 }
 
 /// A safe file name from an untrusted one: the last path component (both `/` and `\` count
