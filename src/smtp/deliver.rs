@@ -343,6 +343,25 @@ mod tests {
         }
     }
 
+    impl Hosts {
+        fn new<const N: usize>(behaviours: [Result<&'static [u8], SmtpError>; N]) -> Self {
+            Hosts {
+                behaviours: behaviours.into(),
+                written: vec![],
+                opened: vec![],
+                warnings: vec![],
+            }
+        }
+    }
+
+    fn envelope(recipients: &[&str]) -> Envelope {
+        Envelope {
+            from: "a@c".into(),
+            recipients: recipients.iter().map(|r| r.to_string()).collect(),
+            dsn: Default::default(),
+        }
+    }
+
     fn targets(n: usize) -> Vec<Target> {
         (1..=n)
             .map(|i| Target {
@@ -354,11 +373,6 @@ mod tests {
 
     #[test]
     fn recipients_are_grouped_by_domain_across_messages() {
-        let envelope = |rcpts: &[&str]| Envelope {
-            from: "a@c".into(),
-            recipients: rcpts.iter().map(|r| r.to_string()).collect(),
-            dsn: Default::default(),
-        };
         let one = envelope(&["b@X.test", "c@y.test", "d@x.test"]);
         let two = envelope(&["e@y.test"]);
         let three = envelope(&["f@z.test", "g@x.TEST"]);
@@ -389,24 +403,17 @@ mod tests {
 
     #[test]
     fn first_refuses_second_says_421_third_accepts() {
-        let mut hosts = Hosts {
-            behaviours: [
-                Err(refused()),
-                Ok(&b"421 mx2 too busy\r\n"[..]),
-                Ok(b"220 mx3\r\n250 mx3\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n"),
-            ]
-            .into(),
-            written: vec![],
-            opened: vec![],
-            warnings: vec![],
-        };
+        let mut hosts = Hosts::new([
+            Err(refused()),
+            Ok(&b"421 mx2 too busy\r\n"[..]),
+            Ok(b"220 mx3\r\n250 mx3\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n"),
+        ]);
         let env = Envelope {
-            from: "a@c".into(),
-            recipients: vec!["b@x".into()],
             dsn: crate::smtp::Dsn {
                 notify: Some("FAILURE".into()),
                 ..Default::default()
             },
+            ..envelope(&["b@x"])
         };
         let payload = Payload::new(b"hi");
         let jobs = [Job {
@@ -434,21 +441,11 @@ mod tests {
 
     #[test]
     fn deferred_recipients_move_on_and_rejected_ones_stay() {
-        let mut hosts = Hosts {
-            behaviours: [
-                Ok(&b"220 mx1\r\n250 mx1\r\n250 ok\r\n550 no such user\r\n451 later\r\n250 reset\r\n221 bye\r\n"[..]),
-                Ok(b"220 mx2\r\n250 mx2\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n"),
-            ]
-            .into(),
-            written: vec![],
-            opened: vec![],
-            warnings: vec![],
-        };
-        let env = Envelope {
-            from: "a@c".into(),
-            recipients: vec!["bad@x".into(), "later@x".into()],
-            dsn: Default::default(),
-        };
+        let mut hosts = Hosts::new([
+            Ok(&b"220 mx1\r\n250 mx1\r\n250 ok\r\n550 no such user\r\n451 later\r\n250 reset\r\n221 bye\r\n"[..]),
+            Ok(b"220 mx2\r\n250 mx2\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n"),
+        ]);
+        let env = envelope(&["bad@x", "later@x"]);
         let payload = Payload::new(b"hi");
         let reports = deliver(
             &mut hosts,
@@ -468,21 +465,11 @@ mod tests {
 
     #[test]
     fn all_hosts_failing_leaves_the_last_reason() {
-        let mut hosts = Hosts {
-            behaviours: [
-                Err(refused()),
-                Ok(&b"220 mx2\r\n250 mx2\r\n250 ok\r\n250 ok\r\n354 go\r\n"[..]),
-            ]
-            .into(),
-            written: vec![],
-            opened: vec![],
-            warnings: vec![],
-        };
-        let env = Envelope {
-            from: "a@c".into(),
-            recipients: vec!["b@x".into()],
-            dsn: Default::default(),
-        };
+        let mut hosts = Hosts::new([
+            Err(refused()),
+            Ok(&b"220 mx2\r\n250 mx2\r\n250 ok\r\n250 ok\r\n354 go\r\n"[..]),
+        ]);
+        let env = envelope(&["b@x"]);
         let payload = Payload::new(b"hi");
         let jobs = [Job {
             envelope: &env,
@@ -505,17 +492,8 @@ mod tests {
             code: 535,
             lines: vec!["bad".into()],
         };
-        let mut hosts = Hosts {
-            behaviours: [Err(SmtpError::AuthFailed(reply))].into(),
-            written: vec![],
-            opened: vec![],
-            warnings: vec![],
-        };
-        let env = Envelope {
-            from: "a@c".into(),
-            recipients: vec!["b@x".into()],
-            dsn: Default::default(),
-        };
+        let mut hosts = Hosts::new([Err(SmtpError::AuthFailed(reply))]);
+        let env = envelope(&["b@x"]);
         let payload = Payload::new(b"hi");
         let reports = deliver(
             &mut hosts,
