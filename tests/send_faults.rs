@@ -34,6 +34,15 @@ struct Seen {
     messages: Vec<Vec<u8>>,
 }
 
+/// Whether the fake server saw a command line starting with `verb`.
+fn saw(seen: &Mutex<Seen>, verb: &str) -> bool {
+    seen.lock()
+        .unwrap()
+        .lines
+        .iter()
+        .any(|l| l.starts_with(verb))
+}
+
 const EHLO: &str = "250-fake\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 100000\r\n";
 
 /// A fake server; `handler` gets each command line (upper-cased verb kept as sent) and `.`
@@ -346,14 +355,7 @@ fn starttls_required_but_not_offered_is_refused() {
         .args(["--from", "a@c.test", "--to", "b@x.test", "--body", "x"])
         .assert()
         .code(77);
-    assert!(
-        !seen
-            .lock()
-            .unwrap()
-            .lines
-            .iter()
-            .any(|l| l.starts_with("MAIL"))
-    );
+    assert!(!saw(&seen, "MAIL"));
 }
 
 #[test]
@@ -372,14 +374,7 @@ fn auth_is_never_sent_in_cleartext_without_the_flag() {
         .env("SEND_TEST_PW", "hunter2")
         .assert()
         .code(78);
-    assert!(
-        !seen
-            .lock()
-            .unwrap()
-            .lines
-            .iter()
-            .any(|l| l.starts_with("AUTH"))
-    );
+    assert!(!saw(&seen, "AUTH"));
 
     let out = compose_hello(addr)
         .args([
@@ -421,14 +416,7 @@ fn credentials_without_auth_offered_are_an_error() {
         .env("SEND_TEST_PW", "hunter2")
         .assert()
         .code(77);
-    assert!(
-        !seen
-            .lock()
-            .unwrap()
-            .lines
-            .iter()
-            .any(|l| l.starts_with("MAIL"))
-    );
+    assert!(!saw(&seen, "MAIL"));
 }
 
 #[test]
@@ -542,14 +530,7 @@ fn over_the_size_limit_is_refused_before_mail_from() {
         .get_output()
         .clone();
     assert!(String::from_utf8_lossy(&out.stderr).contains("SIZE"));
-    assert!(
-        !seen
-            .lock()
-            .unwrap()
-            .lines
-            .iter()
-            .any(|l| l.starts_with("MAIL"))
-    );
+    assert!(!saw(&seen, "MAIL"));
 }
 
 #[test]
