@@ -36,6 +36,13 @@ fn mailkit(bed: &TestBed) -> Command {
     cmd
 }
 
+/// Direct MX delivery from the crepes.test sender to one recipient.
+fn from_crepes(bed: &TestBed, to: &str) -> Command {
+    let mut cmd = mailkit(bed);
+    cmd.args(["--from", "alice@crepes.test", "--to", to]);
+    cmd
+}
+
 /// Waits for Postfix to deliver the message holding `token` into `maildir` and returns it;
 /// delivery is asynchronous, so this polls (bounded) rather than timing anything.
 fn delivered(maildir: &Path, token: &str) -> Vec<u8> {
@@ -252,13 +259,7 @@ fn relay_465_implicit_tls_from_an_account() {
 fn unknown_user_is_reported_and_the_others_still_get_it() {
     let bed = TestBed::get();
     let tok = token("partial");
-    let out = mailkit(&bed)
-        .args([
-            "--from",
-            "alice@crepes.test",
-            "--to",
-            "nobody-here@hamburger.test",
-        ])
+    let out = from_crepes(&bed, "nobody-here@hamburger.test")
         .args([
             "--to",
             "carol@hamburger.test",
@@ -294,15 +295,8 @@ fn unknown_user_is_reported_and_the_others_still_get_it() {
 #[test]
 fn null_mx_and_nonexistent_domains_fail_without_connecting() {
     let bed = TestBed::get();
-    let out = mailkit(&bed)
-        .args([
-            "--from",
-            "alice@crepes.test",
-            "--to",
-            "x@nullmx.hamburger.test",
-            "-v",
-        ])
-        .args(["--body", "x", "--json"])
+    let out = from_crepes(&bed, "x@nullmx.hamburger.test")
+        .args(["-v", "--body", "x", "--json"])
         .assert()
         .code(69)
         .get_output()
@@ -310,13 +304,7 @@ fn null_mx_and_nonexistent_domains_fail_without_connecting() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("null MX"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("connecting"));
     assert_eq!(json(&out.stdout)[0]["recipients"][0]["status"], "rejected");
-    mailkit(&bed)
-        .args([
-            "--from",
-            "alice@crepes.test",
-            "--to",
-            "x@nosuch.hamburger.test",
-        ])
+    from_crepes(&bed, "x@nosuch.hamburger.test")
         .args(["--body", "x"])
         .assert()
         .code(68);
@@ -327,15 +315,8 @@ fn a_dead_first_mx_falls_back_to_the_second() {
     let bed = TestBed::get();
     // fallback.hamburger.test: MX 10 dead (refuses), MX 20 mx1. Postfix does not take mail
     // for that domain, so the proof is who answered: mx1, after dead refused.
-    let out = mailkit(&bed)
-        .args([
-            "--from",
-            "alice@crepes.test",
-            "--to",
-            "carol@fallback.hamburger.test",
-            "-v",
-        ])
-        .args(["--body", "x", "--json"])
+    let out = from_crepes(&bed, "carol@fallback.hamburger.test")
+        .args(["-v", "--body", "x", "--json"])
         .assert()
         .code(69)
         .get_output()
