@@ -245,24 +245,18 @@ impl<S: Read + Write> Session<S> {
                 params: &mail_params,
             };
             let rcpts = rcpt_commands(envelope, &rcpt_params);
-            match self.transact(&mail, &rcpts, payload) {
-                Ok(outcomes) => {
-                    let delivered = outcomes.iter().any(|o| o.status == Status::Accepted);
-                    transactions.push(outcomes);
-                    if !delivered && let Err(err) = self.rset() {
-                        return Batch {
-                            transactions,
-                            fatal: Some(err),
-                        };
-                    }
-                }
-                Err((outcomes, err)) => {
-                    transactions.push(outcomes);
-                    return Batch {
-                        transactions,
-                        fatal: Some(err),
-                    };
-                }
+            let Transaction { recipients, fatal } = self.transact(&mail, &rcpts, payload);
+            let delivered = recipients.iter().any(|o| o.status == Status::Accepted);
+            transactions.push(recipients);
+            let fatal = match fatal {
+                None if !delivered => self.rset().err(),
+                fatal => fatal,
+            };
+            if fatal.is_some() {
+                return Batch {
+                    transactions,
+                    fatal,
+                };
             }
         }
         Batch {
@@ -483,44 +477,57 @@ impl<S: Read + Write> Session<S> {
     }
 
     /// One transaction without pipelining: each command waits for its reply. On a dead
-    /// connection, returns the outcomes so far together with the error: recipients not yet
-    /// settled are deferred, or `unknown` when the loss came after the final `.` (the server
-    /// may have taken the message).
-    #[allow(clippy::result_large_err)]
+    /// connection, the outcomes so far come with the error: recipients not yet settled are
+    /// deferred, or `unknown` when the loss came after the final `.` (the server may have
+    /// taken the message).
     fn transact(
         &mut self,
         mail: &Command<'_>,
         rcpts: &[Command<'_>],
         payload: &Payload,
-    ) -> Result<Vec<RcptOutcome>, (Vec<RcptOutcome>, SmtpError)> {
+    ) -> Transaction {
         let count = rcpts.len();
-        let lost = |err: SmtpError| (vec![RcptOutcome::from_error(&err); count], err);
-        let mail_reply = self.command(mail).map_err(lost)?;
+        let lost = |err: SmtpError| Transaction {
+            recipients: vec![RcptOutcome::from_error(&err); count],
+            fatal: Some(err),
+        };
+        let settled = |recipients| Transaction {
+            recipients,
+            fatal: None,
+        };
+        let mail_reply = match self.command(mail) {
+            Ok(reply) => reply,
+            Err(err) => return lost(err),
+        };
         if !mail_reply.is_positive() {
-            return Ok(vec![RcptOutcome::from_reply(&mail_reply); count]);
+            return settled(vec![RcptOutcome::from_reply(&mail_reply); count]);
         }
         let mut outcomes = Vec::with_capacity(count);
         for rcpt in rcpts {
-            let reply = self.command(rcpt).map_err(lost)?;
-            outcomes.push(RcptOutcome::from_reply(&reply));
+            match self.command(rcpt) {
+                Ok(reply) => outcomes.push(RcptOutcome::from_reply(&reply)),
+                Err(err) => return lost(err),
+            }
         }
         if !outcomes.iter().any(|o| o.status == Status::Accepted) {
-            return Ok(outcomes);
+            return settled(outcomes);
         }
-        let data_reply = self.command(&Command::Data).map_err(lost)?;
+        let data_reply = match self.command(&Command::Data) {
+            Ok(reply) => reply,
+            Err(err) => return lost(err),
+        };
         if data_reply.code != 354 {
             for outcome in outcomes.iter_mut().filter(|o| o.status == Status::Accepted) {
                 *outcome = RcptOutcome::from_reply(&data_reply);
             }
-            return Ok(outcomes);
+            return settled(outcomes);
         }
         let mut done = [outcomes];
-        let finished = self.finish_content(Some((Some(0), &payload.wire)), &[], &mut done);
-        let [outcomes] = done;
-        match finished {
-            Ok(()) => Ok(outcomes),
-            Err(err) => Err((outcomes, err)),
-        }
+        let fatal = self
+            .finish_content(Some((Some(0), &payload.wire)), &[], &mut done)
+            .err();
+        let [recipients] = done;
+        Transaction { recipients, fatal }
     }
 
     fn rset(&mut self) -> Result<(), SmtpError> {
