@@ -28,11 +28,6 @@ impl Reply {
         (200..300).contains(&self.code)
     }
 
-    /// 3xx: go on (354 after DATA, 334 during AUTH).
-    pub fn is_intermediate(&self) -> bool {
-        (300..400).contains(&self.code)
-    }
-
     /// 4xx: try again later; the message may still go through elsewhere or later.
     pub fn is_transient(&self) -> bool {
         (400..500).contains(&self.code)
