@@ -170,7 +170,7 @@ impl<S: Read + Write> Session<S> {
         };
         let user = &creds.user;
         let secret = creds.secret.expose();
-        let (initial, mut steps): (Option<String>, Vec<String>) = match mechanism {
+        let (initial, steps): (Option<String>, Vec<String>) = match mechanism {
             Mechanism::Plain => (Some(BASE64.encode(format!("\0{user}\0{secret}"))), vec![]),
             Mechanism::Login => (None, vec![BASE64.encode(user), BASE64.encode(secret)]),
             Mechanism::XOAuth2 => (
@@ -178,7 +178,7 @@ impl<S: Read + Write> Session<S> {
                 vec![],
             ),
         };
-        steps.reverse();
+        let mut steps = steps.into_iter();
         let mut reply = self.command(&Command::Auth {
             mechanism: mechanism.name(),
             initial: initial.as_deref(),
@@ -192,12 +192,12 @@ impl<S: Read + Write> Session<S> {
                 )));
             }
             // An XOAUTH2 failure comes as a 334 with an error document; an empty line ends it.
-            let answer = steps.pop().unwrap_or_default();
+            let answer = steps.next().unwrap_or_default();
             reply = self.command(&Command::AuthResponse(&answer))?;
         }
         match reply.code {
             235 => Ok(()),
-            code if (400..500).contains(&code) => Err(SmtpError::Rejected {
+            _ if reply.is_transient() => Err(SmtpError::Rejected {
                 command: format!("AUTH {}", mechanism.name()),
                 reply,
             }),
