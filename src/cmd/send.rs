@@ -154,17 +154,18 @@ fn messages(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Vec<Ou
         .or_else(|| account.and_then(|a| a.from.clone()))
         .map(|text| Mailbox::parse(&text).map_err(Failure::from))
         .transpose()?;
-    let flag_rcpts = args
-        .to
+    let parse_all = |list: &[String]| {
+        list.iter()
+            .map(|t| Mailbox::parse(t).map_err(Failure::from))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let (to, cc) = (parse_all(&args.to)?, parse_all(&args.cc)?);
+    let flag_rcpts: Vec<String> = to
         .iter()
-        .chain(&args.cc)
-        .chain(&args.bcc)
-        .map(|text| {
-            Mailbox::parse(text)
-                .map(|m| m.address)
-                .map_err(Failure::from)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        .chain(&cc)
+        .chain(&parse_all(&args.bcc)?)
+        .map(|m| m.address.clone())
+        .collect();
     let dsn = Dsn {
         notify: args.route.notify.clone(),
         ret: args.route.ret.map(|r| match r {
@@ -200,7 +201,7 @@ fn messages(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Vec<Ou
         if flag_rcpts.is_empty() {
             crate::bail!(Exit::Usage, "no recipients: give --to, --cc or --bcc");
         }
-        let built = draft(args, &from)?
+        let built = draft(args, &from, to, cc)?
             .build(domain_of(&from.address))
             .map_err(Failure::from)?;
         return Ok(vec![Outgoing {
@@ -333,12 +334,13 @@ fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
     })
 }
 
-fn draft(args: &SendArgs, from: &Mailbox) -> anyhow::Result<Draft> {
-    let parse_all = |list: &[String]| {
-        list.iter()
-            .map(|t| Mailbox::parse(t).map_err(Failure::from))
-            .collect::<Result<Vec<_>, _>>()
-    };
+/// The message to compose; `to` and `cc` are the flags' mailboxes, parsed once by the caller.
+fn draft(
+    args: &SendArgs,
+    from: &Mailbox,
+    to: Vec<Mailbox>,
+    cc: Vec<Mailbox>,
+) -> anyhow::Result<Draft> {
     let text = match (&args.compose.body, &args.compose.body_file) {
         (Some(body), _) => body.clone(),
         (None, Some(path)) => read_text(path, "body")?,
@@ -359,8 +361,8 @@ fn draft(args: &SendArgs, from: &Mailbox) -> anyhow::Result<Draft> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Draft {
         from: Some(from.clone()),
-        to: parse_all(&args.to)?,
-        cc: parse_all(&args.cc)?,
+        to,
+        cc,
         subject: args.compose.subject.clone(),
         text,
         html: args
