@@ -143,8 +143,9 @@ pub struct Built {
 
 impl Draft {
     /// Builds the message: Date, Message-ID and MIME-Version are generated; a header value
-    /// containing CR, LF or NUL is refused rather than let inject headers.
-    pub fn build(&self, id_domain: &str) -> Result<Built, ComposeError> {
+    /// containing CR, LF or NUL is refused rather than let inject headers. Takes the draft by
+    /// value so bodies and attachments move into the message instead of being copied.
+    pub fn build(self, id_domain: &str) -> Result<Built, ComposeError> {
         for (name, value) in &self.headers {
             if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
                 return Err(ComposeError::Invalid(format!(
@@ -177,22 +178,18 @@ impl Draft {
         if !self.cc.is_empty() {
             builder = builder.cc(list(&self.cc));
         }
-        if let Some(subject) = &self.subject {
-            builder = builder.subject(Text::new(subject.clone()));
+        if let Some(subject) = self.subject {
+            builder = builder.subject(Text::new(subject));
         }
-        for (name, value) in &self.headers {
-            builder = builder.header(name.clone(), Text::new(value.clone()));
+        for (name, value) in self.headers {
+            builder = builder.header(name, Text::new(value));
         }
-        builder = builder.text_body(Cow::Owned(self.text.clone()));
-        if let Some(html) = &self.html {
-            builder = builder.html_body(Cow::Owned(html.clone()));
+        builder = builder.text_body(Cow::Owned(self.text));
+        if let Some(html) = self.html {
+            builder = builder.html_body(Cow::Owned(html));
         }
-        for attachment in &self.attachments {
-            builder = builder.attachment(
-                attachment.content_type.clone(),
-                attachment.name.clone(),
-                attachment.data.clone(),
-            );
+        for attachment in self.attachments {
+            builder = builder.attachment(attachment.content_type, attachment.name, attachment.data);
         }
         let mut bytes = Vec::new();
         builder.serialize(&mut bytes);
@@ -381,10 +378,10 @@ mod tests {
             subject: Some("hi\r\nBcc: x@y".into()),
             ..Draft::default()
         };
-        assert!(draft.build("d").is_err());
+        assert!(draft.clone().build("d").is_err());
         draft.subject = None;
         draft.headers = vec![("X-A".into(), "v\nInjected: 1".into())];
-        assert!(draft.build("d").is_err());
+        assert!(draft.clone().build("d").is_err());
         draft.headers = vec![("Bad Name".into(), "v".into())];
         assert!(draft.build("d").is_err());
     }
