@@ -615,14 +615,7 @@ fn direct_delivery(
         }
         let envelopes: Vec<Envelope> = members
             .iter()
-            .map(|(m, indexes)| Envelope {
-                from: outgoing[*m].envelope.from.clone(),
-                recipients: indexes
-                    .iter()
-                    .map(|&r| outgoing[*m].envelope.recipients[r].clone())
-                    .collect(),
-                dsn: outgoing[*m].envelope.dsn.clone(),
-            })
+            .map(|(m, indexes)| outgoing[*m].envelope.subset(indexes))
             .collect();
         let jobs: Vec<Job<'_>> = members
             .iter()

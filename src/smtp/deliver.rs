@@ -121,14 +121,7 @@ pub fn deliver<C: Connect>(
         }
         let envelopes: Vec<Envelope> = active
             .iter()
-            .map(|&j| Envelope {
-                from: jobs[j].envelope.from.clone(),
-                recipients: pending[j]
-                    .iter()
-                    .map(|&i| jobs[j].envelope.recipients[i].clone())
-                    .collect(),
-                dsn: jobs[j].envelope.dsn.clone(),
-            })
+            .map(|&j| jobs[j].envelope.subset(&pending[j]))
             .collect();
         let items: Vec<(&Envelope, &Payload)> = active
             .iter()

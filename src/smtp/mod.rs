@@ -225,6 +225,21 @@ pub struct Envelope {
     pub dsn: Dsn,
 }
 
+impl Envelope {
+    /// The same sender and DSN requests for only the recipients at `indexes`: a destination's
+    /// share of a message, or what is still pending after a host deferred.
+    pub fn subset(&self, indexes: &[usize]) -> Envelope {
+        Envelope {
+            from: self.from.clone(),
+            recipients: indexes
+                .iter()
+                .map(|&i| self.recipients[i].clone())
+                .collect(),
+            dsn: self.dsn.clone(),
+        }
+    }
+}
+
 /// The fate of one recipient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
