@@ -93,12 +93,7 @@ pub fn deliver<C: Connect>(
                 let outcome = RcptOutcome::from_error(&err);
                 let next = err.try_next_host();
                 for (j, indexes) in pending.iter_mut().enumerate() {
-                    for &i in indexes.iter() {
-                        reports[j][i] = Report {
-                            outcome: outcome.clone(),
-                            host: host.clone(),
-                        };
-                    }
+                    settle(&mut reports[j], indexes, &outcome, &host);
                     if !next {
                         indexes.clear();
                     }
@@ -148,17 +143,22 @@ pub fn deliver<C: Connect>(
             Some(err) => {
                 let outcome = RcptOutcome::from_error(&err);
                 for &j in active.iter().skip(attempted) {
-                    for &i in &pending[j] {
-                        reports[j][i] = Report {
-                            outcome: outcome.clone(),
-                            host: host.clone(),
-                        };
-                    }
+                    settle(&mut reports[j], &pending[j], &outcome, &host);
                 }
             }
         }
     }
     reports
+}
+
+/// Gives the recipients at `indexes` the same outcome from `host`.
+fn settle(reports: &mut [Report], indexes: &[usize], outcome: &RcptOutcome, host: &Option<String>) {
+    for &i in indexes {
+        reports[i] = Report {
+            outcome: outcome.clone(),
+            host: host.clone(),
+        };
+    }
 }
 
 /// A domain's share of a run: (message index, indexes of that message's recipients in the
