@@ -202,7 +202,7 @@ fn messages(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Vec<Ou
             crate::bail!(Exit::Usage, "no recipients: give --to, --cc or --bcc");
         }
         let built = draft(args, &from, to, cc)?
-            .build(domain_of(&from.address))
+            .build(crate::smtp::domain_of(&from.address))
             .map_err(Failure::from)?;
         return Ok(vec![Outgoing {
             payload: Payload::new(&built.bytes),
@@ -379,10 +379,6 @@ fn draft(
             .map(|p| Attachment::read(p).map_err(Failure::from))
             .collect::<Result<Vec<_>, _>>()?,
     })
-}
-
-fn domain_of(address: &str) -> &str {
-    address.rsplit_once('@').map_or("", |(_, d)| d)
 }
 
 /// Where `host[:port]`, `[v6]:port` and bare IPv6 literals point.

@@ -171,10 +171,7 @@ pub fn by_domain(envelopes: &[&Envelope]) -> Vec<(String, Members)> {
     let mut domains: Vec<(String, Members)> = Vec::new();
     for (m, envelope) in envelopes.iter().enumerate() {
         for (r, address) in envelope.recipients.iter().enumerate() {
-            let domain = address
-                .rsplit_once('@')
-                .map_or("", |(_, d)| d)
-                .to_ascii_lowercase();
+            let domain = super::domain_of(address).to_ascii_lowercase();
             let slot = match domains.iter().position(|(d, _)| *d == domain) {
                 Some(slot) => slot,
                 None => {

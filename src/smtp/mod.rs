@@ -332,6 +332,12 @@ impl RcptOutcome {
     }
 }
 
+/// The domain part of `local@domain` (empty without an `@`): what MX routing and Message-IDs
+/// are keyed on.
+pub fn domain_of(address: &str) -> &str {
+    address.rsplit_once('@').map_or("", |(_, d)| d)
+}
+
 /// Checks a mailbox for use in MAIL FROM / RCPT TO: no CR, LF or NUL (which would inject
 /// commands), no angle brackets or spaces (which would break the path syntax), and a local part
 /// and domain around an `@`. The empty reverse path is checked by the caller.
