@@ -314,18 +314,8 @@ impl<S: Read + Write> Session<S> {
             if let Err(err) = self.finish_content(content.take(), &commands, &mut done) {
                 return lost(err, &mut done);
             }
-            if rset {
-                match self.read_checked() {
-                    Ok(reply) if reply.is_positive() => {}
-                    Ok(reply) => {
-                        let err = SmtpError::Rejected {
-                            command: "RSET".into(),
-                            reply,
-                        };
-                        return lost(err, &mut done);
-                    }
-                    Err(err) => return lost(err, &mut done),
-                }
+            if rset && let Err(err) = self.rset_reply() {
+                return lost(err, &mut done);
             }
             let replies = (0..count + 2)
                 .map(|_| self.read_checked())
