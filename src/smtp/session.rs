@@ -572,9 +572,8 @@ impl<S: Read + Write> Session<S> {
     fn write_raw_unflushed(&mut self, bytes: &[u8], note: &str) -> Result<(), SmtpError> {
         if self.transcript.is_some() {
             let mark = self.tls_mark();
-            let lines: Vec<String> = note.lines().map(|l| format!("{mark}{l}")).collect();
-            for line in lines {
-                self.log(&line);
+            for line in note.lines() {
+                self.log(&format!("{mark}{line}"));
             }
         }
         let stream = self.io.get_mut();
