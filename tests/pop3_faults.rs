@@ -33,6 +33,16 @@ fn mailkit(fake: &Fake, args: &[&str]) -> Command {
     cmd
 }
 
+/// `mailkit list` against the fake with only a password and a TLS mode: none of the
+/// cleartext and account overrides that [`mailkit`] adds.
+fn bare_list(fake: &Fake, tls: &str) -> Command {
+    let mut cmd = Command::cargo_bin("mailkit").unwrap();
+    cmd.args(["list", "--server", &fake.server(), "--user", "bob"])
+        .args(["--tls", tls])
+        .env("MAILKIT_PASSWORD", "secret");
+    cmd
+}
+
 fn files_in(dir: &Path) -> Vec<Vec<u8>> {
     let mut names: Vec<PathBuf> = fs::read_dir(dir)
         .map(|rd| rd.map(|e| e.unwrap().path()).collect())
@@ -299,13 +309,7 @@ fn stls_injection_aborts_before_any_login() {
             ..Faults::default()
         },
     );
-    let mut cmd = Command::cargo_bin("mailkit").unwrap();
-    let out = cmd
-        .args(["list", "--server", &fake.server(), "--user", "bob"])
-        .args(["--tls", "starttls"])
-        .env("MAILKIT_PASSWORD", "secret")
-        .output()
-        .unwrap();
+    let out = bare_list(&fake, "starttls").output().unwrap();
     assert_eq!(code(&out), 76, "{}", stderr(&out));
     assert!(stderr(&out).contains("injection"), "{}", stderr(&out));
     assert!(
@@ -319,13 +323,7 @@ fn stls_injection_aborts_before_any_login() {
 #[test]
 fn starttls_required_but_not_offered_is_refused() {
     let fake = Fake::start(mailbox(1), Faults::default());
-    let out = Command::cargo_bin("mailkit")
-        .unwrap()
-        .args(["list", "--server", &fake.server(), "--user", "bob"])
-        .args(["--tls", "starttls"])
-        .env("MAILKIT_PASSWORD", "secret")
-        .output()
-        .unwrap();
+    let out = bare_list(&fake, "starttls").output().unwrap();
     assert_eq!(code(&out), 77, "{}", stderr(&out));
     assert!(!fake.log().iter().any(|c| c.starts_with("PASS")));
 }
@@ -333,13 +331,7 @@ fn starttls_required_but_not_offered_is_refused() {
 #[test]
 fn no_cleartext_password_without_the_flag() {
     let fake = Fake::start(mailbox(1), Faults::default());
-    let out = Command::cargo_bin("mailkit")
-        .unwrap()
-        .args(["list", "--server", &fake.server(), "--user", "bob"])
-        .args(["--tls", "none"])
-        .env("MAILKIT_PASSWORD", "secret")
-        .output()
-        .unwrap();
+    let out = bare_list(&fake, "none").output().unwrap();
     assert_eq!(code(&out), 77, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("--allow-cleartext-auth"),
@@ -633,19 +625,8 @@ fn a_silent_server_times_out_with_75() {
             ..Faults::default()
         },
     );
-    let out = Command::cargo_bin("mailkit")
-        .unwrap()
-        .args([
-            "list",
-            "--server",
-            &fake.server(),
-            "--user",
-            "bob",
-            "--tls",
-            "none",
-        ])
+    let out = bare_list(&fake, "none")
         .args(["--allow-cleartext-auth", "--timeout", "1"])
-        .env("MAILKIT_PASSWORD", "secret")
         .output()
         .unwrap();
     assert_eq!(code(&out), 75, "{}", stderr(&out));
