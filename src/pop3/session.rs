@@ -131,7 +131,7 @@ impl<S: Read + Write> Session<S> {
             transcript,
         };
         let status = session.read_status("reading the greeting")?;
-        session.check(status.clone(), "greeting", false)?;
+        session.check(&status, "greeting", false)?;
         session.greeting = status.text;
         Ok(session)
     }
@@ -180,7 +180,7 @@ impl<S: Read + Write> Session<S> {
         }
         self.command("STLS")?;
         let status = self.read_status("STLS")?;
-        self.check(status, "STLS", false)?;
+        self.check(&status, "STLS", false)?;
         let pending = self.rend - self.rpos;
         if pending > 0 {
             return Err(Pop3Error::Injection(pending));
@@ -267,7 +267,7 @@ impl<S: Read + Write> Session<S> {
         self.log_continuation(&line);
         if !is_continuation(&line) {
             let status = self.status_of(&command, &line)?;
-            return self.check(status, &command, true);
+            return self.check(&status, &command, true);
         }
         let encoded = base64::engine::general_purpose::STANDARD.encode(payload);
         self.send(&encoded, "(redacted)");
@@ -278,7 +278,7 @@ impl<S: Read + Write> Session<S> {
             line = self.read_line(&command)?;
         }
         let status = self.status_of(&command, &line)?;
-        self.check(status, &command, true)
+        self.check(&status, &command, true)
     }
 
     /// STAT: message count and total size.
@@ -368,7 +368,7 @@ impl<S: Read + Write> Session<S> {
         let mut first_refusal = None;
         self.pipelined(&commands, |session, index| {
             let status = session.read_status(&commands[index])?;
-            if let Err(err) = session.check(status, &commands[index], false)
+            if let Err(err) = session.check(&status, &commands[index], false)
                 && first_refusal.is_none()
             {
                 first_refusal = Some(err);
@@ -431,11 +431,11 @@ impl<S: Read + Write> Session<S> {
     fn simple(&mut self, line: &str, shown: &str, auth: bool) -> Result<Status, Pop3Error> {
         self.send(line, shown);
         let status = self.read_status(shown)?;
-        self.check(status.clone(), shown, auth)?;
+        self.check(&status, shown, auth)?;
         Ok(status)
     }
 
-    fn check(&self, status: Status, command: &str, auth: bool) -> Result<(), Pop3Error> {
+    fn check(&self, status: &Status, command: &str, auth: bool) -> Result<(), Pop3Error> {
         if status.ok {
             return Ok(());
         }
