@@ -87,14 +87,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                     )
                 })?,
             };
-            Some(SeenState::open(&path).map_err(|err| {
-                let exit = match err {
-                    maildrop::StateError::Locked(_) => Exit::TempFail,
-                    maildrop::StateError::Malformed { .. } => Exit::Config,
-                    maildrop::StateError::Io { .. } => Exit::IoErr,
-                };
-                Failure::new(exit, err)
-            })?)
+            Some(SeenState::open(&path).map_err(Failure::from)?)
         }
         _ => None,
     };
@@ -234,13 +227,7 @@ fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
     }
     if let Some(path) = &args.mbox {
         let mbox = Mbox::open(path)
-            .map_err(|err| {
-                let exit = match err {
-                    maildrop::MboxError::Locked => Exit::TempFail,
-                    maildrop::MboxError::Io(_) => Exit::CantCreate,
-                };
-                Failure::new(exit, err)
-            })
+            .map_err(Failure::from)
             .with_context(|| format!("opening mbox {}", path.display()))?;
         return Ok(Some(Target::Mbox(mbox, path.clone())));
     }
@@ -461,7 +448,7 @@ fn commit(
         state.retain_only(on_server);
         state
             .save()
-            .map_err(|err| Failure::new(Exit::IoErr, err))
+            .map_err(Failure::from)
             .context("recording the fetched UIDLs (nothing was deleted)")?;
     }
     Ok(saved)
