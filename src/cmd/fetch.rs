@@ -13,7 +13,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use super::pop3_common::{Connection, Entry, Listing};
+use super::pop3_common::{Connection, Entry, HEADER_CAP, Listing};
 use crate::{
     cli::{GlobalArgs, fetch::FetchArgs},
     exit::{Exit, Failure},
@@ -259,18 +259,12 @@ impl Run<'_> {
         let duplicates = self.duplicates;
         let on_server = self.on_server;
         let mut state = self.state.take();
-        type Committing<'s, 'r> = std::thread::ScopedJoinHandle<
-            's,
-            (anyhow::Result<Vec<String>>, Option<&'r mut SeenState>),
-        >;
         let result = std::thread::scope(|scope| -> anyhow::Result<()> {
             let mut in_flight: Option<(&[Entry], Batch, Committing<'_, '_>)> = None;
             for entries in chosen.chunks(batch.max(1)) {
                 let got = self.retrieve(entries);
                 if let Some((done, batch, handle)) = in_flight.take() {
-                    let (saved, returned) = handle
-                        .join()
-                        .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None));
+                    let (saved, returned) = joined(handle);
                     state = returned;
                     let saved = match saved {
                         Ok(saved) => saved,
@@ -302,17 +296,13 @@ impl Run<'_> {
                 if overlap {
                     in_flight = Some((entries, got, handle));
                 } else {
-                    let (saved, returned) = handle
-                        .join()
-                        .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None));
+                    let (saved, returned) = joined(handle);
                     state = returned;
                     self.conclude(entries, got, saved?)?;
                 }
             }
             if let Some((done, batch, handle)) = in_flight.take() {
-                let (saved, returned) = handle
-                    .join()
-                    .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None));
+                let (saved, returned) = joined(handle);
                 state = returned;
                 self.conclude(done, batch, saved?)?;
             }
@@ -414,6 +404,19 @@ impl Run<'_> {
         }
         Ok(())
     }
+}
+
+/// What a commit thread hands back: where the batch went, and the state it borrowed.
+type Committed<'r> = (anyhow::Result<Vec<String>>, Option<&'r mut SeenState>);
+/// A batch being committed in its own thread.
+type Committing<'s, 'r> = std::thread::ScopedJoinHandle<'s, Committed<'r>>;
+
+/// Waits for a commit thread; one that panicked is a failed commit (and its state is lost,
+/// which ends the run before anything more is recorded).
+fn joined<'r>(handle: Committing<'_, 'r>) -> Committed<'r> {
+    handle
+        .join()
+        .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None))
 }
 
 /// One batch, downloaded: which of its entries arrived (`indexes`, parallel to `pending`)
@@ -614,7 +617,7 @@ fn pick(
     }
     let numbers: Vec<u32> = chosen.iter().map(|e| e.number).collect();
     let headers = session
-        .top_headers(&numbers, 64 * 1024)
+        .top_headers(&numbers, HEADER_CAP)
         .map_err(Failure::from)
         .context("reading headers")?;
     let labels: Vec<String> = chosen
