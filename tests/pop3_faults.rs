@@ -19,6 +19,14 @@ fn mailbox(n: usize) -> Vec<Message> {
         .collect()
 }
 
+/// A well-behaved fake that offers PIPELINING.
+fn pipelining() -> Faults {
+    Faults {
+        caps: vec!["PIPELINING".into()],
+        ..Faults::default()
+    }
+}
+
 /// `mailkit <cmd>` against the fake, cleartext allowed, password from the environment.
 fn mailkit(fake: &Fake, args: &[&str]) -> Command {
     let mut cmd = Command::cargo_bin("mailkit").unwrap();
@@ -99,13 +107,7 @@ fn stderr(output: &std::process::Output) -> String {
 #[test]
 fn fetch_delete_saves_exact_bytes_then_deletes() {
     let messages = mailbox(5);
-    let fake = Fake::start(
-        messages.clone(),
-        Faults {
-            caps: vec!["PIPELINING".into()],
-            ..Faults::default()
-        },
-    );
+    let fake = Fake::start(messages.clone(), pipelining());
     let d = dirs();
     let mut args = d.fetch_args();
     args.extend([
@@ -233,8 +235,7 @@ fn refused_dele_sends_rset_and_deletes_nothing() {
         mailbox(3),
         Faults {
             dele_err: Some(2),
-            caps: vec!["PIPELINING".into()],
-            ..Faults::default()
+            ..pipelining()
         },
     );
     let out = mailkit(&fake, &["dele", "--yes", "1", "2", "3", "--json"])
@@ -674,13 +675,7 @@ fn pipelining_large_messages_does_not_deadlock() {
     let messages: Vec<Message> = (1..=150)
         .map(|i| message(&format!("big-{i}"), "big", 2500))
         .collect();
-    let fake = Fake::start(
-        messages.clone(),
-        Faults {
-            caps: vec!["PIPELINING".into()],
-            ..Faults::default()
-        },
-    );
+    let fake = Fake::start(messages.clone(), pipelining());
     let d = dirs();
     let mut args = d.fetch_args();
     args.extend(["--delete".into(), "--batch".into(), "40".into()]);
