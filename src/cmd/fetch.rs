@@ -156,18 +156,21 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let Some(target) = target.as_ref() else {
         return fetch_to_stdout(&mut session, &chosen, &mut printer);
     };
-    let on_server: HashSet<&str> = listing
-        .entries
-        .iter()
-        .filter_map(|e| e.uidl.as_deref())
-        .collect();
+    if let Some(state) = state.as_mut() {
+        // Forget UIDLs no longer on the server, once: every UIDL recorded later is on it.
+        let on_server: HashSet<&str> = listing
+            .entries
+            .iter()
+            .filter_map(|e| e.uidl.as_deref())
+            .collect();
+        state.retain_only(&on_server);
+    }
     let progress = progress_bar(&chosen, global.verbose);
     let mut run = Run {
         session: &mut session,
         target,
         state: state.as_mut(),
         duplicates: &listing.duplicates,
-        on_server: &on_server,
         progress: &progress,
         outcomes: &mut outcomes,
         delete: &delete,
@@ -240,7 +243,6 @@ struct Run<'a> {
     target: &'a Target,
     state: Option<&'a mut SeenState>,
     duplicates: &'a HashSet<String>,
-    on_server: &'a HashSet<&'a str>,
     progress: &'a ProgressBar,
     outcomes: &'a mut Vec<Outcome>,
     delete: &'a HashSet<u32>,
@@ -257,7 +259,6 @@ impl Run<'_> {
         let overlap = matches!(self.target, Target::Maildir(_));
         let target = self.target;
         let duplicates = self.duplicates;
-        let on_server = self.on_server;
         let mut state = self.state.take();
         let result = std::thread::scope(|scope| -> anyhow::Result<()> {
             let mut in_flight: Option<(&[Entry], Batch, Committing<'_, '_>)> = None;
@@ -286,7 +287,6 @@ impl Run<'_> {
                         target,
                         state_in.as_deref_mut(),
                         duplicates,
-                        on_server,
                         entries,
                         &indexes,
                         pending,
@@ -433,7 +433,6 @@ fn commit(
     target: &Target,
     state: Option<&mut SeenState>,
     duplicates: &HashSet<String>,
-    on_server: &HashSet<&str>,
     entries: &[Entry],
     indexes: &[usize],
     pending: Vec<Pending>,
@@ -448,7 +447,6 @@ fn commit(
             let uidl = entry.uidl.as_ref()?;
             (!duplicates.contains(uidl)).then(|| (uidl.clone(), entry.size))
         }));
-        state.retain_only(on_server);
         state
             .save()
             .map_err(Failure::from)
