@@ -19,6 +19,14 @@ fn mailbox(n: usize) -> Vec<Message> {
         .collect()
 }
 
+/// A well-behaved fake that offers PIPELINING.
+fn pipelining() -> Faults {
+    Faults {
+        caps: vec!["PIPELINING".into()],
+        ..Faults::default()
+    }
+}
+
 /// `mailkit <cmd>` against the fake, cleartext allowed, password from the environment.
 fn mailkit(fake: &Fake, args: &[&str]) -> Command {
     let mut cmd = Command::cargo_bin("mailkit").unwrap();
@@ -30,6 +38,16 @@ fn mailkit(fake: &Fake, args: &[&str]) -> Command {
         .env("HOME", "/nonexistent")
         .env_remove("XDG_STATE_HOME")
         .env_remove("MAILKIT_ACCOUNTS");
+    cmd
+}
+
+/// `mailkit list` against the fake with only a password and a TLS mode: none of the
+/// cleartext and account overrides that [`mailkit`] adds.
+fn bare_list(fake: &Fake, tls: &str) -> Command {
+    let mut cmd = Command::cargo_bin("mailkit").unwrap();
+    cmd.args(["list", "--server", &fake.server(), "--user", "bob"])
+        .args(["--tls", tls])
+        .env("MAILKIT_PASSWORD", "secret");
     cmd
 }
 
@@ -89,13 +107,7 @@ fn stderr(output: &std::process::Output) -> String {
 #[test]
 fn fetch_delete_saves_exact_bytes_then_deletes() {
     let messages = mailbox(5);
-    let fake = Fake::start(
-        messages.clone(),
-        Faults {
-            caps: vec!["PIPELINING".into()],
-            ..Faults::default()
-        },
-    );
+    let fake = Fake::start(messages.clone(), pipelining());
     let d = dirs();
     let mut args = d.fetch_args();
     args.extend([
@@ -223,8 +235,7 @@ fn refused_dele_sends_rset_and_deletes_nothing() {
         mailbox(3),
         Faults {
             dele_err: Some(2),
-            caps: vec!["PIPELINING".into()],
-            ..Faults::default()
+            ..pipelining()
         },
     );
     let out = mailkit(&fake, &["dele", "--yes", "1", "2", "3", "--json"])
@@ -299,13 +310,7 @@ fn stls_injection_aborts_before_any_login() {
             ..Faults::default()
         },
     );
-    let mut cmd = Command::cargo_bin("mailkit").unwrap();
-    let out = cmd
-        .args(["list", "--server", &fake.server(), "--user", "bob"])
-        .args(["--tls", "starttls"])
-        .env("MAILKIT_PASSWORD", "secret")
-        .output()
-        .unwrap();
+    let out = bare_list(&fake, "starttls").output().unwrap();
     assert_eq!(code(&out), 76, "{}", stderr(&out));
     assert!(stderr(&out).contains("injection"), "{}", stderr(&out));
     assert!(
@@ -319,13 +324,7 @@ fn stls_injection_aborts_before_any_login() {
 #[test]
 fn starttls_required_but_not_offered_is_refused() {
     let fake = Fake::start(mailbox(1), Faults::default());
-    let out = Command::cargo_bin("mailkit")
-        .unwrap()
-        .args(["list", "--server", &fake.server(), "--user", "bob"])
-        .args(["--tls", "starttls"])
-        .env("MAILKIT_PASSWORD", "secret")
-        .output()
-        .unwrap();
+    let out = bare_list(&fake, "starttls").output().unwrap();
     assert_eq!(code(&out), 77, "{}", stderr(&out));
     assert!(!fake.log().iter().any(|c| c.starts_with("PASS")));
 }
@@ -333,13 +332,7 @@ fn starttls_required_but_not_offered_is_refused() {
 #[test]
 fn no_cleartext_password_without_the_flag() {
     let fake = Fake::start(mailbox(1), Faults::default());
-    let out = Command::cargo_bin("mailkit")
-        .unwrap()
-        .args(["list", "--server", &fake.server(), "--user", "bob"])
-        .args(["--tls", "none"])
-        .env("MAILKIT_PASSWORD", "secret")
-        .output()
-        .unwrap();
+    let out = bare_list(&fake, "none").output().unwrap();
     assert_eq!(code(&out), 77, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("--allow-cleartext-auth"),
@@ -633,19 +626,8 @@ fn a_silent_server_times_out_with_75() {
             ..Faults::default()
         },
     );
-    let out = Command::cargo_bin("mailkit")
-        .unwrap()
-        .args([
-            "list",
-            "--server",
-            &fake.server(),
-            "--user",
-            "bob",
-            "--tls",
-            "none",
-        ])
+    let out = bare_list(&fake, "none")
         .args(["--allow-cleartext-auth", "--timeout", "1"])
-        .env("MAILKIT_PASSWORD", "secret")
         .output()
         .unwrap();
     assert_eq!(code(&out), 75, "{}", stderr(&out));
@@ -693,13 +675,7 @@ fn pipelining_large_messages_does_not_deadlock() {
     let messages: Vec<Message> = (1..=150)
         .map(|i| message(&format!("big-{i}"), "big", 2500))
         .collect();
-    let fake = Fake::start(
-        messages.clone(),
-        Faults {
-            caps: vec!["PIPELINING".into()],
-            ..Faults::default()
-        },
-    );
+    let fake = Fake::start(messages.clone(), pipelining());
     let d = dirs();
     let mut args = d.fetch_args();
     args.extend(["--delete".into(), "--batch".into(), "40".into()]);

@@ -13,7 +13,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use super::pop3_common::{Connection, Entry, Listing};
+use super::pop3_common::{Connection, Entry, HEADER_CAP, Listing};
 use crate::{
     cli::{GlobalArgs, fetch::FetchArgs},
     exit::{Exit, Failure},
@@ -87,14 +87,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                     )
                 })?,
             };
-            Some(SeenState::open(&path).map_err(|err| {
-                let exit = match err {
-                    maildrop::StateError::Locked(_) => Exit::TempFail,
-                    maildrop::StateError::Malformed { .. } => Exit::Config,
-                    maildrop::StateError::Io { .. } => Exit::IoErr,
-                };
-                Failure::new(exit, err)
-            })?)
+            Some(SeenState::open(&path).map_err(Failure::from)?)
         }
         _ => None,
     };
@@ -163,18 +156,21 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let Some(target) = target.as_ref() else {
         return fetch_to_stdout(&mut session, &chosen, &mut printer);
     };
-    let on_server: HashSet<&str> = listing
-        .entries
-        .iter()
-        .filter_map(|e| e.uidl.as_deref())
-        .collect();
+    if let Some(state) = state.as_mut() {
+        // Forget UIDLs no longer on the server, once: every UIDL recorded later is on it.
+        let on_server: HashSet<&str> = listing
+            .entries
+            .iter()
+            .filter_map(|e| e.uidl.as_deref())
+            .collect();
+        state.retain_only(&on_server);
+    }
     let progress = progress_bar(&chosen, global.verbose);
     let mut run = Run {
         session: &mut session,
         target,
         state: state.as_mut(),
         duplicates: &listing.duplicates,
-        on_server: &on_server,
         progress: &progress,
         outcomes: &mut outcomes,
         delete: &delete,
@@ -234,13 +230,7 @@ fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
     }
     if let Some(path) = &args.mbox {
         let mbox = Mbox::open(path)
-            .map_err(|err| {
-                let exit = match err {
-                    maildrop::MboxError::Locked => Exit::TempFail,
-                    maildrop::MboxError::Io(_) => Exit::CantCreate,
-                };
-                Failure::new(exit, err)
-            })
+            .map_err(Failure::from)
             .with_context(|| format!("opening mbox {}", path.display()))?;
         return Ok(Some(Target::Mbox(mbox, path.clone())));
     }
@@ -253,7 +243,6 @@ struct Run<'a> {
     target: &'a Target,
     state: Option<&'a mut SeenState>,
     duplicates: &'a HashSet<String>,
-    on_server: &'a HashSet<&'a str>,
     progress: &'a ProgressBar,
     outcomes: &'a mut Vec<Outcome>,
     delete: &'a HashSet<u32>,
@@ -270,20 +259,13 @@ impl Run<'_> {
         let overlap = matches!(self.target, Target::Maildir(_));
         let target = self.target;
         let duplicates = self.duplicates;
-        let on_server = self.on_server;
         let mut state = self.state.take();
-        type Committing<'s, 'r> = std::thread::ScopedJoinHandle<
-            's,
-            (anyhow::Result<Vec<String>>, Option<&'r mut SeenState>),
-        >;
         let result = std::thread::scope(|scope| -> anyhow::Result<()> {
             let mut in_flight: Option<(&[Entry], Batch, Committing<'_, '_>)> = None;
             for entries in chosen.chunks(batch.max(1)) {
                 let got = self.retrieve(entries);
                 if let Some((done, batch, handle)) = in_flight.take() {
-                    let (saved, returned) = handle
-                        .join()
-                        .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None));
+                    let (saved, returned) = joined(handle);
                     state = returned;
                     let saved = match saved {
                         Ok(saved) => saved,
@@ -305,7 +287,6 @@ impl Run<'_> {
                         target,
                         state_in.as_deref_mut(),
                         duplicates,
-                        on_server,
                         entries,
                         &indexes,
                         pending,
@@ -315,17 +296,13 @@ impl Run<'_> {
                 if overlap {
                     in_flight = Some((entries, got, handle));
                 } else {
-                    let (saved, returned) = handle
-                        .join()
-                        .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None));
+                    let (saved, returned) = joined(handle);
                     state = returned;
                     self.conclude(entries, got, saved?)?;
                 }
             }
             if let Some((done, batch, handle)) = in_flight.take() {
-                let (saved, returned) = handle
-                    .join()
-                    .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None));
+                let (saved, returned) = joined(handle);
                 state = returned;
                 self.conclude(done, batch, saved?)?;
             }
@@ -429,6 +406,19 @@ impl Run<'_> {
     }
 }
 
+/// What a commit thread hands back: where the batch went, and the state it borrowed.
+type Committed<'r> = (anyhow::Result<Vec<String>>, Option<&'r mut SeenState>);
+/// A batch being committed in its own thread.
+type Committing<'s, 'r> = std::thread::ScopedJoinHandle<'s, Committed<'r>>;
+
+/// Waits for a commit thread; one that panicked is a failed commit (and its state is lost,
+/// which ends the run before anything more is recorded).
+fn joined<'r>(handle: Committing<'_, 'r>) -> Committed<'r> {
+    handle
+        .join()
+        .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None))
+}
+
 /// One batch, downloaded: which of its entries arrived (`indexes`, parallel to `pending`)
 /// and which the server refused.
 struct Batch {
@@ -443,7 +433,6 @@ fn commit(
     target: &Target,
     state: Option<&mut SeenState>,
     duplicates: &HashSet<String>,
-    on_server: &HashSet<&str>,
     entries: &[Entry],
     indexes: &[usize],
     pending: Vec<Pending>,
@@ -458,10 +447,9 @@ fn commit(
             let uidl = entry.uidl.as_ref()?;
             (!duplicates.contains(uidl)).then(|| (uidl.clone(), entry.size))
         }));
-        state.retain_only(on_server);
         state
             .save()
-            .map_err(|err| Failure::new(Exit::IoErr, err))
+            .map_err(Failure::from)
             .context("recording the fetched UIDLs (nothing was deleted)")?;
     }
     Ok(saved)
@@ -627,7 +615,7 @@ fn pick(
     }
     let numbers: Vec<u32> = chosen.iter().map(|e| e.number).collect();
     let headers = session
-        .top_headers(&numbers, 64 * 1024)
+        .top_headers(&numbers, HEADER_CAP)
         .map_err(Failure::from)
         .context("reading headers")?;
     let labels: Vec<String> = chosen

@@ -4,16 +4,13 @@
 use anyhow::Context;
 use serde::Serialize;
 
-use super::pop3_common::{Connection, Listing};
+use super::pop3_common::{Connection, HEADER_CAP, Listing};
 use crate::{
     cli::{GlobalArgs, list::ListArgs},
     exit::{Exit, Failure},
     message::HeaderSummary,
     output::{Printer, escape_line},
 };
-
-/// The most header bytes kept per message for `--headers`.
-const HEADER_CAP: usize = 64 * 1024;
 
 /// One message as `list --json` prints it.
 #[derive(Debug, Serialize)]

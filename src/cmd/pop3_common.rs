@@ -24,6 +24,10 @@ pub const PASSWORD_ENV: &str = "MAILKIT_PASSWORD";
 /// The environment variable an OAuth 2 token may come from.
 pub const TOKEN_ENV: &str = "MAILKIT_OAUTH_TOKEN";
 
+/// The most header bytes kept per message when headers are shown (`list --headers`,
+/// `fetch -i`): enough for any real header, bounded against a hostile server.
+pub const HEADER_CAP: usize = 64 * 1024;
+
 /// A resolved connection: where, how, and as whom.
 pub struct Connection {
     /// The options for [`connect::open`].

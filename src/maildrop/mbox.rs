@@ -12,6 +12,8 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
+use crate::exit::{Exit, Failure};
+
 /// How long to wait for another program's lock on the mbox.
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 
@@ -31,6 +33,23 @@ pub enum MboxError {
     /// Another program kept the lock.
     #[error("locked by another program for more than {} s", LOCK_WAIT.as_secs())]
     Locked,
+}
+
+impl MboxError {
+    /// The exit code: another program's lock is worth retrying; otherwise the file cannot be
+    /// created or opened.
+    pub fn exit(&self) -> Exit {
+        match self {
+            MboxError::Locked => Exit::TempFail,
+            MboxError::Io(_) => Exit::CantCreate,
+        }
+    }
+}
+
+impl From<MboxError> for Failure {
+    fn from(err: MboxError) -> Self {
+        Failure::new(err.exit(), err)
+    }
 }
 
 /// One message being appended.

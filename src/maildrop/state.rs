@@ -12,6 +12,7 @@ use std::{
 };
 
 use super::sync_dir;
+use crate::exit::{Exit, Failure};
 
 const HEADER: &str = "# mailkit seen UIDLs v1: <uidl> <size>";
 
@@ -39,6 +40,24 @@ pub enum StateError {
         /// The I/O error.
         source: io::Error,
     },
+}
+
+impl StateError {
+    /// The exit code: a concurrent run is worth retrying, a foreign file needs the user, the
+    /// rest is an I/O failure.
+    pub fn exit(&self) -> Exit {
+        match self {
+            StateError::Locked(_) => Exit::TempFail,
+            StateError::Malformed { .. } => Exit::Config,
+            StateError::Io { .. } => Exit::IoErr,
+        }
+    }
+}
+
+impl From<StateError> for Failure {
+    fn from(err: StateError) -> Self {
+        Failure::new(err.exit(), err)
+    }
 }
 
 /// Whether a message was delivered before.

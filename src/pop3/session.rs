@@ -131,7 +131,7 @@ impl<S: Read + Write> Session<S> {
             transcript,
         };
         let status = session.read_status("reading the greeting")?;
-        session.check(status.clone(), "greeting", false)?;
+        session.check(&status, "greeting", false)?;
         session.greeting = status.text;
         Ok(session)
     }
@@ -180,7 +180,7 @@ impl<S: Read + Write> Session<S> {
         }
         self.command("STLS")?;
         let status = self.read_status("STLS")?;
-        self.check(status, "STLS", false)?;
+        self.check(&status, "STLS", false)?;
         let pending = self.rend - self.rpos;
         if pending > 0 {
             return Err(Pop3Error::Injection(pending));
@@ -267,7 +267,7 @@ impl<S: Read + Write> Session<S> {
         self.log_continuation(&line);
         if !is_continuation(&line) {
             let status = self.status_of(&command, &line)?;
-            return self.check(status, &command, true);
+            return self.check(&status, &command, true);
         }
         let encoded = base64::engine::general_purpose::STANDARD.encode(payload);
         self.send(&encoded, "(redacted)");
@@ -278,7 +278,7 @@ impl<S: Read + Write> Session<S> {
             line = self.read_line(&command)?;
         }
         let status = self.status_of(&command, &line)?;
-        self.check(status, &command, true)
+        self.check(&status, &command, true)
     }
 
     /// STAT: message count and total size.
@@ -368,7 +368,7 @@ impl<S: Read + Write> Session<S> {
         let mut first_refusal = None;
         self.pipelined(&commands, |session, index| {
             let status = session.read_status(&commands[index])?;
-            if let Err(err) = session.check(status, &commands[index], false)
+            if let Err(err) = session.check(&status, &commands[index], false)
                 && first_refusal.is_none()
             {
                 first_refusal = Some(err);
@@ -431,11 +431,11 @@ impl<S: Read + Write> Session<S> {
     fn simple(&mut self, line: &str, shown: &str, auth: bool) -> Result<Status, Pop3Error> {
         self.send(line, shown);
         let status = self.read_status(shown)?;
-        self.check(status.clone(), shown, auth)?;
+        self.check(&status, shown, auth)?;
         Ok(status)
     }
 
-    fn check(&self, status: Status, command: &str, auth: bool) -> Result<(), Pop3Error> {
+    fn check(&self, status: &Status, command: &str, auth: bool) -> Result<(), Pop3Error> {
         if status.ok {
             return Ok(());
         }
@@ -454,7 +454,7 @@ impl<S: Read + Write> Session<S> {
 
     /// Queues a command line; it is written before the next read.
     fn send(&mut self, line: &str, shown: &str) {
-        self.log(&format!("C: {shown}"));
+        self.log(|| format!("C: {shown}"));
         self.wbuf.extend_from_slice(line.as_bytes());
         self.wbuf.extend_from_slice(b"\r\n");
     }
@@ -462,14 +462,16 @@ impl<S: Read + Write> Session<S> {
     /// SASL challenges are logged as they come; status lines are logged when parsed.
     fn log_continuation(&mut self, line: &[u8]) {
         if is_continuation(line) {
-            self.log(&format!("S: {}", escape_bytes(line)));
+            self.log(|| format!("S: {}", escape_bytes(line)));
         }
     }
 
-    fn log(&mut self, line: &str) {
+    /// Writes a transcript line, built only when a transcript is kept (`-v`): without it,
+    /// no reply line is escaped or formatted.
+    fn log(&mut self, line: impl FnOnce() -> String) {
         if let Some(out) = &mut self.transcript {
             // A transcript that cannot be written (closed stderr) must not stop the session.
-            let _ = writeln!(out, "{line}");
+            let _ = writeln!(out, "{}", line());
         }
     }
 
@@ -549,7 +551,7 @@ impl<S: Read + Write> Session<S> {
     }
 
     fn status_of(&mut self, doing: &str, line: &[u8]) -> Result<Status, Pop3Error> {
-        self.log(&format!("S: {}", escape_bytes(line)));
+        self.log(|| format!("S: {}", escape_bytes(line)));
         codec::parse_status(line).ok_or_else(|| malformed(doing, line))
     }
 
@@ -563,7 +565,7 @@ impl<S: Read + Write> Session<S> {
                 other => other,
             })?;
             if line == b"." {
-                self.log("S: .");
+                self.log(|| "S: .".into());
                 return Ok(lines);
             }
             if lines.len() >= MAX_ENTRIES {
@@ -572,7 +574,7 @@ impl<S: Read + Write> Session<S> {
                     max: MAX_ENTRIES,
                 });
             }
-            self.log(&format!("S: {}", escape_bytes(&line)));
+            self.log(|| format!("S: {}", escape_bytes(&line)));
             let line = match line.strip_prefix(b".") {
                 Some(rest) => rest.to_vec(),
                 None => line,
@@ -601,8 +603,8 @@ impl<S: Read + Write> Session<S> {
                 .map_err(|source| local(doing, source))?;
             self.rpos += used;
         }
-        self.log(&format!("S: ({} bytes)", decoder.out_bytes()));
-        self.log("S: .");
+        self.log(|| format!("S: ({} bytes)", decoder.out_bytes()));
+        self.log(|| "S: .".into());
         Ok(decoder.out_bytes())
     }
 }

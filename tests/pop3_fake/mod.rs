@@ -1,6 +1,5 @@
 //! A scripted POP3 server on 127.0.0.1:0 for fault tests: a mailbox whose deletions take
 //! effect only at QUIT (RFC 1939 §6), a log of every command, and switchable misbehaviour.
-#![allow(dead_code)]
 
 use std::{
     io::{BufRead, BufReader, Write},
