@@ -273,14 +273,7 @@ impl Resolver {
                     if !names.is_empty() {
                         let servers = names
                             .into_iter()
-                            .flat_map(|ns| {
-                                let addrs = self.addresses(&ns);
-                                if addrs.is_empty() {
-                                    vec![(ns, None)]
-                                } else {
-                                    addrs.into_iter().map(|a| (ns.clone(), Some(a))).collect()
-                                }
-                            })
+                            .flat_map(|ns| self.zone_server(ns))
                             .collect();
                         return Some((candidate, servers));
                     }
@@ -317,14 +310,7 @@ impl Resolver {
                             .into_iter()
                             .flat_map(|(ns, glue)| match glue {
                                 Some(addr) => vec![(ns, Some(addr))],
-                                None => {
-                                    let addrs = self.addresses(&ns);
-                                    if addrs.is_empty() {
-                                        vec![(ns, None)]
-                                    } else {
-                                        addrs.into_iter().map(|a| (ns.clone(), Some(a))).collect()
-                                    }
-                                }
+                                None => self.zone_server(ns),
                             })
                             .collect();
                         return Some((zone, servers));
@@ -336,6 +322,17 @@ impl Resolver {
                 return None;
             }
             candidate = candidate.base_name();
+        }
+    }
+
+    /// A name server with each of its addresses, or once without one, so that a server whose
+    /// name does not resolve is still reported.
+    fn zone_server(&self, ns: Name) -> Vec<ZoneServer> {
+        let addrs = self.addresses(&ns);
+        if addrs.is_empty() {
+            vec![(ns, None)]
+        } else {
+            addrs.into_iter().map(|a| (ns.clone(), Some(a))).collect()
         }
     }
 
