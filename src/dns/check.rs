@@ -4,16 +4,15 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use hickory_proto::rr::{Name, RData, RecordType as HRecordType};
+use hickory_proto::rr::{Name, RecordType as HRecordType};
 use serde::Serialize;
 
 use super::{
     DnsError, MailHost, MailRoute, QueryOptions, RecordType, Resolver, Rr,
-    message::{Outcome, Response, build_query, serialize_millis},
+    message::{Outcome, build_query, serialize_millis},
     name::{parse_name, presentation_name},
-    resolver::DNS_PORT,
     route::route_from,
-    trace::ZoneServer,
+    trace::{ZoneServer, ns_targets, server_address},
     transport::exchange,
 };
 use crate::exit::Exit;
@@ -269,7 +268,7 @@ impl Resolver {
         loop {
             match self.query_name(&candidate, RecordType::NS) {
                 Ok(reply) if reply.outcome == Outcome::Answer => {
-                    let names = ns_names(&reply, &candidate);
+                    let names = ns_targets(&reply.message.answers, &candidate);
                     if !names.is_empty() {
                         let servers = names
                             .into_iter()
@@ -341,30 +340,11 @@ impl Resolver {
         let mut out = Vec::new();
         for rtype in [RecordType::A, RecordType::AAAA] {
             if let Ok(reply) = self.query_name(host, rtype) {
-                for record in &reply.message.answers {
-                    match &record.data {
-                        RData::A(a) => out.push(SocketAddr::new(a.0.into(), DNS_PORT)),
-                        RData::AAAA(a) => out.push(SocketAddr::new(a.0.into(), DNS_PORT)),
-                        _ => {}
-                    }
-                }
+                out.extend(reply.message.answers.iter().filter_map(server_address));
             }
         }
         out
     }
-}
-
-fn ns_names(reply: &Response, owner: &Name) -> Vec<Name> {
-    reply
-        .message
-        .answers
-        .iter()
-        .filter(|r| r.name == *owner)
-        .filter_map(|r| match &r.data {
-            RData::NS(ns) => Some(ns.0.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Asks one server, RD clear, for the zone's SOA: an authoritative server sets AA.

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use hickory_proto::rr::{Name, RData, RecordType as HRecordType};
+use hickory_proto::rr::{Name, RData, Record, RecordType as HRecordType};
 use serde::Serialize;
 
 use super::{
@@ -385,6 +385,30 @@ pub(crate) fn referral_zone(reply: &Response) -> Option<Name> {
         .map(|r| r.name.clone())
 }
 
+/// The name servers that NS records owned by `owner` name: a referral's, an answer's or the
+/// delegation `--check` asks a parent for all read them the same way.
+pub(crate) fn ns_targets(records: &[Record], owner: &Name) -> Vec<Name> {
+    records
+        .iter()
+        .filter(|r| r.name == *owner)
+        .filter_map(|r| match &r.data {
+            RData::NS(ns) => Some(ns.0.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The DNS server address an A or AAAA record gives (port 53); glue and looked-up name server
+/// addresses are both turned into something to query this way.
+pub(crate) fn server_address(record: &Record) -> Option<SocketAddr> {
+    let ip = match &record.data {
+        RData::A(a) => IpAddr::V4(a.0),
+        RData::AAAA(aaaa) => IpAddr::V6(aaaa.0),
+        _ => return None,
+    };
+    Some(SocketAddr::new(ip, DNS_PORT))
+}
+
 /// The name servers of a referral with their addresses: glue first, and for names without
 /// glue a nested iterative lookup (not shown) of their A records.
 fn referral_servers(
@@ -395,28 +419,13 @@ fn referral_servers(
     depth: usize,
     step: &mut usize,
 ) -> Vec<(String, SocketAddr)> {
-    let ns_names: Vec<Name> = reply
-        .message
-        .authorities
-        .iter()
-        .filter(|r| r.name == *zone)
-        .filter_map(|r| match &r.data {
-            RData::NS(ns) => Some(ns.0.clone()),
-            _ => None,
-        })
-        .collect();
+    let ns_names = ns_targets(&reply.message.authorities, zone);
     let mut servers = Vec::new();
     for ns in &ns_names {
-        for record in &reply.message.additionals {
-            if record.name != *ns {
-                continue;
+        for record in reply.message.additionals.iter().filter(|r| r.name == *ns) {
+            if let Some(addr) = server_address(record) {
+                servers.push((presentation_name(ns), addr));
             }
-            let ip = match &record.data {
-                RData::A(a) => IpAddr::V4(a.0),
-                RData::AAAA(aaaa) => IpAddr::V6(aaaa.0),
-                _ => continue,
-            };
-            servers.push((presentation_name(ns), SocketAddr::new(ip, DNS_PORT)));
         }
     }
     servers.sort_by_key(|(_, addr)| addr.is_ipv6());
@@ -479,26 +488,19 @@ impl Resolver {
                 continue;
             };
             let mut out = Vec::new();
-            for record in records.iter().filter(|r| r.name == zone) {
-                let RData::NS(ns) = &record.data else {
-                    continue;
-                };
+            for ns in ns_targets(records, &zone) {
                 let glue: Vec<SocketAddr> = reply
                     .message
                     .additionals
                     .iter()
-                    .filter(|r| r.name == ns.0)
-                    .filter_map(|r| match &r.data {
-                        RData::A(a) => Some(SocketAddr::new(a.0.into(), DNS_PORT)),
-                        RData::AAAA(a) => Some(SocketAddr::new(a.0.into(), DNS_PORT)),
-                        _ => None,
-                    })
+                    .filter(|r| r.name == ns)
+                    .filter_map(server_address)
                     .collect();
                 if glue.is_empty() {
-                    out.push((ns.0.clone(), None));
+                    out.push((ns.clone(), None));
                 }
                 for addr in glue {
-                    out.push((ns.0.clone(), Some(addr)));
+                    out.push((ns.clone(), Some(addr)));
                 }
             }
             return Some((zone, out));
