@@ -215,9 +215,13 @@ pub fn trace(
         recursion: false,
         ..options.clone()
     };
+    let walk = Walk {
+        hints,
+        options: &options,
+    };
     let mut step = 0;
     for _ in 0..=MAX_CNAME_CHAIN {
-        let reply = iterate(&qname, rtype, hints, &options, 0, &mut step, &mut on_event)?;
+        let reply = iterate(&qname, rtype, &walk, 0, &mut step, &mut on_event)?;
         match cname_to_follow(&reply, &qname, rtype) {
             Some(canonical) => qname = canonical,
             None => return Ok(reply.outcome),
@@ -259,17 +263,23 @@ fn cname_to_follow(reply: &Response, qname: &Name, rtype: RecordType) -> Option<
     (name != *qname).then_some(name)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What stays the same through one trace, including the nested lookups of glueless name
+/// servers: where to start and how to ask.
+struct Walk<'a> {
+    hints: &'a RootHints,
+    options: &'a QueryOptions,
+}
+
 fn iterate(
     qname: &Name,
     rtype: RecordType,
-    hints: &RootHints,
-    options: &QueryOptions,
+    walk: &Walk,
     depth: usize,
     step: &mut usize,
     on_event: &mut dyn FnMut(&TraceEvent),
 ) -> Result<Response, DnsError> {
     let mut zone = Name::root();
+    let Walk { hints, options } = *walk;
     let mut servers = hints.servers.clone();
     for _ in 0..MAX_STEPS {
         let mut failure = None;
@@ -348,7 +358,7 @@ fn iterate(
                 ),
             ));
         }
-        servers = referral_servers(&reply, &next_zone, hints, options, depth, step);
+        servers = referral_servers(&reply, &next_zone, walk, depth, *step);
         if servers.is_empty() {
             return Err(malformed(
                 &reply,
@@ -414,10 +424,9 @@ pub(crate) fn server_address(record: &Record) -> Option<SocketAddr> {
 fn referral_servers(
     reply: &Response,
     zone: &Name,
-    hints: &RootHints,
-    options: &QueryOptions,
+    walk: &Walk,
     depth: usize,
-    step: &mut usize,
+    step: usize,
 ) -> Vec<(String, SocketAddr)> {
     let ns_names = ns_targets(&reply.message.authorities, zone);
     let mut servers = Vec::new();
@@ -433,12 +442,11 @@ fn referral_servers(
         return servers;
     }
     for ns in &ns_names {
-        let mut nested_step = *step;
+        let mut nested_step = step;
         let found = iterate(
             ns,
             RecordType::A,
-            hints,
-            options,
+            walk,
             depth + 1,
             &mut nested_step,
             &mut |_| {},
