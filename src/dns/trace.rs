@@ -227,13 +227,10 @@ pub fn trace(
             None => return Ok(reply.outcome),
         }
     }
-    Err(DnsError::Malformed {
-        server: hints
-            .servers
-            .first()
-            .map_or(([0, 0, 0, 0], 0).into(), |(_, a)| *a),
-        reason: format!("a CNAME chain longer than {MAX_CNAME_CHAIN} (a loop?)"),
-    })
+    Err(loop_error(
+        &hints.servers,
+        format!("a CNAME chain longer than {MAX_CNAME_CHAIN} (a loop?)"),
+    ))
 }
 
 /// RFC 1034 §3.6.2: an answer whose CNAME chain ends at a name it holds no data for means the
@@ -370,12 +367,21 @@ fn iterate(
         }
         zone = next_zone;
     }
-    Err(DnsError::Malformed {
+    Err(loop_error(
+        &servers,
+        format!("more than {MAX_STEPS} referrals (a delegation loop?)"),
+    ))
+}
+
+/// A loop has no one reply to blame: the error names the first server of the step it gave up
+/// at (0.0.0.0:0 when there was none).
+fn loop_error(servers: &[(String, SocketAddr)], reason: String) -> DnsError {
+    DnsError::Malformed {
         server: servers
             .first()
             .map_or(([0, 0, 0, 0], 0).into(), |(_, a)| *a),
-        reason: format!("more than {MAX_STEPS} referrals (a delegation loop?)"),
-    })
+        reason,
+    }
 }
 
 fn malformed(reply: &Response, reason: &str) -> DnsError {
