@@ -379,13 +379,7 @@ fn batch_results_come_out_in_input_order_even_when_replies_do_not() {
                 .unwrap()
                 .parse()
                 .unwrap();
-            let bytes = reply(
-                &query,
-                ResponseCode::NoError,
-                vec![a_record(&qname(&query), [10, 1, 0, n])],
-            )
-            .to_vec()
-            .unwrap();
+            let bytes = a_reply(&query, [10, 1, 0, n]);
             held.push((from, bytes));
             if held.len() == total {
                 for (peer, bytes) in held.drain(..).rev() {
