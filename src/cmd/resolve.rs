@@ -161,23 +161,22 @@ fn queries(
                     print_response(out, &response, name, rtype)?;
                 }
             }
-            Err(err) => {
-                let exit = err.exit();
-                if exit == Exit::Usage {
-                    return Err(Failure::from(err).into());
-                }
-                report(&format!("querying {name} {rtype}"), err);
-                worst = worst.max(exit);
-            }
+            Err(err) => worst = worst.max(report(&format!("querying {name} {rtype}"), err)?),
         }
     }
     Ok(worst)
 }
 
-/// An error that does not stop the run, in the same one-line form `main` uses.
-fn report(what: &str, err: DnsError) {
+/// An error that does not stop the run, in the same one-line form `main` uses; its exit code
+/// is returned for the worst status. A usage error does stop the run: it is returned instead.
+fn report(what: &str, err: DnsError) -> anyhow::Result<Exit> {
+    let exit = err.exit();
+    if exit == Exit::Usage {
+        return Err(Failure::from(err).into());
+    }
     let err = anyhow::Error::new(Failure::from(err)).context(what.to_string());
     eprintln!("mailkit: error: {}", crate::exit::one_line(&err));
+    Ok(exit)
 }
 
 /// The dig-like view of one reply.
@@ -278,12 +277,7 @@ fn trace(
     printed?;
     match result {
         Ok(outcome) => Ok(outcome.exit()),
-        Err(err) if err.exit() == Exit::Usage => Err(Failure::from(err).into()),
-        Err(err) => {
-            let exit = err.exit();
-            report(&format!("tracing {name} {rtype}"), err);
-            Ok(exit)
-        }
+        Err(err) => report(&format!("tracing {name} {rtype}"), err),
     }
 }
 
