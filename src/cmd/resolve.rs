@@ -1,12 +1,7 @@
 //! `mailkit resolve`: flags -> `dns` -> Printer. Every view (dig-like text, short, JSON,
 //! trace, mail-routing check, batch) is rendered here; the queries are the dns module's.
 
-use std::{
-    fs,
-    io::{self, BufRead},
-    net::SocketAddr,
-    time::Duration,
-};
+use std::{fs, io, net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 
@@ -48,7 +43,7 @@ pub fn run(args: &ResolveArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let resolver = if plan.servers.is_empty() {
         Resolver::system(&options).context("finding the system's DNS servers")?
     } else {
-        Resolver::with_servers(plan.servers.clone(), &options)
+        Resolver::with_servers(plan.servers, &options)
     };
     let verbose = global.verbose;
     let resolver = resolver.with_observer(move |text| {
@@ -402,12 +397,7 @@ fn batch(
     concurrency: u32,
 ) -> anyhow::Result<Exit> {
     let text = if path.as_os_str() == "-" {
-        let mut lines = String::new();
-        for line in io::stdin().lock().lines() {
-            lines.push_str(&line.context("reading names from stdin")?);
-            lines.push('\n');
-        }
-        lines
+        io::read_to_string(io::stdin()).context("reading names from stdin")?
     } else {
         let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         String::from_utf8(bytes)
@@ -514,10 +504,11 @@ fn print_batch_line(
     let name = escape_line(&job.name);
     match result {
         Ok(r) => {
-            let mut line = format!("{name}\t{}\t{}", job.rtype, r.header.rcode);
+            let rtype = job.rtype.to_string();
+            let mut line = format!("{name}\t{rtype}\t{}", r.header.rcode);
             for rr in &r.answer {
                 line.push('\t');
-                if rr.rtype != job.rtype.to_string() {
+                if rr.rtype != rtype {
                     line.push_str(&rr.rtype);
                     line.push(' ');
                 }
