@@ -17,7 +17,7 @@ use super::{
     DnsError, QueryOptions, RecordType, Resolver,
     message::{Response, Transport, build_query, matches},
     name::parse_name,
-    transport::{MAX_MESSAGE, exchange, is_timeout},
+    transport::{MAX_MESSAGE, exchange, is_timeout, local_for},
 };
 
 /// One line of a batch: a name and the type to ask for.
@@ -43,12 +43,7 @@ fn batch_socket(server: SocketAddr) -> std::io::Result<UdpSocket> {
     )?;
     // Best effort: the kernel caps it at net.core.rmem_max.
     let _ = socket.set_recv_buffer_size(BATCH_RECV_BUFFER);
-    let local: SocketAddr = if server.is_ipv4() {
-        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
-    } else {
-        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    socket.bind(&local.into())?;
+    socket.bind(&local_for(server).into())?;
     socket.connect(&server.into())?;
     Ok(socket.into())
 }
