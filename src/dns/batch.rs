@@ -353,25 +353,16 @@ impl Resolver {
                 flights.insert(id, flight);
                 continue;
             }
-            let timeout = DnsError::Timeout {
-                servers: vec![server],
-                attempts: options.attempts.max(1),
-                timeout: options.timeout,
-            };
-            let result = if self.servers().len() > 1 {
-                let others = Resolver::with_servers(self.servers()[1..].to_vec(), options);
-                let name = flight.query.queries.first().map(|q| q.name.clone());
-                let rtype = flight
-                    .query
-                    .queries
-                    .first()
-                    .map(|q| RecordType::from_hickory(q.query_type));
-                match (name, rtype) {
-                    (Some(name), Some(rtype)) => others.query_name(&name, rtype),
-                    _ => Err(timeout),
+            let result = match (self.servers().get(1..), flight.query.queries.first()) {
+                (Some(others), Some(q)) if !others.is_empty() => {
+                    Resolver::with_servers(others.to_vec(), options)
+                        .query_name(&q.name, RecordType::from_hickory(q.query_type))
                 }
-            } else {
-                Err(timeout)
+                _ => Err(DnsError::Timeout {
+                    servers: vec![server],
+                    attempts: options.attempts.max(1),
+                    timeout: options.timeout,
+                }),
             };
             let _ = tx.send((flight.index, result));
         }
