@@ -107,11 +107,7 @@ pub(crate) fn route_from(
         Outcome::NxDomain => return Ok(MailRoute::NoSuchDomain),
         Outcome::Answer | Outcome::NoData => {}
         Outcome::Failure | Outcome::Error => {
-            return Err(DnsError::Rcode {
-                server: mx.server,
-                rcode: mx.header.rcode.clone(),
-                question: mx.question_text(),
-            });
+            return Err(mx.rcode_error());
         }
         Outcome::Referral => {
             return Err(DnsError::Malformed {
@@ -238,11 +234,7 @@ fn lookup_host(
     for result in [v4, v6] {
         match result {
             Ok(reply) if matches!(reply.outcome, Outcome::Failure | Outcome::Error) => {
-                failures.push(DnsError::Rcode {
-                    server: reply.server,
-                    rcode: reply.header.rcode.clone(),
-                    question: reply.question_text(),
-                });
+                failures.push(reply.rcode_error());
             }
             Ok(reply) => collect_addresses(&reply, name, &mut host),
             Err(err) => failures.push(err),

@@ -298,11 +298,7 @@ fn iterate(
                 };
             match exchange(&query, *addr, options, &|_| {}) {
                 Ok(response) if matches!(response.outcome, Outcome::Failure | Outcome::Error) => {
-                    let err = DnsError::Rcode {
-                        server: *addr,
-                        rcode: response.header.rcode.clone(),
-                        question: response.question_text(),
-                    };
+                    let err = response.rcode_error();
                     on_event(&event(
                         "no answer".into(),
                         Some(response),
