@@ -136,9 +136,8 @@ pub(crate) fn route_from(
         return Ok(MailRoute::Hosts(vec![host]));
     }
     let real: Vec<(u16, Name, u32)> = records
-        .iter()
+        .into_iter()
         .filter(|(_, exchange, _)| !exchange.is_root())
-        .cloned()
         .collect();
     if real.is_empty() {
         return Ok(MailRoute::NullMx);
