@@ -194,13 +194,10 @@ impl Resolver {
         }
         if let Some((zone, servers)) = ns {
             check.zone = presentation_name(&zone);
-            for server in &servers {
+            for server in servers.iter().filter(|s| !s.authoritative) {
                 let address = server
                     .address
                     .map_or_else(|| "no address".to_string(), |a| a.ip().to_string());
-                if server.authoritative {
-                    continue;
-                }
                 let finding = if let Some(reason) = server.status.strip_prefix("lame: ") {
                     DomainFinding::LameNameServer {
                         name: server.name.clone(),
