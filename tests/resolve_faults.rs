@@ -81,6 +81,14 @@ fn qname(query: &Message) -> Name {
     query.queries[0].name.clone()
 }
 
+/// `-s ADDR` for each fake server, in the order they should be asked.
+fn servers(fakes: &[&Fake]) -> Vec<String> {
+    fakes
+        .iter()
+        .flat_map(|fake| ["-s".to_string(), fake.addr.to_string()])
+        .collect()
+}
+
 fn mailkit() -> Command {
     let mut cmd = Command::cargo_bin("mailkit").unwrap();
     cmd.env_remove("RUST_BACKTRACE");
@@ -182,7 +190,7 @@ fn the_next_server_is_asked_when_the_first_is_silent() {
             "--timeout",
             "0.2",
         ])
-        .args(["-s", &silent.addr.to_string(), "-s", &good.addr.to_string()])
+        .args(servers(&[&silent, &good]))
         .assert()
         .code(0)
         .stdout("10.0.0.7\n");
@@ -501,12 +509,7 @@ fn a_servfail_sends_the_question_to_the_next_server() {
     let good = fake(|q| vec![a_reply(q, [10, 0, 0, 8])]);
     mailkit()
         .args(["resolve", "failover.test", "--json", "--timeout", "0.3"])
-        .args([
-            "-s",
-            &failing.addr.to_string(),
-            "-s",
-            &good.addr.to_string(),
-        ])
+        .args(servers(&[&failing, &good]))
         .assert()
         .code(0)
         .stdout(predicate::str::contains(format!(
@@ -518,12 +521,7 @@ fn a_servfail_sends_the_question_to_the_next_server() {
     let other = rcode_server(ResponseCode::Refused);
     mailkit()
         .args(["resolve", "failover.test", "--timeout", "0.3"])
-        .args([
-            "-s",
-            &failing.addr.to_string(),
-            "-s",
-            &other.addr.to_string(),
-        ])
+        .args(servers(&[&failing, &other]))
         .assert()
         .code(75)
         .stdout(predicate::str::contains("status: REFUSED"));
