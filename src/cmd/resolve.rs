@@ -298,17 +298,22 @@ fn print_trace_event(out: &mut Printer, event: &TraceEvent) -> io::Result<()> {
                 r.header.flags.names().join(" "),
                 event.kind
             ))?;
-            let mut records: Vec<Rr> = r.answer.clone();
             if r.answer.is_empty() {
-                records.extend(r.authority.iter().cloned());
-                records.extend(
-                    r.additional
-                        .iter()
-                        .filter(|rr| rr.rtype == "A" || rr.rtype == "AAAA")
-                        .cloned(),
-                );
+                // No answer (a referral, NXDOMAIN, NODATA): the authority section and glue.
+                let records: Vec<Rr> = r
+                    .authority
+                    .iter()
+                    .chain(
+                        r.additional
+                            .iter()
+                            .filter(|rr| rr.rtype == "A" || rr.rtype == "AAAA"),
+                    )
+                    .cloned()
+                    .collect();
+                print_records(out, &records, "   ")?;
+            } else {
+                print_records(out, &r.answer, "   ")?;
             }
-            print_records(out, &records, "   ")?;
             out.line("")
         }
         (None, None) => Ok(()),
