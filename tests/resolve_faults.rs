@@ -66,8 +66,27 @@ fn a_record(name: &Name, ip: [u8; 4]) -> Record {
     Record::from_rdata(name.clone(), 60, RData::A(rdata::A(ip.into())))
 }
 
+/// The wire bytes of a NOERROR reply answering the question with one A record.
+fn a_reply(query: &Message, ip: [u8; 4]) -> Vec<u8> {
+    reply(
+        query,
+        ResponseCode::NoError,
+        vec![a_record(&qname(query), ip)],
+    )
+    .to_vec()
+    .unwrap()
+}
+
 fn qname(query: &Message) -> Name {
     query.queries[0].name.clone()
+}
+
+/// `-s ADDR` for each fake server, in the order they should be asked.
+fn servers(fakes: &[&Fake]) -> Vec<String> {
+    fakes
+        .iter()
+        .flat_map(|fake| ["-s".to_string(), fake.addr.to_string()])
+        .collect()
 }
 
 fn mailkit() -> Command {
@@ -129,13 +148,7 @@ fn a_reply_to_another_question_is_discarded_until_the_timeout() {
 #[test]
 fn a_malformed_reply_exits_76_and_names_the_server() {
     let server = fake(|q| {
-        let mut bytes = reply(
-            q,
-            ResponseCode::NoError,
-            vec![a_record(&qname(q), [10, 0, 0, 1])],
-        )
-        .to_vec()
-        .unwrap();
+        let mut bytes = a_reply(q, [10, 0, 0, 1]);
         // Claim a second answer that is not there.
         bytes[7] = 2;
         vec![bytes]
@@ -166,17 +179,7 @@ fn silence_exits_75_after_every_attempt_naming_the_server() {
 #[test]
 fn the_next_server_is_asked_when_the_first_is_silent() {
     let silent = fake(|_| Vec::new());
-    let good = fake(|q| {
-        vec![
-            reply(
-                q,
-                ResponseCode::NoError,
-                vec![a_record(&qname(q), [10, 0, 0, 7])],
-            )
-            .to_vec()
-            .unwrap(),
-        ]
-    });
+    let good = fake(|q| vec![a_reply(q, [10, 0, 0, 7])]);
     mailkit()
         .args([
             "resolve",
@@ -187,7 +190,7 @@ fn the_next_server_is_asked_when_the_first_is_silent() {
             "--timeout",
             "0.2",
         ])
-        .args(["-s", &silent.addr.to_string(), "-s", &good.addr.to_string()])
+        .args(servers(&[&silent, &good]))
         .assert()
         .code(0)
         .stdout("10.0.0.7\n");
@@ -290,17 +293,7 @@ fn several_types_exit_with_the_worst_status() {
 
 #[test]
 fn json_carries_header_flags_sections_server_and_elapsed() {
-    let server = fake(|q| {
-        vec![
-            reply(
-                q,
-                ResponseCode::NoError,
-                vec![a_record(&qname(q), [10, 0, 0, 1])],
-            )
-            .to_vec()
-            .unwrap(),
-        ]
-    });
+    let server = fake(|q| vec![a_reply(q, [10, 0, 0, 1])]);
     let out = resolve(server.addr, &["json.test", "--json"])
         .assert()
         .code(0)
@@ -328,15 +321,7 @@ fn json_carries_header_flags_sections_server_and_elapsed() {
 fn norecurse_clears_the_rd_bit() {
     let server = fake(|q| {
         let ip = if q.metadata.recursion_desired { 1 } else { 0 };
-        vec![
-            reply(
-                q,
-                ResponseCode::NoError,
-                vec![a_record(&qname(q), [10, 0, 0, ip])],
-            )
-            .to_vec()
-            .unwrap(),
-        ]
+        vec![a_reply(q, [10, 0, 0, ip])]
     });
     resolve(server.addr, &["rd.test", "--short", "--norecurse"])
         .assert()
@@ -402,13 +387,7 @@ fn batch_results_come_out_in_input_order_even_when_replies_do_not() {
                 .unwrap()
                 .parse()
                 .unwrap();
-            let bytes = reply(
-                &query,
-                ResponseCode::NoError,
-                vec![a_record(&qname(&query), [10, 1, 0, n])],
-            )
-            .to_vec()
-            .unwrap();
+            let bytes = a_reply(&query, [10, 1, 0, n]);
             held.push((from, bytes));
             if held.len() == total {
                 for (peer, bytes) in held.drain(..).rev() {
@@ -487,15 +466,7 @@ fn a_batch_query_lost_once_is_sent_again_and_answered() {
         if seen.lock().unwrap().insert(key) {
             return Vec::new();
         }
-        vec![
-            reply(
-                q,
-                ResponseCode::NoError,
-                vec![a_record(&qname(q), [10, 0, 0, 9])],
-            )
-            .to_vec()
-            .unwrap(),
-        ]
+        vec![a_reply(q, [10, 0, 0, 9])]
     });
     let names: String = (0..20).map(|i| format!("lossy{i}.test\n")).collect();
     let out = resolve(server.addr, &["--batch", "-", "--attempts", "2"])
@@ -535,25 +506,10 @@ fn a_silent_server_fails_every_batch_line_with_75() {
 #[test]
 fn a_servfail_sends_the_question_to_the_next_server() {
     let failing = rcode_server(ResponseCode::ServFail);
-    let good = fake(|q| {
-        vec![
-            reply(
-                q,
-                ResponseCode::NoError,
-                vec![a_record(&qname(q), [10, 0, 0, 8])],
-            )
-            .to_vec()
-            .unwrap(),
-        ]
-    });
+    let good = fake(|q| vec![a_reply(q, [10, 0, 0, 8])]);
     mailkit()
         .args(["resolve", "failover.test", "--json", "--timeout", "0.3"])
-        .args([
-            "-s",
-            &failing.addr.to_string(),
-            "-s",
-            &good.addr.to_string(),
-        ])
+        .args(servers(&[&failing, &good]))
         .assert()
         .code(0)
         .stdout(predicate::str::contains(format!(
@@ -565,12 +521,7 @@ fn a_servfail_sends_the_question_to_the_next_server() {
     let other = rcode_server(ResponseCode::Refused);
     mailkit()
         .args(["resolve", "failover.test", "--timeout", "0.3"])
-        .args([
-            "-s",
-            &failing.addr.to_string(),
-            "-s",
-            &other.addr.to_string(),
-        ])
+        .args(servers(&[&failing, &other]))
         .assert()
         .code(75)
         .stdout(predicate::str::contains("status: REFUSED"));

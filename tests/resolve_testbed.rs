@@ -46,6 +46,18 @@ fn json(args: &[&str], code: i32) -> Value {
     docs.remove(0)
 }
 
+/// The `--trace --json` steps of an A lookup of `name` from the test bed's root hints file.
+fn trace_steps(name: &str) -> Vec<Value> {
+    let hints = bed().var("ROOT_HINTS").to_string();
+    let out = resolve(&[name, "A", "--trace", "--root-hints", &hints, "--json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    json_lines(&out)
+}
+
 fn short(args: &[&str]) -> Vec<String> {
     let mut all = args.to_vec();
     all.push("--short");
@@ -221,21 +233,7 @@ fn servfail_from_a_lame_delegation_exits_75() {
 #[test]
 fn trace_follows_the_referrals_from_the_root_hints() {
     let bed = bed();
-    let hints = bed.var("ROOT_HINTS");
-    let out = resolve(&[
-        "mx1.hamburger.test",
-        "A",
-        "--trace",
-        "--root-hints",
-        hints,
-        "--json",
-    ])
-    .assert()
-    .code(0)
-    .get_output()
-    .stdout
-    .clone();
-    let steps = json_lines(&out);
+    let steps = trace_steps("mx1.hamburger.test");
     let path: Vec<(String, String, String)> = steps
         .iter()
         .map(|s| {
@@ -287,21 +285,7 @@ fn trace_follows_the_referrals_from_the_root_hints() {
 
 #[test]
 fn trace_follows_a_cname_into_another_zone_from_the_root() {
-    let hints = bed().var("ROOT_HINTS").to_string();
-    let out = resolve(&[
-        "registry.crepes.test",
-        "A",
-        "--trace",
-        "--root-hints",
-        &hints,
-        "--json",
-    ])
-    .assert()
-    .code(0)
-    .get_output()
-    .stdout
-    .clone();
-    let steps = json_lines(&out);
+    let steps = trace_steps("registry.crepes.test");
     let kinds: Vec<(&str, &str)> = steps
         .iter()
         .map(|s| (s["server"].as_str().unwrap(), s["kind"].as_str().unwrap()))

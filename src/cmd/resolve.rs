@@ -1,12 +1,7 @@
 //! `mailkit resolve`: flags -> `dns` -> Printer. Every view (dig-like text, short, JSON,
 //! trace, mail-routing check, batch) is rendered here; the queries are the dns module's.
 
-use std::{
-    fs,
-    io::{self, BufRead},
-    net::SocketAddr,
-    time::Duration,
-};
+use std::{fs, io, net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 
@@ -48,7 +43,7 @@ pub fn run(args: &ResolveArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let resolver = if plan.servers.is_empty() {
         Resolver::system(&options).context("finding the system's DNS servers")?
     } else {
-        Resolver::with_servers(plan.servers.clone(), &options)
+        Resolver::with_servers(plan.servers, &options)
     };
     let verbose = global.verbose;
     let resolver = resolver.with_observer(move |text| {
@@ -161,23 +156,22 @@ fn queries(
                     print_response(out, &response, name, rtype)?;
                 }
             }
-            Err(err) => {
-                let exit = err.exit();
-                if exit == Exit::Usage {
-                    return Err(Failure::from(err).into());
-                }
-                report(&format!("querying {name} {rtype}"), err);
-                worst = worst.max(exit);
-            }
+            Err(err) => worst = worst.max(report(&format!("querying {name} {rtype}"), err)?),
         }
     }
     Ok(worst)
 }
 
-/// An error that does not stop the run, in the same one-line form `main` uses.
-fn report(what: &str, err: DnsError) {
+/// An error that does not stop the run, in the same one-line form `main` uses; its exit code
+/// is returned for the worst status. A usage error does stop the run: it is returned instead.
+fn report(what: &str, err: DnsError) -> anyhow::Result<Exit> {
+    let exit = err.exit();
+    if exit == Exit::Usage {
+        return Err(Failure::from(err).into());
+    }
     let err = anyhow::Error::new(Failure::from(err)).context(what.to_string());
     eprintln!("mailkit: error: {}", crate::exit::one_line(&err));
+    Ok(exit)
 }
 
 /// The dig-like view of one reply.
@@ -278,12 +272,7 @@ fn trace(
     printed?;
     match result {
         Ok(outcome) => Ok(outcome.exit()),
-        Err(err) if err.exit() == Exit::Usage => Err(Failure::from(err).into()),
-        Err(err) => {
-            let exit = err.exit();
-            report(&format!("tracing {name} {rtype}"), err);
-            Ok(exit)
-        }
+        Err(err) => report(&format!("tracing {name} {rtype}"), err),
     }
 }
 
@@ -309,17 +298,22 @@ fn print_trace_event(out: &mut Printer, event: &TraceEvent) -> io::Result<()> {
                 r.header.flags.names().join(" "),
                 event.kind
             ))?;
-            let mut records: Vec<Rr> = r.answer.clone();
             if r.answer.is_empty() {
-                records.extend(r.authority.iter().cloned());
-                records.extend(
-                    r.additional
-                        .iter()
-                        .filter(|rr| rr.rtype == "A" || rr.rtype == "AAAA")
-                        .cloned(),
-                );
+                // No answer (a referral, NXDOMAIN, NODATA): the authority section and glue.
+                let records: Vec<Rr> = r
+                    .authority
+                    .iter()
+                    .chain(
+                        r.additional
+                            .iter()
+                            .filter(|rr| rr.rtype == "A" || rr.rtype == "AAAA"),
+                    )
+                    .cloned()
+                    .collect();
+                print_records(out, &records, "   ")?;
+            } else {
+                print_records(out, &r.answer, "   ")?;
             }
-            print_records(out, &records, "   ")?;
             out.line("")
         }
         (None, None) => Ok(()),
@@ -408,12 +402,7 @@ fn batch(
     concurrency: u32,
 ) -> anyhow::Result<Exit> {
     let text = if path.as_os_str() == "-" {
-        let mut lines = String::new();
-        for line in io::stdin().lock().lines() {
-            lines.push_str(&line.context("reading names from stdin")?);
-            lines.push('\n');
-        }
-        lines
+        io::read_to_string(io::stdin()).context("reading names from stdin")?
     } else {
         let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         String::from_utf8(bytes)
@@ -520,10 +509,11 @@ fn print_batch_line(
     let name = escape_line(&job.name);
     match result {
         Ok(r) => {
-            let mut line = format!("{name}\t{}\t{}", job.rtype, r.header.rcode);
+            let rtype = job.rtype.to_string();
+            let mut line = format!("{name}\t{rtype}\t{}", r.header.rcode);
             for rr in &r.answer {
                 line.push('\t');
-                if rr.rtype != job.rtype.to_string() {
+                if rr.rtype != rtype {
                     line.push_str(&rr.rtype);
                     line.push(' ');
                 }

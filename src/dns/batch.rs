@@ -17,7 +17,7 @@ use super::{
     DnsError, QueryOptions, RecordType, Resolver,
     message::{Response, Transport, build_query, matches},
     name::parse_name,
-    transport::{MAX_MESSAGE, exchange, is_timeout},
+    transport::{MAX_MESSAGE, exchange, is_timeout, local_for},
 };
 
 /// One line of a batch: a name and the type to ask for.
@@ -43,12 +43,7 @@ fn batch_socket(server: SocketAddr) -> std::io::Result<UdpSocket> {
     )?;
     // Best effort: the kernel caps it at net.core.rmem_max.
     let _ = socket.set_recv_buffer_size(BATCH_RECV_BUFFER);
-    let local: SocketAddr = if server.is_ipv4() {
-        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
-    } else {
-        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    socket.bind(&local.into())?;
+    socket.bind(&local_for(server).into())?;
     socket.connect(&server.into())?;
     Ok(socket.into())
 }
@@ -358,25 +353,16 @@ impl Resolver {
                 flights.insert(id, flight);
                 continue;
             }
-            let timeout = DnsError::Timeout {
-                servers: vec![server],
-                attempts: options.attempts.max(1),
-                timeout: options.timeout,
-            };
-            let result = if self.servers().len() > 1 {
-                let others = Resolver::with_servers(self.servers()[1..].to_vec(), options);
-                let name = flight.query.queries.first().map(|q| q.name.clone());
-                let rtype = flight
-                    .query
-                    .queries
-                    .first()
-                    .map(|q| RecordType::from_hickory(q.query_type));
-                match (name, rtype) {
-                    (Some(name), Some(rtype)) => others.query_name(&name, rtype),
-                    _ => Err(timeout),
+            let result = match (self.servers().get(1..), flight.query.queries.first()) {
+                (Some(others), Some(q)) if !others.is_empty() => {
+                    Resolver::with_servers(others.to_vec(), options)
+                        .query_name(&q.name, RecordType::from_hickory(q.query_type))
                 }
-            } else {
-                Err(timeout)
+                _ => Err(DnsError::Timeout {
+                    servers: vec![server],
+                    attempts: options.attempts.max(1),
+                    timeout: options.timeout,
+                }),
             };
             let _ = tx.send((flight.index, result));
         }

@@ -4,16 +4,15 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use hickory_proto::rr::{Name, RData, RecordType as HRecordType};
+use hickory_proto::rr::{Name, RecordType as HRecordType};
 use serde::Serialize;
 
 use super::{
     DnsError, MailHost, MailRoute, QueryOptions, RecordType, Resolver, Rr,
-    message::{Outcome, Response, build_query, serialize_millis},
+    message::{Outcome, build_query, serialize_millis},
     name::{parse_name, presentation_name},
-    resolver::DNS_PORT,
     route::route_from,
-    trace::ZoneServer,
+    trace::{ZoneServer, ns_targets, server_address},
     transport::exchange,
 };
 use crate::exit::Exit;
@@ -195,13 +194,10 @@ impl Resolver {
         }
         if let Some((zone, servers)) = ns {
             check.zone = presentation_name(&zone);
-            for server in &servers {
+            for server in servers.iter().filter(|s| !s.authoritative) {
                 let address = server
                     .address
                     .map_or_else(|| "no address".to_string(), |a| a.ip().to_string());
-                if server.authoritative {
-                    continue;
-                }
                 let finding = if let Some(reason) = server.status.strip_prefix("lame: ") {
                     DomainFinding::LameNameServer {
                         name: server.name.clone(),
@@ -269,18 +265,11 @@ impl Resolver {
         loop {
             match self.query_name(&candidate, RecordType::NS) {
                 Ok(reply) if reply.outcome == Outcome::Answer => {
-                    let names = ns_names(&reply, &candidate);
+                    let names = ns_targets(&reply.message.answers, &candidate);
                     if !names.is_empty() {
                         let servers = names
                             .into_iter()
-                            .flat_map(|ns| {
-                                let addrs = self.addresses(&ns);
-                                if addrs.is_empty() {
-                                    vec![(ns, None)]
-                                } else {
-                                    addrs.into_iter().map(|a| (ns.clone(), Some(a))).collect()
-                                }
-                            })
+                            .flat_map(|ns| self.zone_server(ns))
                             .collect();
                         return Some((candidate, servers));
                     }
@@ -317,14 +306,7 @@ impl Resolver {
                             .into_iter()
                             .flat_map(|(ns, glue)| match glue {
                                 Some(addr) => vec![(ns, Some(addr))],
-                                None => {
-                                    let addrs = self.addresses(&ns);
-                                    if addrs.is_empty() {
-                                        vec![(ns, None)]
-                                    } else {
-                                        addrs.into_iter().map(|a| (ns.clone(), Some(a))).collect()
-                                    }
-                                }
+                                None => self.zone_server(ns),
                             })
                             .collect();
                         return Some((zone, servers));
@@ -339,35 +321,27 @@ impl Resolver {
         }
     }
 
+    /// A name server with each of its addresses, or once without one, so that a server whose
+    /// name does not resolve is still reported.
+    fn zone_server(&self, ns: Name) -> Vec<ZoneServer> {
+        let addrs = self.addresses(&ns);
+        if addrs.is_empty() {
+            vec![(ns, None)]
+        } else {
+            addrs.into_iter().map(|a| (ns.clone(), Some(a))).collect()
+        }
+    }
+
     /// The IPv4 then IPv6 addresses of a host, port 53; empty when it has none.
     fn addresses(&self, host: &Name) -> Vec<SocketAddr> {
         let mut out = Vec::new();
         for rtype in [RecordType::A, RecordType::AAAA] {
             if let Ok(reply) = self.query_name(host, rtype) {
-                for record in &reply.message.answers {
-                    match &record.data {
-                        RData::A(a) => out.push(SocketAddr::new(a.0.into(), DNS_PORT)),
-                        RData::AAAA(a) => out.push(SocketAddr::new(a.0.into(), DNS_PORT)),
-                        _ => {}
-                    }
-                }
+                out.extend(reply.message.answers.iter().filter_map(server_address));
             }
         }
         out
     }
-}
-
-fn ns_names(reply: &Response, owner: &Name) -> Vec<Name> {
-    reply
-        .message
-        .answers
-        .iter()
-        .filter(|r| r.name == *owner)
-        .filter_map(|r| match &r.data {
-            RData::NS(ns) => Some(ns.0.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Asks one server, RD clear, for the zone's SOA: an authoritative server sets AA.

@@ -11,7 +11,10 @@ use hickory_proto::{
 };
 use serde::Serialize;
 
-use super::name::{RecordType, presentation_name, push_escaped};
+use super::{
+    DnsError,
+    name::{RecordType, presentation_name, push_escaped},
+};
 use crate::exit::Exit;
 
 /// The UDP payload size advertised with EDNS (RFC 6891): 1232 bytes avoids IP fragmentation
@@ -290,6 +293,16 @@ impl Response {
             .first()
             .map(|q| format!("{} {}", q.name, q.rtype))
             .unwrap_or_default()
+    }
+
+    /// This reply's failing rcode (SERVFAIL, REFUSED, ...) as an error naming the server and
+    /// the question, the way every caller that cannot use the reply reports it.
+    pub(crate) fn rcode_error(&self) -> DnsError {
+        DnsError::Rcode {
+            server: self.server,
+            rcode: self.header.rcode.clone(),
+            question: self.question_text(),
+        }
     }
 }
 

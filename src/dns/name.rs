@@ -1,6 +1,10 @@
 //! Names and record types as the rest of mailkit sees them, validated before anything is sent.
 
-use std::{fmt, net::IpAddr, str::FromStr};
+use std::{
+    fmt::{self, Write as _},
+    net::IpAddr,
+    str::FromStr,
+};
 
 use hickory_proto::rr::{Name, RecordType as HRecordType};
 
@@ -173,7 +177,7 @@ pub(crate) fn presentation_name(name: &Name) -> String {
 /// Appends `byte` in presentation form: `\DDD` outside printable ASCII, `\c` for `special`.
 pub(crate) fn push_escaped(out: &mut String, byte: u8, special: &[u8]) {
     if !(0x21..0x7f).contains(&byte) && byte != b' ' {
-        out.push_str(&format!("\\{byte:03}"));
+        let _ = write!(out, "\\{byte:03}");
     } else if special.contains(&byte) {
         out.push('\\');
         out.push(byte as char);

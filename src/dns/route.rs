@@ -107,11 +107,7 @@ pub(crate) fn route_from(
         Outcome::NxDomain => return Ok(MailRoute::NoSuchDomain),
         Outcome::Answer | Outcome::NoData => {}
         Outcome::Failure | Outcome::Error => {
-            return Err(DnsError::Rcode {
-                server: mx.server,
-                rcode: mx.header.rcode.clone(),
-                question: mx.question_text(),
-            });
+            return Err(mx.rcode_error());
         }
         Outcome::Referral => {
             return Err(DnsError::Malformed {
@@ -140,9 +136,8 @@ pub(crate) fn route_from(
         return Ok(MailRoute::Hosts(vec![host]));
     }
     let real: Vec<(u16, Name, u32)> = records
-        .iter()
+        .into_iter()
         .filter(|(_, exchange, _)| !exchange.is_root())
-        .cloned()
         .collect();
     if real.is_empty() {
         return Ok(MailRoute::NullMx);
@@ -238,11 +233,7 @@ fn lookup_host(
     for result in [v4, v6] {
         match result {
             Ok(reply) if matches!(reply.outcome, Outcome::Failure | Outcome::Error) => {
-                failures.push(DnsError::Rcode {
-                    server: reply.server,
-                    rcode: reply.header.rcode.clone(),
-                    question: reply.question_text(),
-                });
+                failures.push(reply.rcode_error());
             }
             Ok(reply) => collect_addresses(&reply, name, &mut host),
             Err(err) => failures.push(err),

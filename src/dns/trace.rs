@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use hickory_proto::rr::{Name, RData, RecordType as HRecordType};
+use hickory_proto::rr::{Name, RData, Record, RecordType as HRecordType};
 use serde::Serialize;
 
 use super::{
@@ -215,21 +215,22 @@ pub fn trace(
         recursion: false,
         ..options.clone()
     };
+    let walk = Walk {
+        hints,
+        options: &options,
+    };
     let mut step = 0;
     for _ in 0..=MAX_CNAME_CHAIN {
-        let reply = iterate(&qname, rtype, hints, &options, 0, &mut step, &mut on_event)?;
+        let reply = iterate(&qname, rtype, &walk, 0, &mut step, &mut on_event)?;
         match cname_to_follow(&reply, &qname, rtype) {
             Some(canonical) => qname = canonical,
             None => return Ok(reply.outcome),
         }
     }
-    Err(DnsError::Malformed {
-        server: hints
-            .servers
-            .first()
-            .map_or(([0, 0, 0, 0], 0).into(), |(_, a)| *a),
-        reason: format!("a CNAME chain longer than {MAX_CNAME_CHAIN} (a loop?)"),
-    })
+    Err(loop_error(
+        &hints.servers,
+        format!("a CNAME chain longer than {MAX_CNAME_CHAIN} (a loop?)"),
+    ))
 }
 
 /// RFC 1034 §3.6.2: an answer whose CNAME chain ends at a name it holds no data for means the
@@ -259,17 +260,23 @@ fn cname_to_follow(reply: &Response, qname: &Name, rtype: RecordType) -> Option<
     (name != *qname).then_some(name)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What stays the same through one trace, including the nested lookups of glueless name
+/// servers: where to start and how to ask.
+struct Walk<'a> {
+    hints: &'a RootHints,
+    options: &'a QueryOptions,
+}
+
 fn iterate(
     qname: &Name,
     rtype: RecordType,
-    hints: &RootHints,
-    options: &QueryOptions,
+    walk: &Walk,
     depth: usize,
     step: &mut usize,
     on_event: &mut dyn FnMut(&TraceEvent),
 ) -> Result<Response, DnsError> {
     let mut zone = Name::root();
+    let Walk { hints, options } = *walk;
     let mut servers = hints.servers.clone();
     for _ in 0..MAX_STEPS {
         let mut failure = None;
@@ -291,11 +298,7 @@ fn iterate(
                 };
             match exchange(&query, *addr, options, &|_| {}) {
                 Ok(response) if matches!(response.outcome, Outcome::Failure | Outcome::Error) => {
-                    let err = DnsError::Rcode {
-                        server: *addr,
-                        rcode: response.header.rcode.clone(),
-                        question: response.question_text(),
-                    };
+                    let err = response.rcode_error();
                     on_event(&event(
                         "no answer".into(),
                         Some(response),
@@ -348,7 +351,7 @@ fn iterate(
                 ),
             ));
         }
-        servers = referral_servers(&reply, &next_zone, hints, options, depth, step);
+        servers = referral_servers(&reply, &next_zone, walk, depth, *step);
         if servers.is_empty() {
             return Err(malformed(
                 &reply,
@@ -360,12 +363,21 @@ fn iterate(
         }
         zone = next_zone;
     }
-    Err(DnsError::Malformed {
+    Err(loop_error(
+        &servers,
+        format!("more than {MAX_STEPS} referrals (a delegation loop?)"),
+    ))
+}
+
+/// A loop has no one reply to blame: the error names the first server of the step it gave up
+/// at (0.0.0.0:0 when there was none).
+fn loop_error(servers: &[(String, SocketAddr)], reason: String) -> DnsError {
+    DnsError::Malformed {
         server: servers
             .first()
             .map_or(([0, 0, 0, 0], 0).into(), |(_, a)| *a),
-        reason: format!("more than {MAX_STEPS} referrals (a delegation loop?)"),
-    })
+        reason,
+    }
 }
 
 fn malformed(reply: &Response, reason: &str) -> DnsError {
@@ -385,38 +397,46 @@ pub(crate) fn referral_zone(reply: &Response) -> Option<Name> {
         .map(|r| r.name.clone())
 }
 
+/// The name servers that NS records owned by `owner` name: a referral's, an answer's or the
+/// delegation `--check` asks a parent for all read them the same way.
+pub(crate) fn ns_targets(records: &[Record], owner: &Name) -> Vec<Name> {
+    records
+        .iter()
+        .filter(|r| r.name == *owner)
+        .filter_map(|r| match &r.data {
+            RData::NS(ns) => Some(ns.0.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The DNS server address an A or AAAA record gives (port 53); glue and looked-up name server
+/// addresses are both turned into something to query this way.
+pub(crate) fn server_address(record: &Record) -> Option<SocketAddr> {
+    let ip = match &record.data {
+        RData::A(a) => IpAddr::V4(a.0),
+        RData::AAAA(aaaa) => IpAddr::V6(aaaa.0),
+        _ => return None,
+    };
+    Some(SocketAddr::new(ip, DNS_PORT))
+}
+
 /// The name servers of a referral with their addresses: glue first, and for names without
 /// glue a nested iterative lookup (not shown) of their A records.
 fn referral_servers(
     reply: &Response,
     zone: &Name,
-    hints: &RootHints,
-    options: &QueryOptions,
+    walk: &Walk,
     depth: usize,
-    step: &mut usize,
+    step: usize,
 ) -> Vec<(String, SocketAddr)> {
-    let ns_names: Vec<Name> = reply
-        .message
-        .authorities
-        .iter()
-        .filter(|r| r.name == *zone)
-        .filter_map(|r| match &r.data {
-            RData::NS(ns) => Some(ns.0.clone()),
-            _ => None,
-        })
-        .collect();
+    let ns_names = ns_targets(&reply.message.authorities, zone);
     let mut servers = Vec::new();
     for ns in &ns_names {
-        for record in &reply.message.additionals {
-            if record.name != *ns {
-                continue;
+        for record in reply.message.additionals.iter().filter(|r| r.name == *ns) {
+            if let Some(addr) = server_address(record) {
+                servers.push((presentation_name(ns), addr));
             }
-            let ip = match &record.data {
-                RData::A(a) => IpAddr::V4(a.0),
-                RData::AAAA(aaaa) => IpAddr::V6(aaaa.0),
-                _ => continue,
-            };
-            servers.push((presentation_name(ns), SocketAddr::new(ip, DNS_PORT)));
         }
     }
     servers.sort_by_key(|(_, addr)| addr.is_ipv6());
@@ -424,12 +444,11 @@ fn referral_servers(
         return servers;
     }
     for ns in &ns_names {
-        let mut nested_step = *step;
+        let mut nested_step = step;
         let found = iterate(
             ns,
             RecordType::A,
-            hints,
-            options,
+            walk,
             depth + 1,
             &mut nested_step,
             &mut |_| {},
@@ -479,26 +498,19 @@ impl Resolver {
                 continue;
             };
             let mut out = Vec::new();
-            for record in records.iter().filter(|r| r.name == zone) {
-                let RData::NS(ns) = &record.data else {
-                    continue;
-                };
+            for ns in ns_targets(records, &zone) {
                 let glue: Vec<SocketAddr> = reply
                     .message
                     .additionals
                     .iter()
-                    .filter(|r| r.name == ns.0)
-                    .filter_map(|r| match &r.data {
-                        RData::A(a) => Some(SocketAddr::new(a.0.into(), DNS_PORT)),
-                        RData::AAAA(a) => Some(SocketAddr::new(a.0.into(), DNS_PORT)),
-                        _ => None,
-                    })
+                    .filter(|r| r.name == ns)
+                    .filter_map(server_address)
                     .collect();
                 if glue.is_empty() {
-                    out.push((ns.0.clone(), None));
+                    out.push((ns.clone(), None));
                 }
                 for addr in glue {
-                    out.push((ns.0.clone(), Some(addr)));
+                    out.push((ns.clone(), Some(addr)));
                 }
             }
             return Some((zone, out));

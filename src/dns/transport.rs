@@ -151,12 +151,7 @@ fn udp_once(
         transport: "udp",
         source,
     };
-    let local: SocketAddr = if server.is_ipv4() {
-        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
-    } else {
-        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    let socket = UdpSocket::bind(local).map_err(unreachable)?;
+    let socket = UdpSocket::bind(local_for(server)).map_err(unreachable)?;
     socket.connect(server).map_err(unreachable)?;
     socket.send(bytes).map_err(unreachable)?;
     let deadline = Instant::now() + timeout;
@@ -191,6 +186,16 @@ fn udp_once(
             continue;
         }
         return Ok(Some((reply, len)));
+    }
+}
+
+/// The any-address, any-port local end of a UDP socket that talks to `server`: the same family,
+/// so an IPv6 server is reachable.
+pub(crate) fn local_for(server: SocketAddr) -> SocketAddr {
+    if server.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
     }
 }
 
