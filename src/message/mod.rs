@@ -406,7 +406,9 @@ impl<'a> Inspected<'a> {
         let bytes = self.content(entity);
         match entity.charset.as_deref().and_then(charset_decoder) {
             Some(decoder) => decoder(&bytes),
-            None => String::from_utf8_lossy(&bytes).into_owned(),
+            // Valid UTF-8 (the usual case) is kept as it is rather than copied.
+            None => String::from_utf8(bytes)
+                .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()),
         }
     }
 
