@@ -90,11 +90,13 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 
 fn escape(text: &str, keep_layout: bool) -> Cow<'_, str> {
     let needs = |c: char| is_unsafe(c) && !(keep_layout && (c == '\n' || c == '\t'));
-    if !text.chars().any(needs) {
+    let Some(first) = text.find(needs) else {
         return Cow::Borrowed(text);
-    }
+    };
     let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
+    // The prefix already scanned is safe: copied at once rather than checked again.
+    out.push_str(&text[..first]);
+    for c in text[first..].chars() {
         if !needs(c) {
             out.push(c);
         } else if c == '\r' {

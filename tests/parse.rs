@@ -18,16 +18,20 @@ fn bless() -> bool {
     std::env::var_os("MAILKIT_BLESS").is_some_and(|v| v == "1")
 }
 
-/// Runs `mailkit parse ARGS` in the fixtures directory (so `source` fields are relative) and
-/// returns stdout, asserting the exit code.
-fn run(args: &[&str], code: i32) -> Vec<u8> {
-    let output = Command::cargo_bin("mailkit")
+/// Runs `mailkit parse ARGS` in the fixtures directory (so `source` fields are relative).
+fn parse(args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("mailkit")
         .unwrap()
         .current_dir(fixtures())
         .arg("parse")
         .args(args)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// [`parse`], returning stdout after asserting the exit code.
+fn run(args: &[&str], code: i32) -> Vec<u8> {
+    let output = parse(args);
     assert_eq!(
         output.status.code(),
         Some(code),
@@ -251,13 +255,7 @@ fn absent_headers_and_parts_exit_1() {
         &["--part", "1.9", "multipart.eml"][..],
         &["--part", "../1", "multipart.eml"][..],
     ] {
-        let output = Command::cargo_bin("mailkit")
-            .unwrap()
-            .current_dir(fixtures())
-            .arg("parse")
-            .args(args)
-            .output()
-            .unwrap();
+        let output = parse(args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");
         assert!(output.stdout.is_empty());
         assert!(

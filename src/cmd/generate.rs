@@ -36,16 +36,8 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<exit::Exit> {
 fn write_man_pages(dir: &Path) -> anyhow::Result<exit::Exit> {
     let mut command = Cli::command();
     command.build();
-    let mut page = Vec::new();
     let man = clap_mangen::Man::new(command.clone());
-    man.render_title(&mut page)?;
-    man.render_name_section(&mut page)?;
-    man.render_synopsis_section(&mut page)?;
-    man.render_description_section(&mut page)?;
-    man.render_options_section(&mut page)?;
-    man.render_subcommands_section(&mut page)?;
-    man.render_extra_section(&mut page)?;
-    write_exit_status(&mut page)?;
+    let mut page = render_page(&man, true)?;
     man.render_version_section(&mut page)?;
     write_file(&dir.join("mailkit.1"), &page)?;
 
@@ -54,20 +46,29 @@ fn write_man_pages(dir: &Path) -> anyhow::Result<exit::Exit> {
         .filter(|sub| !sub.is_hide_set() && sub.get_name() != "help");
     for sub in visible {
         let name = format!("mailkit-{}", sub.get_name());
-        let mut page = Vec::new();
         let sub = sub.clone().name(name.clone()).bin_name(&name);
-        let man = clap_mangen::Man::new(sub);
-        man.render_title(&mut page)?;
-        man.render_name_section(&mut page)?;
-        man.render_synopsis_section(&mut page)?;
-        man.render_description_section(&mut page)?;
-        man.render_options_section(&mut page)?;
-        man.render_extra_section(&mut page)?;
-        write_exit_status(&mut page)?;
+        let mut page = render_page(&clap_mangen::Man::new(sub), false)?;
         writeln!(page, ".SH \"SEE ALSO\"\nmailkit(1)")?;
         write_file(&dir.join(format!("{name}.1")), &page)?;
     }
     Ok(exit::Exit::Success)
+}
+
+/// The sections the top-level page and every command's page share, through EXIT STATUS;
+/// `subcommands` adds the list of commands, which only the top-level page has.
+fn render_page(man: &clap_mangen::Man, subcommands: bool) -> std::io::Result<Vec<u8>> {
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    if subcommands {
+        man.render_subcommands_section(&mut page)?;
+    }
+    man.render_extra_section(&mut page)?;
+    write_exit_status(&mut page)?;
+    Ok(page)
 }
 
 /// The exit-code table, from the same constant the code uses.

@@ -28,7 +28,7 @@ struct HeaderValues<'a> {
     source: &'a str,
     index: usize,
     name: &'a str,
-    values: Vec<&'a str>,
+    values: &'a [&'a str],
 }
 
 /// `--headers --json`.
@@ -336,6 +336,25 @@ impl Sink<'_> {
         self.line(&format!("==> {} <==", label(raw)))
     }
 
+    /// One view's result: its JSON line, or the text `text` writes, preceded by the message's
+    /// heading when several messages are shown (`heading`).
+    fn result<T: Serialize>(
+        &mut self,
+        heading: Option<&RawMessage>,
+        json: &T,
+        text: impl FnOnce(&mut Self) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Exit> {
+        if self.json {
+            self.json(json)?;
+        } else {
+            if let Some(raw) = heading {
+                self.heading(raw)?;
+            }
+            text(self)?;
+        }
+        Ok(Exit::Success)
+    }
+
     /// A valid negative result (a header or part that is absent), for stderr.
     fn absent(&mut self, raw: &RawMessage, what: &str) -> Exit {
         self.stderr.push(format!("mailkit: {}: {what}", label(raw)));
@@ -398,12 +417,7 @@ fn show(
         .map_err(Failure::from)
         .with_context(|| format!("parsing {}", label(raw)))?;
     let view = message.view();
-    let heading = |out: &mut Sink| -> anyhow::Result<()> {
-        if headings && !out.is_json() {
-            out.heading(raw)?;
-        }
-        Ok(())
-    };
+    let heading = headings.then_some(raw);
     if let Some(name) = &args.header {
         let values = message.header_values(name);
         if out.is_json() {
@@ -411,7 +425,7 @@ fn show(
                 source: view.source,
                 index: view.index,
                 name,
-                values: values.clone(),
+                values: &values,
             })?;
         } else {
             for value in &values {
@@ -438,34 +452,30 @@ fn show(
             return Ok(out.absent(raw, "no text part"));
         };
         let text = text.replace("\r\n", "\n");
-        if out.is_json() {
-            out.json(&Text {
-                source: view.source,
-                index: view.index,
-                part: &part,
-                text: &text,
-            })?;
-        } else {
-            heading(out)?;
+        let json = Text {
+            source: view.source,
+            index: view.index,
+            part: &part,
+            text: &text,
+        };
+        return out.result(heading, &json, |out| {
             out.raw(escape_text(&text).as_bytes())?;
             if !text.ends_with('\n') {
                 out.line("")?;
             }
-        }
-        return Ok(Exit::Success);
+            Ok(())
+        });
     }
     if let Some(dir) = &args.extract {
         return extract(out, &message, dir, raw);
     }
     if args.headers {
-        if out.is_json() {
-            out.json(&Headers {
-                source: view.source,
-                index: view.index,
-                headers: &view.headers,
-            })?;
-        } else {
-            heading(out)?;
+        let json = Headers {
+            source: view.source,
+            index: view.index,
+            headers: &view.headers,
+        };
+        return out.result(heading, &json, |out| {
             for field in &view.headers {
                 out.line(&format!(
                     "{}: {}",
@@ -473,29 +483,18 @@ fn show(
                     escape_line(&field.value)
                 ))?;
             }
-        }
-        return Ok(Exit::Success);
+            Ok(())
+        });
     }
     if args.received {
-        if out.is_json() {
-            out.json(&Received {
-                source: view.source,
-                index: view.index,
-                received: &view.received,
-            })?;
-        } else {
-            heading(out)?;
-            hops_table(out, &view.received)?;
-        }
-        return Ok(Exit::Success);
+        let json = Received {
+            source: view.source,
+            index: view.index,
+            received: &view.received,
+        };
+        return out.result(heading, &json, |out| hops_table(out, &view.received));
     }
-    if out.is_json() {
-        out.json(view)?;
-    } else {
-        heading(out)?;
-        summary(out, view)?;
-    }
-    Ok(Exit::Success)
+    out.result(heading, view, |out| summary(out, view))
 }
 
 fn extract(

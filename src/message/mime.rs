@@ -149,14 +149,14 @@ impl<'a> Walker<'a> {
         let boundary = self.describe(&mut entity, digest);
         self.header_warnings(&entity, &raw[start..body_start]);
         let id = entity.id.clone();
-        let content_type = entity.content_type.clone();
         let cte = entity.cte;
+        let ct = entity.content_type.as_str();
+        let is_multipart = ct.starts_with("multipart/");
+        let is_digest = ct == "multipart/digest";
+        let is_message = ct == "message/rfc822" || ct == "message/global";
         self.entities.push(entity);
 
-        let is_container = content_type.starts_with("multipart/")
-            || content_type == "message/rfc822"
-            || content_type == "message/global";
-        if is_container && depth + 1 >= MAX_DEPTH {
+        if (is_multipart || is_message) && depth + 1 >= MAX_DEPTH {
             if !self.depth_warned {
                 self.depth_warned = true;
                 self.warn(
@@ -168,32 +168,30 @@ impl<'a> Walker<'a> {
             self.leaf(index);
             return;
         }
-        if content_type.starts_with("multipart/") {
+        if is_multipart {
             match boundary {
                 Some(boundary) if !boundary.is_empty() => {
-                    self.multipart(index, &boundary, content_type == "multipart/digest")
+                    self.multipart(index, &id, &boundary, is_digest)
                 }
                 _ => {
-                    self.warn(
-                        WarningKind::MissingBoundary,
-                        &id,
-                        format!("{content_type} has no boundary parameter"),
-                    );
+                    let content_type = &self.entities[index].content_type;
+                    let message = format!("{content_type} has no boundary parameter");
+                    self.warn(WarningKind::MissingBoundary, &id, message);
                     self.leaf(index);
                 }
             }
-        } else if content_type == "message/rfc822" || content_type == "message/global" {
+        } else if is_message {
             if cte == Cte::Identity {
                 self.entities[index].kind = Kind::Message;
                 self.in_message += 1;
                 self.walk(body_start, end, format!("{id}.1"), depth + 1, false);
                 self.in_message -= 1;
             } else {
-                self.warn(
-                    WarningKind::EncodedMessage,
-                    &id,
-                    format!("{content_type} with a transfer encoding (RFC 2046 §5.2.1 forbids it); not parsed as a message"),
+                let content_type = &self.entities[index].content_type;
+                let message = format!(
+                    "{content_type} with a transfer encoding (RFC 2046 §5.2.1 forbids it); not parsed as a message"
                 );
+                self.warn(WarningKind::EncodedMessage, &id, message);
                 self.leaf(index);
             }
         } else {
@@ -405,17 +403,17 @@ impl<'a> Walker<'a> {
     }
 
     /// Splits a multipart body at its boundary and walks each part.
-    fn multipart(&mut self, index: usize, boundary: &str, digest: bool) {
+    fn multipart(&mut self, index: usize, id: &str, boundary: &str, digest: bool) {
         let raw = self.raw;
-        let (id, depth, start, end) = {
+        let (depth, start, end) = {
             let e = &self.entities[index];
-            (e.id.clone(), e.depth, e.body_start, e.body_end)
+            (e.depth, e.body_start, e.body_end)
         };
         let (parts, closed) = split(raw, start, end, boundary.as_bytes());
         if parts.is_empty() {
             self.warn(
                 WarningKind::BoundaryNotFound,
-                &id,
+                id,
                 format!("no line \"--{boundary}\" in the body; shown as a single part"),
             );
             self.leaf(index);
@@ -425,7 +423,7 @@ impl<'a> Walker<'a> {
         if !closed {
             self.warn(
                 WarningKind::UnterminatedMultipart,
-                &id,
+                id,
                 format!("no closing \"--{boundary}--\" line; the message may be truncated"),
             );
         }

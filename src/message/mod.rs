@@ -406,7 +406,9 @@ impl<'a> Inspected<'a> {
         let bytes = self.content(entity);
         match entity.charset.as_deref().and_then(charset_decoder) {
             Some(decoder) => decoder(&bytes),
-            None => String::from_utf8_lossy(&bytes).into_owned(),
+            // Valid UTF-8 (the usual case) is kept as it is rather than copied.
+            None => String::from_utf8(bytes)
+                .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned()),
         }
     }
 
@@ -475,37 +477,17 @@ fn field_name<'a>(block: &Block<'a>, header: &Header<'a>) -> Cow<'a, str> {
 
 /// A header's value for people and scripts: decoded (RFC 2047, RFC 2231, charsets) and unfolded.
 fn header_value<'a>(block: &Block<'a>, header: &Header<'a>) -> Cow<'a, str> {
-    let raw = block
-        .bytes
-        .get(header.offset_start as usize..header.offset_end as usize)
-        .unwrap_or_default();
     match (&header.name, &header.value) {
         (_, HeaderValue::Address(address)) => Cow::Owned(format_address(address)),
         (_, HeaderValue::ContentType(ct)) => Cow::Owned(format_content_type(ct)),
-        (
-            HeaderName::MessageId
-            | HeaderName::InReplyTo
-            | HeaderName::References
-            | HeaderName::ResentMessageId
-            | HeaderName::ContentId
-            | HeaderName::ReturnPath,
-            HeaderValue::Text(id),
-        ) => {
+        (name, HeaderValue::Text(id)) if is_id_field(name) => {
             let mut out = String::with_capacity(id.len() + 2);
             out.push('<');
             out.push_str(id);
             out.push('>');
             Cow::Owned(out)
         }
-        (
-            HeaderName::MessageId
-            | HeaderName::InReplyTo
-            | HeaderName::References
-            | HeaderName::ResentMessageId
-            | HeaderName::ContentId
-            | HeaderName::ReturnPath,
-            HeaderValue::TextList(ids),
-        ) => Cow::Owned(
+        (name, HeaderValue::TextList(ids)) if is_id_field(name) => Cow::Owned(
             ids.iter()
                 .map(|id| format!("<{id}>"))
                 .collect::<Vec<_>>()
@@ -518,13 +500,23 @@ fn header_value<'a>(block: &Block<'a>, header: &Header<'a>) -> Cow<'a, str> {
             | HeaderName::ContentLocation
             | HeaderName::ContentTransferEncoding,
             HeaderValue::Text(text),
-        ) => match text {
-            Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
-            Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
-        },
+        ) => trimmed(text.clone()),
         (_, HeaderValue::TextList(list)) => Cow::Owned(list.join(", ")),
-        _ => decode_unstructured(block, raw),
+        _ => decode_unstructured(block, block.value(header)),
     }
+}
+
+/// Fields whose values are message ids (or a path), shown in angle brackets as written.
+fn is_id_field(name: &HeaderName<'_>) -> bool {
+    matches!(
+        name,
+        HeaderName::MessageId
+            | HeaderName::InReplyTo
+            | HeaderName::References
+            | HeaderName::ResentMessageId
+            | HeaderName::ContentId
+            | HeaderName::ReturnPath
+    )
 }
 
 /// Unfolds a raw value (a slice of `block`) and decodes any RFC 2047 encoded words in it.
@@ -620,10 +612,7 @@ pub(crate) fn lossy(bytes: &[u8]) -> Cow<'_, str> {
 fn unfold(text: Cow<'_, str>) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     if memchr::memchr2(b'\n', b'\t', bytes).is_none() {
-        return match text {
-            Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
-            Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
-        };
+        return trimmed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut rest: &str = &text;
@@ -643,11 +632,16 @@ fn unfold(text: Cow<'_, str>) -> Cow<'_, str> {
         }
     }
     out.push_str(rest);
-    let trimmed = out.trim();
-    if trimmed.len() == out.len() {
-        Cow::Owned(out)
-    } else {
-        Cow::Owned(trimmed.to_owned())
+    trimmed(Cow::Owned(out))
+}
+
+/// `text` without surrounding whitespace: still borrowed when it was, and an owned string is
+/// copied only when there is something to cut.
+fn trimmed(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) if text.trim().len() == text.len() => Cow::Owned(text),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
     }
 }
 

@@ -70,13 +70,12 @@ pub fn connect(
     port: u16,
     timeout: Duration,
 ) -> Result<(TcpStream, SocketAddr), ConnectError> {
-    let addrs: Vec<SocketAddr> = (host, port)
+    let addrs = (host, port)
         .to_socket_addrs()
         .map_err(|source| ConnectError::Resolve {
             host: host.to_string(),
             source,
-        })?
-        .collect();
+        })?;
     let mut last = None;
     for addr in addrs {
         match connect_addr(addr, timeout) {
