@@ -148,6 +148,18 @@ pub fn default_path() -> Option<PathBuf> {
     Some(config.join("mailkit").join("accounts.toml"))
 }
 
+/// Loads account `name` from the accounts file in use ([`default_path`]): what `--account`
+/// means for every command.
+pub fn load_named(name: &str) -> Result<Account, Failure> {
+    let path = default_path().ok_or_else(|| {
+        Failure::new(
+            Exit::Config,
+            "no accounts file: set $MAILKIT_ACCOUNTS or $HOME",
+        )
+    })?;
+    load(&path, name)
+}
+
 /// Loads account `name` from `path`. A file that holds a literal password but can be read by
 /// group or others is refused, as ssh refuses a readable private key.
 pub fn load(path: &Path, name: &str) -> Result<Account, Failure> {

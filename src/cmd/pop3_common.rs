@@ -43,20 +43,12 @@ impl Connection {
     /// Resolves flags over the account over defaults.
     pub fn resolve(args: &ConnectionArgs, global: &GlobalArgs) -> anyhow::Result<Connection> {
         let account = match &args.account {
-            Some(name) => {
-                let path = accounts::default_path().ok_or_else(|| {
-                    Failure::new(
-                        Exit::Config,
-                        "no accounts file: set $MAILKIT_ACCOUNTS or $HOME",
-                    )
-                })?;
-                accounts::load(&path, name).context("reading the account")?
-            }
+            Some(name) => accounts::load_named(name).context("reading the account")?,
             None => Account::default(),
         };
         let (flag_host, flag_port) = match &args.server {
             Some(server) => {
-                let (host, port) = split_server(server)?;
+                let (host, port) = crate::net::split_server(server)?;
                 (Some(host), port)
             }
             None => (None, None),
@@ -149,41 +141,6 @@ fn parse_mechanism(name: &str) -> anyhow::Result<Mechanism> {
             "account auth {other:?} is not a POP3 mechanism (auto, user, apop, plain, xoauth2)"
         ),
     })
-}
-
-/// Splits `host`, `host:port`, `[v6]` or `[v6]:port`.
-fn split_server(server: &str) -> anyhow::Result<(String, Option<u16>)> {
-    let bad = || {
-        Failure::new(
-            Exit::Usage,
-            format!("bad --server {server:?}: use HOST[:PORT]"),
-        )
-    };
-    let (host, port) = if let Some(rest) = server.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
-        match after {
-            "" => (host, None),
-            _ => (host, Some(after.strip_prefix(':').ok_or_else(bad)?)),
-        }
-    } else {
-        match server.split_once(':') {
-            Some((host, port)) if !port.contains(':') => (host, Some(port)),
-            _ => (server, None),
-        }
-    };
-    if host.is_empty() {
-        return Err(bad().into());
-    }
-    let port = match port {
-        Some(port) => Some(
-            port.parse::<u16>()
-                .ok()
-                .filter(|&p| p > 0)
-                .ok_or_else(bad)?,
-        ),
-        None => None,
-    };
-    Ok((host.to_string(), port))
 }
 
 /// One message of the listing.
@@ -319,26 +276,5 @@ impl Listing {
             );
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn server_forms() {
-        let ok = |s: &str| split_server(s).unwrap();
-        assert_eq!(ok("pop.example.org"), ("pop.example.org".into(), None));
-        assert_eq!(
-            ok("pop.example.org:110"),
-            ("pop.example.org".into(), Some(110))
-        );
-        assert_eq!(ok("[::1]:995"), ("::1".into(), Some(995)));
-        assert_eq!(ok("[::1]"), ("::1".into(), None));
-        assert_eq!(ok("::1"), ("::1".into(), None));
-        for bad in ["", ":110", "h:0", "h:x", "[::1", "[::1]x", "h:70000"] {
-            assert!(split_server(bad).is_err(), "{bad}");
-        }
     }
 }

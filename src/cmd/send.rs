@@ -58,15 +58,7 @@ struct MessageJson<'a> {
 /// Runs `mailkit send`.
 pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let account = match &args.route.account {
-        Some(name) => {
-            let path = accounts::default_path().ok_or_else(|| {
-                Failure::new(
-                    Exit::Config,
-                    "no accounts file: set MAILKIT_ACCOUNTS or HOME",
-                )
-            })?;
-            Some(accounts::load(&path, name).context("loading the account")?)
-        }
+        Some(name) => Some(accounts::load_named(name).context("loading the account")?),
         None => None,
     };
     let ehlo = ehlo_name(args)?;
@@ -381,25 +373,6 @@ fn draft(
     })
 }
 
-/// Where `host[:port]`, `[v6]:port` and bare IPv6 literals point.
-fn split_server(server: &str) -> (String, Option<u16>) {
-    if let Some(rest) = server.strip_prefix('[')
-        && let Some((host, after)) = rest.split_once(']')
-    {
-        return (
-            host.to_string(),
-            after.strip_prefix(':').and_then(|p| p.parse().ok()),
-        );
-    }
-    match server.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') => match port.parse() {
-            Ok(port) => (host.to_string(), Some(port)),
-            Err(_) => (server.to_string(), None),
-        },
-        _ => (server.to_string(), None),
-    }
-}
-
 /// Relay mode: every message through one server (one connection for all of them).
 fn relay_delivery(
     args: &SendArgs,
@@ -408,7 +381,7 @@ fn relay_delivery(
     outgoing: &[Outgoing],
 ) -> anyhow::Result<Vec<Vec<Report>>> {
     let (host, server_port) = match &args.route.server {
-        Some(server) => split_server(server),
+        Some(server) => crate::net::split_server(server)?,
         None => (
             account.and_then(|a| a.host.clone()).unwrap_or_default(),
             None,
@@ -734,18 +707,6 @@ fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn server_strings() {
-        assert_eq!(split_server("mx.test:465"), ("mx.test".into(), Some(465)));
-        assert_eq!(split_server("mx.test"), ("mx.test".into(), None));
-        assert_eq!(split_server("[::1]:25"), ("::1".into(), Some(25)));
-        assert_eq!(split_server("::1"), ("::1".into(), None));
-        assert_eq!(
-            split_server("127.0.0.1:2525"),
-            ("127.0.0.1".into(), Some(2525))
-        );
-    }
 
     #[test]
     fn severity_prefers_what_needs_fixing() {

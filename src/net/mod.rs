@@ -88,3 +88,63 @@ pub fn connect(
         source: io::Error::new(io::ErrorKind::NotFound, "no addresses"),
     }))
 }
+
+/// Splits a `--server` value, `host`, `host:port`, `[v6]` or `[v6]:port`, so every command
+/// accepts and refuses the same forms; a bad port is a usage error, never part of the host.
+pub fn split_server(server: &str) -> Result<(String, Option<u16>), crate::exit::Failure> {
+    let bad = || {
+        crate::exit::Failure::new(
+            crate::exit::Exit::Usage,
+            format!("bad --server {server:?}: use HOST[:PORT]"),
+        )
+    };
+    let (host, port) = if let Some(rest) = server.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
+        match after {
+            "" => (host, None),
+            _ => (host, Some(after.strip_prefix(':').ok_or_else(bad)?)),
+        }
+    } else {
+        match server.split_once(':') {
+            Some((host, port)) if !port.contains(':') => (host, Some(port)),
+            _ => (server, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(bad());
+    }
+    let port = match port {
+        Some(port) => Some(
+            port.parse::<u16>()
+                .ok()
+                .filter(|&p| p > 0)
+                .ok_or_else(bad)?,
+        ),
+        None => None,
+    };
+    Ok((host.to_string(), port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_forms() {
+        let ok = |s: &str| split_server(s).unwrap();
+        assert_eq!(ok("pop.example.org"), ("pop.example.org".into(), None));
+        assert_eq!(
+            ok("pop.example.org:110"),
+            ("pop.example.org".into(), Some(110))
+        );
+        assert_eq!(ok("[::1]:995"), ("::1".into(), Some(995)));
+        assert_eq!(ok("[::1]"), ("::1".into(), None));
+        assert_eq!(ok("::1"), ("::1".into(), None));
+        assert_eq!(ok("mx.test:465"), ("mx.test".into(), Some(465)));
+        assert_eq!(ok("[::1]:25"), ("::1".into(), Some(25)));
+        assert_eq!(ok("127.0.0.1:2525"), ("127.0.0.1".into(), Some(2525)));
+        for bad in ["", ":110", "h:0", "h:x", "[::1", "[::1]x", "h:70000"] {
+            assert!(split_server(bad).is_err(), "{bad}");
+        }
+    }
+}
