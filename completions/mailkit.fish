@@ -57,8 +57,8 @@ none\t'Never encrypt'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ca-file -d 'Extra trusted CA certificates (PEM), for a private CA' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l user -d 'Login name for AUTH (the password comes from --password-env, --password-file, --password-command, or a prompt; never from the command line)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-env -d 'Environment variable holding the password (or the OAuth token for xoauth2)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-file -d 'File holding the password (or the OAuth token)' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-command -d 'Command printing the password (or the OAuth token)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-file -d 'File holding the password (or the OAuth token), first line' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-command -d 'Command printing the password (or the OAuth token) as its first line' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l auth -d 'SASL mechanism (default: PLAIN, else LOGIN, from the server\'s offer)' -r -f -a "plain\t'RFC 4616: user and password in one base64 line'
 login\t'The widespread non-standard username/password challenge pair'
 xoauth2\t'Google\'s and Microsoft\'s OAuth 2 bearer token mechanism'"
@@ -71,8 +71,8 @@ hdrs\t'Its headers only'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l envid -d 'DSN: envelope identifier quoted back in notifications' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l raw -d 'Send a raw message read from stdin (same as giving `-`)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s t -l read-recipients -d 'Read recipients from the raw message\'s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent'
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (testing only)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l allow-cleartext-auth -d 'INSECURE: allow AUTH over a connection without TLS'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l allow-cleartext-auth -d 'INSECURE: allow a password or token over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -96,17 +96,17 @@ user\t'USER and PASS (RFC 1939 §7)'
 apop\t'APOP digest of the greeting\'s timestamp and the password (RFC 1939 §7)'
 plain\t'SASL PLAIN (RFC 5034, RFC 4616)'
 xoauth2\t'SASL XOAUTH2 with an OAuth 2 bearer token (the two-step form Microsoft requires)'"
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-env -d 'Read the password from this environment variable (default: $MAILKIT_PASSWORD when set)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-file -d 'Read the password from this file (first line)' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-command -d 'Run this shell command and use the first line it prints as the password' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-env -d 'Environment variable holding the password (or the OAuth token for xoauth2)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-file -d 'File holding the password (or the OAuth token), first line' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-command -d 'Command printing the password (or the OAuth token) as its first line' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l timeout -d 'Seconds to wait for the connection and for each reply' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s n -l new -d 'Fetch only messages whose UIDL is not in the state file (seen before with another size counts as new)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Write one message to stdout, bytes unchanged (CRLF line ends as received)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s d -l delete -d 'Delete each message from the server once it is safely on disk'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s i -l interactive -d 'Pick the messages to fetch and to delete interactively (needs a terminal)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l insecure-skip-tls-verify -d 'Accept any TLS certificate (INSECURE: anyone on the path can read your mail)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l allow-cleartext-auth -d 'Allow sending a password or token over a connection without TLS'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l allow-cleartext-auth -d 'INSECURE: allow a password or token over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -124,14 +124,14 @@ user\t'USER and PASS (RFC 1939 §7)'
 apop\t'APOP digest of the greeting\'s timestamp and the password (RFC 1939 §7)'
 plain\t'SASL PLAIN (RFC 5034, RFC 4616)'
 xoauth2\t'SASL XOAUTH2 with an OAuth 2 bearer token (the two-step form Microsoft requires)'"
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-env -d 'Read the password from this environment variable (default: $MAILKIT_PASSWORD when set)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-file -d 'Read the password from this file (first line)' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-command -d 'Run this shell command and use the first line it prints as the password' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-env -d 'Environment variable holding the password (or the OAuth token for xoauth2)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-file -d 'File holding the password (or the OAuth token), first line' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-command -d 'Command printing the password (or the OAuth token) as its first line' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l timeout -d 'Seconds to wait for the connection and for each reply' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s H -l headers -d 'Also show From, Subject and Date (one TOP n 0 per message)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l insecure-skip-tls-verify -d 'Accept any TLS certificate (INSECURE: anyone on the path can read your mail)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l allow-cleartext-auth -d 'Allow sending a password or token over a connection without TLS'
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l allow-cleartext-auth -d 'INSECURE: allow a password or token over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -150,15 +150,15 @@ user\t'USER and PASS (RFC 1939 §7)'
 apop\t'APOP digest of the greeting\'s timestamp and the password (RFC 1939 §7)'
 plain\t'SASL PLAIN (RFC 5034, RFC 4616)'
 xoauth2\t'SASL XOAUTH2 with an OAuth 2 bearer token (the two-step form Microsoft requires)'"
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-env -d 'Read the password from this environment variable (default: $MAILKIT_PASSWORD when set)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-file -d 'Read the password from this file (first line)' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-command -d 'Run this shell command and use the first line it prints as the password' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-env -d 'Environment variable holding the password (or the OAuth token for xoauth2)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-file -d 'File holding the password (or the OAuth token), first line' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-command -d 'Command printing the password (or the OAuth token) as its first line' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l timeout -d 'Seconds to wait for the connection and for each reply' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s n -l dry-run -d 'Show what would be deleted and change nothing'
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l insecure-skip-tls-verify -d 'Accept any TLS certificate (INSECURE: anyone on the path can read your mail)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l allow-cleartext-auth -d 'Allow sending a password or token over a connection without TLS'
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l allow-cleartext-auth -d 'INSECURE: allow a password or token over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s h -l help -d 'Print help (see more with \'--help\')'

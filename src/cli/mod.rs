@@ -8,6 +8,7 @@ pub mod list;
 pub mod parse;
 pub mod pop3;
 pub mod resolve;
+pub mod security;
 pub mod send;
 
 use clap::{Args, Parser, Subcommand};

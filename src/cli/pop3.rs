@@ -1,9 +1,8 @@
 //! Connection flags shared by `fetch`, `list` and `dele` (POP3).
 
-use std::path::PathBuf;
-
 use clap::Args;
 
+use super::security::{PasswordArgs, TrustArgs};
 use crate::{accounts::TlsMode, pop3::Mechanism};
 
 /// How to reach and log in to the POP3 server. The password never comes from the command line:
@@ -25,27 +24,15 @@ pub struct ConnectionArgs {
     /// Connection protection: tls (implicit, port 995), starttls (STLS on 110, required), none
     #[arg(long, value_enum, value_name = "MODE")]
     pub tls: Option<TlsMode>,
-    /// Extra trusted CA certificates (PEM), for a private CA
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-    /// Accept any TLS certificate (INSECURE: anyone on the path can read your mail)
-    #[arg(long)]
-    pub insecure_skip_tls_verify: bool,
-    /// Allow sending a password or token over a connection without TLS
-    #[arg(long)]
-    pub allow_cleartext_auth: bool,
+    /// Certificate trust and cleartext login.
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// Login mechanism (auto: SASL PLAIN if offered, else USER/PASS, else APOP)
     #[arg(long, value_enum, value_name = "MECH")]
     pub auth: Option<Mechanism>,
-    /// Read the password from this environment variable (default: $MAILKIT_PASSWORD when set)
-    #[arg(long, value_name = "VAR", conflicts_with_all = ["password_file", "password_command"])]
-    pub password_env: Option<String>,
-    /// Read the password from this file (first line)
-    #[arg(long, value_name = "FILE", conflicts_with = "password_command")]
-    pub password_file: Option<PathBuf>,
-    /// Run this shell command and use the first line it prints as the password
-    #[arg(long, value_name = "CMD")]
-    pub password_command: Option<String>,
+    /// Where the password comes from (else $MAILKIT_PASSWORD when set).
+    #[command(flatten)]
+    pub password: PasswordArgs,
     /// For --auth xoauth2: run this shell command to get the OAuth 2 access token (default:
     /// the account's source, else $MAILKIT_OAUTH_TOKEN)
     #[arg(long, value_name = "CMD")]

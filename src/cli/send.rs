@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::security::{PasswordArgs, TrustArgs};
 use crate::{accounts::TlsMode, smtp::Mechanism};
 
 /// Flags of `mailkit send`.
@@ -105,34 +106,18 @@ pub struct RouteArgs {
     #[arg(long, value_enum, value_name = "MODE")]
     pub tls: Option<TlsMode>,
 
-    /// Extra trusted CA certificates (PEM), for a private CA
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-
-    /// INSECURE: accept any TLS certificate (testing only)
-    #[arg(long)]
-    pub insecure_skip_tls_verify: bool,
-
-    /// INSECURE: allow AUTH over a connection without TLS
-    #[arg(long)]
-    pub allow_cleartext_auth: bool,
+    /// Certificate trust and cleartext AUTH.
+    #[command(flatten)]
+    pub trust: TrustArgs,
 
     /// Login name for AUTH (the password comes from --password-env, --password-file,
     /// --password-command, or a prompt; never from the command line)
     #[arg(long, value_name = "USER")]
     pub user: Option<String>,
 
-    /// Environment variable holding the password (or the OAuth token for xoauth2)
-    #[arg(long, value_name = "VAR")]
-    pub password_env: Option<String>,
-
-    /// File holding the password (or the OAuth token)
-    #[arg(long, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
-
-    /// Command printing the password (or the OAuth token)
-    #[arg(long, value_name = "COMMAND")]
-    pub password_command: Option<String>,
+    /// Where the password comes from.
+    #[command(flatten)]
+    pub password: PasswordArgs,
 
     /// SASL mechanism (default: PLAIN, else LOGIN, from the server's offer)
     #[arg(long, value_enum, value_name = "MECHANISM")]

@@ -12,7 +12,7 @@ use crate::{
     accounts::{self, Account, SecretSource, TlsMode},
     cli::{GlobalArgs, pop3::ConnectionArgs},
     exit::{Exit, Failure},
-    net::{Stream, TlsOptions},
+    net::Stream,
     pop3::{
         Mechanism, Pop3Error, Session,
         connect::{self, ConnectOptions},
@@ -84,12 +84,8 @@ impl Connection {
                 (None, Some(source)) => source,
                 (None, None) => SecretSource::Env(TOKEN_ENV.to_string()),
             }
-        } else if let Some(var) = &args.password_env {
-            SecretSource::Env(var.clone())
-        } else if let Some(path) = &args.password_file {
-            SecretSource::File(path.clone())
-        } else if let Some(command) = &args.password_command {
-            SecretSource::Command(command.clone())
+        } else if let Some(source) = args.password.source() {
+            source
         } else if std::env::var_os(PASSWORD_ENV).is_some() {
             SecretSource::Env(PASSWORD_ENV.to_string())
         } else {
@@ -104,14 +100,11 @@ impl Connection {
                 host,
                 port,
                 tls,
-                tls_options: TlsOptions {
-                    ca_file: args.ca_file.clone().or(account.ca_file.clone()),
-                    insecure_skip_verify: args.insecure_skip_tls_verify,
-                },
+                tls_options: args.trust.tls_options(Some(&account)),
                 timeout: Duration::from_secs(args.timeout.max(1)),
                 user,
                 mechanism,
-                allow_cleartext: args.allow_cleartext_auth,
+                allow_cleartext: args.trust.allow_cleartext_auth,
                 verbose: global.verbose,
             },
             secret,

@@ -23,7 +23,7 @@ use crate::{
         HeaderSummary,
         source::{self, Messages},
     },
-    net::{TlsClient, TlsOptions},
+    net::TlsClient,
     output::{Printer, escape_line},
     smtp::{
         Credentials, Dsn, Envelope, Payload, RcptOutcome, Status,
@@ -63,22 +63,15 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     };
     let ehlo = ehlo_name(args)?;
     let outgoing = messages(args, account.as_ref()).context("preparing the message")?;
-    let tls = TlsClient::new(&TlsOptions {
-        ca_file: args
-            .route
-            .ca_file
-            .clone()
-            .or_else(|| account.as_ref().and_then(|a| a.ca_file.clone())),
-        insecure_skip_verify: args.route.insecure_skip_tls_verify,
-    })
-    .map_err(Failure::from)
-    .context("setting up TLS")?;
+    let tls = TlsClient::new(&args.route.trust.tls_options(account.as_ref()))
+        .map_err(Failure::from)
+        .context("setting up TLS")?;
     let mut connector = Connector {
         tls_mode: TlsMode::Opportunistic,
         tls,
         ehlo,
         credentials: None,
-        allow_cleartext_auth: args.route.allow_cleartext_auth,
+        allow_cleartext_auth: args.route.trust.allow_cleartext_auth,
         timeout: Duration::from_secs(args.route.timeout.max(1)),
         verbose: global.verbose,
         warnings: Vec::new(),
@@ -434,24 +427,7 @@ fn credentials(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Opt
     else {
         return Ok(None);
     };
-    let flags: Vec<SecretSource> = [
-        args.route.password_env.clone().map(SecretSource::Env),
-        args.route.password_file.clone().map(SecretSource::File),
-        args.route
-            .password_command
-            .clone()
-            .map(SecretSource::Command),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if flags.len() > 1 {
-        crate::bail!(
-            Exit::Usage,
-            "give only one of --password-env, --password-file, --password-command"
-        );
-    }
-    let source = match flags.into_iter().next() {
+    let source = match args.route.password.source() {
         Some(source) => source,
         None => {
             let from_account = match (args.route.auth, account) {
