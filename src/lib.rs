@@ -26,6 +26,8 @@ pub mod output;
 pub mod pop3;
 pub mod secret;
 pub mod smtp;
+#[cfg(test)]
+mod testing;
 
 use cli::{Cli, Command};
 use exit::Exit;

@@ -321,57 +321,30 @@ pub(crate) fn is_timeout(err: &io::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Cursor;
-
     use super::*;
-
-    /// A scripted server: the bytes it will send, and everything the client wrote.
-    struct Script {
-        reply: Cursor<Vec<u8>>,
-        written: Vec<u8>,
-    }
-
-    impl Read for Script {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            self.reply.read(buf)
-        }
-    }
-
-    impl Write for Script {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.written.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    fn script(reply: &[u8]) -> Script {
-        Script {
-            reply: Cursor::new(reply.to_vec()),
-            written: Vec::new(),
-        }
-    }
+    use crate::testing::Script;
 
     #[test]
     fn tcp_frames_the_query_and_reads_one_framed_reply() {
-        let mut server = script(b"\x00\x03abcextra");
+        let mut server = Script::new(b"\x00\x03abcextra");
         let reply = tcp_roundtrip(&mut server, b"query").unwrap();
         assert_eq!(reply, b"abc");
-        assert_eq!(server.written, b"\x00\x05query");
+        assert_eq!(server.written(), b"\x00\x05query");
     }
 
     #[test]
     fn a_tcp_reply_cut_short_is_an_unexpected_eof() {
         for bytes in [&b""[..], b"\x00", b"\x00\x10short"] {
-            let err = tcp_roundtrip(&mut script(bytes), b"q").unwrap_err();
+            let err = tcp_roundtrip(&mut Script::new(bytes), b"q").unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{bytes:?}");
         }
     }
 
     #[test]
     fn an_empty_tcp_reply_is_read_as_empty() {
-        assert_eq!(tcp_roundtrip(&mut script(b"\x00\x00"), b"q").unwrap(), b"");
+        assert_eq!(
+            tcp_roundtrip(&mut Script::new(b"\x00\x00"), b"q").unwrap(),
+            b""
+        );
     }
 }

@@ -624,68 +624,8 @@ impl<S: Read + Write> std::fmt::Debug for Session<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
-    use std::{cell::RefCell, io, rc::Rc};
-
-    /// A scripted server: the bytes it sends (each chunk delivered by a separate read, to model
-    /// replies split across packets) and everything the client wrote.
-    #[derive(Default)]
-    pub struct Script {
-        chunks: std::collections::VecDeque<Vec<u8>>,
-        written: Vec<u8>,
-        /// Fail writes after this many bytes, to model a connection lost mid-DATA.
-        fail_writes_after: Option<usize>,
-    }
-
-    impl Script {
-        pub fn new(server: &[u8]) -> Script {
-            Script {
-                chunks: [server.to_vec()].into(),
-                ..Script::default()
-            }
-        }
-
-        pub fn chunked(chunks: &[&[u8]]) -> Script {
-            Script {
-                chunks: chunks.iter().map(|c| c.to_vec()).collect(),
-                ..Script::default()
-            }
-        }
-
-        pub fn written(&self) -> &[u8] {
-            &self.written
-        }
-    }
-
-    impl Read for Script {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let Some(chunk) = self.chunks.front_mut() else {
-                return Ok(0);
-            };
-            let n = chunk.len().min(buf.len());
-            buf[..n].copy_from_slice(&chunk[..n]);
-            chunk.drain(..n);
-            if chunk.is_empty() {
-                self.chunks.pop_front();
-            }
-            Ok(n)
-        }
-    }
-
-    impl Write for Script {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            if let Some(limit) = self.fail_writes_after
-                && self.written.len() + buf.len() > limit
-            {
-                return Err(io::Error::from(io::ErrorKind::ConnectionReset));
-            }
-            self.written.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::{secret::Secret, testing::Script};
+    use std::{cell::RefCell, rc::Rc};
 
     fn envelope(rcpts: &[&str]) -> Envelope {
         Envelope {
@@ -761,9 +701,7 @@ mod tests {
         let s = s
             .starttls(|mut stream| {
                 upgraded.set(true);
-                stream
-                    .chunks
-                    .push_back(b"250-mx\r\n250 AUTH PLAIN LOGIN\r\n".to_vec());
+                stream.send(b"250-mx\r\n250 AUTH PLAIN LOGIN\r\n");
                 Ok(stream)
             })
             .unwrap();
@@ -1052,7 +990,7 @@ mod tests {
         assert!(matches!(t.fatal, Some(SmtpError::Closed)));
 
         let mut s = session("", &[b"250 ok\r\n", b"250 ok\r\n", b"354 go\r\n"]);
-        s.io.get_mut().fail_writes_after = Some(s.io.get_ref().written.len() + 40);
+        s.io.get_mut().fail_writes_after = Some(s.io.get_ref().written().len() + 40);
         let t = s.send(&envelope(&["b@x"]), &Payload::new(&[b'x'; 100]));
         assert_eq!(statuses(&t), [Status::Deferred]);
         assert!(t.fatal.is_some());

@@ -1,0 +1,73 @@
+//! Test support shared by the protocol modules' unit tests: a scripted stream standing in for
+//! a server, so sessions generic over `Read + Write` are driven without sockets.
+
+use std::io::{self, Read, Write};
+
+/// A scripted server: the bytes it sends (each chunk delivered by a separate read, to model
+/// replies split across packets) and everything the client wrote.
+#[derive(Default)]
+pub struct Script {
+    chunks: std::collections::VecDeque<Vec<u8>>,
+    written: Vec<u8>,
+    /// Fail writes after this many bytes, to model a connection lost mid-DATA.
+    pub fail_writes_after: Option<usize>,
+}
+
+impl Script {
+    /// A server that sends `server` in one read.
+    pub fn new(server: &[u8]) -> Script {
+        Script {
+            chunks: [server.to_vec()].into(),
+            ..Script::default()
+        }
+    }
+
+    /// A server that sends each chunk in a read of its own (replies split across packets).
+    pub fn chunked(chunks: &[&[u8]]) -> Script {
+        Script {
+            chunks: chunks.iter().map(|c| c.to_vec()).collect(),
+            ..Script::default()
+        }
+    }
+
+    /// Queues more bytes for the server to send, after the ones already scripted (what a
+    /// server says once the client has done something, such as a TLS upgrade).
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.chunks.push_back(bytes.to_vec());
+    }
+
+    /// Everything the client wrote.
+    pub fn written(&self) -> &[u8] {
+        &self.written
+    }
+}
+
+impl Read for Script {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(chunk) = self.chunks.front_mut() else {
+            return Ok(0);
+        };
+        let n = chunk.len().min(buf.len());
+        buf[..n].copy_from_slice(&chunk[..n]);
+        chunk.drain(..n);
+        if chunk.is_empty() {
+            self.chunks.pop_front();
+        }
+        Ok(n)
+    }
+}
+
+impl Write for Script {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(limit) = self.fail_writes_after
+            && self.written.len() + buf.len() > limit
+        {
+            return Err(io::Error::from(io::ErrorKind::ConnectionReset));
+        }
+        self.written.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
