@@ -1,8 +1,11 @@
 //! Exit codes: the one table every command shares (sysexits-style, as mail tools use them), and
 //! the mapping from an error to its code.
 //!
-//! Client modules return typed errors; where an error's code is known where it is raised, it is
-//! wrapped in a [`Failure`] so that `main` can find the code anywhere in the error chain.
+//! Client modules say what *kind* of failure happened ([`Kind`]: temporary, permanent, protocol
+//! violation, authentication refused, ...) and know nothing of numbers; [`Kind::exit`] is the one
+//! table from kinds to codes, and [`worst`] the one rule for picking among several outcomes.
+//! Where an error's kind is known where it is raised, it is wrapped in a [`Failure`] so that
+//! `main` can find it anywhere in the error chain.
 
 use std::{fmt, io, process::ExitCode};
 
@@ -67,6 +70,103 @@ impl Exit {
     pub fn code(self) -> u8 {
         self as u8
     }
+
+    /// How much this outcome matters when several are met in one run: a failure outranks a
+    /// negative result, which outranks success; among failures the one a script must act on
+    /// differently comes first (a refused login or a broken configuration will not fix itself;
+    /// a temporary failure will).
+    fn severity(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::Negative => 1,
+            Exit::TempFail => 2,
+            Exit::NoHost => 3,
+            Exit::Unavailable => 4,
+            Exit::Protocol => 5,
+            Exit::DataErr => 6,
+            Exit::NoInput => 7,
+            Exit::CantCreate => 8,
+            Exit::IoErr => 9,
+            Exit::NoPerm => 10,
+            Exit::Config => 11,
+            Exit::Usage => 12,
+            Exit::Software => 13,
+        }
+    }
+}
+
+/// The exit status of a run that met several outcomes (one per recipient, query, message or
+/// input): the most severe, by one rule for every command.
+pub fn worst(outcomes: impl IntoIterator<Item = Exit>) -> Exit {
+    outcomes
+        .into_iter()
+        .max_by_key(|exit| exit.severity())
+        .unwrap_or(Exit::Success)
+}
+
+/// What kind of failure an error is. Protocol and storage modules classify their errors with
+/// this and never pick exit codes; [`Kind::exit`] is the only place kinds become numbers, so
+/// the same failure gets the same code in every command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A valid negative answer: no such header, part, message or name.
+    NotFound,
+    /// The command line cannot be acted on.
+    Usage,
+    /// Input data is malformed (not a message, a bad address in a header).
+    BadInput,
+    /// An input file is missing, unreadable, or a directory where a file is expected.
+    NoInput,
+    /// A host or domain name does not exist.
+    NoHost,
+    /// The remote side refused for good (5xx, `-ERR [SYS/PERM]`): retrying will not help.
+    Permanent,
+    /// A bug in mailkit.
+    Internal,
+    /// An output file or directory could not be created.
+    CantCreate,
+    /// A local read or write failed (disk full, fsync failed).
+    LocalIo,
+    /// Worth retrying later: a connection failure, a timeout, a 4xx, a dropped session.
+    Temporary,
+    /// The remote side broke the protocol: a malformed or oversized reply, injected bytes.
+    Protocol,
+    /// The server refused the credentials, or no mechanism both sides support exists.
+    AuthRefused,
+    /// TLS trust was refused (certificate not verified), or TLS was required and the server
+    /// did not offer it, or mailkit refused to send credentials without it.
+    TrustRefused,
+    /// The configuration (accounts file, contradicting flags) is wrong.
+    Config,
+    /// The command would have to ask a person, but stdin is not a terminal.
+    NoTerminal,
+}
+
+impl Kind {
+    /// The exit code for this kind: the one table.
+    pub const fn exit(self) -> Exit {
+        match self {
+            Kind::NotFound => Exit::Negative,
+            Kind::Usage => Exit::Usage,
+            Kind::BadInput => Exit::DataErr,
+            Kind::NoInput => Exit::NoInput,
+            Kind::NoHost => Exit::NoHost,
+            Kind::Permanent => Exit::Unavailable,
+            Kind::Internal => Exit::Software,
+            Kind::CantCreate => Exit::CantCreate,
+            Kind::LocalIo => Exit::IoErr,
+            Kind::Temporary => Exit::TempFail,
+            Kind::Protocol => Exit::Protocol,
+            Kind::AuthRefused | Kind::TrustRefused => Exit::NoPerm,
+            Kind::Config | Kind::NoTerminal => Exit::Config,
+        }
+    }
+}
+
+impl From<Kind> for Exit {
+    fn from(kind: Kind) -> Exit {
+        kind.exit()
+    }
 }
 
 impl From<Exit> for u8 {
@@ -90,10 +190,14 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// Wraps `error` so that it exits with `exit`.
-    pub fn new(exit: Exit, error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    /// Wraps `error` so that it exits with the code of `kind` (a [`Kind`]; an [`Exit`] is
+    /// accepted while older modules still name codes).
+    pub fn new(
+        kind: impl Into<Exit>,
+        error: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
         Failure {
-            exit,
+            exit: kind.into(),
             error: error.into(),
         }
     }
@@ -117,7 +221,7 @@ impl std::error::Error for Failure {
 }
 
 /// Shorthand for an early return with a coded, formatted error:
-/// `bail!(Exit::DataErr, "no message in {path}")`.
+/// `bail!(Kind::BadInput, "no message in {path}")`.
 #[macro_export]
 macro_rules! bail {
     ($exit:expr, $($fmt:tt)+) => {
@@ -208,6 +312,39 @@ mod tests {
     fn one_line_escapes_control_characters() {
         let err = anyhow::anyhow!("550 \x1b[31mno\r\nsuch user");
         assert_eq!(one_line(&err), "550 \\x1b[31mno\\r\\nsuch user");
+    }
+
+    #[test]
+    fn worst_prefers_what_a_script_must_act_on() {
+        assert_eq!(worst([]), Exit::Success);
+        assert_eq!(worst([Exit::Success, Exit::Negative]), Exit::Negative);
+        assert_eq!(
+            worst([Exit::TempFail, Exit::Unavailable]),
+            Exit::Unavailable
+        );
+        assert_eq!(
+            worst([Exit::NoPerm, Exit::TempFail, Exit::Protocol]),
+            Exit::NoPerm
+        );
+        assert_eq!(worst([Exit::Negative, Exit::TempFail]), Exit::TempFail);
+    }
+
+    #[test]
+    fn every_exit_has_a_distinct_severity() {
+        let mut seen: Vec<u8> = TABLE.iter().map(|(e, _)| e.severity()).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), TABLE.len());
+    }
+
+    #[test]
+    fn kinds_map_to_the_documented_codes() {
+        assert_eq!(Kind::Temporary.exit().code(), 75);
+        assert_eq!(Kind::Permanent.exit().code(), 69);
+        assert_eq!(Kind::TrustRefused.exit().code(), 77);
+        assert_eq!(Kind::NoTerminal.exit().code(), 78);
+        let err = anyhow::Error::new(Failure::new(Kind::Protocol, "bad reply"));
+        assert_eq!(code_of(&err), Exit::Protocol);
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! The one writer of stdout, and the escaping of untrusted text (message headers, server
-//! replies, DNS record data) before it reaches a terminal.
+//! The one writer of stdout and stderr: results ([`Printer`]), diagnostics ([`error`],
+//! [`warning`], [`note`]), the `-v` protocol [`Transcript`], and the escaping of untrusted text
+//! (message headers, server replies, DNS record data) before it reaches a terminal.
 
 use std::{
     borrow::Cow,
     fmt::Write as _,
     io::{self, BufWriter, IsTerminal, StdoutLock, Write},
+    sync::{Arc, Mutex},
 };
 
 use serde::Serialize;
@@ -50,6 +52,106 @@ impl Printer {
     /// Flushes buffered output; call before reporting success so a full disk is not silent.
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// Reports an error on stderr as one line, `mailkit: error: ...`, escaped.
+pub fn error(text: &str) {
+    diagnostic("error: ", text);
+}
+
+/// Reports something the user should know although the command goes on (a skipped message,
+/// an ambiguous UIDL), as `mailkit: warning: ...`.
+pub fn warning(text: &str) {
+    diagnostic("warning: ", text);
+}
+
+/// Reports progress or an outcome that is not a result (`fetched 3, deleted 3`), as
+/// `mailkit: ...`; results go to stdout through a [`Printer`] instead.
+pub fn note(text: &str) {
+    diagnostic("", text);
+}
+
+fn diagnostic(level: &str, text: &str) {
+    // A failed write to stderr has nowhere to be reported; the exit code still tells.
+    let _ = writeln!(io::stderr().lock(), "mailkit: {level}{}", escape_line(text));
+}
+
+/// The `-v` protocol transcript: one type for SMTP, POP3, IMAP and DNS. Sessions hand it the
+/// lines as they appear on the wire, secrets already replaced by `(redacted)` by the session's
+/// command type; this escapes them and writes them to stderr (or, in tests, to a buffer).
+/// Cloning is cheap, so a session and the code that opened it can share one.
+#[derive(Clone, Default)]
+pub struct Transcript {
+    sink: Option<Sink>,
+}
+
+#[derive(Clone)]
+enum Sink {
+    Stderr,
+    Captured(Arc<Mutex<Vec<String>>>),
+}
+
+impl Transcript {
+    /// No transcript: every call is a no-op, and [`Transcript::is_on`] lets callers skip
+    /// formatting lines nobody will read.
+    pub fn off() -> Self {
+        Transcript { sink: None }
+    }
+
+    /// A transcript on stderr when `verbose`, else off.
+    pub fn stderr(verbose: bool) -> Self {
+        Transcript {
+            sink: verbose.then_some(Sink::Stderr),
+        }
+    }
+
+    /// A transcript kept in memory, for tests that assert on what a session logged.
+    pub fn captured() -> (Self, Arc<Mutex<Vec<String>>>) {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Some(Sink::Captured(Arc::clone(&lines)));
+        (Transcript { sink }, lines)
+    }
+
+    /// Whether lines are kept; format nothing for a transcript that is off.
+    pub fn is_on(&self) -> bool {
+        self.sink.is_some()
+    }
+
+    /// A line the server sent (`S: ...`); `mark` is a prefix such as `[tls] ` or empty.
+    pub fn server(&self, mark: &str, line: &[u8]) {
+        self.write(mark, "S: ", line);
+    }
+
+    /// A line mailkit sent (`C: ...`), secrets already redacted by the caller.
+    pub fn client(&self, mark: &str, line: &[u8]) {
+        self.write(mark, "C: ", line);
+    }
+
+    /// An event between lines (`* connecting to mx1.example.org (192.0.2.1:25)`).
+    pub fn event(&self, text: &str) {
+        self.write("", "* ", text.as_bytes());
+    }
+
+    fn write(&self, mark: &str, direction: &str, line: &[u8]) {
+        let Some(sink) = &self.sink else { return };
+        let text = format!("{mark}{direction}{}", escape_bytes(line));
+        match sink {
+            Sink::Stderr => {
+                let _ = writeln!(io::stderr().lock(), "{text}");
+            }
+            Sink::Captured(lines) => lines.lock().unwrap_or_else(|e| e.into_inner()).push(text),
+        }
+    }
+}
+
+impl std::fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.is_on() {
+            "Transcript(on)"
+        } else {
+            "Transcript(off)"
+        })
     }
 }
 
@@ -155,6 +257,23 @@ mod tests {
     #[test]
     fn text_mode_keeps_newlines_and_tabs_only() {
         assert_eq!(escape_text("a\n\tb\r\n\x1b"), "a\n\tb\\r\n\\x1b");
+    }
+
+    #[test]
+    fn transcript_marks_directions_and_escapes() {
+        let (log, lines) = Transcript::captured();
+        log.server("", b"220 mx \x1b[2J");
+        log.client("[tls] ", b"AUTH PLAIN (redacted)");
+        log.event("connecting");
+        Transcript::off().server("", b"never kept");
+        assert_eq!(
+            *lines.lock().unwrap(),
+            [
+                "S: 220 mx \\x1b[2J",
+                "[tls] C: AUTH PLAIN (redacted)",
+                "* connecting"
+            ]
+        );
     }
 
     #[test]

@@ -19,6 +19,11 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 
 [ "$(id -u)" = 0 ] || { echo "tests/run.sh: must run as root (network namespace and daemons); try: sudo -E env PATH=\"\$PATH\" tests/run.sh" >&2; exit 2; }
 
+# shellcheck source=tests/packages.sh
+. tests/packages.sh
+step "packages"
+install_test_packages
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
@@ -43,6 +48,23 @@ tests/testbed/up.sh
 tests/testbed/selftest.sh
 
 step "cargo test (inside the mailkit namespace)"
+# --no-fail-fast: every test binary runs even when one fails, and the summary
+# below names each that failed.
+log=$STATE/cargo-test.log
 status=0
-ip netns exec mailkit env MAILKIT_TESTBED="$STATE" cargo test --locked --offline "$@" || status=$?
+ip netns exec mailkit env MAILKIT_TESTBED="$STATE" \
+    cargo test --locked --offline --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
+step "summary"
+awk '
+    /Running (unittests )?[^ ]+/ { bin = $0; sub(/^ *Running /, "", bin); sub(/ \(.*/, "", bin) }
+    /^test result:/ {
+        p += $4; f += $6; i += $8; bins++
+        if ($6 > 0) { failed[bin] = $6 }
+    }
+    END {
+        for (b in failed) printf "FAILED  %s (%d failing)\n", b, failed[b]
+        printf "%d test binaries\n", bins
+        printf "%d passed, %d failed, %d skipped\n", p, f, i
+    }' "$log"
+grep -E '^error: (could not compile|test failed)' "$log" || true
 exit "$status"

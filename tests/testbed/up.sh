@@ -16,40 +16,12 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lib.sh"
 need_root
 
-# Debian packages: the daemons, and the peers tests compare against.
-PACKAGES=(
-    iproute2 openssl ca-certificates util-linux
-    postfix dovecot-core dovecot-pop3d knot nsd bind9 unbound
-    bind9-dnsutils knot-dnsutils swaks msmtp mpop fetchmail mblaze curl hyperfine
-)
+# The Debian packages (daemons, peers, corpora): one list for every test script.
+# shellcheck source=tests/packages.sh
+. "$HERE/../packages.sh"
 
 USERS=(alice bob carol postmaster box1 box2 box3 box4 box5 box6 box7 box8)
 password_of() { if [ "$1" = alice ]; then echo alice-smtp-pw; else echo "$1-pop-pw"; fi; }
-
-# ---------------------------------------------------------------- packages
-
-install_packages() {
-    local missing=() p
-    for p in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    say "installing ${missing[*]}"
-    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-    # Keep the packages' own daemons from starting on the host: we run our own
-    # instances inside the namespace. Only if no policy is in place already.
-    local policy=/usr/sbin/policy-rc.d made_policy=
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && made_policy=1
-    fi
-    local rc=0
-    {
-        DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-    } </dev/null >&2 || rc=$?
-    [ -n "$made_policy" ] && rm -f "$policy"
-    [ $rc -eq 0 ] || die "apt-get install failed ($rc)"
-}
 
 ensure_vmail() {
     getent group vmail >/dev/null || groupadd --system vmail
@@ -368,7 +340,7 @@ EOF
 
 # ---------------------------------------------------------------- main
 
-install_packages
+install_test_packages || die "could not install the test packages"
 ensure_vmail
 if already_up; then
     say "already up ($STATE/env)"
