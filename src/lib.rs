@@ -25,6 +25,7 @@ pub mod net;
 pub mod output;
 pub mod pop3;
 pub mod secret;
+pub mod serve;
 pub mod smtp;
 #[cfg(test)]
 mod testing;
@@ -43,6 +44,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Dele(args) => cmd::dele::run(args, global),
         Command::Resolve(args) => cmd::resolve::run(args, global),
         Command::Parse(args) => cmd::parse::run(args, global),
+        Command::Serve(args) => cmd::serve::run(args, global),
         Command::Generate(args) => cmd::generate::run(args),
     }
 }

@@ -66,7 +66,7 @@ pub struct FetchArgs {
 }
 
 /// A byte count with an optional k/M/G suffix (powers of 1024).
-fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, String> {
     let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((at, _)) => text.split_at(at),
         None => (text, ""),

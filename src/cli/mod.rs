@@ -10,6 +10,7 @@ pub mod pop3;
 pub mod resolve;
 pub mod security;
 pub mod send;
+pub mod serve;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -58,6 +59,9 @@ pub enum Command {
     Resolve(resolve::ResolveArgs),
     /// Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments
     Parse(parse::ParseArgs),
+    /// Run a local mail server to try and test mail with: SMTP in, POP3 and IMAP out, a web
+    /// view; `--demo` shows alice's message reaching bob through it
+    Serve(serve::ServeArgs),
     /// Write shell completions and man pages (for packagers and the repository)
     #[command(hide = true)]
     Generate(generate::GenerateArgs),

@@ -9,3 +9,4 @@ pub mod parse;
 pub mod pop3_common;
 pub mod resolve;
 pub mod send;
+pub mod serve;
