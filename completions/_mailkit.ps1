@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('dele', 'dele', [CompletionResultType]::ParameterValue, 'Delete messages from a POP3 mailbox by UIDL or number')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Query DNS like dig, and explain where mail for a domain goes')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a local mail server to try and test mail with: SMTP in, POP3 and IMAP out, a web view; `--demo` shows alice''s message reaching bob through it')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -232,6 +233,33 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailkit;serve' {
+            [CompletionResult]::new('--smtp', '--smtp', [CompletionResultType]::ParameterName, 'SMTP listener, ADDRESS:PORT or `off`')
+            [CompletionResult]::new('--pop3', '--pop3', [CompletionResultType]::ParameterName, 'POP3 listener, ADDRESS:PORT or `off`')
+            [CompletionResult]::new('--imap', '--imap', [CompletionResultType]::ParameterName, 'IMAP listener, ADDRESS:PORT or `off`')
+            [CompletionResult]::new('--http', '--http', [CompletionResultType]::ParameterName, 'HTTP listener (JSON API under /api/ and the web page), ADDRESS:PORT or `off`')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Data directory: mailboxes (a Maildir per address) and the generated certificate (default: $XDG_STATE_HOME/mailkit/serve)')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The server''s name in greetings and Received lines')
+            [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Accounts file, one `address:password` per line: only these log in (POP3, IMAP, SMTP AUTH). Without it any password opens any mailbox, and only loopback addresses are allowed')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'TLS certificate chain (PEM) instead of the generated self-signed one')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'TLS private key (PEM) for --cert')
+            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Largest message accepted (SMTP SIZE; suffixes k, M, G)')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Connections served at once; more get a try-again-later reply')
+            [CompletionResult]::new('--faults', '--faults', [CompletionResultType]::ParameterName, 'Fault plan (TOML): per SMTP stage a reply, probability, delay or drop; seed; IMAP UIDVALIDITY bumps. See the README')
+            [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'A fault, STAGE=CODE[:PROBABILITY] (e.g. rcpt=451, dot=554:0.3), or STAGE=drop; stages: connect, greeting, mail, rcpt, data, dot; repeatable')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the fault generator (the same seed gives the same sequence)')
+            [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Show mailkit''s main job and exit: start a server on loopback (temporary data, free ports), send a message from alice to bob through it with `mailkit send -v`, fetch it back from bob''s mailbox with `mailkit fetch -v` over POP3, print it')
+            [CompletionResult]::new('--ephemeral', '--ephemeral', [CompletionResultType]::ParameterName, 'Keep everything in a temporary directory removed at exit')
+            [CompletionResult]::new('--accept-any-auth', '--accept-any-auth', [CompletionResultType]::ParameterName, 'Offer SMTP AUTH and accept any credentials')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mailkit;generate' {
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'Directory that receives `completions/` and `man/`')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
@@ -250,6 +278,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('dele', 'dele', [CompletionResultType]::ParameterValue, 'Delete messages from a POP3 mailbox by UIDL or number')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Query DNS like dig, and explain where mail for a domain goes')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run a local mail server to try and test mail with: SMTP in, POP3 and IMAP out, a web view; `--demo` shows alice''s message reaching bob through it')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -270,6 +299,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;help;parse' {
+            break
+        }
+        'mailkit;help;serve' {
             break
         }
         'mailkit;help;generate' {

@@ -40,6 +40,9 @@ _mailkit() {
             mailkit,send)
                 cmd="mailkit__subcmd__send"
                 ;;
+            mailkit,serve)
+                cmd="mailkit__subcmd__serve"
+                ;;
             mailkit__subcmd__help,dele)
                 cmd="mailkit__subcmd__help__subcmd__dele"
                 ;;
@@ -64,6 +67,9 @@ _mailkit() {
             mailkit__subcmd__help,send)
                 cmd="mailkit__subcmd__help__subcmd__send"
                 ;;
+            mailkit__subcmd__help,serve)
+                cmd="mailkit__subcmd__help__subcmd__serve"
+                ;;
             *)
                 ;;
         esac
@@ -71,7 +77,7 @@ _mailkit() {
 
     case "${cmd}" in
         mailkit)
-            opts="-v -h -V --json --verbose --help --version send fetch list dele resolve parse generate help"
+            opts="-v -h -V --json --verbose --help --version send fetch list dele resolve parse serve generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,7 +281,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help)
-            opts="send fetch list dele resolve parse generate help"
+            opts="send fetch list dele resolve parse serve generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -387,6 +393,20 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -698,6 +718,76 @@ _mailkit() {
                     return 0
                     ;;
                 --envid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__serve)
+            opts="-v -h -V --demo --smtp --pop3 --imap --http --data --ephemeral --hostname --users --accept-any-auth --cert --key --max-size --max-connections --faults --fault --seed --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --smtp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pop3)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --imap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --users)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --faults)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -31,6 +31,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand dele 'Delete messages from a POP3 mailbox by UIDL or number'
             cand resolve 'Query DNS like dig, and explain where mail for a domain goes'
             cand parse 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'
+            cand serve 'Run a local mail server to try and test mail with: SMTP in, POP3 and IMAP out, a web view; `--demo` shows alice''s message reaching bob through it'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -222,6 +223,32 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailkit;serve'= {
+            cand --smtp 'SMTP listener, ADDRESS:PORT or `off`'
+            cand --pop3 'POP3 listener, ADDRESS:PORT or `off`'
+            cand --imap 'IMAP listener, ADDRESS:PORT or `off`'
+            cand --http 'HTTP listener (JSON API under /api/ and the web page), ADDRESS:PORT or `off`'
+            cand --data 'Data directory: mailboxes (a Maildir per address) and the generated certificate (default: $XDG_STATE_HOME/mailkit/serve)'
+            cand --hostname 'The server''s name in greetings and Received lines'
+            cand --users 'Accounts file, one `address:password` per line: only these log in (POP3, IMAP, SMTP AUTH). Without it any password opens any mailbox, and only loopback addresses are allowed'
+            cand --cert 'TLS certificate chain (PEM) instead of the generated self-signed one'
+            cand --key 'TLS private key (PEM) for --cert'
+            cand --max-size 'Largest message accepted (SMTP SIZE; suffixes k, M, G)'
+            cand --max-connections 'Connections served at once; more get a try-again-later reply'
+            cand --faults 'Fault plan (TOML): per SMTP stage a reply, probability, delay or drop; seed; IMAP UIDVALIDITY bumps. See the README'
+            cand --fault 'A fault, STAGE=CODE[:PROBABILITY] (e.g. rcpt=451, dot=554:0.3), or STAGE=drop; stages: connect, greeting, mail, rcpt, data, dot; repeatable'
+            cand --seed 'Seed of the fault generator (the same seed gives the same sequence)'
+            cand --demo 'Show mailkit''s main job and exit: start a server on loopback (temporary data, free ports), send a message from alice to bob through it with `mailkit send -v`, fetch it back from bob''s mailbox with `mailkit fetch -v` over POP3, print it'
+            cand --ephemeral 'Keep everything in a temporary directory removed at exit'
+            cand --accept-any-auth 'Offer SMTP AUTH and accept any credentials'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailkit;generate'= {
             cand --out-dir 'Directory that receives `completions/` and `man/`'
             cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
@@ -239,6 +266,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand dele 'Delete messages from a POP3 mailbox by UIDL or number'
             cand resolve 'Query DNS like dig, and explain where mail for a domain goes'
             cand parse 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'
+            cand serve 'Run a local mail server to try and test mail with: SMTP in, POP3 and IMAP out, a web view; `--demo` shows alice''s message reaching bob through it'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -253,6 +281,8 @@ set edit:completion:arg-completer[mailkit] = {|@words|
         &'mailkit;help;resolve'= {
         }
         &'mailkit;help;parse'= {
+        }
+        &'mailkit;help;serve'= {
         }
         &'mailkit;help;generate'= {
         }

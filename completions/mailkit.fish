@@ -34,6 +34,7 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "list" -d 'List the 
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "dele" -d 'Delete messages from a POP3 mailbox by UIDL or number'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "resolve" -d 'Query DNS like dig, and explain where mail for a domain goes'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "parse" -d 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "serve" -d 'Run a local mail server to try and test mail with: SMTP in, POP3 and IMAP out, a web view; `--demo` shows alice\'s message reaching bob through it'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l mbox -d 'Send every message of an mbox file (one connection per destination for all of them)' -r -F
@@ -190,16 +191,38 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l json -d 'Print
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s h -l help -d 'Print help'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l smtp -d 'SMTP listener, ADDRESS:PORT or `off`' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l pop3 -d 'POP3 listener, ADDRESS:PORT or `off`' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l imap -d 'IMAP listener, ADDRESS:PORT or `off`' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l http -d 'HTTP listener (JSON API under /api/ and the web page), ADDRESS:PORT or `off`' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l data -d 'Data directory: mailboxes (a Maildir per address) and the generated certificate (default: $XDG_STATE_HOME/mailkit/serve)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l hostname -d 'The server\'s name in greetings and Received lines' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l users -d 'Accounts file, one `address:password` per line: only these log in (POP3, IMAP, SMTP AUTH). Without it any password opens any mailbox, and only loopback addresses are allowed' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l cert -d 'TLS certificate chain (PEM) instead of the generated self-signed one' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l key -d 'TLS private key (PEM) for --cert' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-size -d 'Largest message accepted (SMTP SIZE; suffixes k, M, G)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-connections -d 'Connections served at once; more get a try-again-later reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l faults -d 'Fault plan (TOML): per SMTP stage a reply, probability, delay or drop; seed; IMAP UIDVALIDITY bumps. See the README' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l fault -d 'A fault, STAGE=CODE[:PROBABILITY] (e.g. rcpt=451, dot=554:0.3), or STAGE=drop; stages: connect, greeting, mail, rcpt, data, dot; repeatable' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l seed -d 'Seed of the fault generator (the same seed gives the same sequence)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l demo -d 'Show mailkit\'s main job and exit: start a server on loopback (temporary data, free ports), send a message from alice to bob through it with `mailkit send -v`, fetch it back from bob\'s mailbox with `mailkit fetch -v` over POP3, print it'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l ephemeral -d 'Keep everything in a temporary directory removed at exit'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l accept-any-auth -d 'Offer SMTP AUTH and accept any credentials'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand generate" -l out-dir -d 'Directory that receives `completions/` and `man/`' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand generate" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand generate" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c mailkit -n "__fish_mailkit_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse generate help" -f -a "send" -d 'Send mail over SMTP: compose or pass a raw message, via a relay or direct to the MX'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse generate help" -f -a "fetch" -d 'Download messages over POP3 to a Maildir, an mbox or stdout, never losing one'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse generate help" -f -a "list" -d 'List the messages in a POP3 mailbox without changing it'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse generate help" -f -a "dele" -d 'Delete messages from a POP3 mailbox by UIDL or number'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse generate help" -f -a "resolve" -d 'Query DNS like dig, and explain where mail for a domain goes'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse generate help" -f -a "parse" -d 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse serve generate help" -f -a "send" -d 'Send mail over SMTP: compose or pass a raw message, via a relay or direct to the MX'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse serve generate help" -f -a "fetch" -d 'Download messages over POP3 to a Maildir, an mbox or stdout, never losing one'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse serve generate help" -f -a "list" -d 'List the messages in a POP3 mailbox without changing it'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse serve generate help" -f -a "dele" -d 'Delete messages from a POP3 mailbox by UIDL or number'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse serve generate help" -f -a "resolve" -d 'Query DNS like dig, and explain where mail for a domain goes'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse serve generate help" -f -a "parse" -d 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse serve generate help" -f -a "serve" -d 'Run a local mail server to try and test mail with: SMTP in, POP3 and IMAP out, a web view; `--demo` shows alice\'s message reaching bob through it'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse serve generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve parse serve generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

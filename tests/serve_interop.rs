@@ -1,0 +1,665 @@
+//! `mailkit serve` against real clients (swaks, msmtp, curl, mpop, fetchmail, Python's poplib
+//! and imaplib, headless Chromium) and against mailkit's own send/fetch/list/dele. Each test
+//! starts its own server on free loopback ports with its own data directory, so tests run in
+//! parallel. The clients come from tests/packages.sh; run these with
+//! `tests/run.sh --test serve_interop`.
+
+mod common;
+
+use std::{
+    fs,
+    io::{BufRead, BufReader, Write},
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::{Child, Command as Process, Stdio},
+};
+
+use assert_cmd::Command;
+use common::TestBed;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mailkit");
+
+/// A `mailkit serve` child with what it printed at start-up.
+struct Server {
+    child: Child,
+    listening: Vec<(String, SocketAddr)>,
+    data: PathBuf,
+    cert: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts a server with a users file (bob@x.test:pw, carol@x.test:pw) on free ports.
+    fn start(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("users"), "bob@x.test:pw\ncarol@x.test:pw\n").unwrap();
+        let data = dir.path().join("data");
+        Server::start_in(dir, &data, true, extra)
+    }
+
+    /// Starts a server without a users file: any password opens any mailbox.
+    fn sandbox(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        Server::start_in(dir, &data, false, extra)
+    }
+
+    fn start_in(dir: tempfile::TempDir, data: &Path, users: bool, extra: &[&str]) -> Server {
+        let mut args: Vec<String> = ["serve", "--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0"]
+            .map(String::from)
+            .to_vec();
+        args.extend(["--imap", "127.0.0.1:0", "--http", "127.0.0.1:0"].map(String::from));
+        args.extend(["--data".into(), data.display().to_string()]);
+        if users {
+            args.extend([
+                "--users".into(),
+                dir.path().join("users").display().to_string(),
+            ]);
+        }
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let mut child = Process::new(BIN)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut listening = Vec::new();
+        let mut cert = PathBuf::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            let (key, value) = line.split_once(char::is_whitespace).unwrap();
+            match key {
+                "cert" => {
+                    cert = PathBuf::from(value.trim());
+                    break;
+                }
+                "data" => {}
+                _ => listening.push((key.to_string(), value.trim().parse().unwrap())),
+            }
+        }
+        assert!(cert.exists(), "the server printed no certificate path");
+        Server {
+            child,
+            listening,
+            data: data.to_path_buf(),
+            cert,
+            dir,
+        }
+    }
+
+    fn addr(&self, protocol: &str) -> SocketAddr {
+        self.listening
+            .iter()
+            .find(|(p, _)| p == protocol)
+            .unwrap()
+            .1
+    }
+
+    fn port(&self, protocol: &str) -> String {
+        self.addr(protocol).port().to_string()
+    }
+
+    /// The messages stored for `address`, as bytes, in UID order.
+    fn stored(&self, address: &str) -> Vec<Vec<u8>> {
+        let mut files = Vec::new();
+        for sub in ["new", "cur"] {
+            let Ok(read) = fs::read_dir(self.data.join("mail").join(address).join(sub)) else {
+                continue;
+            };
+            files.extend(read.map(|e| e.unwrap().path()));
+        }
+        files.sort();
+        files.iter().map(|p| fs::read(p).unwrap()).collect()
+    }
+
+    fn file(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        fs::write(&path, content).unwrap();
+        path
+    }
+
+    /// `mailkit` with the trust and login flags for this server's POP3.
+    fn mailkit_pop3(&self, command: &str, user: &str) -> Command {
+        let password = self.file("password", "pw\n");
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            command,
+            "--server",
+            &self.addr("pop3").to_string(),
+            "--tls",
+            "starttls",
+        ]);
+        cmd.args(["--ca-file", self.cert.to_str().unwrap(), "--user", user]);
+        cmd.args(["--password-file", password.to_str().unwrap()]);
+        cmd
+    }
+
+    /// `mailkit send` to this server's SMTP with STARTTLS.
+    fn mailkit_send(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "send",
+            "--server",
+            &self.addr("smtp").to_string(),
+            "--tls",
+            "starttls",
+        ]);
+        cmd.args([
+            "--ca-file",
+            self.cert.to_str().unwrap(),
+            "--from",
+            "alice@crepes.test",
+        ]);
+        cmd
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The real clients are installed by tests/run.sh; outside it these tests say so.
+fn clients() {
+    TestBed::get();
+}
+
+fn run(program: &str, args: &[&str], stdin: &[u8]) -> (bool, String) {
+    let mut child = Process::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("running {program}: {err}"));
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn demo_shows_the_smtp_dialogue_and_the_fetched_message() {
+    let out = Command::new(BIN)
+        .args(["serve", "--demo"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    for line in [
+        "S: 220 hamburger.test ESMTP mailkit",
+        "C: EHLO crepes.test",
+        "C: STARTTLS",
+        "[tls] C: MAIL FROM:<alice@crepes.test>",
+        "[tls] C: RCPT TO:<bob@hamburger.test>",
+        "[tls] S: 354 ",
+        "[tls] S: 250 2.0.0 Ok: queued as 1",
+        "[tls] S: 221 2.0.0 hamburger.test closing connection",
+        "S: +OK bob@hamburger.test has 1 messages",
+        "C: RETR 1",
+    ] {
+        assert!(
+            stderr.contains(line),
+            "no {line:?} in the transcript:\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("C: (redacted)"), "{stderr}");
+    for line in [
+        "$ mailkit -v send --server 127.0.0.1:",
+        "$ mailkit -v fetch --server 127.0.0.1:",
+        "Received: from crepes.test (127.0.0.1)",
+        "by hamburger.test (mailkit) with ESMTPS",
+        "Subject: Do you like ketchup?",
+        "How about pickles?",
+    ] {
+        assert!(stdout.contains(line), "no {line:?} in stdout:\n{stdout}");
+    }
+}
+
+#[test]
+fn sandbox_refuses_a_non_loopback_address() {
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--ephemeral",
+            "--smtp",
+            "0.0.0.0:0",
+            "--pop3",
+            "off",
+            "--imap",
+            "off",
+            "--http",
+            "off",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("refusing to listen on 0.0.0.0:0 without --users"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn swaks_sends_plain_starttls_and_auth() {
+    clients();
+    let server = Server::start(&[]);
+    let port = server.port("smtp");
+    let cert = server.cert.to_str().unwrap();
+    let base = [
+        "--server",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--from",
+        "alice@crepes.test",
+    ];
+    let (ok, out) = run(
+        "swaks",
+        &[
+            &base[..],
+            &["--to", "bob@x.test", "--header", "Subject: plain"],
+        ]
+        .concat(),
+        b"",
+    );
+    assert!(
+        ok && out.contains("<~  250 2.0.0 Ok: queued as 1")
+            || out.contains("<-  250 2.0.0 Ok: queued as 1"),
+        "{out}"
+    );
+    let tls = ["--tls", "--tls-verify", "--tls-ca-path", cert];
+    let auth = [
+        "--auth",
+        "PLAIN",
+        "--auth-user",
+        "bob@x.test",
+        "--auth-password",
+        "pw",
+    ];
+    let (ok, out) = run(
+        "swaks",
+        &[
+            &base[..],
+            &tls,
+            &auth,
+            &[
+                "--to",
+                "bob@x.test,carol@x.test",
+                "--header",
+                "Subject: tls",
+            ],
+        ]
+        .concat(),
+        b"",
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("<~  235 2.7.0"), "{out}");
+    let bad = [
+        "--auth",
+        "LOGIN",
+        "--auth-user",
+        "bob@x.test",
+        "--auth-password",
+        "wrong",
+    ];
+    let (ok, out) = run(
+        "swaks",
+        &[&base[..], &tls, &bad, &["--to", "bob@x.test"]].concat(),
+        b"",
+    );
+    assert!(!ok && out.contains("535 5.7.8"), "{out}");
+    let bob = server.stored("bob@x.test");
+    assert_eq!(bob.len(), 2);
+    assert!(contains(&bob[0], "with ESMTP\r\n") && contains(&bob[0], "Subject: plain"));
+    assert!(contains(&bob[1], "with ESMTPSA;") && contains(&bob[1], "Subject: tls"));
+    assert_eq!(server.stored("carol@x.test").len(), 1);
+}
+
+#[test]
+fn msmtp_and_curl_send_with_starttls_and_auth() {
+    clients();
+    let server = Server::start(&[]);
+    let port = server.port("smtp");
+    let cert = server.cert.to_str().unwrap();
+    let (ok, out) = run(
+        "msmtp",
+        &[
+            "--host=127.0.0.1",
+            &format!("--port={port}"),
+            "--tls=on",
+            "--tls-starttls=on",
+            &format!("--tls-trust-file={cert}"),
+            "--auth=plain",
+            "--user=bob@x.test",
+            "--passwordeval=echo pw",
+            "--from=alice@crepes.test",
+            "bob@x.test",
+        ],
+        b"Subject: from msmtp\r\n\r\nhello\r\n",
+    );
+    assert!(ok, "{out}");
+    let message = server.file("m.eml", "Subject: from curl\r\n\r\n.leading dot\r\n");
+    let (ok, out) = run(
+        "curl",
+        &[
+            "-sS",
+            &format!("smtp://127.0.0.1:{port}"),
+            "--mail-from",
+            "alice@crepes.test",
+            "--mail-rcpt",
+            "bob@x.test",
+            "--upload-file",
+            message.to_str().unwrap(),
+            "--ssl-reqd",
+            "--cacert",
+            cert,
+            "--user",
+            "bob@x.test:pw",
+        ],
+        b"",
+    );
+    assert!(ok, "{out}");
+    let bob = server.stored("bob@x.test");
+    assert_eq!(bob.len(), 2);
+    assert!(contains(&bob[0], "Subject: from msmtp") && contains(&bob[0], "with ESMTPSA"));
+    assert!(
+        contains(&bob[1], "\r\n\r\n.leading dot\r\n"),
+        "{}",
+        String::from_utf8_lossy(&bob[1])
+    );
+}
+
+/// Sends `count` messages to bob with swaks (plain SMTP).
+fn fill_bob(server: &Server, count: usize) {
+    let port = server.port("smtp");
+    for n in 1..=count {
+        let subject = format!("Subject: message {n}");
+        let (ok, out) = run(
+            "swaks",
+            &[
+                "--server",
+                "127.0.0.1",
+                "--port",
+                &port,
+                "--from",
+                "alice@crepes.test",
+                "--to",
+                "bob@x.test",
+                "--header",
+                &subject,
+                "--body",
+                &format!("body {n}\n.dot line\n"),
+            ],
+            b"",
+        );
+        assert!(ok, "{out}");
+    }
+}
+
+#[test]
+fn mpop_fetchmail_curl_and_poplib_read_over_pop3() {
+    clients();
+    let server = Server::start(&[]);
+    fill_bob(&server, 2);
+    let port = server.port("pop3");
+    let cert = server.cert.to_str().unwrap();
+    let dir = server.dir.path();
+
+    let maildir = dir.join("mpop");
+    for sub in ["new", "cur", "tmp"] {
+        fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let (ok, out) = run(
+        "mpop",
+        &[
+            "-C",
+            "/dev/null",
+            "--host=127.0.0.1",
+            &format!("--port={port}"),
+            "--tls=on",
+            "--tls-starttls=on",
+            &format!("--tls-trust-file={cert}"),
+            "--auth=user",
+            "--user=bob@x.test",
+            "--passwordeval=echo pw",
+            &format!("--delivery=maildir,{}", maildir.display()),
+            "--keep=on",
+            &format!("--uidls-file={}", dir.join("uidls").display()),
+        ],
+        b"",
+    );
+    assert!(ok, "{out}");
+    assert_eq!(
+        fs::read_dir(maildir.join("new")).unwrap().count(),
+        2,
+        "{out}"
+    );
+
+    let delivered = dir.join("fetchmail.out");
+    let rc = server.file(
+        "fetchmailrc",
+        &format!(
+            "set no syslog\npoll 127.0.0.1 service {port} protocol pop3 auth password\n  user \"bob@x.test\" there password \"pw\" is \"root\" here\n  sslproto tls1.2+ sslcommonname localhost sslcertck sslcertfile {cert}\n  keep\n  mda \"/bin/sh -c 'cat >> {}'\"\n",
+            delivered.display()
+        ),
+    );
+    fs::set_permissions(&rc, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let (ok, out) = run(
+        "fetchmail",
+        &[
+            "-f",
+            rc.to_str().unwrap(),
+            "--idfile",
+            dir.join("fmids").to_str().unwrap(),
+            "-v",
+        ],
+        b"",
+    );
+    assert!(ok, "{out}");
+    let text = fs::read_to_string(&delivered).unwrap();
+    assert!(
+        text.contains("Subject: message 1") && text.contains("Subject: message 2"),
+        "{text}"
+    );
+
+    let (ok, out) = run(
+        "curl",
+        &[
+            "-sS",
+            &format!("pop3://127.0.0.1:{port}/2"),
+            "--ssl-reqd",
+            "--cacert",
+            cert,
+            "--user",
+            "bob@x.test:pw",
+        ],
+        b"",
+    );
+    assert!(
+        ok && out.contains("Subject: message 2") && out.contains("\r\n.dot line\r\n"),
+        "{out}"
+    );
+
+    let script = format!(
+        r#"
+import poplib, ssl
+ctx = ssl.create_default_context(cafile={cert:?})
+p = poplib.POP3("127.0.0.1", {port})
+p.stls(ctx)
+p.user("bob@x.test"); p.pass_("pw")
+count, size = p.stat()
+resp, lines, octets = p.retr(1)
+assert b"Subject: message 1" in lines, lines
+assert b".dot line" in lines, lines
+assert len(p.uidl()[1]) == 2
+p.dele(1)
+p.quit()
+try:
+    q = poplib.POP3("127.0.0.1", {port})
+    q.user("bob@x.test"); q.pass_("wrong")
+    print("wrong password accepted")
+except poplib.error_proto as e:
+    print("refused", e)
+print(count, size)
+"#
+    );
+    let (ok, out) = run("python3", &["-c", &script], b"");
+    assert!(
+        ok && out.contains("refused b'-ERR [AUTH]") && out.starts_with("refused"),
+        "{out}"
+    );
+    assert_eq!(server.stored("bob@x.test").len(), 1);
+}
+
+#[test]
+fn mailkit_send_list_fetch_dele_over_pop3() {
+    clients();
+    let server = Server::sandbox(&[]);
+    for subject in ["first", "second"] {
+        server
+            .mailkit_send()
+            .args([
+                "--to",
+                "bob@hamburger.test",
+                "--subject",
+                subject,
+                "--body",
+                "hi",
+            ])
+            .assert()
+            .success();
+    }
+    let list = server
+        .mailkit_pop3("list", "bob@hamburger.test")
+        .arg("--json")
+        .assert()
+        .success();
+    let listed = String::from_utf8_lossy(&list.get_output().stdout).into_owned();
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    let maildir = server.dir.path().join("fetched");
+    server
+        .mailkit_pop3("fetch", "bob@hamburger.test")
+        .args(["--maildir", maildir.to_str().unwrap(), "--state-file"])
+        .arg(server.dir.path().join("state"))
+        .assert()
+        .success();
+    let fetched: Vec<_> = fs::read_dir(maildir.join("new")).unwrap().collect();
+    assert_eq!(fetched.len(), 2);
+    server
+        .mailkit_pop3("dele", "bob@hamburger.test")
+        .args(["--yes", "1"])
+        .assert()
+        .success();
+    let left = server.stored("bob@hamburger.test");
+    assert_eq!(left.len(), 1);
+    assert!(contains(&left[0], "Subject: second"));
+}
+
+#[test]
+fn each_fault_stage_is_seen_by_the_client_with_its_code() {
+    clients();
+    for (fault, expect) in [
+        ("greeting=421", "<** 421 4.3.2"),
+        ("mail=550", "<** 550 5.7.1"),
+        ("rcpt=451", "<** 451 4.3.0"),
+        ("data=554", "<** 554 5.7.1"),
+        ("dot=452", "<** 452 4.3.0"),
+        ("connect=drop", "Remote host closed connection unexpectedly"),
+    ] {
+        let server = Server::start(&["--fault", fault]);
+        let (ok, out) = run(
+            "swaks",
+            &[
+                "--server",
+                "127.0.0.1",
+                "--port",
+                &server.port("smtp"),
+                "--from",
+                "a@b.test",
+                "--to",
+                "bob@x.test",
+            ],
+            b"",
+        );
+        assert!(!ok, "{fault}: {out}");
+        assert!(
+            out.contains(expect) || fault == "connect=drop" && out.contains("closed"),
+            "{fault}: {out}"
+        );
+        assert!(server.stored("bob@x.test").is_empty(), "{fault}");
+    }
+}
+
+/// The per-recipient outcome of one `mailkit send --json` to many recipients.
+fn rcpt_sequence(seed: &str) -> Vec<String> {
+    let server = Server::sandbox(&["--fault", "rcpt=451:0.5", "--seed", seed]);
+    let mut send = server.mailkit_send();
+    send.args(["--json", "--subject", "s", "--body", "b"]);
+    for n in 0..24 {
+        send.args(["--to", &format!("r{n}@x.test")]);
+    }
+    let out = send.output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reply"].as_str().unwrap()[..3].to_string())
+        .collect()
+}
+
+#[test]
+fn the_same_seed_gives_the_same_fault_sequence() {
+    clients();
+    let first = rcpt_sequence("7");
+    assert!(
+        first.contains(&"451".to_string()) && first.contains(&"250".to_string()),
+        "{first:?}"
+    );
+    assert_eq!(first, rcpt_sequence("7"));
+    assert_ne!(first, rcpt_sequence("8"));
+}
+
+#[test]
+fn a_message_acknowledged_before_sigkill_is_there_after_restart() {
+    clients();
+    let mut server = Server::start(&[]);
+    fill_bob(&server, 1);
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    let dir = std::mem::replace(&mut server.dir, tempfile::tempdir().unwrap());
+    let data = server.data.clone();
+    let restarted = Server::start_in(dir, &data, true, &[]);
+    let (ok, out) = run(
+        "curl",
+        &[
+            "-sS",
+            &format!("pop3://127.0.0.1:{}/1", restarted.port("pop3")),
+            "--ssl-reqd",
+            "--cacert",
+            restarted.cert.to_str().unwrap(),
+            "--user",
+            "bob@x.test:pw",
+        ],
+        b"",
+    );
+    assert!(
+        ok && out.contains("Subject: message 1") && out.contains("body 1"),
+        "{out}"
+    );
+}
