@@ -663,3 +663,105 @@ fn a_message_acknowledged_before_sigkill_is_there_after_restart() {
         "{out}"
     );
 }
+
+#[test]
+fn imaplib_and_curl_read_search_flag_move_and_idle_over_imap() {
+    clients();
+    let server = Server::start(&[]);
+    fill_bob(&server, 2);
+    let port = server.port("imap");
+    let cert = server.cert.to_str().unwrap();
+    let (ok, out) = run(
+        "curl",
+        &[
+            "-sS",
+            &format!("imap://127.0.0.1:{port}/INBOX;UID=2"),
+            "--ssl-reqd",
+            "--cacert",
+            cert,
+            "--user",
+            "bob@x.test:pw",
+        ],
+        b"",
+    );
+    assert!(
+        ok && out.contains("Subject: message 2") && out.contains("\r\n.dot line\r\n"),
+        "{out}"
+    );
+    let (ok, out) = run(
+        "curl",
+        &[
+            "-sS",
+            &format!("imap://127.0.0.1:{port}/INBOX?SUBJECT%20%22message%201%22"),
+            "--ssl-reqd",
+            "--cacert",
+            cert,
+            "--user",
+            "bob@x.test:pw",
+        ],
+        b"",
+    );
+    assert!(ok && out.contains("* SEARCH 1\r\n"), "{out}");
+
+    let swaks = format!(
+        "['swaks', '--server', '127.0.0.1', '--port', '{}', '--from', 'a@b.test', '--to', 'bob@x.test', '--header', 'Subject: while idling']",
+        server.port("smtp")
+    );
+    let script = format!(
+        r#"
+import imaplib, ssl, subprocess
+ctx = ssl.create_default_context(cafile={cert:?})
+M = imaplib.IMAP4("127.0.0.1", {port})
+M.starttls(ctx)
+try:
+    M.login("bob@x.test", "wrong")
+    raise SystemExit("wrong password accepted")
+except imaplib.IMAP4.error as e:
+    assert b"AUTHENTICATIONFAILED" in str(e).encode() or "invalid" in str(e), e
+M.login("bob@x.test", "pw")
+typ, boxes = M.list()
+assert boxes == [b'() "." INBOX'], boxes
+typ, data = M.select("INBOX")
+assert data == [b"2"], data
+typ, data = M.uid("SEARCH", None, "UNSEEN")
+assert data == [b"1"], data  # curl's FETCH BODY[] above set \Seen on 2
+typ, data = M.uid("FETCH", "1", "(FLAGS RFC822.SIZE INTERNALDATE ENVELOPE BODY.PEEK[])")
+assert b"Subject: message 1" in data[0][1], data
+assert b"FLAGS ()" in data[0][0] and b"ENVELOPE (" in data[0][0] and b"INTERNALDATE" in data[0][0], data[0][0]
+typ, data = M.uid("STORE", "1", "+FLAGS", r"(\Seen)")
+assert b"\\Seen" in data[0], data
+typ, data = M.uid("SEARCH", None, "SEEN")
+assert data == [b"1 2"], data
+assert M.create("Archive")[0] == "OK"
+typ, data = M.uid("MOVE", "1", "Archive")
+assert typ == "OK", (typ, data)
+typ, copyuid = M.response("COPYUID")
+assert copyuid[0].endswith(b" 1 1"), copyuid
+typ, data = M.status("Archive", "(MESSAGES UIDNEXT UNSEEN)")
+assert b"MESSAGES 1" in data[0] and b"UIDNEXT 2" in data[0] and b"UNSEEN 0" in data[0], data
+typ, data = M.select("INBOX")
+assert data == [b"1"], data
+typ, data = M.uid("STORE", "2", "+FLAGS", r"(\Deleted)")
+typ, data = M.uid("EXPUNGE", "2")
+assert typ == "OK", (typ, data)
+typ, data = M.select("INBOX")
+assert data == [b"0"], data
+tag = M._new_tag().decode()
+M.send(f"{{tag}} IDLE\r\n".encode())
+assert M.readline().startswith(b"+"), "no continuation for IDLE"
+subprocess.run({swaks}, check=True, capture_output=True)
+line = M.readline()
+assert line == b"* 1 EXISTS\r\n", line
+M.send(b"DONE\r\n")
+line = M.readline()
+assert line.startswith(tag.encode() + b" OK"), line
+typ, data = M.uid("FETCH", "3", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+assert data[0][1] == b"Subject: while idling\r\n\r\n", data
+M.logout()
+print("imaplib ok")
+"#
+    );
+    let (ok, out) = run("python3", &["-c", &script], b"");
+    assert!(ok && out.contains("imaplib ok"), "{out}");
+    assert_eq!(server.stored("bob@x.test").len(), 1);
+}

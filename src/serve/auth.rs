@@ -69,6 +69,11 @@ pub fn decode_plain(base64: &[u8]) -> Option<(String, String)> {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(base64.trim_ascii())
         .ok()?;
+    split_plain(&raw)
+}
+
+/// Splits a decoded PLAIN response (IMAP's codec decodes the base64 itself).
+pub fn split_plain(raw: &[u8]) -> Option<(String, String)> {
     let mut parts = raw.split(|&b| b == 0);
     let authz = parts.next()?;
     let user = std::str::from_utf8(parts.next()?).ok()?;

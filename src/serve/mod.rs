@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod faults;
+pub mod imap;
 pub mod pop3;
 pub mod smtp;
 pub mod store;
@@ -31,6 +32,10 @@ use auth::Logins;
 use faults::{Faults, Plan, Stage};
 use store::Store;
 use tls::{CertFiles, Conn};
+
+/// How long a connection may stay silent (RFC 9051 §5.4 asks IMAP servers for at least 30
+/// minutes; SMTP and POP3 get the same, well above RFC 5321 §4.5.3.2's 5 minutes).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// Everything `mailkit serve` is told.
 pub struct Config {
@@ -311,7 +316,7 @@ fn connection(protocol: Protocol, mut stream: TcpStream, shared: &Shared) {
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|_| "unknown".into());
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(300)));
+    let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(300)));
     let _ = stream.set_nodelay(true);
     if active > shared.max_connections {
@@ -337,7 +342,8 @@ fn connection(protocol: Protocol, mut stream: TcpStream, shared: &Shared) {
             smtp::serve(conn, shared, peer)
         }
         Protocol::Pop3 => pop3::serve(conn, shared),
-        Protocol::Imap | Protocol::Http => Ok(()),
+        Protocol::Imap => imap::serve(conn, shared),
+        Protocol::Http => Ok(()),
     };
 }
 

@@ -177,24 +177,71 @@ impl Store {
         incoming.file.get_ref().sync_all()?;
         let mut uids = Vec::with_capacity(mailboxes.len());
         for dir in mailboxes {
-            create_maildir(dir)?;
-            let uid = {
-                let mut next = self.next_uid.lock().unwrap_or_else(|e| e.into_inner());
-                let uid = match next.get(dir) {
-                    Some(&uid) => uid,
-                    None => (highest_uid(dir)? + 1).max(recorded_uid_next(dir)?),
-                };
-                fs::hard_link(
-                    &incoming.path,
-                    dir.join("new").join(file_name(uid, &incoming.name)),
-                )?;
-                next.insert(dir.clone(), uid + 1);
-                uid
-            };
-            sync_dir(&dir.join("new"))?;
-            uids.push(uid);
+            uids.push(self.link(&incoming.path, dir, "new", &incoming.name)?);
         }
         Ok(uids)
+    }
+
+    /// Links `source` into `dir/<sub>/` under the next UID and makes the link durable.
+    fn link(&self, source: &Path, dir: &Path, sub: &str, name: &str) -> io::Result<u32> {
+        create_maildir(dir)?;
+        let uid = {
+            let mut next = self.next_uid.lock().unwrap_or_else(|e| e.into_inner());
+            let uid = match next.get(dir) {
+                Some(&uid) => uid,
+                None => (highest_uid(dir)? + 1).max(recorded_uid_next(dir)?),
+            };
+            fs::hard_link(source, dir.join(sub).join(file_name(uid, name)))?;
+            next.insert(dir.to_path_buf(), uid + 1);
+            uid
+        };
+        sync_dir(&dir.join(sub))?;
+        Ok(uid)
+    }
+
+    /// Copies a message into another mailbox (IMAP COPY and MOVE) with its flags, under that
+    /// mailbox's next UID; returns the UID.
+    pub fn copy(&self, entry: &Entry, dest: &Path) -> io::Result<u32> {
+        let name = format!("{}:2,{}", entry.unique(), entry.flags);
+        self.link(&entry.path, dest, "cur", &name)
+    }
+
+    /// The directory of a folder of a mailbox (Maildir++: `.Name` inside it); `INBOX` is the
+    /// mailbox itself. `None` for a name that could escape the mailbox.
+    pub fn folder_dir(&self, mailbox: &Path, folder: &str) -> Option<PathBuf> {
+        if folder.eq_ignore_ascii_case("INBOX") {
+            return Some(mailbox.to_path_buf());
+        }
+        let ok = !folder.is_empty()
+            && folder.len() <= 200
+            && !folder.starts_with('.')
+            && !folder.contains("..")
+            && folder
+                .chars()
+                .all(|c| c.is_ascii_graphic() && c != '/' && c != '\\' || c == ' ');
+        ok.then(|| mailbox.join(format!(".{folder}")))
+    }
+
+    /// The folders of a mailbox besides INBOX, sorted.
+    pub fn folders(&self, mailbox: &Path) -> io::Result<Vec<String>> {
+        let read = match fs::read_dir(mailbox) {
+            Ok(read) => read,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => return Err(err),
+        };
+        let mut names: Vec<String> = read
+            .filter_map(Result::ok)
+            .filter(|e| e.path().join("cur").is_dir())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter_map(|n| n.strip_prefix('.').map(str::to_string))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Creates a folder (IMAP CREATE).
+    pub fn create_folder(&self, dir: &Path) -> io::Result<()> {
+        create_maildir(dir)
     }
 
     /// The messages of a mailbox in UID order (empty for a mailbox that has had no mail).
@@ -283,6 +330,18 @@ impl Store {
             flags,
             ..entry.clone()
         })
+    }
+
+    /// The UID the next message will get (IMAP UIDNEXT).
+    pub fn uid_next(&self, dir: &Path) -> io::Result<u32> {
+        let next = self.next_uid.lock().unwrap_or_else(|e| e.into_inner());
+        match next.get(dir) {
+            Some(&uid) => Ok(uid),
+            None if dir.join("new").is_dir() => {
+                Ok((highest_uid(dir)? + 1).max(recorded_uid_next(dir)?))
+            }
+            None => Ok(1),
+        }
     }
 
     /// The mailbox's UIDVALIDITY (RFC 9051 §2.3.1.1), created with the mailbox.

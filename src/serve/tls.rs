@@ -117,6 +117,9 @@ pub trait Upgrade: Read + Write + Sized {
     fn upgrade(self, config: &Arc<ServerConfig>) -> io::Result<Self>;
     /// Whether the stream is already TLS.
     fn is_tls(&self) -> bool;
+    /// Bounds the next reads (IMAP IDLE wakes up to look at the mailbox); `None` restores
+    /// the connection's normal timeout.
+    fn set_read_timeout(&self, timeout: Option<std::time::Duration>) -> io::Result<()>;
 }
 
 impl Upgrade for Conn {
@@ -135,6 +138,14 @@ impl Upgrade for Conn {
 
     fn is_tls(&self) -> bool {
         matches!(self, Conn::Tls(_))
+    }
+
+    fn set_read_timeout(&self, timeout: Option<std::time::Duration>) -> io::Result<()> {
+        let tcp = match self {
+            Conn::Plain(tcp) => tcp,
+            Conn::Tls(tls) => &tls.sock,
+        };
+        tcp.set_read_timeout(Some(timeout.unwrap_or(super::IDLE_TIMEOUT)))
     }
 }
 
@@ -171,5 +182,9 @@ impl Upgrade for crate::testing::Script {
 
     fn is_tls(&self) -> bool {
         false
+    }
+
+    fn set_read_timeout(&self, _: Option<std::time::Duration>) -> io::Result<()> {
+        Ok(())
     }
 }
