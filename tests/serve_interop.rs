@@ -765,3 +765,214 @@ print("imaplib ok")
     assert!(ok && out.contains("imaplib ok"), "{out}");
     assert_eq!(server.stored("bob@x.test").len(), 1);
 }
+
+/// Runs headless Chromium on `url` and returns the DOM once the page has rendered.
+fn chromium_dom(url: &str, profile: &Path) -> String {
+    let (ok, out) = run(
+        "chromium",
+        &[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            &format!("--user-data-dir={}", profile.display()),
+            "--virtual-time-budget=800",
+            "--dump-dom",
+            url,
+        ],
+        b"",
+    );
+    assert!(ok, "chromium failed: {out}");
+    out
+}
+
+/// A TCP listener that counts the connections it gets (a remote load or a script's request).
+fn tripwire() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            drop(stream);
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    (port, hits)
+}
+
+#[test]
+fn web_page_in_chromium_lists_shows_parts_and_runs_no_message_script() {
+    clients();
+    let server = Server::sandbox(&[]);
+    let http = server.addr("http");
+    let profile = server.dir.path().join("chromium");
+    fill_bob(&server, 1);
+    let dom = chromium_dom(&format!("http://{http}/"), &profile);
+    assert!(
+        dom.contains("<td class=\"subject\">message 1</td>"),
+        "{dom}"
+    );
+    assert!(dom.contains("bob@x.test (1)"), "{dom}");
+
+    let (port, hits) = tripwire();
+    let hostile = format!(
+        "From: Mallory <mallory@evil.test>\r\nTo: bob@x.test\r\nSubject: hostile\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nplain part\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>hostile html</p><script>document.body.textContent='SCRIPT '+'RAN';fetch('/api/messages/bob%40x.test/2',{{method:'DELETE'}});new Image().src='http://127.0.0.1:{port}/script';</script><img src=\"http://127.0.0.1:{port}/img\"><img src=x onerror=\"new Image().src='http://127.0.0.1:{port}/onerror'\"><link rel=stylesheet href=\"http://127.0.0.1:{port}/css\">\r\n--b--\r\n"
+    );
+    let file = server.file("hostile.eml", &hostile);
+    let (ok, out) = run(
+        "curl",
+        &[
+            "-sS",
+            &format!("smtp://{}", server.addr("smtp")),
+            "--mail-from",
+            "mallory@evil.test",
+            "--mail-rcpt",
+            "bob@x.test",
+            "--upload-file",
+            file.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(ok, "{out}");
+    let view = chromium_dom(&format!("http://{http}/#/m/bob%40x.test/2"), &profile);
+    assert!(view.contains("<h2 id=\"subject\">hostile</h2>"), "{view}");
+    assert!(
+        view.contains("1.1  text/plain") && view.contains("1.2  text/html"),
+        "{view}"
+    );
+    assert!(view.contains("<iframe id=\"html\" sandbox=\"\""), "{view}");
+    assert!(view.contains("plain part"), "{view}");
+    let direct = chromium_dom(
+        &format!("http://{http}/api/messages/bob%40x.test/2/html"),
+        &profile,
+    );
+    assert!(
+        direct.contains("<p>hostile html</p>") && !direct.contains("SCRIPT RAN"),
+        "{direct}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the message's HTML reached out"
+    );
+    assert_eq!(
+        server.stored("bob@x.test").len(),
+        2,
+        "the message's script deleted it"
+    );
+}
+
+#[test]
+fn http_api_lists_searches_streams_deletes_and_releases() {
+    clients();
+    let server = Server::sandbox(&[]);
+    let relay = Server::sandbox(&[]);
+    let api = format!("http://{}/api", server.addr("http"));
+    let events = Process::new("curl")
+        .args(["-sSN", "--max-time", "5", &format!("{api}/events")])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    fill_bob(&server, 3);
+    let out = events.wait_with_output().unwrap();
+    let stream = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stream.starts_with("event: ready\n") && stream.contains("event: delivery\ndata: {}\n\n"),
+        "{stream:.200}"
+    );
+
+    let get = |path: &str| -> serde_json::Value {
+        let (ok, out) = run("curl", &["-sS", "--fail", &format!("{api}{path}")], b"");
+        assert!(ok, "{path}: {out}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{path}: {e}: {out}"))
+    };
+    let listing = get("/messages?mailbox=bob@x.test&limit=2");
+    assert_eq!(listing["total"], 3);
+    assert_eq!(listing["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        listing["messages"][0]["subject"], "message 3",
+        "newest first: {listing}"
+    );
+    let found = get("/messages?subject=message%202");
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["messages"][0]["uid"], 2);
+    assert_eq!(get("/messages?from=nobody")["total"], 0);
+    let view = get("/messages/bob@x.test/2");
+    assert_eq!(view["subject"], "message 2");
+    assert_eq!(view["parts"][0]["content_type"], "text/plain");
+    assert!(view["received"][0]["by"].is_string(), "{view}");
+    let (ok, raw) = run(
+        "curl",
+        &["-sS", "--fail", &format!("{api}/messages/bob@x.test/2/raw")],
+        b"",
+    );
+    assert!(
+        ok && raw.starts_with("Return-Path: <alice@crepes.test>\r\n"),
+        "{raw}"
+    );
+    let (ok, out) = run(
+        "curl",
+        &[
+            "-sS",
+            "--fail",
+            "-X",
+            "DELETE",
+            &format!("{api}/messages/bob@x.test/1"),
+        ],
+        b"",
+    );
+    assert!(ok, "{out}");
+    assert_eq!(server.stored("bob@x.test").len(), 2);
+    let (ok, out) = run(
+        "curl",
+        &[
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &format!("{api}/messages/bob@x.test/1"),
+        ],
+        b"",
+    );
+    assert!(ok && out == "404", "{out}");
+
+    let release = format!(
+        r#"{{"server": "{}", "to": ["carol@y.test"], "tls": "none"}}"#,
+        relay.addr("smtp")
+    );
+    let (ok, out) = run(
+        "curl",
+        &[
+            "-sS",
+            "--fail",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            &release,
+            &format!("{api}/messages/bob@x.test/3/release"),
+        ],
+        b"",
+    );
+    assert!(ok && out.contains("\"status\":\"accepted\""), "{out}");
+    let released = relay.stored("carol@y.test");
+    assert_eq!(released.len(), 1);
+    assert!(contains(
+        &released[0],
+        "Return-Path: <alice@crepes.test>\r\n"
+    ));
+    assert!(contains(&released[0], "Subject: message 3"));
+    assert_eq!(
+        released[0]
+            .windows(12)
+            .filter(|w| w == b"Return-Path:")
+            .count(),
+        1
+    );
+}

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod faults;
+pub mod http;
 pub mod imap;
 pub mod pop3;
 pub mod smtp;
@@ -291,7 +292,7 @@ impl Server {
 
 fn accept_loop(protocol: Protocol, listener: TcpListener, shared: Arc<Shared>) {
     if protocol == Protocol::Http {
-        return;
+        return http::serve(listener, shared);
     }
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
