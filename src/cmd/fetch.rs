@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::pop3_common::Connection;
 use crate::{
     cli::{GlobalArgs, fetch::FetchArgs},
-    exit::{Exit, Failure},
+    exit::{Exit, Failure, Kind},
     maildrop::{
         self, Entry, MailAccess, Maildir, Mbox, Seen, SeenState, Target,
         fetch::{Outcome, Plan, Progress},
@@ -26,13 +26,13 @@ use crate::{
 pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if args.interactive && !output::stdin_is_terminal() {
         crate::bail!(
-            Exit::Usage,
+            Kind::NoTerminal,
             "--interactive needs a terminal on stdin; select messages with numbers, --uidl or --new"
         );
     }
     if args.stdout && global.json {
         crate::bail!(
-            Exit::Usage,
+            Kind::Usage,
             "--stdout writes the message itself to stdout; it cannot be combined with --json"
         );
     }
@@ -42,7 +42,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let listing = session.listing()?;
     if args.new && !listing.has_uidl {
         crate::bail!(
-            Exit::Protocol,
+            Kind::Protocol,
             "the server does not support UIDL, so --new cannot tell old messages from new"
         );
     }
@@ -52,7 +52,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 Some(path) => path.clone(),
                 None => maildrop::state::default_path(&connection.key).ok_or_else(|| {
                     Failure::new(
-                        Exit::Config,
+                        Kind::Config,
                         "no state directory: set $XDG_STATE_HOME or $HOME, or --state-file",
                     )
                 })?,
@@ -62,7 +62,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         _ => None,
     };
     if state.is_none() && args.new {
-        crate::bail!(Exit::Usage, "--new needs a Maildir or mbox target");
+        crate::bail!(Kind::Usage, "--new needs a Maildir or mbox target");
     }
 
     let mut chosen = if args.numbers.is_empty() && args.uidl.is_empty() {
@@ -187,7 +187,7 @@ impl io::Write for ToPrinter<'_> {
 fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
     if let Some(dir) = &args.maildir {
         let maildir = Maildir::create(dir)
-            .map_err(|err| Failure::new(Exit::CantCreate, err))
+            .map_err(|err| Failure::new(Kind::CantCreate, err))
             .with_context(|| format!("opening Maildir {}", dir.display()))?;
         return Ok(Some(Target::Maildir(maildir)));
     }
@@ -250,7 +250,7 @@ fn pick(
             .into_owned()
         })
         .collect();
-    let prompt_err = |err: dialoguer::Error| Failure::new(Exit::Usage, err.to_string());
+    let prompt_err = |err: dialoguer::Error| Failure::new(Kind::Usage, err.to_string());
     let fetch = dialoguer::MultiSelect::new()
         .with_prompt("Fetch which messages? (space toggles, enter accepts)")
         .items(&labels)

@@ -810,7 +810,7 @@ mod tests {
         let err = s
             .login(Mechanism::Xoauth2, "bob", &Secret::new("tok"), false)
             .unwrap_err();
-        assert_eq!(err.exit(), crate::exit::Exit::NoPerm);
+        assert_eq!(err.kind(), crate::exit::Kind::AuthRefused);
         let w = written(s);
         let payload =
             base64::engine::general_purpose::STANDARD.encode("user=bob\x01auth=Bearer tok\x01\x01");
@@ -909,7 +909,7 @@ mod tests {
     fn malformed_list_and_uidl_are_protocol_errors() {
         let mut s = open(b"+OK\r\n+OK\r\n1 120\r\nnonsense\r\n.\r\n", true);
         let err = s.list().unwrap_err();
-        assert_eq!(err.exit(), crate::exit::Exit::Protocol);
+        assert_eq!(err.kind(), crate::exit::Kind::Protocol);
         assert!(err.to_string().contains("nonsense"), "{err}");
         let mut s = open(b"+OK\r\n+OK\r\n1 \x1b[31mred\r\n.\r\n", true);
         let err = s.uidl().unwrap_err();
@@ -951,7 +951,7 @@ mod tests {
         let mut sink = Collect::default();
         let err = s.retrieve(&[1], false, &mut sink).unwrap_err();
         assert!(matches!(err, Pop3Error::Truncated { .. }), "{err}");
-        assert_eq!(err.exit(), crate::exit::Exit::TempFail);
+        assert_eq!(err.kind(), crate::exit::Kind::Temporary);
         assert!(sink.messages.is_empty());
     }
 
@@ -1016,7 +1016,7 @@ mod tests {
             true,
         );
         let err = s.dele(&[1, 2, 3]).unwrap_err();
-        assert_eq!(err.exit(), crate::exit::Exit::TempFail);
+        assert_eq!(err.kind(), crate::exit::Kind::Temporary);
         s.rset().unwrap();
         assert_eq!(written(s), "DELE 1\r\nDELE 2\r\nDELE 3\r\nRSET\r\n");
     }
@@ -1026,11 +1026,11 @@ mod tests {
         let err = Session::open(Script::new(b"-ERR [IN-USE] busy\r\n"), true, None)
             .err()
             .unwrap();
-        assert_eq!(err.exit(), crate::exit::Exit::TempFail);
+        assert_eq!(err.kind(), crate::exit::Kind::Temporary);
         let err = Session::open(Script::new(b"HTTP/1.1 400\r\n"), true, None)
             .err()
             .unwrap();
-        assert_eq!(err.exit(), crate::exit::Exit::Protocol);
+        assert_eq!(err.kind(), crate::exit::Kind::Protocol);
         let err = Session::open(Script::new(b""), true, None).err().unwrap();
         assert!(matches!(err, Pop3Error::Closed { .. }));
     }

@@ -17,7 +17,7 @@ use show::*;
 
 use crate::{
     cli::{GlobalArgs, parse::ParseArgs},
-    exit::{self, Exit, Failure},
+    exit::{self, Exit, Failure, Kind},
     message::{
         self, HeaderField, Hop, Inspected, MessageView,
         names::{self, SaveError},
@@ -38,7 +38,7 @@ const BATCH_BYTES: usize = 256 << 10;
 pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if args.part.is_some() && global.json {
         crate::bail!(
-            Exit::Usage,
+            Kind::Usage,
             "--part writes the part's bytes unchanged; it cannot be combined with --json"
         );
     }
@@ -46,7 +46,7 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let inputs: &[PathBuf] = if args.inputs.is_empty() {
         if output::stdin_is_terminal() {
             crate::bail!(
-                Exit::Usage,
+                Kind::Usage,
                 "no input: give message files, an mbox or a Maildir, or pipe a message in"
             );
         }
@@ -83,8 +83,13 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
 
 /// One message to show, or an input that failed, in input order.
 enum Item {
-    Message { raw: RawMessage, headings: bool },
+    Message {
+        raw: RawMessage,
+        headings: bool,
+    },
     Failed(anyhow::Error),
+    /// `--message N` beyond an input's last message: a negative result, like an absent part.
+    Missing(String),
 }
 
 /// Reads every input in order and hands each message (or failure) to `each`; stops early when
@@ -105,6 +110,7 @@ fn produce(
             }
         };
         let headings = several_inputs || !matches!(messages, Messages::Single(_));
+        let mut found = false;
         for item in messages {
             let raw = match item {
                 Ok(raw) => raw,
@@ -116,11 +122,14 @@ fn produce(
             if let Some(wanted) = args.message {
                 match (raw.index as u64).cmp(&wanted) {
                     std::cmp::Ordering::Less => continue,
-                    std::cmp::Ordering::Equal => {}
+                    std::cmp::Ordering::Equal => found = true,
                     std::cmp::Ordering::Greater => break,
                 }
             }
             each(Item::Message { raw, headings })?;
+        }
+        if let (Some(wanted), false) = (args.message, found) {
+            each(Item::Missing(format!("{path}: no message {wanted}")))?;
         }
     }
     Ok(())
@@ -254,7 +263,7 @@ impl Emitter {
         for line in &rendered.stderr {
             eprintln!("{line}");
         }
-        self.status = self.status.max(rendered.code);
+        self.status = exit::worst([self.status, rendered.code]);
         Ok(())
     }
 }
@@ -343,6 +352,10 @@ fn render(args: &ParseArgs, json: bool, item: Item, stdout: &mut Vec<u8>) -> Ren
     };
     let outcome = match item {
         Item::Failed(err) => Err(err),
+        Item::Missing(what) => {
+            sink.stderr.push(format!("mailkit: {}", escape_line(&what)));
+            Ok(Exit::Negative)
+        }
         Item::Message { raw, headings } => show(args, &mut sink, &raw, headings),
     };
     let code = match outcome {
