@@ -32,8 +32,8 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         );
     }
     if !args.numbers.is_empty() {
-        eprintln!(
-            "mailkit: warning: message numbers hold for one session only; --uidl names a message for good"
+        output::warning(
+            "message numbers hold for one session only; --uidl names a message for good",
         );
     }
     let connection = Connection::resolve(&args.connection, global)?;

@@ -82,12 +82,10 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 Seen::Yes => seen_before.push(entry),
                 Seen::No => fresh.push(entry),
                 Seen::SizeDiffers(before) => {
-                    eprintln!(
-                        "mailkit: warning: message {} has UIDL {} seen before with size {before}, now {}; fetching it as new",
-                        entry.number,
-                        escape_line(uidl),
-                        entry.size
-                    );
+                    output::warning(&format!(
+                        "message {} has UIDL {uidl} seen before with size {before}, now {}; fetching it as new",
+                        entry.number, entry.size
+                    ));
                     fresh.push(entry);
                 }
             }
@@ -156,7 +154,9 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         let saved = outcomes.iter().filter(|o| o.saved_to.is_some()).count();
         let deleted = outcomes.iter().filter(|o| o.deleted).count();
         let skipped = outcomes.iter().filter(|o| o.skipped.is_some()).count();
-        eprintln!("mailkit: fetched {saved}, deleted {deleted}, skipped {skipped}");
+        output::note(&format!(
+            "fetched {saved}, deleted {deleted}, skipped {skipped}"
+        ));
     }
     result.context("fetching")?;
     Ok(Exit::Success)

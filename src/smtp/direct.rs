@@ -189,7 +189,7 @@ mod tests {
         fn open(&mut self, target: &Target) -> Result<Session<Script>, SmtpError> {
             self.opened.push(target.addr);
             let script = self.scripts.pop_front().ok_or(SmtpError::Closed)?;
-            let mut session = Session::open(Script::new(script), false, None)?;
+            let mut session = Session::open(Script::new(script), false, Transcript::off())?;
             session.hello("client.test", false)?;
             Ok(session)
         }

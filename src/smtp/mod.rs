@@ -17,7 +17,7 @@ use std::fmt;
 
 pub use data::Payload;
 pub use reply::Reply;
-pub use session::{Session, Transaction, Transcript};
+pub use session::{Session, Transaction};
 
 use crate::{
     exit::{Failure, Kind},

@@ -239,10 +239,18 @@ struct Rendered {
     /// Where its stdout ends in the buffer it was rendered into (it starts where the
     /// previous message's ends).
     end: usize,
-    stderr: Vec<String>,
+    stderr: Vec<Diagnostic>,
     /// A blank line is due before this output when something was shown before it.
     separate: bool,
     code: Exit,
+}
+
+/// A line for stderr, kept until its message's turn so diagnostics stay in input order.
+enum Diagnostic {
+    /// A valid negative result (`box.mbox #2: no part 1.9`).
+    Note(String),
+    /// A message or input that failed.
+    Error(String),
 }
 
 /// Writes rendered messages in order and keeps the overall status.
@@ -261,7 +269,10 @@ impl Emitter {
             self.shown += 1;
         }
         for line in &rendered.stderr {
-            eprintln!("{line}");
+            match line {
+                Diagnostic::Note(text) => output::note(text),
+                Diagnostic::Error(text) => output::error(text),
+            }
         }
         self.status = exit::worst([self.status, rendered.code]);
         Ok(())
@@ -272,7 +283,7 @@ impl Emitter {
 struct Sink<'b> {
     json: bool,
     stdout: &'b mut Vec<u8>,
-    stderr: Vec<String>,
+    stderr: Vec<Diagnostic>,
     separate: bool,
 }
 
@@ -325,7 +336,8 @@ impl Sink<'_> {
 
     /// A valid negative result (a header or part that is absent), for stderr.
     fn absent(&mut self, raw: &RawMessage, what: &str) -> Exit {
-        self.stderr.push(format!("mailkit: {}: {what}", label(raw)));
+        let text = format!("{}: {what}", label(raw));
+        self.stderr.push(Diagnostic::Note(text));
         Exit::Negative
     }
 }
@@ -353,7 +365,7 @@ fn render(args: &ParseArgs, json: bool, item: Item, stdout: &mut Vec<u8>) -> Ren
     let outcome = match item {
         Item::Failed(err) => Err(err),
         Item::Missing(what) => {
-            sink.stderr.push(format!("mailkit: {}", escape_line(&what)));
+            sink.stderr.push(Diagnostic::Note(what));
             Ok(Exit::Negative)
         }
         Item::Message { raw, headings } => show(args, &mut sink, &raw, headings),
@@ -362,8 +374,7 @@ fn render(args: &ParseArgs, json: bool, item: Item, stdout: &mut Vec<u8>) -> Ren
         Ok(code) => code,
         Err(err) => {
             // What was already done stays reported (files extracted before a failure).
-            sink.stderr
-                .push(format!("mailkit: error: {}", exit::one_line(&err)));
+            sink.stderr.push(Diagnostic::Error(exit::one_line(&err)));
             exit::code_of(&err)
         }
     };

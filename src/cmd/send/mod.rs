@@ -23,7 +23,7 @@ use crate::{
         source::{self, Messages},
     },
     net::TlsClient,
-    output::{Printer, Transcript, escape_line},
+    output::{self, Printer, Transcript, escape_line},
     smtp::{
         Credentials, Dsn, Envelope, Payload, RcptOutcome, Status,
         deliver::{self, Connector, Job, Report, Target},
@@ -66,7 +66,7 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         credentials: None,
         allow_cleartext_auth: args.route.trust.allow_cleartext_auth,
         timeout: Duration::from_secs(args.route.timeout.max(1)),
-        verbose: global.verbose,
+        transcript: Transcript::stderr(global.verbose),
         warnings: Vec::new(),
     };
     let relay = args.route.server.is_some() || account.as_ref().is_some_and(|a| a.host.is_some());
@@ -88,7 +88,7 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     let reports = reports?;
     for warning in &connector.warnings {
-        eprintln!("mailkit: warning: {}", escape_line(warning));
+        output::warning(warning);
     }
     report(&outgoing, &reports, global)
 }
@@ -248,7 +248,7 @@ fn direct_delivery(
         connector,
         args.route.port.unwrap_or(25),
         &jobs,
-        &Transcript::stderr(connector.verbose),
+        &connector.transcript.clone(),
     ))
 }
 
@@ -304,13 +304,9 @@ fn report(
             } else {
                 String::new()
             };
-            eprintln!(
-                "mailkit: error: delivering to {}{}{}: {status}: {}",
-                escape_line(address),
-                escape_line(&via),
-                escape_line(&id),
-                escape_line(reply)
-            );
+            output::error(&format!(
+                "delivering to {address}{via}{id}: {status}: {reply}"
+            ));
         }
         if printer.is_json() {
             printer.json(&MessageJson {
