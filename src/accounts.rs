@@ -25,22 +25,9 @@ use serde::Deserialize;
 
 use crate::{
     exit::{Failure, Kind},
+    net::TlsMode,
     secret::Secret,
 };
-
-/// How the connection is protected.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TlsMode {
-    /// TLS from the first byte (SMTPS 465, POP3S 995).
-    Tls,
-    /// Upgrade with STARTTLS/STLS, and fail if the server does not offer it.
-    Starttls,
-    /// Upgrade when offered, carry on in cleartext with a warning otherwise (port-25 delivery).
-    Opportunistic,
-    /// Never encrypt.
-    None,
-}
 
 /// Where a password or token comes from. Never from argv: it would show in `ps`.
 #[derive(Clone, Debug, PartialEq, Eq)]

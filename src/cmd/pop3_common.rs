@@ -6,10 +6,11 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::{
-    accounts::{self, Account, SecretSource, TlsMode},
+    accounts::{self, Account, SecretSource},
     cli::{GlobalArgs, pop3::ConnectionArgs},
     exit::Kind,
     net::Stream,
+    net::TlsMode,
     pop3::{
         Mechanism, Session,
         connect::{self, ConnectOptions},
@@ -53,7 +54,7 @@ impl Connection {
             );
         };
         let port = flag_port.or(account.port);
-        let tls = match args.tls.or(account.tls) {
+        let tls = match args.tls_mode().or(account.tls) {
             Some(TlsMode::Opportunistic) => crate::bail!(
                 Kind::Config,
                 "POP3 never falls back to cleartext: use --tls tls, starttls or none"
@@ -66,7 +67,7 @@ impl Connection {
         let Some(user) = args.user.clone().or(account.user.clone()) else {
             crate::bail!(Kind::Usage, "no user: give --user or --account");
         };
-        let mechanism = match (args.auth, account.auth.as_deref()) {
+        let mechanism = match (args.mechanism(), account.auth.as_deref()) {
             (Some(mechanism), _) => mechanism,
             (None, None) => Mechanism::Auto,
             (None, Some(name)) => parse_mechanism(name)?,

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::{Mechanism, Pop3Error, Session};
 use crate::{
-    accounts::TlsMode,
     exit::Failure,
+    net::TlsMode,
     net::{self, Stream, TlsClient, TlsOptions},
     output::Transcript,
     secret::Secret,

@@ -10,7 +10,7 @@ mod input;
 use input::Outgoing;
 
 use crate::{
-    accounts::{self, Account, SecretSource, TlsMode},
+    accounts::{self, Account, SecretSource},
     cli::{
         GlobalArgs,
         send::{Ret, SendArgs},
@@ -23,6 +23,7 @@ use crate::{
         source::{self, Messages},
     },
     net::TlsClient,
+    net::TlsMode,
     output::{self, Printer, Transcript, escape_line},
     smtp::{
         Credentials, Dsn, Envelope, Payload, RcptOutcome, Status,
@@ -144,7 +145,7 @@ fn relay_delivery(
         .or_else(|| account.and_then(|a| a.port));
     let mode = args
         .route
-        .tls
+        .tls_mode()
         .or_else(|| account.and_then(|a| a.tls))
         .unwrap_or(if port == Some(465) {
             TlsMode::Tls
@@ -187,7 +188,7 @@ fn credentials(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Opt
     let source = match args.route.password.source() {
         Some(source) => source,
         None => {
-            let from_account = match (args.route.auth, account) {
+            let from_account = match (args.route.mechanism(), account) {
                 (Some(crate::smtp::Mechanism::XOAuth2), Some(a)) => a.oauth_token_source(),
                 (_, Some(a)) => a.password_source()?,
                 (_, None) => None,
@@ -195,10 +196,10 @@ fn credentials(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Opt
             from_account.unwrap_or(SecretSource::Prompt)
         }
     };
-    let mechanism = args.route.auth.or_else(|| {
+    let mechanism = args.route.mechanism().or_else(|| {
         account
             .and_then(|a| a.auth.as_deref())
-            .and_then(|name| <crate::smtp::Mechanism as clap::ValueEnum>::from_str(name, true).ok())
+            .and_then(crate::sasl::Mechanism::from_name)
     });
     let secret = accounts::fetch_secret(&source, &format!("password for {user}"))
         .context("reading the password")?;
@@ -232,7 +233,7 @@ fn direct_delivery(
     };
     connector.tls_mode = args
         .route
-        .tls
+        .tls_mode()
         .or_else(|| account.and_then(|a| a.tls))
         .unwrap_or(TlsMode::Opportunistic);
     connector.credentials = credentials(args, account)?;
