@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::security::{PasswordArgs, TrustArgs};
-use crate::{accounts::TlsMode, smtp::Mechanism};
+use crate::cli::values::{SaslArg, TlsArg};
 
 /// Flags of `mailkit send`.
 #[derive(Debug, Args)]
@@ -104,7 +104,7 @@ pub struct RouteArgs {
     /// Connection protection: tls (implicit), starttls (required), opportunistic (upgrade when
     /// offered, warn otherwise; the default for MX delivery) or none
     #[arg(long, value_enum, value_name = "MODE")]
-    pub tls: Option<TlsMode>,
+    pub tls: Option<TlsArg>,
 
     /// Certificate trust and cleartext AUTH.
     #[command(flatten)]
@@ -121,7 +121,7 @@ pub struct RouteArgs {
 
     /// SASL mechanism (default: PLAIN, else LOGIN, from the server's offer)
     #[arg(long, value_enum, value_name = "MECHANISM")]
-    pub auth: Option<Mechanism>,
+    pub auth: Option<SaslArg>,
 
     /// DNS server for MX lookups, `IP[:PORT]` (default: the system resolver)
     #[arg(long, value_name = "IP[:PORT]")]
@@ -147,6 +147,18 @@ pub struct RouteArgs {
     /// DSN: envelope identifier quoted back in notifications
     #[arg(long, value_name = "ID")]
     pub envid: Option<String>,
+}
+
+impl RouteArgs {
+    /// `--tls` as the network layer's type.
+    pub fn tls_mode(&self) -> Option<crate::net::TlsMode> {
+        self.tls.map(Into::into)
+    }
+
+    /// `--auth` as the SASL module's type.
+    pub fn mechanism(&self) -> Option<crate::sasl::Mechanism> {
+        self.auth.map(Into::into)
+    }
 }
 
 /// What a DSN returns (RFC 3461 §4.3).

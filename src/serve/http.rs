@@ -29,9 +29,8 @@ use tiny_http::{Header, Method, Request, Response, StatusCode};
 
 use super::{Shared, store::Entry};
 use crate::{
-    accounts::TlsMode,
     message::{self, HeaderSummary, Mailbox as Person},
-    net::{TlsClient, TlsOptions},
+    net::{TlsClient, TlsMode, TlsOptions},
     smtp::{
         Dsn, Envelope, Payload, RcptOutcome,
         deliver::{self, Connector, Job, Target},
@@ -495,7 +494,7 @@ fn release(entry: &Entry, body: &[u8]) -> Reply {
         credentials: None,
         allow_cleartext_auth: false,
         timeout: Duration::from_secs(30),
-        verbose: false,
+        transcript: crate::output::Transcript::off(),
         warnings: Vec::new(),
     };
     let host = request
