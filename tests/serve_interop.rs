@@ -976,3 +976,62 @@ fn http_api_lists_searches_streams_deletes_and_releases() {
         1
     );
 }
+
+#[test]
+fn a_fault_plan_file_delays_replies_and_bumps_uidvalidity() {
+    clients();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.toml");
+    fs::write(
+        &plan,
+        "seed = 3\nuidvalidity_bump = 1.0\n[[fault]]\nstage = \"mail\"\ndelay_ms = 700\n[[fault]]\nstage = \"rcpt\"\nreply = \"450 4.2.0 mailbox busy\"\nprobability = 1.0\n",
+    )
+    .unwrap();
+    let server = Server::sandbox(&["--faults", plan.to_str().unwrap()]);
+    let started = std::time::Instant::now();
+    let (ok, out) = run(
+        "swaks",
+        &[
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &server.port("smtp"),
+            "--from",
+            "a@b.test",
+            "--to",
+            "bob@x.test",
+        ],
+        b"",
+    );
+    assert!(!ok && out.contains("<** 450 4.2.0 mailbox busy"), "{out}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(700),
+        "no delay at MAIL"
+    );
+    let script = format!(
+        r#"
+import imaplib
+M = imaplib.IMAP4("127.0.0.1", {})
+M.login("bob@x.test", "any")
+M.select("INBOX")
+first = M.response("UIDVALIDITY")[1][0]
+M.select("INBOX")
+second = M.response("UIDVALIDITY")[1][0]
+assert int(second) == int(first) + 1, (first, second)
+print("renumbered", first, second)
+"#,
+        server.port("imap")
+    );
+    let (ok, out) = run("python3", &["-c", &script], b"");
+    assert!(ok && out.contains("renumbered"), "{out}");
+
+    let bad = dir.path().join("bad.toml");
+    fs::write(&bad, "[[fault]]\nstage = \"rcpt\"\nreply = \"250 ok\"\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--ephemeral", "--faults", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("must be a 4xx or 5xx code"), "{stderr}");
+}
