@@ -370,7 +370,7 @@ fn create_unnamed(dir: &Path) -> io::Result<File> {
 /// Flushes every dirty file of the filesystem holding `file` to stable storage and waits for
 /// it (syncfs(2)): one call instead of an fsync per message, which is what makes a batch of
 /// thousands of small messages durable in one journal commit.
-fn sync_filesystem(file: &File) -> io::Result<()> {
+pub(crate) fn sync_filesystem(file: &File) -> io::Result<()> {
     rustix::fs::syncfs(file)?;
     Ok(())
 }

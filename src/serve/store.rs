@@ -2,7 +2,8 @@
 //! by this server, so it can name files by UID (`<uid>.<unique>`) and let POP3, IMAP and HTTP
 //! read the same files. Delivery is durable before SMTP says 250: the message is written once
 //! to `<data>/tmp/`, fsynced, hard-linked into each recipient's `new/`, and each `new/` is
-//! fsynced (maildir(5) delivery, with the link as the single atomic step).
+//! fsynced (maildir(5) delivery, with the link as the single atomic step), in group commits
+//! shared by the deliveries that arrive together.
 
 use std::{
     collections::HashMap,
@@ -11,13 +12,13 @@ use std::{
     os::unix::fs::DirBuilderExt,
     path::{Path, PathBuf},
     sync::{
-        Mutex,
+        Condvar, Mutex,
         atomic::{AtomicU64, Ordering},
     },
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use crate::maildrop::sync_dir;
+use crate::maildrop::{maildir::sync_filesystem, sync_dir};
 
 /// The mailboxes of one data directory.
 pub struct Store {
@@ -27,6 +28,25 @@ pub struct Store {
     /// UIDs become visible in increasing order, as IMAP clients assume (RFC 9051 §2.3.1.1).
     next_uid: Mutex<HashMap<PathBuf, u32>>,
     counter: AtomicU64,
+    commit: Mutex<Commit>,
+    committed: Condvar,
+}
+
+/// The group commit's shared state: deliveries waiting for the next batch, whether a leader is
+/// committing one, and the outcomes not yet collected.
+#[derive(Default)]
+struct Commit {
+    queue: Vec<Job>,
+    leader: bool,
+    next_id: u64,
+    done: HashMap<u64, io::Result<Vec<u32>>>,
+}
+
+/// One delivery waiting for its batch.
+struct Job {
+    id: u64,
+    incoming: Incoming,
+    mailboxes: Vec<PathBuf>,
 }
 
 /// One stored message as a reader sees it.
@@ -113,6 +133,8 @@ impl Store {
             tmp,
             next_uid: Mutex::new(HashMap::new()),
             counter: AtomicU64::new(0),
+            commit: Mutex::new(Commit::default()),
+            committed: Condvar::new(),
         })
     }
 
@@ -168,25 +190,96 @@ impl Store {
         })
     }
 
-    /// Makes a received message durable in every recipient's mailbox: the file is fsynced,
-    /// linked into each `new/`, and each `new/` fsynced. Only after this returns may the
-    /// server say 250. Returns the UID given in each mailbox.
+    /// Makes a received message durable in every recipient's mailbox; only after this returns
+    /// may the server say 250. Returns the UID given in each mailbox.
+    ///
+    /// Group commit: deliveries that arrive while a batch is being committed wait for the
+    /// next one, and one of them (the leader) commits that batch for all: one syncfs(2) makes
+    /// every file durable, each is hard-linked into its recipients' `new/`, and each `new/` is
+    /// fsynced once. A delivery is acknowledged only when its batch is durable.
     pub fn deliver(&self, incoming: Incoming, mailboxes: &[PathBuf]) -> io::Result<Vec<u32>> {
         let mut incoming = incoming;
         incoming.file.flush()?;
-        incoming.file.get_ref().sync_all()?;
-        let mut uids = Vec::with_capacity(mailboxes.len());
-        for dir in mailboxes {
-            uids.push(self.link(&incoming.path, dir, "new", &incoming.name)?);
+        let mut state = self.commit.lock().unwrap_or_else(|e| e.into_inner());
+        let id = state.next_id;
+        state.next_id += 1;
+        state.queue.push(Job {
+            id,
+            incoming,
+            mailboxes: mailboxes.to_vec(),
+        });
+        loop {
+            if let Some(result) = state.done.remove(&id) {
+                return result;
+            }
+            if state.leader {
+                state = self
+                    .committed
+                    .wait(state)
+                    .unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            state.leader = true;
+            let batch = std::mem::take(&mut state.queue);
+            drop(state);
+            let results = self.commit_batch(&batch);
+            // The temporary names go only after every link exists.
+            drop(batch);
+            state = self.commit.lock().unwrap_or_else(|e| e.into_inner());
+            state.done.extend(results);
+            state.leader = false;
+            self.committed.notify_all();
         }
-        Ok(uids)
+    }
+
+    fn commit_batch(&self, batch: &[Job]) -> Vec<(u64, io::Result<Vec<u32>>)> {
+        let Some(first) = batch.first() else {
+            return Vec::new();
+        };
+        if let Err(err) = sync_filesystem(first.incoming.file.get_ref()) {
+            return batch
+                .iter()
+                .map(|job| (job.id, Err(io::Error::new(err.kind(), err.to_string()))))
+                .collect();
+        }
+        let mut dirs: Vec<&Path> = Vec::new();
+        let mut results: Vec<(u64, io::Result<Vec<u32>>)> = batch
+            .iter()
+            .map(|job| {
+                let uids = job
+                    .mailboxes
+                    .iter()
+                    .map(|dir| {
+                        if !dirs.contains(&dir.as_path()) {
+                            dirs.push(dir);
+                        }
+                        self.link(&job.incoming.path, dir, "new", &job.incoming.name)
+                    })
+                    .collect::<io::Result<Vec<u32>>>();
+                (job.id, uids)
+            })
+            .collect();
+        for dir in dirs {
+            if let Err(err) = sync_dir(&dir.join("new")) {
+                // Every delivery into that mailbox is in doubt: none is acknowledged.
+                for ((_, result), job) in results.iter_mut().zip(batch) {
+                    if job.mailboxes.iter().any(|m| m == dir) {
+                        *result = Err(io::Error::new(err.kind(), err.to_string()));
+                    }
+                }
+            }
+        }
+        results
     }
 
     /// Links `source` into `dir/<sub>/` under the next UID and makes the link durable.
     fn link(&self, source: &Path, dir: &Path, sub: &str, name: &str) -> io::Result<u32> {
-        create_maildir(dir)?;
         let uid = {
             let mut next = self.next_uid.lock().unwrap_or_else(|e| e.into_inner());
+            // Under the lock: concurrent first deliveries must not both create the mailbox.
+            if !next.contains_key(dir) {
+                create_maildir(dir)?;
+            }
             let uid = match next.get(dir) {
                 Some(&uid) => uid,
                 None => (highest_uid(dir)? + 1).max(recorded_uid_next(dir)?),
@@ -195,7 +288,6 @@ impl Store {
             next.insert(dir.to_path_buf(), uid + 1);
             uid
         };
-        sync_dir(&dir.join(sub))?;
         Ok(uid)
     }
 
@@ -203,7 +295,9 @@ impl Store {
     /// mailbox's next UID; returns the UID.
     pub fn copy(&self, entry: &Entry, dest: &Path) -> io::Result<u32> {
         let name = format!("{}:2,{}", entry.unique(), entry.flags);
-        self.link(&entry.path, dest, "cur", &name)
+        let uid = self.link(&entry.path, dest, "cur", &name)?;
+        sync_dir(&dest.join("cur"))?;
+        Ok(uid)
     }
 
     /// The directory of a folder of a mailbox (Maildir++: `.Name` inside it); `INBOX` is the
@@ -241,6 +335,7 @@ impl Store {
 
     /// Creates a folder (IMAP CREATE).
     pub fn create_folder(&self, dir: &Path) -> io::Result<()> {
+        let _next = self.next_uid.lock().unwrap_or_else(|e| e.into_inner());
         create_maildir(dir)
     }
 
@@ -355,6 +450,7 @@ impl Store {
 
     /// Gives the mailbox a new UIDVALIDITY (a fault to test clients' resynchronisation).
     pub fn bump_uid_validity(&self, dir: &Path) -> io::Result<u32> {
+        let _next = self.next_uid.lock().unwrap_or_else(|e| e.into_inner());
         create_maildir(dir)?;
         let next = self.uid_validity(dir)?.wrapping_add(1).max(1);
         write_durably(&dir.join("uidvalidity"), format!("{next}\n").as_bytes())?;
@@ -414,7 +510,9 @@ fn create_maildir(dir: &Path) -> io::Result<()> {
 
 /// Replaces a small file atomically and durably (write, fsync, rename, fsync the directory).
 fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension("tmp");
+    static SERIAL: AtomicU64 = AtomicU64::new(0);
+    let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_extension(format!("{}.{serial}.tmp", std::process::id()));
     let mut file = File::create(&tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
@@ -487,6 +585,28 @@ mod tests {
         let seen = store.set_flags(&bob, &first, "SF").unwrap();
         assert!(seen.path.to_str().unwrap().ends_with(":2,FS"));
         assert_eq!(store.list(&bob).unwrap()[0].flags, "FS");
+    }
+
+    #[test]
+    fn concurrent_first_deliveries_to_one_mailbox_all_land_with_distinct_uids() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let bob = store.mailbox_dir("bob@x.test").unwrap();
+        let mut uids: Vec<u32> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        store
+                            .deliver(store.begin().unwrap(), std::slice::from_ref(&bob))
+                            .unwrap()[0]
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        uids.sort_unstable();
+        assert_eq!(uids, (1..=8).collect::<Vec<_>>());
+        assert_eq!(store.list(&bob).unwrap().len(), 8);
     }
 
     #[test]
