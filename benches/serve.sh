@@ -40,13 +40,22 @@ send() { # send PORT: time smtp-source against 127.0.0.1:PORT, print msgs/s
 
 port=$(free_port)
 "$BIN" serve --data "$WORK/data" --smtp "127.0.0.1:$port" --pop3 off --imap off --http off \
-    --max-connections 64 >"$WORK/serve.out" 2>"$WORK/serve.err" &
+    --max-connections 64 --max-size 200M >"$WORK/serve.out" 2>"$WORK/serve.err" &
 serve_pid=$!
 trap 'kill $serve_pid 2>/dev/null || true; kill $sink_pid 2>/dev/null || true' EXIT
 sleep 0.5
 serve_rate=$(send "$port")
 stored=$(find "$WORK/data/mail/bob@hamburger.test/new" -type f | wc -l)
 rss=$(ps -o rss= -p "$serve_pid")
+# One 100 MB message: the server streams it to its file, so its peak memory stays small.
+python3 - "$port" <<'PY'
+import smtplib, sys
+body = b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * 105_000
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as smtp:
+    smtp.sendmail("alice@crepes.test", ["carol@hamburger.test"], body)
+PY
+peak=$(awk '/VmHWM/ { print $2 }' "/proc/$serve_pid/status")
+big=$(find "$WORK/data/mail/carol@hamburger.test/new" -type f -size +100M | wc -l)
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 
 port=$(free_port)
@@ -60,4 +69,5 @@ fs=$(df -T "$WORK" | awk 'NR == 2 { print $2 }')
 echo "messages: $COUNT x $SIZE B over $SESSIONS connections; data on $fs"
 echo "mailkit serve: $serve_rate msgs/s durably accepted ($stored stored, RSS ${rss} KiB after)"
 echo "smtp-sink:     $sink_rate msgs/s (accepts and stores nothing: the upper bound)"
+echo "one 100 MB message: stored $big, server peak RSS ${peak} KiB"
 [ "$stored" -eq "$COUNT" ] || { echo "serve.sh: $stored of $COUNT messages stored" >&2; exit 1; }

@@ -1035,3 +1035,50 @@ print("renumbered", first, second)
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("must be a 4xx or 5xx code"), "{stderr}");
 }
+
+#[test]
+fn sigterm_stops_cleanly_and_removes_an_ephemeral_data_directory() {
+    let mut child = Process::new(BIN)
+        .args([
+            "serve",
+            "--ephemeral",
+            "--smtp",
+            "127.0.0.1:0",
+            "--pop3",
+            "off",
+            "--imap",
+            "off",
+            "--http",
+            "off",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let smtp = lines.next().unwrap().unwrap();
+    assert!(smtp.starts_with("smtp  127.0.0.1:"), "{smtp}");
+    let data = PathBuf::from(
+        lines
+            .next()
+            .unwrap()
+            .unwrap()
+            .trim_start_matches("data")
+            .trim(),
+    );
+    assert!(data.join("cert.pem").exists(), "{}", data.display());
+    let status = Process::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stopping"));
+    assert!(!data.exists(), "{} left behind", data.display());
+}
