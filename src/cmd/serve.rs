@@ -22,7 +22,7 @@ use crate::{
 /// The start-up document of `--json`.
 #[derive(Serialize)]
 struct Listening<'a> {
-    listening: Vec<(&'static str, SocketAddr)>,
+    listening: std::collections::BTreeMap<&'static str, SocketAddr>,
     data: &'a std::path::Path,
     cert: &'a std::path::Path,
     sandbox: bool,
