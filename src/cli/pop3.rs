@@ -43,13 +43,21 @@ pub struct ConnectionArgs {
 }
 
 impl ConnectionArgs {
-    /// `--tls` as the network layer's type.
-    pub fn tls_mode(&self) -> Option<crate::net::TlsMode> {
-        self.tls.map(Into::into)
-    }
-
-    /// `--auth` as the POP3 client's type.
-    pub fn mechanism(&self) -> Option<crate::pop3::Mechanism> {
-        self.auth.map(Into::into)
+    /// The flags as [`Endpoint::resolve`](crate::accounts::Endpoint::resolve) takes them.
+    pub fn endpoint_flags(&self) -> crate::accounts::Flags {
+        crate::accounts::Flags {
+            account: self.account.clone(),
+            server: self.server.clone(),
+            port: None,
+            tls: self.tls.map(Into::into),
+            user: self.user.clone(),
+            auth: self.auth.map(Into::into),
+            secret: self.password.source(),
+            oauth_token_command: self.oauth_token_command.clone(),
+            ca_file: self.trust.ca_file.clone(),
+            insecure_skip_tls_verify: self.trust.insecure_skip_tls_verify,
+            allow_cleartext_auth: self.trust.allow_cleartext_auth,
+            timeout: self.timeout,
+        }
     }
 }

@@ -150,14 +150,22 @@ pub struct RouteArgs {
 }
 
 impl RouteArgs {
-    /// `--tls` as the network layer's type.
-    pub fn tls_mode(&self) -> Option<crate::net::TlsMode> {
-        self.tls.map(Into::into)
-    }
-
-    /// `--auth` as the SASL module's type.
-    pub fn mechanism(&self) -> Option<crate::sasl::Mechanism> {
-        self.auth.map(Into::into)
+    /// The flags as [`Endpoint::resolve`](crate::accounts::Endpoint::resolve) takes them.
+    pub fn endpoint_flags(&self) -> crate::accounts::Flags {
+        crate::accounts::Flags {
+            account: self.account.clone(),
+            server: self.server.clone(),
+            port: self.port,
+            tls: self.tls.map(Into::into),
+            user: self.user.clone(),
+            auth: self.auth.map(|m| crate::accounts::Auth::Sasl(m.into())),
+            secret: self.password.source(),
+            oauth_token_command: None,
+            ca_file: self.trust.ca_file.clone(),
+            insecure_skip_tls_verify: self.trust.insecure_skip_tls_verify,
+            allow_cleartext_auth: self.trust.allow_cleartext_auth,
+            timeout: self.timeout,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Clap's side of the flags that name one of mailkit's own types (`--tls`, `--auth`): parsed
 //! here and converted, so that no protocol module depends on the command-line parser.
 
-use crate::{net::TlsMode, pop3, sasl};
+use crate::{accounts::Auth, net::TlsMode, sasl};
 
 /// `--tls`: how the connection is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -64,14 +64,14 @@ pub enum Pop3AuthArg {
     Xoauth2,
 }
 
-impl From<Pop3AuthArg> for pop3::Mechanism {
-    fn from(arg: Pop3AuthArg) -> pop3::Mechanism {
+impl From<Pop3AuthArg> for Auth {
+    fn from(arg: Pop3AuthArg) -> Auth {
         match arg {
-            Pop3AuthArg::Auto => pop3::Mechanism::Auto,
-            Pop3AuthArg::User => pop3::Mechanism::User,
-            Pop3AuthArg::Apop => pop3::Mechanism::Apop,
-            Pop3AuthArg::Plain => pop3::Mechanism::Plain,
-            Pop3AuthArg::Xoauth2 => pop3::Mechanism::Xoauth2,
+            Pop3AuthArg::Auto => Auth::Auto,
+            Pop3AuthArg::User => Auth::User,
+            Pop3AuthArg::Apop => Auth::Apop,
+            Pop3AuthArg::Plain => Auth::Sasl(sasl::Mechanism::Plain),
+            Pop3AuthArg::Xoauth2 => Auth::Sasl(sasl::Mechanism::XOAuth2),
         }
     }
 }
