@@ -217,6 +217,12 @@ pub fn start(config: Config) -> anyhow::Result<Server> {
             "refusing to listen on {addr} without --users: in sandbox mode any password opens any mailbox; give --users FILE or listen on loopback"
         );
     }
+    if let Some(addr) = config.http.filter(|a| !a.ip().is_loopback()) {
+        crate::bail!(
+            Kind::Usage,
+            "refusing to serve HTTP on {addr}: the web page and API have no login, so --http must be a loopback address"
+        );
+    }
     std::fs::create_dir_all(&config.data).map_err(|err| {
         Failure::new(
             Kind::CantCreate,
