@@ -1094,3 +1094,69 @@ fn sigterm_stops_cleanly_and_removes_an_ephemeral_data_directory() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("stopping"));
     assert!(!data.exists(), "{} left behind", data.display());
 }
+
+#[test]
+#[ignore = "needs the real clients of tests/packages.sh: run tests/run.sh"]
+fn mbsync_pulls_and_imaplib_reads_mime_parts_by_number() {
+    clients();
+    let server = Server::start(&[]);
+    let mixed = "From: alice@crepes.test\r\nTo: bob@x.test\r\nSubject: pictures\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n--b\r\nContent-Type: image/png; name=dot.png\r\nContent-Disposition: attachment; filename=dot.png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n";
+    let file = server.file("mixed.eml", mixed);
+    let (ok, out) = run(
+        "curl",
+        &[
+            "-sS",
+            &format!("smtp://{}", server.addr("smtp")),
+            "--mail-from",
+            "alice@crepes.test",
+            "--mail-rcpt",
+            "bob@x.test",
+            "--upload-file",
+            file.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(ok, "{out}");
+    fill_bob(&server, 1);
+
+    let local = server.dir.path().join("local");
+    fs::create_dir_all(&local).unwrap();
+    let rc = server.file(
+        "mbsyncrc",
+        &format!(
+            "IMAPAccount serve\nHost 127.0.0.1\nPort {}\nUser bob@x.test\nPass pw\nSSLType STARTTLS\nCertificateFile {}\n\nIMAPStore remote\nAccount serve\n\nMaildirStore local\nPath {}/\nInbox {}/INBOX\n\nChannel inbox\nFar :remote:\nNear :local:\nSync Pull\nCreate Near\nSyncState *\n",
+            server.port("imap"),
+            server.cert.display(),
+            local.display(),
+            local.display()
+        ),
+    );
+    let (ok, out) = run("mbsync", &["-c", rc.to_str().unwrap(), "-a"], b"");
+    assert!(ok, "{out}");
+    let pulled: Vec<_> = fs::read_dir(local.join("INBOX/new"))
+        .unwrap()
+        .map(|e| fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(pulled.len(), 2, "{out}");
+    assert!(pulled.iter().any(|m| contains(m, "Subject: pictures")));
+
+    let script = format!(
+        r#"
+import imaplib
+M = imaplib.IMAP4("127.0.0.1", {})
+M.login("bob@x.test", "pw")
+M.select("INBOX", readonly=True)
+typ, data = M.uid("FETCH", "1", "(BODYSTRUCTURE)")
+assert b'(("TEXT" "PLAIN" ("CHARSET" "utf-8") NIL NIL "7BIT" 12 0)("IMAGE" "PNG" ("NAME" "dot.png") NIL NIL "BASE64" 12) "MIXED")' in data[0], data
+typ, data = M.uid("FETCH", "1", "(BODY.PEEK[2] BODY.PEEK[2.MIME] BODY.PEEK[1])")
+flat = b"".join(d if isinstance(d, bytes) else d[0] + d[1] for d in data)
+assert b'BODY[2] "iVBORw0KGgo="' in flat, flat
+assert b"Content-Type: image/png; name=dot.png\r\nContent-Disposition: attachment; filename=dot.png\r\nContent-Transfer-Encoding: base64\r\n\r\n" in flat, flat
+assert b'BODY[1] "see attached"' in flat, flat
+print("parts ok")
+"#,
+        server.port("imap")
+    );
+    let (ok, out) = run("python3", &["-c", &script], b"");
+    assert!(ok && out.contains("parts ok"), "{out}");
+}

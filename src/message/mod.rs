@@ -198,6 +198,40 @@ pub struct Inspected<'a> {
     view: MessageView<'a>,
 }
 
+/// How a MIME entity's body is built, for servers that describe the structure (IMAP
+/// BODYSTRUCTURE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    /// A single body.
+    Leaf,
+    /// `multipart/*`: the children are the parts `<id>.1`, `<id>.2`, ...
+    Multipart,
+    /// `message/rfc822`: the enclosed message is the part `<id>.1`.
+    Message,
+}
+
+/// Where one MIME entity lies in the raw message, with what its headers say: what a server
+/// needs to hand out a part as it is on the wire (IMAP `BODY[1.2]`, `BODY[2.MIME]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPart {
+    /// The part id, as in [`PartView::id`].
+    pub id: String,
+    /// Leaf, multipart or enclosed message.
+    pub container: Container,
+    /// `type/subtype`, lowercased.
+    pub content_type: String,
+    /// The charset parameter as written.
+    pub charset: Option<String>,
+    /// The Content-Transfer-Encoding as written (lowercased).
+    pub encoding: Option<String>,
+    /// The decoded file name.
+    pub filename: Option<String>,
+    /// The header block, blank line included.
+    pub header: std::ops::Range<usize>,
+    /// The body, as encoded.
+    pub body: std::ops::Range<usize>,
+}
+
 /// A part worth saving as a file: it has a name or is marked as an attachment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
@@ -342,6 +376,27 @@ impl<'a> Inspected<'a> {
     /// Takes the view, for callers that only need it.
     pub fn into_view(self) -> MessageView<'a> {
         self.view
+    }
+
+    /// Every entity in tree order with its byte ranges in the raw message.
+    pub fn raw_parts(&self) -> Vec<RawPart> {
+        self.entities
+            .iter()
+            .map(|e| RawPart {
+                id: e.id.clone(),
+                container: match e.kind {
+                    Kind::Leaf => Container::Leaf,
+                    Kind::Multipart => Container::Multipart,
+                    Kind::Message => Container::Message,
+                },
+                content_type: e.content_type.clone(),
+                charset: e.charset.clone(),
+                encoding: e.encoding.clone(),
+                filename: e.filename.clone(),
+                header: e.header_start..e.body_start,
+                body: e.body_start..e.body_end,
+            })
+            .collect()
     }
 
     /// Every value of the top-level header `name` (case-insensitive), decoded, in order.

@@ -5,6 +5,7 @@
 use std::{fs, num::NonZeroU32};
 
 use imap_codec::imap_types::{
+    body::{BasicFields, Body, BodyStructure, SpecificFields},
     core::{IString, NString, Vec1},
     datetime::DateTime,
     envelope::{Address, Envelope},
@@ -16,7 +17,7 @@ use imap_codec::imap_types::{
 };
 
 use crate::{
-    message::{HeaderSummary, Mailbox as Person, field_ranges},
+    message::{self, Container, HeaderSummary, Mailbox as Person, RawPart, field_ranges},
     serve::store::Entry,
 };
 
@@ -182,41 +183,185 @@ pub(super) fn split(raw: &[u8]) -> (&[u8], &[u8]) {
     raw.split_at(end)
 }
 
-/// The bytes of a BODY[section]. Parts are only resolved for a single-part message (part 1
-/// is its body); other part numbers give nothing, as for a part that does not exist.
-pub(super) fn section_bytes(raw: &[u8], section: Option<&Section<'_>>) -> Vec<u8> {
-    let (header, body) = split(raw);
-    match section {
-        None => raw.to_vec(),
-        Some(Section::Header(None)) => header.to_vec(),
-        Some(Section::Text(None)) => body.to_vec(),
-        Some(Section::Part(part)) if part.0.as_ref() == [NonZeroU32::MIN] => body.to_vec(),
-        Some(Section::HeaderFields(None, names)) => {
-            let mut ranges: Vec<_> = names
-                .as_ref()
-                .iter()
-                .flat_map(|n| field_ranges(raw, &String::from_utf8_lossy(n.as_ref())))
-                .collect();
-            ranges.sort_by_key(|r| r.start);
-            ranges.dedup();
-            let mut out: Vec<u8> = ranges.into_iter().flat_map(|r| raw[r].to_vec()).collect();
-            out.extend_from_slice(b"\r\n");
-            out
+/// A message's MIME tree as IMAP numbers it (RFC 3501 §6.4.5): the parts of a multipart are
+/// 1, 2, ...; a single-part message has one part, 1, its body; the parts of an enclosed
+/// message/rfc822 continue under its own number.
+pub(super) struct Tree<'a> {
+    raw: &'a [u8],
+    parts: Vec<RawPart>,
+}
+
+impl<'a> Tree<'a> {
+    /// The tree of a message; a message mailkit cannot read as one is a single text part.
+    pub(super) fn new(raw: &'a [u8]) -> Tree<'a> {
+        let parts = message::inspect(raw, "imap", 1)
+            .map(|i| i.raw_parts())
+            .unwrap_or_default();
+        Tree { raw, parts }
+    }
+
+    fn part(&self, id: &str) -> Option<&RawPart> {
+        self.parts.iter().find(|p| p.id == id)
+    }
+
+    /// The entity an IMAP part number names.
+    fn resolve(&self, path: &[NonZeroU32]) -> Option<&RawPart> {
+        let mut current = "1".to_string();
+        let mut message_level = true;
+        for n in path.iter().map(|n| n.get()) {
+            let part = self.part(&current)?;
+            let inner = match (message_level, part.container) {
+                (true, _) => current.clone(),
+                (false, Container::Message) => format!("{current}.1"),
+                (false, Container::Multipart) => {
+                    current = format!("{current}.{n}");
+                    continue;
+                }
+                (false, Container::Leaf) => return None,
+            };
+            message_level = false;
+            current = match self.part(&inner)?.container {
+                Container::Multipart => format!("{inner}.{n}"),
+                _ if n == 1 => inner,
+                _ => return None,
+            };
         }
-        Some(Section::HeaderFieldsNot(None, names)) => {
-            let skip: Vec<_> = names
-                .as_ref()
+        self.part(&current)
+    }
+
+    /// BODYSTRUCTURE (RFC 3501 §7.4.2) of the whole message.
+    pub(super) fn structure(&self) -> Option<BodyStructure<'static>> {
+        self.structure_of(self.parts.first()?)
+    }
+
+    fn structure_of(&self, part: &RawPart) -> Option<BodyStructure<'static>> {
+        let (kind, subtype) = part
+            .content_type
+            .split_once('/')
+            .unwrap_or(("text", "plain"));
+        let upper = |s: &str| IString::try_from(s.to_ascii_uppercase()).ok();
+        if part.container == Container::Multipart {
+            let prefix = format!("{}.", part.id);
+            let children: Vec<BodyStructure<'static>> = self
+                .parts
                 .iter()
-                .flat_map(|n| field_ranges(raw, &String::from_utf8_lossy(n.as_ref())))
+                .filter(|p| {
+                    p.id.strip_prefix(&prefix)
+                        .is_some_and(|rest| !rest.contains('.'))
+                })
+                .filter_map(|p| self.structure_of(p))
                 .collect();
-            header
-                .iter()
-                .enumerate()
-                .filter(|(at, _)| !skip.iter().any(|r| r.contains(at)))
-                .map(|(_, b)| *b)
-                .collect()
+            return Some(BodyStructure::Multi {
+                bodies: Vec1::try_from(children).ok()?,
+                subtype: upper(subtype)?,
+                extension_data: None,
+            });
         }
-        Some(_) => Vec::new(),
+        let body = &self.raw[part.body.clone()];
+        let lines = memchr::memchr_iter(b'\n', body).count() as u32;
+        let mut parameter_list = Vec::new();
+        if let Some(charset) = &part.charset {
+            parameter_list.push((upper("charset")?, IString::try_from(charset.clone()).ok()?));
+        }
+        if let Some(name) = &part.filename {
+            parameter_list.push((upper("name")?, IString::try_from(name.clone()).ok()?));
+        }
+        let basic = BasicFields {
+            parameter_list,
+            id: NString(None),
+            description: NString(None),
+            content_transfer_encoding: upper(part.encoding.as_deref().unwrap_or("7bit"))?,
+            size: body.len() as u32,
+        };
+        let specific = match part.container {
+            Container::Message => {
+                let inner = self.part(&format!("{}.1", part.id))?;
+                SpecificFields::Message {
+                    envelope: Box::new(envelope(body)),
+                    body_structure: Box::new(self.structure_of(inner)?),
+                    number_of_lines: lines,
+                }
+            }
+            _ if kind == "text" => SpecificFields::Text {
+                subtype: upper(subtype)?,
+                number_of_lines: lines,
+            },
+            _ => SpecificFields::Basic {
+                r#type: upper(kind)?,
+                subtype: upper(subtype)?,
+            },
+        };
+        Some(BodyStructure::Single {
+            body: Body { basic, specific },
+            extension_data: None,
+        })
+    }
+
+    /// The bytes of a BODY[section] (RFC 3501 §6.4.5); an absent part gives nothing.
+    pub(super) fn section(&self, section: Option<&Section<'_>>) -> Vec<u8> {
+        let raw = self.raw;
+        let Some(section) = section else {
+            return raw.to_vec();
+        };
+        let (path, what) = match section {
+            Section::Part(part) => (Some(part), "part"),
+            Section::Header(part) => (part.as_ref(), "header"),
+            Section::Text(part) => (part.as_ref(), "text"),
+            Section::Mime(part) => (Some(part), "mime"),
+            Section::HeaderFields(part, _) | Section::HeaderFieldsNot(part, _) => {
+                (part.as_ref(), "fields")
+            }
+        };
+        // The message a HEADER/TEXT/fields section reads: the whole one, or an enclosed one.
+        let (start, end) = match path {
+            None => (0, raw.len()),
+            Some(path) => {
+                let Some(part) = self.resolve(path.0.as_ref()) else {
+                    return Vec::new();
+                };
+                match what {
+                    "part" => return raw[part.body.clone()].to_vec(),
+                    "mime" => return raw[part.header.clone()].to_vec(),
+                    _ if part.container == Container::Message => (part.body.start, part.body.end),
+                    _ => return Vec::new(),
+                }
+            }
+        };
+        let message = &raw[start..end];
+        let (header, body) = split(message);
+        match section {
+            Section::Header(_) => header.to_vec(),
+            Section::Text(_) => body.to_vec(),
+            Section::HeaderFields(_, names) => {
+                let mut ranges: Vec<_> = names
+                    .as_ref()
+                    .iter()
+                    .flat_map(|n| field_ranges(message, &String::from_utf8_lossy(n.as_ref())))
+                    .collect();
+                ranges.sort_by_key(|r| r.start);
+                ranges.dedup();
+                let mut out: Vec<u8> = ranges
+                    .into_iter()
+                    .flat_map(|r| message[r].to_vec())
+                    .collect();
+                out.extend_from_slice(b"\r\n");
+                out
+            }
+            Section::HeaderFieldsNot(_, names) => {
+                let skip: Vec<_> = names
+                    .as_ref()
+                    .iter()
+                    .flat_map(|n| field_ranges(message, &String::from_utf8_lossy(n.as_ref())))
+                    .collect();
+                header
+                    .iter()
+                    .enumerate()
+                    .filter(|(at, _)| !skip.iter().any(|r| r.contains(at)))
+                    .map(|(_, b)| *b)
+                    .collect()
+            }
+            Section::Part(_) | Section::Mime(_) => Vec::new(),
+        }
     }
 }
 
@@ -278,7 +423,44 @@ pub(super) fn wildcard(pattern: &str, name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::wildcard;
+    use super::*;
+
+    const MIXED: &[u8] = b"Subject: mixed\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n--b--\r\n";
+
+    fn section(tree: &Tree<'_>, path: &[u32], kind: &str) -> Vec<u8> {
+        let part = imap_codec::imap_types::core::Vec1::try_from(
+            path.iter()
+                .map(|&n| NonZeroU32::new(n).unwrap())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let part = imap_codec::imap_types::fetch::Part(part);
+        let section = match kind {
+            "mime" => Section::Mime(part),
+            "header" => Section::Header(Some(part)),
+            _ => Section::Part(part),
+        };
+        tree.section(Some(&section))
+    }
+
+    #[test]
+    fn parts_by_imap_number() {
+        let tree = Tree::new(MIXED);
+        assert_eq!(section(&tree, &[1], "part"), b"hello");
+        assert_eq!(
+            section(&tree, &[1], "mime"),
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        );
+        assert_eq!(section(&tree, &[2], "header"), b"Subject: inner\r\n\r\n");
+        assert_eq!(section(&tree, &[2, 1], "part"), b"inner body");
+        assert!(section(&tree, &[3], "part").is_empty());
+        let single = Tree::new(b"Subject: x\r\n\r\nbody\r\n");
+        assert_eq!(section(&single, &[1], "part"), b"body\r\n");
+        assert!(matches!(
+            tree.structure(),
+            Some(BodyStructure::Multi { .. })
+        ));
+    }
 
     #[test]
     fn list_patterns() {

@@ -29,8 +29,8 @@ use imap_codec::{
 mod items;
 
 use items::{
-    Lazy, envelope, flags_of, in_set, internal_date, literal, maildir_flag, matches, nz,
-    section_bytes, split, uid_set, wildcard,
+    Lazy, Tree, envelope, flags_of, in_set, internal_date, literal, maildir_flag, matches, nz,
+    split, uid_set, wildcard,
 };
 
 use super::{Shared, auth::split_plain, store::Entry, tls::Upgrade};
@@ -764,6 +764,9 @@ impl<S: Upgrade> Session<'_, S> {
                 if matches!(m, Macro::All | Macro::Full) {
                     names.push(MessageDataItemName::Envelope);
                 }
+                if matches!(m, Macro::Full) {
+                    names.push(MessageDataItemName::Body);
+                }
                 names
             }
             MacroOrMessageDataItemNames::MessageDataItemNames(names) => names,
@@ -785,6 +788,7 @@ impl<S: Upgrade> Session<'_, S> {
             };
             let mut items = Vec::new();
             let mut seen = false;
+            let mut tree = None;
             for name in &names {
                 match name {
                     MessageDataItemName::Uid => items.push(MessageDataItem::Uid(nz(entry.uid))),
@@ -819,7 +823,8 @@ impl<S: Upgrade> Session<'_, S> {
                         peek,
                     } => {
                         seen |= !peek;
-                        let mut bytes = section_bytes(&raw, section.as_ref());
+                        let tree = tree.get_or_insert_with(|| Tree::new(&raw));
+                        let mut bytes = tree.section(section.as_ref());
                         let origin = partial.map(|(start, length)| {
                             let start = (start as usize).min(bytes.len());
                             let end = start.saturating_add(length.get() as usize).min(bytes.len());
@@ -832,11 +837,19 @@ impl<S: Upgrade> Session<'_, S> {
                             data: literal(&bytes),
                         });
                     }
+                    MessageDataItemName::BodyStructure | MessageDataItemName::Body => {
+                        let tree = tree.get_or_insert_with(|| Tree::new(&raw));
+                        let Some(structure) = tree.structure() else {
+                            self.no(tag, "cannot describe the structure of a message");
+                            return Ok(());
+                        };
+                        items.push(match name {
+                            MessageDataItemName::Body => MessageDataItem::Body(structure),
+                            _ => MessageDataItem::BodyStructure(structure),
+                        });
+                    }
                     _ => {
-                        self.bad(
-                            tag,
-                            "FETCH item not supported by mailkit serve (BODYSTRUCTURE, BINARY)",
-                        );
+                        self.bad(tag, "FETCH item not supported by mailkit serve (BINARY)");
                         return Ok(());
                     }
                 }
