@@ -162,7 +162,7 @@ impl<S: Upgrade> Session<'_, S> {
     }
 
     fn hello(&mut self, arg: &str, esmtp: bool) -> Next {
-        if arg.is_empty() || arg.contains(char::is_whitespace) {
+        if arg.is_empty() || arg.contains(|c: char| c.is_whitespace() || c.is_control()) {
             self.error("501 5.5.4 syntax: EHLO domain");
             return Next::Continue;
         }
@@ -614,7 +614,7 @@ mod tests {
         let (shared, _dir) = Shared::for_tests();
         let long = "x".repeat(1200);
         let client = format!(
-            "EHLO c.test\r\nRCPT TO:<a@b.test>\r\nMAIL FROM:<a@b.test> SIZE=999999999\r\nMAIL FROM:<a@b.test> FOO=1\r\nMAIL FROM:<a@b.test>\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<no-domain>\r\nDATA\r\nRCPT TO:<b@b.test>\r\nDATA\r\nbare\nlf\r\n.\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n{long}\r\n.\r\nQUIT\r\n"
+            "EHLO c\rtest\r\nEHLO c.test\r\nRCPT TO:<a@b.test>\r\nMAIL FROM:<a@b.test> SIZE=999999999\r\nMAIL FROM:<a@b.test> FOO=1\r\nMAIL FROM:<a@b.test>\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<no-domain>\r\nDATA\r\nRCPT TO:<b@b.test>\r\nDATA\r\nbare\nlf\r\n.\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<b@b.test>\r\nDATA\r\n{long}\r\n.\r\nQUIT\r\n"
         );
         let out = run(&shared, client.as_bytes());
         let codes: Vec<&str> = out
@@ -625,8 +625,8 @@ mod tests {
         assert_eq!(
             codes,
             [
-                "220", "250", "503", "552", "555", "250", "503", "553", "554", "250", "354", "550",
-                "250", "250", "354", "500", "221"
+                "220", "501", "250", "503", "552", "555", "250", "503", "553", "554", "250", "354",
+                "550", "250", "250", "354", "500", "221"
             ],
             "{out}"
         );
