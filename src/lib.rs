@@ -24,6 +24,7 @@ pub mod message;
 pub mod net;
 pub mod output;
 pub mod pop3;
+pub mod queue;
 pub mod secret;
 pub mod smtp;
 #[cfg(test)]

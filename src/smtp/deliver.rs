@@ -35,6 +35,12 @@ pub trait Connect {
 
     /// Takes a warning for the user (something asked for that the server cannot do).
     fn warn(&mut self, warning: String);
+
+    /// Hears that the content of job `job` is about to be handed to a server: from then until
+    /// its reply, a lost connection leaves its fate unknown. A queue records that first.
+    fn sending(&mut self, job: usize) {
+        let _ = job;
+    }
 }
 
 /// One message for one destination: its envelope (only this destination's recipients) and
@@ -123,7 +129,7 @@ pub fn deliver<C: Connect>(
             .zip(&envelopes)
             .map(|(&j, envelope)| (envelope, jobs[j].payload))
             .collect();
-        let batch = session.send_all(&items);
+        let batch = session.send_all_observed(&items, &mut |k| connector.sending(active[k]));
         let attempted = batch.transactions.len();
         for (&j, outcomes) in active.iter().zip(batch.transactions) {
             let mut still = Vec::new();

@@ -1,0 +1,385 @@
+//! `queue run`: deliver what is due. Entries are grouped by route and taken in chunks, each
+//! chunk on one connection (per destination); every entry is locked first, so runs started
+//! together (cron overlapping itself) share the work and never send a message twice.
+//!
+//! Per recipient: accepted is final and never resent; a 5xx is final; a 4xx, a lost
+//! connection or a failed lookup (of an MX or of the relay itself) leaves it pending for the
+//! next attempt; a connection lost after the final `.` makes it uncertain, which only a
+//! person undoes (`queue retry`). Just before a message's content goes out the entry is
+//! marked in flight, so a run killed before it recorded the server's answer leaves the
+//! recipients uncertain rather than sending them the message again.
+
+use std::collections::HashMap;
+
+use super::{
+    bounce,
+    entry::{InFlight, RcptStatus, Route, State},
+    schedule::{self, Policy},
+    store::{Locked, Queue, QueueError, Sync},
+};
+use crate::smtp::{
+    Envelope, Payload, Status,
+    deliver::{Job, Report},
+};
+
+/// How many messages of one route are delivered together: enough to use a connection well,
+/// few enough that memory stays flat however long the queue is.
+pub const CHUNK: usize = 200;
+
+/// What a run does.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The retry schedule.
+    pub policy: Policy,
+    /// Deliver everything now, ignoring the schedule (`queue flush`).
+    pub flush: bool,
+    /// Queue a delivery status notification for refused recipients.
+    pub bounce: bool,
+    /// The name of this host in bounces (`Reporting-MTA`).
+    pub reporting_mta: String,
+}
+
+/// Delivers messages along a route. The real one speaks SMTP; tests may replace it.
+pub trait Transport {
+    /// Delivers `jobs` along `route`, one report per recipient per job, calling `sending(j)`
+    /// just before job `j`'s content is handed to a server.
+    fn deliver(
+        &mut self,
+        route: &Route,
+        jobs: &[Job<'_>],
+        sending: &mut dyn FnMut(usize),
+    ) -> Vec<Vec<Report>>;
+}
+
+/// What happened to one message in a run, for the command to print.
+#[derive(Debug)]
+pub enum Event {
+    /// Every recipient has it now; the entry left the queue.
+    Delivered {
+        /// The entry.
+        id: String,
+    },
+    /// Tried; some recipients remain for later.
+    Deferred {
+        /// The entry.
+        id: String,
+        /// When the next attempt is due.
+        next: u64,
+        /// The last reply of a pending recipient.
+        reply: String,
+    },
+    /// Some recipient was refused for good or given up on.
+    Failed {
+        /// The entry.
+        id: String,
+        /// Refused recipients and their replies.
+        refused: Vec<(String, String)>,
+        /// The id of the notification queued for the sender, if one was.
+        bounce: Option<String>,
+    },
+    /// Some recipient may or may not have the message; it waits for `queue retry`.
+    Uncertain {
+        /// The entry.
+        id: String,
+        /// Why.
+        reply: String,
+    },
+    /// An entry that could not be read was moved aside.
+    Quarantined {
+        /// The entry.
+        id: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Another process holds the entry; this run left it alone.
+    Busy {
+        /// The entry.
+        id: String,
+    },
+}
+
+/// Counts of what a run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// Messages every recipient of which now has them.
+    pub delivered: usize,
+    /// Messages with recipients left for a later attempt.
+    pub deferred: usize,
+    /// Messages with a recipient refused for good or given up on.
+    pub failed: usize,
+    /// Messages left uncertain.
+    pub uncertain: usize,
+    /// Entries moved to quarantine.
+    pub quarantined: usize,
+}
+
+/// Runs the queue once: every due entry (every entry with `flush`) is tried.
+pub fn run(
+    queue: &Queue,
+    transport: &mut dyn Transport,
+    options: &Options,
+    events: &mut dyn FnMut(Event),
+) -> Result<Summary, QueueError> {
+    queue.clean_tmp();
+    let mut summary = Summary::default();
+    // Keyed by the route's JSON: one group per way out.
+    let mut groups: HashMap<String, (Route, Vec<String>)> = HashMap::new();
+    for id in queue.ids()? {
+        let state = match queue.load(&id) {
+            Ok(state) => state,
+            Err(QueueError::NoSuchEntry(_)) => continue,
+            Err(err @ QueueError::Corrupt { .. }) => {
+                let reason = err.to_string();
+                if queue.quarantine(&id, &reason)?.is_some() {
+                    summary.quarantined += 1;
+                    events(Event::Quarantined { id, reason });
+                }
+                continue;
+            }
+            Err(err) => return Err(err),
+        };
+        if !wanted(&state, options, schedule::now()) && state.in_flight.is_none() {
+            continue;
+        }
+        let key = serde_json::to_string(&state.route).expect("a route always serializes");
+        let (route, group) = groups
+            .entry(key)
+            .or_insert_with(|| (state.route, Vec::new()));
+        group.push(id);
+        if group.len() >= CHUNK {
+            let ids = std::mem::take(group);
+            deliver_chunk(queue, transport, options, route, &ids, &mut summary, events)?;
+        }
+    }
+    let mut rest: Vec<(Route, Vec<String>)> = groups.into_values().collect();
+    rest.sort_by(|a, b| a.1.first().cmp(&b.1.first()));
+    for (route, ids) in rest {
+        if !ids.is_empty() {
+            deliver_chunk(queue, transport, options, &route, &ids, &mut summary, events)?;
+        }
+    }
+    Ok(summary)
+}
+
+/// Whether a run should try this entry now.
+fn wanted(state: &State, options: &Options, now: u64) -> bool {
+    !state.held
+        && state.failed.is_none()
+        && state.recipients.iter().any(|r| r.status == RcptStatus::Pending)
+        && (options.flush || schedule::due(state.last_attempt, state.next_attempt, now))
+}
+
+/// A locked entry on its way out: its message and the recipients this attempt is for.
+struct Work {
+    entry: Locked,
+    payload: Payload,
+    envelope: Envelope,
+    pending: Vec<usize>,
+}
+
+fn deliver_chunk(
+    queue: &Queue,
+    transport: &mut dyn Transport,
+    options: &Options,
+    route: &Route,
+    ids: &[String],
+    summary: &mut Summary,
+    events: &mut dyn FnMut(Event),
+) -> Result<(), QueueError> {
+    let now = schedule::now();
+    let mut work: Vec<Work> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(mut entry) = queue.try_lock(id)? else {
+            events(Event::Busy { id: id.clone() });
+            continue;
+        };
+        if let Some(flight) = entry.state.in_flight.take() {
+            recover(&mut entry.state, &flight);
+            queue.save(&entry, Sync::Durable)?;
+            summary.uncertain += 1;
+            events(Event::Uncertain {
+                id: id.clone(),
+                reply: interrupted(flight.at),
+            });
+        }
+        if entry.state.route != *route || !wanted(&entry.state, options, now) {
+            continue;
+        }
+        let message = queue.message(id)?;
+        let pending = entry.state.pending();
+        work.push(Work {
+            payload: Payload::new(&message),
+            envelope: entry.state.envelope(&pending),
+            entry,
+            pending,
+        });
+    }
+    if work.is_empty() {
+        return Ok(());
+    }
+    let jobs: Vec<Job<'_>> = work
+        .iter()
+        .map(|w| Job {
+            envelope: &w.envelope,
+            payload: &w.payload,
+        })
+        .collect();
+    let mut mark_error = None;
+    let reports = transport.deliver(route, &jobs, &mut |j| {
+        // Recorded without waiting for the disk: it only has to outlive this process.
+        let mut marked = work[j].entry.state.clone();
+        marked.in_flight = Some(InFlight {
+            at: schedule::now(),
+            recipients: work[j].pending.clone(),
+        });
+        if let Err(err) = queue.save_as(&work[j].entry, &marked, Sync::Visible) {
+            mark_error.get_or_insert(err);
+        }
+    });
+    drop(jobs);
+    let mut removed = false;
+    for (w, reports) in work.into_iter().zip(reports) {
+        let Work {
+            mut entry, pending, ..
+        } = w;
+        record(&mut entry.state, &pending, &reports, now, &options.policy);
+        let id = entry.id.clone();
+        if entry.state.is_done() {
+            queue.remove(entry, Sync::Visible)?;
+            removed = true;
+            summary.delivered += 1;
+            events(Event::Delivered { id });
+            continue;
+        }
+        let bounce_id = settle(queue, &id, &mut entry.state, options, now)?;
+        queue.save(&entry, Sync::Durable)?;
+        report(&entry.state, id, bounce_id, summary, events);
+    }
+    if removed {
+        queue.sync_entries()?;
+    }
+    match mark_error {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}
+
+/// A run died while these recipients' message was being sent: they may have it.
+fn recover(state: &mut State, flight: &InFlight) {
+    for &i in &flight.recipients {
+        if let Some(r) = state.recipients.get_mut(i)
+            && r.status == RcptStatus::Pending
+        {
+            r.status = RcptStatus::Uncertain;
+            r.reply = Some(interrupted(flight.at));
+        }
+    }
+}
+
+fn interrupted(at: u64) -> String {
+    format!(
+        "mailkit was stopped while sending the message (at {}) before the server's answer was recorded; it may have been delivered",
+        bounce::rfc2822_date(at)
+    )
+}
+
+/// Applies one attempt's reports to the state, and plans the next attempt.
+fn record(state: &mut State, pending: &[usize], reports: &[Report], now: u64, policy: &Policy) {
+    for (&i, report) in pending.iter().zip(reports) {
+        let recipient = &mut state.recipients[i];
+        recipient.status = match report.outcome.status {
+            Status::Accepted => RcptStatus::Accepted,
+            Status::Rejected => RcptStatus::Rejected,
+            Status::Deferred => RcptStatus::Pending,
+            Status::Unknown => RcptStatus::Uncertain,
+        };
+        recipient.reply = Some(report.outcome.reply.clone());
+        recipient.host = report.host.clone();
+    }
+    state.in_flight = None;
+    state.attempts = state.attempts.saturating_add(1);
+    state.last_attempt = Some(now);
+    state.next_attempt = now.saturating_add(policy.backoff(state.attempts).as_secs());
+    if policy.expired(state.lifetime_start, now) && !state.pending().is_empty() {
+        let days = policy.lifetime.as_secs() as f64 / 86400.0;
+        state.failed = Some(format!("not delivered within {days:.2} days"));
+        for recipient in &mut state.recipients {
+            if recipient.status == RcptStatus::Pending {
+                recipient.status = RcptStatus::Rejected;
+                let last = recipient.reply.take().unwrap_or_default();
+                recipient.reply = Some(format!(
+                    "gave up after {days:.2} days; last reply: {last}"
+                ));
+            }
+        }
+    }
+}
+
+/// Once nothing is pending or uncertain and some recipient was refused, queues the delivery
+/// status notification (once, never for a null sender, not with `--no-bounce`).
+fn settle(
+    queue: &Queue,
+    id: &str,
+    state: &mut State,
+    options: &Options,
+    now: u64,
+) -> Result<Option<String>, QueueError> {
+    let open = state
+        .recipients
+        .iter()
+        .any(|r| matches!(r.status, RcptStatus::Pending | RcptStatus::Uncertain));
+    let refused = state.indexes(RcptStatus::Rejected);
+    if open || refused.is_empty() || state.bounced || state.sender.is_empty() || !options.bounce
+    {
+        return Ok(None);
+    }
+    let message = queue.message(id)?;
+    let dsn = bounce::compose(state, &refused, &message, &options.reporting_mta, now);
+    let envelope = Envelope {
+        from: String::new(),
+        recipients: vec![state.sender.clone()],
+        dsn: Default::default(),
+    };
+    let notice = State::new(&envelope, Some(dsn.message_id), state.route.clone(), now);
+    let id = queue.enqueue(&dsn.bytes, &notice)?;
+    state.bounced = true;
+    Ok(Some(id))
+}
+
+fn report(
+    state: &State,
+    id: String,
+    bounce: Option<String>,
+    summary: &mut Summary,
+    events: &mut dyn FnMut(Event),
+) {
+    let uncertain = state.indexes(RcptStatus::Uncertain);
+    let pending = state.pending();
+    let refused = state.indexes(RcptStatus::Rejected);
+    let reply_of = |i: usize| state.recipients[i].reply.clone().unwrap_or_default();
+    if !uncertain.is_empty() {
+        summary.uncertain += 1;
+        events(Event::Uncertain {
+            id: id.clone(),
+            reply: reply_of(uncertain[0]),
+        });
+    }
+    if !refused.is_empty() && pending.is_empty() {
+        summary.failed += 1;
+        events(Event::Failed {
+            id,
+            refused: refused
+                .iter()
+                .map(|&i| (state.recipients[i].address.clone(), reply_of(i)))
+                .collect(),
+            bounce,
+        });
+    } else if !pending.is_empty() {
+        summary.deferred += 1;
+        events(Event::Deferred {
+            id,
+            next: state.next_attempt,
+            reply: reply_of(pending[0]),
+        });
+    }
+}
