@@ -44,6 +44,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Dele(args) => cmd::dele::run(args, global),
         Command::Resolve(args) => cmd::resolve::run(args, global),
         Command::Parse(args) => cmd::parse::run(args, global),
+        Command::Queue(args) => cmd::queue::run(args, global),
         Command::Generate(args) => cmd::generate::run(args),
     }
 }

@@ -36,7 +36,9 @@ pub fn status_code(reply: &str, expired: bool) -> String {
     let basic = words.next().unwrap_or("");
     if let Some(enhanced) = words.next()
         && enhanced.split('.').count() == 3
-        && enhanced.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && enhanced
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         && matches!(enhanced.as_bytes()[0], b'2' | b'4' | b'5')
     {
         return enhanced.into();
@@ -60,7 +62,11 @@ pub fn compose(
         "{:x}.{:08x}.dsn@{}",
         now,
         fastrand::u32(..),
-        if domain.is_empty() { "localhost" } else { domain }
+        if domain.is_empty() {
+            "localhost"
+        } else {
+            domain
+        }
     );
     let expired = state.failed.is_some();
     let mut text = String::from(
@@ -78,7 +84,10 @@ pub fn compose(
         let recipient = &state.recipients[i];
         let reply = one_line(recipient.reply.as_deref().unwrap_or("refused"));
         let given_up = expired && !reply.starts_with('5');
-        text.push_str(&format!("  <{}>: {reply}\r\n", one_line(&recipient.address)));
+        text.push_str(&format!(
+            "  <{}>: {reply}\r\n",
+            one_line(&recipient.address)
+        ));
         status.push_str(&format!(
             "\r\nFinal-Recipient: rfc822; {}\r\nAction: failed\r\nStatus: {}\r\n",
             one_line(&recipient.address),
@@ -108,8 +117,11 @@ pub fn compose(
         ContentType::new("multipart/report").attribute("report-type", "delivery-status"),
         vec![
             MimePart::new(ContentType::new("text/plain"), text).transfer_encoding("7bit"),
-            MimePart::new(ContentType::new("message/delivery-status"), status.into_bytes())
-                .transfer_encoding("7bit"),
+            MimePart::new(
+                ContentType::new("message/delivery-status"),
+                status.into_bytes(),
+            )
+            .transfer_encoding("7bit"),
             header_part,
         ],
     );
@@ -118,12 +130,18 @@ pub fn compose(
         false => "Undelivered Mail Returned to Sender",
     };
     let bytes = MessageBuilder::new()
-        .from(("Mail Delivery System", format!("MAILER-DAEMON@{domain}").as_str()))
+        .from((
+            "Mail Delivery System",
+            format!("MAILER-DAEMON@{domain}").as_str(),
+        ))
         .to(state.sender.as_str())
         .subject(subject)
         .date(Date::new(i64::try_from(now).unwrap_or(i64::MAX)))
         .message_id(message_id.as_str())
-        .header("Auto-Submitted", mail_builder::headers::raw::Raw::new("auto-replied"))
+        .header(
+            "Auto-Submitted",
+            mail_builder::headers::raw::Raw::new("auto-replied"),
+        )
         .body(report)
         .write_to_vec()
         .expect("writing to a Vec cannot fail");
@@ -136,7 +154,12 @@ fn header_of(message: &[u8]) -> &[u8] {
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .map(|at| at + 2)
-        .or_else(|| message.windows(2).position(|w| w == b"\n\n").map(|at| at + 1))
+        .or_else(|| {
+            message
+                .windows(2)
+                .position(|w| w == b"\n\n")
+                .map(|at| at + 1)
+        })
         .unwrap_or(message.len());
     &message[..end]
 }
@@ -178,7 +201,12 @@ mod tests {
             dns_server: None,
             timeout: 60,
         };
-        let mut state = State::new(&envelope, Some("m1@crepes.test".into()), route, 1_700_000_000);
+        let mut state = State::new(
+            &envelope,
+            Some("m1@crepes.test".into()),
+            route,
+            1_700_000_000,
+        );
         state.recipients[0].status = RcptStatus::Accepted;
         state.recipients[1].status = RcptStatus::Rejected;
         state.recipients[1].reply = Some("550 5.1.1 <nobody@hamburger.test>: User unknown".into());
@@ -190,12 +218,28 @@ mod tests {
     #[test]
     fn a_report_names_each_refused_recipient_and_parses_back() {
         let original = b"From: alice@crepes.test\r\nSubject: hi\r\n\r\nsecret body\r\n";
-        let dsn = compose(&state(), &[1], original, "client.crepes.test", 1_700_000_200);
+        let dsn = compose(
+            &state(),
+            &[1],
+            original,
+            "client.crepes.test",
+            1_700_000_200,
+        );
         let text = String::from_utf8(dsn.bytes.clone()).unwrap();
-        assert!(text.contains("report-type=\"delivery-status\"") || text.contains("report-type=delivery-status"), "{text}");
+        assert!(
+            text.contains("report-type=\"delivery-status\"")
+                || text.contains("report-type=delivery-status"),
+            "{text}"
+        );
         assert!(text.contains("Final-Recipient: rfc822; nobody@hamburger.test\r\nAction: failed\r\nStatus: 5.1.1\r\nRemote-MTA: dns; mx1.hamburger.test\r\nDiagnostic-Code: smtp; 550 5.1.1"), "{text}");
-        assert!(!text.contains("bob@hamburger.test"), "accepted recipients are not reported");
-        assert!(text.contains("Subject: hi") && !text.contains("secret body"), "{text}");
+        assert!(
+            !text.contains("bob@hamburger.test"),
+            "accepted recipients are not reported"
+        );
+        assert!(
+            text.contains("Subject: hi") && !text.contains("secret body"),
+            "{text}"
+        );
         assert!(text.contains("Auto-Submitted: auto-replied"));
         let parsed = crate::message::HeaderSummary::parse(&dsn.bytes);
         assert_eq!(parsed.message_id.as_deref(), Some(dsn.message_id.as_str()));

@@ -12,6 +12,7 @@ pub mod lock;
 pub mod runner;
 pub mod schedule;
 pub mod store;
+pub mod transport;
 
 use std::path::PathBuf;
 

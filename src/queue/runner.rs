@@ -41,13 +41,14 @@ pub struct Options {
 
 /// Delivers messages along a route. The real one speaks SMTP; tests may replace it.
 pub trait Transport {
-    /// Delivers `jobs` along `route`, one report per recipient per job, calling `sending(j)`
-    /// just before job `j`'s content is handed to a server.
+    /// Delivers `jobs` along `route`, one report per recipient per job, calling `sending`
+    /// just before a job's content (or a destination's share of it: the same payload, some
+    /// of the recipients) is handed to a server.
     fn deliver(
         &mut self,
         route: &Route,
         jobs: &[Job<'_>],
-        sending: &mut dyn FnMut(usize),
+        sending: &mut dyn FnMut(&Job<'_>),
     ) -> Vec<Vec<Report>>;
 }
 
@@ -155,7 +156,15 @@ pub fn run(
     rest.sort_by(|a, b| a.1.first().cmp(&b.1.first()));
     for (route, ids) in rest {
         if !ids.is_empty() {
-            deliver_chunk(queue, transport, options, &route, &ids, &mut summary, events)?;
+            deliver_chunk(
+                queue,
+                transport,
+                options,
+                &route,
+                &ids,
+                &mut summary,
+                events,
+            )?;
         }
     }
     Ok(summary)
@@ -165,7 +174,10 @@ pub fn run(
 fn wanted(state: &State, options: &Options, now: u64) -> bool {
     !state.held
         && state.failed.is_none()
-        && state.recipients.iter().any(|r| r.status == RcptStatus::Pending)
+        && state
+            .recipients
+            .iter()
+            .any(|r| r.status == RcptStatus::Pending)
         && (options.flush || schedule::due(state.last_attempt, state.next_attempt, now))
 }
 
@@ -225,12 +237,30 @@ fn deliver_chunk(
         })
         .collect();
     let mut mark_error = None;
-    let reports = transport.deliver(route, &jobs, &mut |j| {
+    // Per message, the recipients whose copy has gone out and whose answer is not recorded
+    // yet: all of them are uncertain if this process dies before recording.
+    let mut flown: Vec<Vec<usize>> = vec![Vec::new(); work.len()];
+    let reports = transport.deliver(route, &jobs, &mut |job| {
+        let Some(j) = work
+            .iter()
+            .position(|w| std::ptr::eq(&w.payload, job.payload))
+        else {
+            return;
+        };
+        let state = &work[j].entry.state;
+        for address in &job.envelope.recipients {
+            let found = work[j]
+                .pending
+                .iter()
+                .copied()
+                .find(|&i| state.recipients[i].address == *address && !flown[j].contains(&i));
+            flown[j].extend(found);
+        }
         // Recorded without waiting for the disk: it only has to outlive this process.
-        let mut marked = work[j].entry.state.clone();
+        let mut marked = state.clone();
         marked.in_flight = Some(InFlight {
             at: schedule::now(),
-            recipients: work[j].pending.clone(),
+            recipients: flown[j].clone(),
         });
         if let Err(err) = queue.save_as(&work[j].entry, &marked, Sync::Visible) {
             mark_error.get_or_insert(err);
@@ -307,9 +337,7 @@ fn record(state: &mut State, pending: &[usize], reports: &[Report], now: u64, po
             if recipient.status == RcptStatus::Pending {
                 recipient.status = RcptStatus::Rejected;
                 let last = recipient.reply.take().unwrap_or_default();
-                recipient.reply = Some(format!(
-                    "gave up after {days:.2} days; last reply: {last}"
-                ));
+                recipient.reply = Some(format!("gave up after {days:.2} days; last reply: {last}"));
             }
         }
     }
@@ -329,8 +357,7 @@ fn settle(
         .iter()
         .any(|r| matches!(r.status, RcptStatus::Pending | RcptStatus::Uncertain));
     let refused = state.indexes(RcptStatus::Rejected);
-    if open || refused.is_empty() || state.bounced || state.sender.is_empty() || !options.bounce
-    {
+    if open || refused.is_empty() || state.bounced || state.sender.is_empty() || !options.bounce {
         return Ok(None);
     }
     let message = queue.message(id)?;

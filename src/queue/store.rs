@@ -102,7 +102,11 @@ pub enum Sync {
 /// Writes `bytes` as `dir/name`, replacing it atomically: readers see the old or the new
 /// contents, never a mixture or a truncated file. Every writer of the queue goes through here.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8], sync: Sync) -> io::Result<()> {
-    let tmp = dir.join(format!(".{name}.{}.{:08x}", std::process::id(), fastrand::u32(..)));
+    let tmp = dir.join(format!(
+        ".{name}.{}.{:08x}",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
     let result = (|| {
         let mut file = OpenOptions::new()
             .write(true)
@@ -276,8 +280,7 @@ impl Queue {
     pub fn try_lock(&self, id: &str) -> Result<Option<Locked>, QueueError> {
         check_id(id)?;
         let dir = self.entries.join(id);
-        let Some(lock) = lock::try_lock(&dir.join("lock")).map_err(io_err("locking", &dir))?
-        else {
+        let Some(lock) = lock::try_lock(&dir.join("lock")).map_err(io_err("locking", &dir))? else {
             return Ok(None);
         };
         // The lock file may have been opened just before another run removed the entry.
@@ -321,7 +324,9 @@ impl Queue {
     /// durable when `sync`), then deleted.
     pub fn remove(&self, entry: Locked, sync: Sync) -> Result<(), QueueError> {
         let dir = self.entries.join(&entry.id);
-        let gone = self.tmp.join(format!("{}rm{:08x}", entry.id, fastrand::u32(..)));
+        let gone = self
+            .tmp
+            .join(format!("{}rm{:08x}", entry.id, fastrand::u32(..)));
         fs::rename(&dir, &gone).map_err(io_err("removing", &dir))?;
         if sync == Sync::Durable {
             self.sync_entries()?;
@@ -352,7 +357,12 @@ impl Queue {
         self.move_to_quarantine(id, &dir, reason).map(Some)
     }
 
-    fn move_to_quarantine(&self, id: &str, dir: &Path, reason: &str) -> Result<PathBuf, QueueError> {
+    fn move_to_quarantine(
+        &self,
+        id: &str,
+        dir: &Path,
+        reason: &str,
+    ) -> Result<PathBuf, QueueError> {
         let target = self.quarantine.join(id);
         fs::rename(dir, &target).map_err(io_err("quarantining", dir))?;
         let note = format!("{reason}\n");
@@ -394,7 +404,9 @@ fn check_id(id: &str) -> Result<(), QueueError> {
     if is_valid_id(id) {
         Ok(())
     } else {
-        Err(QueueError::BadId(crate::output::escape_line(id).into_owned()))
+        Err(QueueError::BadId(
+            crate::output::escape_line(id).into_owned(),
+        ))
     }
 }
 
@@ -455,9 +467,11 @@ mod tests {
     fn enqueue_load_save_remove() {
         let dir = tempfile::tempdir().unwrap();
         let queue = Queue::open(&dir.path().join("q")).unwrap();
-        let id = queue.enqueue(b"Subject: x\r\n\r\nhi\r\n", &state()).unwrap();
+        let id = queue
+            .enqueue(b"Subject: x\r\n\r\nhi\r\n", &state())
+            .unwrap();
         assert!(is_valid_id(&id));
-        assert_eq!(queue.ids().unwrap(), [id.clone()]);
+        assert_eq!(queue.ids().unwrap(), std::slice::from_ref(&id));
         assert_eq!(queue.load(&id).unwrap(), state());
         assert_eq!(queue.message(&id).unwrap(), b"Subject: x\r\n\r\nhi\r\n");
         let mut locked = queue.lock(&id).unwrap();
@@ -471,7 +485,10 @@ mod tests {
         assert!(matches!(queue.load(&id), Err(QueueError::NoSuchEntry(_))));
         assert_eq!(fs::read_dir(&queue.tmp).unwrap().count(), 0);
         let mode = fs::metadata(queue.root().join("entries")).unwrap();
-        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777, 0o700);
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+            0o700
+        );
     }
 
     #[test]
@@ -479,7 +496,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let queue = Queue::open(dir.path()).unwrap();
         let id = queue.enqueue(b"x", &state()).unwrap();
-        fs::write(queue.entries.join(&id).join("state.json"), b"{\"version\": 1, trunc").unwrap();
+        fs::write(
+            queue.entries.join(&id).join("state.json"),
+            b"{\"version\": 1, trunc",
+        )
+        .unwrap();
         let err = queue.load(&id).unwrap_err();
         assert!(matches!(err, QueueError::Corrupt { .. }), "{err}");
         let moved = queue.quarantine(&id, &err.to_string()).unwrap().unwrap();
@@ -493,7 +514,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let queue = Queue::open(dir.path()).unwrap();
         for bad in ["", "../x", "a/b", ".", "a b"] {
-            assert!(matches!(queue.load(bad), Err(QueueError::BadId(_))), "{bad:?}");
+            assert!(
+                matches!(queue.load(bad), Err(QueueError::BadId(_))),
+                "{bad:?}"
+            );
         }
     }
 

@@ -71,7 +71,13 @@ mod tests {
 
     #[test]
     fn the_message_comes_back_from_the_wire_bytes() {
-        for message in [&b""[..], b"a", b".\n..x\r\n.", b"Subject: x\n\n.hi\r\nbye", b"\xff.\r"] {
+        for message in [
+            &b""[..],
+            b"a",
+            b".\n..x\r\n.",
+            b"Subject: x\n\n.hi\r\nbye",
+            b"\xff.\r",
+        ] {
             let payload = Payload::new(message);
             let back = payload.message();
             assert_eq!(Payload::new(&back), payload, "{message:?}");

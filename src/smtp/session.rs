@@ -327,8 +327,7 @@ impl<S: Read + Write> Session<S> {
                     fatal: Some(err),
                 }
             };
-            if let Err(err) = self.finish_content(content.take(), &commands, &mut done, sending)
-            {
+            if let Err(err) = self.finish_content(content.take(), &commands, &mut done, sending) {
                 return lost(err, &mut done);
             }
             if rset && let Err(err) = self.rset_reply() {

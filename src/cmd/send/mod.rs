@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 mod input;
+mod queued;
 
 use input::Outgoing;
 
@@ -56,6 +57,9 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     };
     let ehlo = ehlo_name(args)?;
     let outgoing = input::messages(args, account.as_ref()).context("preparing the message")?;
+    if args.queueing.queue {
+        return queued::enqueue_all(args, account.as_ref(), ehlo, &outgoing, global);
+    }
     let tls = TlsClient::new(&args.route.trust.tls_options(account.as_ref()))
         .map_err(Failure::from)
         .context("setting up TLS")?;
@@ -86,9 +90,21 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
-    let reports = reports?;
+    let mut reports = reports?;
     for warning in &connector.warnings {
         eprintln!("mailkit: warning: {}", escape_line(warning));
+    }
+    // A queue that cannot be written leaves the outcomes as they were: reported, and 75.
+    if args.queueing.queue_on_failure
+        && let Err(err) = queued::enqueue_rest(
+            args,
+            account.as_ref(),
+            connector.ehlo,
+            &outgoing,
+            &mut reports,
+        )
+    {
+        crate::output::error(&format!("{err:#}"));
     }
     report(&outgoing, &reports, global)
 }
@@ -304,7 +320,8 @@ fn report(
             if severity(*exit) > severity(worst) {
                 worst = *exit;
             }
-            if *status == Status::Accepted {
+            // Accepted, or queued for a later attempt by --queue-on-failure.
+            if *exit == Exit::Success {
                 continue;
             }
             let via = report
