@@ -170,15 +170,21 @@ pub fn run(
     Ok(summary)
 }
 
-/// Whether a run should try this entry now.
+/// Whether a run should try this entry now. The wait is the run's own policy applied to the
+/// attempts so far (so a cron line's `--retry-first` takes effect for messages already
+/// queued); the stored `next_attempt` is what `queue list` shows.
 fn wanted(state: &State, options: &Options, now: u64) -> bool {
+    let next = match state.last_attempt {
+        Some(last) => last.saturating_add(options.policy.backoff(state.attempts).as_secs()),
+        None => state.next_attempt,
+    };
     !state.held
         && state.failed.is_none()
         && state
             .recipients
             .iter()
             .any(|r| r.status == RcptStatus::Pending)
-        && (options.flush || schedule::due(state.last_attempt, state.next_attempt, now))
+        && (options.flush || schedule::due(state.last_attempt, next, now))
 }
 
 /// A locked entry on its way out: its message and the recipients this attempt is for.
