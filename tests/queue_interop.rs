@@ -107,10 +107,11 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
     });
 }
 
-/// Waits for Postfix to deliver the messages holding `token` into `maildir`; returns them.
-fn delivered(maildir: &Path, token: &str, want: usize) -> Vec<Vec<u8>> {
+/// Waits (up to `tries` tenths of a second) for Postfix to deliver `want` messages holding
+/// `token` into `maildir`; returns those found.
+fn delivered(maildir: &Path, token: &str, want: usize, tries: usize) -> Vec<Vec<u8>> {
     let mut found = Vec::new();
-    for _ in 0..200 {
+    for _ in 0..tries {
         found.clear();
         for sub in ["new", "cur"] {
             for entry in fs::read_dir(maildir.join(sub))
@@ -250,16 +251,16 @@ fn messages_queued_while_the_relay_is_away_are_delivered_once_when_it_is_back() 
 
     let maildir = setup.bed.path("MAILDIR_BOX8");
     for t in &tokens {
-        let copies = delivered(&maildir, t, 1);
+        let copies = delivered(&maildir, t, 1, 200);
         assert_eq!(copies.len(), 1, "{t}: {} copies", copies.len());
         let text = String::from_utf8_lossy(&copies[0]);
         assert!(text.contains(&format!("Subject: queued {t}")), "{text}");
         assert!(text.contains(&format!("body of {t}")), "{text}");
     }
     // Nothing more arrives later either.
-    thread::sleep(Duration::from_millis(500));
+    thread::sleep(Duration::from_secs(1));
     for t in &tokens {
-        assert_eq!(delivered(&maildir, t, 2).len(), 1, "{t}");
+        assert_eq!(delivered(&maildir, t, 2, 1).len(), 1, "{t}");
     }
 }
 
@@ -300,7 +301,10 @@ fn a_refused_recipient_bounces_to_the_sender_through_the_same_route() {
     // The notification leaves with the next run, from the null sender, to alice.
     let out = queue_run(&setup);
     assert!(out.contains("delivered"), "{out}");
-    assert_eq!(delivered(&setup.bed.path("MAILDIR_BOX8"), &t, 1).len(), 1);
+    assert_eq!(
+        delivered(&setup.bed.path("MAILDIR_BOX8"), &t, 1, 200).len(),
+        1
+    );
     let bounces = delivered(
         &setup.bed.path("MAILDIR_ALICE"),
         &format!("Subject: queued {t}"),

@@ -278,14 +278,10 @@ fn change(
     for id in ids {
         let mut entry = queue.lock(id).map_err(Failure::from)?;
         if done == "removed" {
-            queue
-                .remove(entry, queue::store::Sync::Durable)
-                .map_err(Failure::from)?;
+            queue.remove(entry).map_err(Failure::from)?;
         } else {
             edit(&mut entry.state).with_context(|| format!("message {id}"))?;
-            queue
-                .save(&entry, queue::store::Sync::Durable)
-                .map_err(Failure::from)?;
+            queue.save(&entry).map_err(Failure::from)?;
         }
         if printer.is_json() {
             printer.json(&serde_json::json!({ "id": id, "result": done }))?;

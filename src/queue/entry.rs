@@ -49,17 +49,17 @@ pub struct State {
     /// Whether the delivery status notification for refused recipients was queued.
     #[serde(default)]
     pub bounced: bool,
-    /// Set, without waiting for the disk, just before the message's content is handed to a
-    /// server, and cleared when the server's answer is recorded. A run that finds it set was
-    /// killed in between: the recipients named may have the message, so they become
-    /// uncertain instead of being sent it again.
-    #[serde(default)]
-    pub in_flight: Option<InFlight>,
 }
 
-/// The recipients a transmission was for, and when it started.
+/// The in-flight mark: written (without waiting for the disk) just before a message's
+/// content is handed to a server, removed once the server's answer is recorded. A run that
+/// finds a mark of an attempt the state does not record was killed in between: the
+/// recipients named may have the message, so they become uncertain instead of being sent it
+/// again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InFlight {
+    /// The attempt (its number once recorded in [`State::attempts`]).
+    pub attempt: u32,
     /// When the content started to go out.
     pub at: u64,
     /// Indexes into [`State::recipients`].
@@ -238,7 +238,6 @@ impl State {
             held: false,
             failed: None,
             bounced: false,
-            in_flight: None,
         }
     }
 

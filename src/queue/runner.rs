@@ -15,7 +15,7 @@ use super::{
     bounce,
     entry::{InFlight, RcptStatus, Route, State},
     schedule::{self, Policy},
-    store::{Locked, Queue, QueueError, Sync},
+    store::{Locked, Queue, QueueError},
 };
 use crate::smtp::{
     Envelope, Payload, Status,
@@ -122,52 +122,190 @@ pub fn run(
     events: &mut dyn FnMut(Event),
 ) -> Result<Summary, QueueError> {
     queue.clean_tmp();
-    let mut summary = Summary::default();
-    // Keyed by the route's JSON: one group per way out.
-    let mut groups: HashMap<String, (Route, Vec<String>)> = HashMap::new();
-    for id in queue.ids()? {
-        let state = match queue.load(&id) {
-            Ok(state) => state,
-            Err(QueueError::NoSuchEntry(_)) => continue,
-            Err(err @ QueueError::Corrupt { .. }) => {
-                let reason = err.to_string();
-                if queue.quarantine(&id, &reason)?.is_some() {
-                    summary.quarantined += 1;
-                    events(Event::Quarantined { id, reason });
+    // Delivered entries are deleted on a thread of their own, so that the file system's
+    // work overlaps the network's.
+    std::thread::scope(|scope| {
+        let (retired, bin) = std::sync::mpsc::channel::<std::path::PathBuf>();
+        scope.spawn(move || {
+            for dir in bin {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        });
+        let mut run = Run {
+            queue,
+            transport,
+            options,
+            events,
+            retired,
+            summary: Summary::default(),
+        };
+        run.all()?;
+        Ok(run.summary)
+    })
+}
+
+/// One run's context, shared by its chunks.
+struct Run<'a> {
+    queue: &'a Queue,
+    transport: &'a mut dyn Transport,
+    options: &'a Options,
+    events: &'a mut dyn FnMut(Event),
+    retired: std::sync::mpsc::Sender<std::path::PathBuf>,
+    summary: Summary,
+}
+
+impl Run<'_> {
+    /// Every entry, grouped by route, in chunks.
+    fn all(&mut self) -> Result<(), QueueError> {
+        let queue = self.queue;
+        // Keyed by the route's JSON: one group per way out.
+        let mut groups: HashMap<String, (Route, Vec<String>)> = HashMap::new();
+        for id in queue.ids()? {
+            let state = match queue.load(&id) {
+                Ok(state) => state,
+                Err(QueueError::NoSuchEntry(_)) => continue,
+                Err(err @ QueueError::Corrupt { .. }) => {
+                    let reason = err.to_string();
+                    if queue.quarantine(&id, &reason)?.is_some() {
+                        self.summary.quarantined += 1;
+                        (self.events)(Event::Quarantined { id, reason });
+                    }
+                    continue;
                 }
+                Err(err) => return Err(err),
+            };
+            if !wanted(&state, self.options, schedule::now()) && !queue.has_in_flight(&id) {
                 continue;
             }
-            Err(err) => return Err(err),
-        };
-        if !wanted(&state, options, schedule::now()) && state.in_flight.is_none() {
-            continue;
+            let key = serde_json::to_string(&state.route).expect("a route always serializes");
+            let (route, group) = groups
+                .entry(key)
+                .or_insert_with(|| (state.route, Vec::new()));
+            group.push(id);
+            if group.len() >= CHUNK {
+                let ids = std::mem::take(group);
+                self.chunk(route, &ids)?;
+            }
         }
-        let key = serde_json::to_string(&state.route).expect("a route always serializes");
-        let (route, group) = groups
-            .entry(key)
-            .or_insert_with(|| (state.route, Vec::new()));
-        group.push(id);
-        if group.len() >= CHUNK {
-            let ids = std::mem::take(group);
-            deliver_chunk(queue, transport, options, route, &ids, &mut summary, events)?;
+        let mut rest: Vec<(Route, Vec<String>)> = groups.into_values().collect();
+        rest.sort_by(|a, b| a.1.first().cmp(&b.1.first()));
+        for (route, ids) in rest {
+            if !ids.is_empty() {
+                self.chunk(&route, &ids)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Locks and delivers one chunk of entries of `route`.
+    fn chunk(&mut self, route: &Route, ids: &[String]) -> Result<(), QueueError> {
+        let (queue, options) = (self.queue, self.options);
+        let summary = &mut self.summary;
+        let events = &mut *self.events;
+        let now = schedule::now();
+        let mut work: Vec<Work> = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(mut entry) = queue.try_lock(id)? else {
+                events(Event::Busy { id: id.clone() });
+                continue;
+            };
+            if queue.has_in_flight(id)
+                && let Some(flight) = queue.in_flight(&entry)?
+            {
+                // A mark of an attempt the state records is only a leftover of the cleanup.
+                if flight.attempt > entry.state.attempts {
+                    recover(&mut entry.state, &flight);
+                    queue.save(&entry)?;
+                    summary.uncertain += 1;
+                    events(Event::Uncertain {
+                        id: id.clone(),
+                        reply: interrupted(flight.at),
+                    });
+                }
+                queue.clear_in_flight(&entry)?;
+            }
+            if entry.state.route != *route || !wanted(&entry.state, options, now) {
+                continue;
+            }
+            let message = queue.message(id)?;
+            let pending = entry.state.pending();
+            work.push(Work {
+                payload: Payload::new(&message),
+                envelope: entry.state.envelope(&pending),
+                entry,
+                pending,
+            });
+        }
+        if work.is_empty() {
+            return Ok(());
+        }
+        let jobs: Vec<Job<'_>> = work
+            .iter()
+            .map(|w| Job {
+                envelope: &w.envelope,
+                payload: &w.payload,
+            })
+            .collect();
+        let mut mark_error = None;
+        // Per message, the recipients whose copy has gone out and whose answer is not recorded
+        // yet: all of them are uncertain if this process dies before recording.
+        let mut flown: Vec<Vec<usize>> = vec![Vec::new(); work.len()];
+        let mut marks: Vec<usize> = vec![0; work.len()];
+        let reports = self.transport.deliver(route, &jobs, &mut |job| {
+            let Some(j) = work
+                .iter()
+                .position(|w| std::ptr::eq(&w.payload, job.payload))
+            else {
+                return;
+            };
+            let state = &work[j].entry.state;
+            for address in &job.envelope.recipients {
+                let found =
+                    work[j].pending.iter().copied().find(|&i| {
+                        state.recipients[i].address == *address && !flown[j].contains(&i)
+                    });
+                flown[j].extend(found);
+            }
+            let flight = InFlight {
+                attempt: state.attempts.saturating_add(1),
+                at: schedule::now(),
+                recipients: flown[j].clone(),
+            };
+            if let Err(err) = queue.mark_in_flight(&work[j].entry, &flight, marks[j]) {
+                mark_error.get_or_insert(err);
+            }
+            marks[j] += 1;
+        });
+        drop(jobs);
+        let mut removed = false;
+        for (w, reports) in work.into_iter().zip(reports) {
+            let Work {
+                mut entry, pending, ..
+            } = w;
+            record(&mut entry.state, &pending, &reports, now, &options.policy);
+            let id = entry.id.clone();
+            if entry.state.is_done() {
+                let gone = queue.retire(entry)?;
+                // The deleting thread lives as long as the run; were it gone, clean_tmp deletes.
+                let _ = self.retired.send(gone);
+                removed = true;
+                summary.delivered += 1;
+                events(Event::Delivered { id });
+                continue;
+            }
+            let bounce_id = settle(queue, &id, &mut entry.state, options, now)?;
+            queue.save(&entry)?;
+            queue.clear_in_flight(&entry)?;
+            report(&entry.state, id, bounce_id, summary, events);
+        }
+        if removed {
+            queue.sync_entries()?;
+        }
+        match mark_error {
+            Some(err) => Err(err),
+            None => Ok(()),
         }
     }
-    let mut rest: Vec<(Route, Vec<String>)> = groups.into_values().collect();
-    rest.sort_by(|a, b| a.1.first().cmp(&b.1.first()));
-    for (route, ids) in rest {
-        if !ids.is_empty() {
-            deliver_chunk(
-                queue,
-                transport,
-                options,
-                &route,
-                &ids,
-                &mut summary,
-                events,
-            )?;
-        }
-    }
-    Ok(summary)
 }
 
 /// Whether a run should try this entry now. The wait is the run's own policy applied to the
@@ -193,111 +331,6 @@ struct Work {
     payload: Payload,
     envelope: Envelope,
     pending: Vec<usize>,
-}
-
-fn deliver_chunk(
-    queue: &Queue,
-    transport: &mut dyn Transport,
-    options: &Options,
-    route: &Route,
-    ids: &[String],
-    summary: &mut Summary,
-    events: &mut dyn FnMut(Event),
-) -> Result<(), QueueError> {
-    let now = schedule::now();
-    let mut work: Vec<Work> = Vec::with_capacity(ids.len());
-    for id in ids {
-        let Some(mut entry) = queue.try_lock(id)? else {
-            events(Event::Busy { id: id.clone() });
-            continue;
-        };
-        if let Some(flight) = entry.state.in_flight.take() {
-            recover(&mut entry.state, &flight);
-            queue.save(&entry, Sync::Durable)?;
-            summary.uncertain += 1;
-            events(Event::Uncertain {
-                id: id.clone(),
-                reply: interrupted(flight.at),
-            });
-        }
-        if entry.state.route != *route || !wanted(&entry.state, options, now) {
-            continue;
-        }
-        let message = queue.message(id)?;
-        let pending = entry.state.pending();
-        work.push(Work {
-            payload: Payload::new(&message),
-            envelope: entry.state.envelope(&pending),
-            entry,
-            pending,
-        });
-    }
-    if work.is_empty() {
-        return Ok(());
-    }
-    let jobs: Vec<Job<'_>> = work
-        .iter()
-        .map(|w| Job {
-            envelope: &w.envelope,
-            payload: &w.payload,
-        })
-        .collect();
-    let mut mark_error = None;
-    // Per message, the recipients whose copy has gone out and whose answer is not recorded
-    // yet: all of them are uncertain if this process dies before recording.
-    let mut flown: Vec<Vec<usize>> = vec![Vec::new(); work.len()];
-    let reports = transport.deliver(route, &jobs, &mut |job| {
-        let Some(j) = work
-            .iter()
-            .position(|w| std::ptr::eq(&w.payload, job.payload))
-        else {
-            return;
-        };
-        let state = &work[j].entry.state;
-        for address in &job.envelope.recipients {
-            let found = work[j]
-                .pending
-                .iter()
-                .copied()
-                .find(|&i| state.recipients[i].address == *address && !flown[j].contains(&i));
-            flown[j].extend(found);
-        }
-        // Recorded without waiting for the disk: it only has to outlive this process.
-        let mut marked = state.clone();
-        marked.in_flight = Some(InFlight {
-            at: schedule::now(),
-            recipients: flown[j].clone(),
-        });
-        if let Err(err) = queue.save_as(&work[j].entry, &marked, Sync::Visible) {
-            mark_error.get_or_insert(err);
-        }
-    });
-    drop(jobs);
-    let mut removed = false;
-    for (w, reports) in work.into_iter().zip(reports) {
-        let Work {
-            mut entry, pending, ..
-        } = w;
-        record(&mut entry.state, &pending, &reports, now, &options.policy);
-        let id = entry.id.clone();
-        if entry.state.is_done() {
-            queue.remove(entry, Sync::Visible)?;
-            removed = true;
-            summary.delivered += 1;
-            events(Event::Delivered { id });
-            continue;
-        }
-        let bounce_id = settle(queue, &id, &mut entry.state, options, now)?;
-        queue.save(&entry, Sync::Durable)?;
-        report(&entry.state, id, bounce_id, summary, events);
-    }
-    if removed {
-        queue.sync_entries()?;
-    }
-    match mark_error {
-        Some(err) => Err(err),
-        None => Ok(()),
-    }
 }
 
 /// A run died while these recipients' message was being sent: they may have it.
@@ -332,7 +365,6 @@ fn record(state: &mut State, pending: &[usize], reports: &[Report], now: u64, po
         recipient.reply = Some(report.outcome.reply.clone());
         recipient.host = report.host.clone();
     }
-    state.in_flight = None;
     state.attempts = state.attempts.saturating_add(1);
     state.last_attempt = Some(now);
     state.next_attempt = now.saturating_add(policy.backoff(state.attempts).as_secs());

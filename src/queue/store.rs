@@ -22,7 +22,7 @@ use std::{
 };
 
 use super::{
-    entry::{State, VERSION},
+    entry::{InFlight, State, VERSION},
     lock::{self, Lock},
 };
 use crate::exit::{Failure, Kind};
@@ -89,19 +89,11 @@ fn io_err<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Q
     }
 }
 
-/// Whether data written must reach the disk before the call returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sync {
-    /// fsync the file and its directory: the write survives a power cut.
-    Durable,
-    /// Rename into place only: the write survives the process being killed (the kernel
-    /// keeps it), which is all the in-flight mark needs, at a fraction of the cost.
-    Visible,
-}
-
-/// Writes `bytes` as `dir/name`, replacing it atomically: readers see the old or the new
-/// contents, never a mixture or a truncated file. Every writer of the queue goes through here.
-pub fn write_file(dir: &Path, name: &str, bytes: &[u8], sync: Sync) -> io::Result<()> {
+/// Writes `bytes` as `dir/name`, replacing it atomically and durably: a temporary name,
+/// fsync, rename into place, fsync of the directory. Readers see the old or the new contents,
+/// never a mixture or a truncated file, and after a crash the new ones if this returned.
+/// Every replacement in the queue goes through here.
+pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     let tmp = dir.join(format!(
         ".{name}.{}.{:08x}",
         std::process::id(),
@@ -114,19 +106,14 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8], sync: Sync) -> io::Resul
             .mode(0o600)
             .open(&tmp)?;
         file.write_all(bytes)?;
-        if sync == Sync::Durable {
-            file.sync_all()?;
-        }
+        file.sync_all()?;
         fs::rename(&tmp, dir.join(name))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
         return result;
     }
-    if sync == Sync::Durable {
-        sync_dir(dir)?;
-    }
-    Ok(())
+    sync_dir(dir)
 }
 
 /// fsyncs a directory, so that entries created, renamed or removed in it survive a crash.
@@ -308,31 +295,117 @@ impl Queue {
     }
 
     /// Replaces a locked entry's state file with its state.
-    pub fn save(&self, entry: &Locked, sync: Sync) -> Result<(), QueueError> {
-        self.save_as(entry, &entry.state, sync)
-    }
-
-    /// Replaces a locked entry's state file with `state` (the in-flight mark, written while
-    /// the entry's own copy stays as it was).
-    pub fn save_as(&self, entry: &Locked, state: &State, sync: Sync) -> Result<(), QueueError> {
+    pub fn save(&self, entry: &Locked) -> Result<(), QueueError> {
         let dir = self.entries.join(&entry.id);
-        let json = serde_json::to_vec_pretty(state).expect("a state always serializes");
-        write_file(&dir, "state.json", &json, sync).map_err(io_err("updating", &dir))
+        let json = serde_json::to_vec_pretty(&entry.state).expect("a state always serializes");
+        write_file(&dir, "state.json", &json).map_err(io_err("updating", &dir))
     }
 
-    /// Takes a locked entry out of the queue: renamed into `tmp/` (one atomic step, made
-    /// durable when `sync`), then deleted.
-    pub fn remove(&self, entry: Locked, sync: Sync) -> Result<(), QueueError> {
+    /// Writes an in-flight mark: a new file `inflight.<n>` (`n` counting the marks of this
+    /// attempt from 0), created and written without waiting for the disk, since it only has
+    /// to outlive this process. Never a rename over an existing file, which ext4 turns into a
+    /// synchronous writeback on every message.
+    pub fn mark_in_flight(
+        &self,
+        entry: &Locked,
+        flight: &InFlight,
+        n: usize,
+    ) -> Result<(), QueueError> {
+        let path = self.entries.join(&entry.id).join(format!("inflight.{n}"));
+        let json = serde_json::to_vec(flight).expect("a mark always serializes");
+        // A new file, not a truncated one: ext4 flushes a file truncated to zero on close.
+        let create = || {
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+        };
+        let file = match create() {
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                let _ = fs::remove_file(&path);
+                create()
+            }
+            other => other,
+        };
+        file.and_then(|mut file| file.write_all(&json))
+            .map_err(io_err("marking", &path))
+    }
+
+    /// Whether an entry has in-flight marks (one `stat`: the first mark is always `.0`).
+    pub fn has_in_flight(&self, id: &str) -> bool {
+        is_valid_id(id) && self.entries.join(id).join("inflight.0").exists()
+    }
+
+    /// The in-flight marks of a locked entry, merged. A mark that cannot be read (cut short
+    /// by a full disk) stands for every pending recipient.
+    pub fn in_flight(&self, entry: &Locked) -> Result<Option<InFlight>, QueueError> {
+        let dir = self.entries.join(&entry.id);
+        let mut merged: Option<InFlight> = None;
+        for file in fs::read_dir(&dir)
+            .map_err(io_err("reading", &dir))?
+            .flatten()
+        {
+            if !file.file_name().to_string_lossy().starts_with("inflight.") {
+                continue;
+            }
+            let mark = fs::read(file.path())
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<InFlight>(&bytes).ok())
+                .unwrap_or_else(|| InFlight {
+                    attempt: entry.state.attempts.saturating_add(1),
+                    at: 0,
+                    recipients: entry.state.pending(),
+                });
+            let all = merged.get_or_insert_with(|| InFlight {
+                attempt: 0,
+                at: mark.at,
+                recipients: Vec::new(),
+            });
+            all.attempt = all.attempt.max(mark.attempt);
+            all.at = all.at.min(mark.at);
+            for i in mark.recipients {
+                if !all.recipients.contains(&i) {
+                    all.recipients.push(i);
+                }
+            }
+        }
+        Ok(merged)
+    }
+
+    /// Removes a locked entry's in-flight marks, once what they stood for is recorded.
+    pub fn clear_in_flight(&self, entry: &Locked) -> Result<(), QueueError> {
+        let dir = self.entries.join(&entry.id);
+        for file in fs::read_dir(&dir)
+            .map_err(io_err("reading", &dir))?
+            .flatten()
+        {
+            if file.file_name().to_string_lossy().starts_with("inflight.") {
+                fs::remove_file(file.path()).map_err(io_err("unmarking", &dir))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes a locked entry out of the queue, durably: renamed into `tmp/` (one atomic
+    /// step), `entries/` fsynced, then deleted.
+    pub fn remove(&self, entry: Locked) -> Result<(), QueueError> {
+        let gone = self.retire(entry)?;
+        self.sync_entries()?;
+        let _ = fs::remove_dir_all(&gone);
+        Ok(())
+    }
+
+    /// Takes a locked entry out of the queue by renaming it into `tmp/`, and returns where it
+    /// now is, for the caller to delete (a run does that on another thread, overlapping the
+    /// file system's work with the network's). Durable at the next [`Queue::sync_entries`].
+    pub fn retire(&self, entry: Locked) -> Result<PathBuf, QueueError> {
         let dir = self.entries.join(&entry.id);
         let gone = self
             .tmp
             .join(format!("{}rm{:08x}", entry.id, fastrand::u32(..)));
         fs::rename(&dir, &gone).map_err(io_err("removing", &dir))?;
-        if sync == Sync::Durable {
-            self.sync_entries()?;
-        }
-        let _ = fs::remove_dir_all(&gone);
-        Ok(())
+        Ok(gone)
     }
 
     /// fsyncs the entries directory: makes every removal since the last call durable at once.
@@ -366,8 +439,7 @@ impl Queue {
         let target = self.quarantine.join(id);
         fs::rename(dir, &target).map_err(io_err("quarantining", dir))?;
         let note = format!("{reason}\n");
-        write_file(&target, "reason", note.as_bytes(), Sync::Durable)
-            .map_err(io_err("quarantining", &target))?;
+        write_file(&target, "reason", note.as_bytes()).map_err(io_err("quarantining", &target))?;
         sync_dir(&self.quarantine).map_err(io_err("syncing", &self.quarantine))?;
         self.sync_entries()?;
         Ok(target)
@@ -478,9 +550,9 @@ mod tests {
         assert!(queue.try_lock(&id).unwrap().is_none(), "locked twice");
         assert!(matches!(queue.lock(&id), Err(QueueError::Busy(_))));
         locked.state.attempts = 3;
-        queue.save(&locked, Sync::Durable).unwrap();
+        queue.save(&locked).unwrap();
         assert_eq!(queue.load(&id).unwrap().attempts, 3);
-        queue.remove(locked, Sync::Durable).unwrap();
+        queue.remove(locked).unwrap();
         assert!(queue.ids().unwrap().is_empty());
         assert!(matches!(queue.load(&id), Err(QueueError::NoSuchEntry(_))));
         assert_eq!(fs::read_dir(&queue.tmp).unwrap().count(), 0);
