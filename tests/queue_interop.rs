@@ -305,11 +305,8 @@ fn a_refused_recipient_bounces_to_the_sender_through_the_same_route() {
         delivered(&setup.bed.path("MAILDIR_BOX8"), &t, 1, 200).len(),
         1
     );
-    let bounces = delivered(
-        &setup.bed.path("MAILDIR_ALICE"),
-        &format!("Subject: queued {t}"),
-        1,
-    );
+    let subject = format!("Subject: queued {t}");
+    let bounces = delivered(&setup.bed.path("MAILDIR_ALICE"), &subject, 1, 200);
     assert_eq!(bounces.len(), 1);
     let text = String::from_utf8_lossy(&bounces[0]);
     assert!(text.contains("Return-Path: <>"), "{text}");
