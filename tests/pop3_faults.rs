@@ -2,7 +2,7 @@
 //! server will not produce: disconnects, missing terminators, refused DELE, STLS injection,
 //! malformed listings, duplicate UIDLs, local write failures, and kills at every step.
 
-mod pop3_fake;
+mod support;
 
 use std::{
     fs,
@@ -11,7 +11,7 @@ use std::{
 };
 
 use assert_cmd::Command;
-use pop3_fake::{Fake, Faults, Message, as_lf, message};
+use support::pop3::{Fake, Faults, Message, as_lf, message};
 
 fn mailbox(n: usize) -> Vec<Message> {
     (1..=n)
@@ -269,7 +269,7 @@ fn dele_by_uidl_refuses_an_absent_one_and_needs_confirmation() {
     let out = mailkit(&fake, &["dele", "--uidl", "uid-1"])
         .output()
         .unwrap();
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(code(&out), 78, "{}", stderr(&out));
 
     let out = mailkit(&fake, &["dele", "--uidl", "uid-2", "--dry-run"])
         .output()
@@ -473,8 +473,9 @@ fn interactive_mode_needs_a_terminal() {
     let mut args = d.fetch_args();
     args.push("-i".into());
     let out = run(&fake, &args);
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(code(&out), 78, "{}", stderr(&out));
     assert!(fake.log().is_empty(), "refused before connecting");
+    fake.expect_unused();
 }
 
 #[test]
@@ -632,6 +633,11 @@ fn a_silent_server_times_out_with_75() {
         .unwrap();
     assert_eq!(code(&out), 75, "{}", stderr(&out));
     assert!(stderr(&out).contains("LIST"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("timed out after 1 s"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -221,6 +221,7 @@ fn submission(bed: &TestBed) -> SocketAddr {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn messages_queued_while_the_relay_is_away_are_delivered_once_when_it_is_back() {
     let setup = setup();
     let mut relay = Forwarder::new(submission(&setup.bed));
@@ -265,6 +266,7 @@ fn messages_queued_while_the_relay_is_away_are_delivered_once_when_it_is_back() 
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn a_refused_recipient_bounces_to_the_sender_through_the_same_route() {
     let setup = setup();
     let mut relay = Forwarder::new(submission(&setup.bed));

@@ -11,6 +11,7 @@ pub mod queue;
 pub mod resolve;
 pub mod security;
 pub mod send;
+pub mod values;
 
 use clap::{Args, Parser, Subcommand};
 

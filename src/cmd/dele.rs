@@ -4,10 +4,10 @@
 use anyhow::Context;
 use serde::Serialize;
 
-use super::pop3_common::Connection;
 use crate::{
+    accounts::{Endpoint, Service},
     cli::{GlobalArgs, dele::DeleArgs},
-    exit::{Exit, Failure},
+    exit::{Exit, Failure, Kind},
     maildrop::MailAccess,
     output::{self, Printer, escape_line},
     pop3::Pop3Error,
@@ -27,17 +27,18 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let interactive = output::stdin_is_terminal();
     if !args.yes && !args.dry_run && !interactive {
         crate::bail!(
-            Exit::Usage,
+            Kind::NoTerminal,
             "refusing to delete without confirmation: stdin is not a terminal; pass --yes"
         );
     }
     if !args.numbers.is_empty() {
-        eprintln!(
-            "mailkit: warning: message numbers hold for one session only; --uidl names a message for good"
+        output::warning(
+            "message numbers hold for one session only; --uidl names a message for good",
         );
     }
-    let connection = Connection::resolve(&args.connection, global)?;
-    let mut session = connection.open()?;
+    let endpoint = Endpoint::resolve(Service::Pop3, &args.connection.endpoint_flags())?;
+    let mut session =
+        crate::pop3::connect::login(&endpoint, crate::output::Transcript::stderr(global.verbose))?;
     let listing = session.listing()?;
     let chosen = listing.select(&args.numbers, &args.uidl)?;
     let mut printer = Printer::stdout(global.json);
@@ -79,11 +80,11 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             .with_prompt(format!(
                 "Delete {} messages ({bytes} bytes) from {}?",
                 chosen.len(),
-                connection.options.host
+                endpoint.host.as_deref().unwrap_or_default()
             ))
             .default(false)
             .interact()
-            .map_err(|err| Failure::new(Exit::Usage, err.to_string()))?;
+            .map_err(|err| Failure::new(Kind::Usage, err.to_string()))?;
         if !confirmed {
             session.quit().map_err(Failure::from).context("closing")?;
             print(&mut printer, false)?;
@@ -105,7 +106,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if let Err(err) = session.quit() {
         print(&mut printer, false)?;
         return Err(Failure::new(
-            err.exit(),
+            err.kind(),
             format!("{err}: deletions not committed (the server did not confirm QUIT)"),
         ))
         .context("committing the deletions");

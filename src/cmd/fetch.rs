@@ -8,10 +8,10 @@ use std::{collections::HashSet, io};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::pop3_common::Connection;
 use crate::{
+    accounts::{Endpoint, Service},
     cli::{GlobalArgs, fetch::FetchArgs},
-    exit::{Exit, Failure},
+    exit::{Exit, Failure, Kind},
     maildrop::{
         self, Entry, MailAccess, Maildir, Mbox, Seen, SeenState, Target,
         fetch::{Outcome, Plan, Progress},
@@ -26,23 +26,24 @@ use crate::{
 pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if args.interactive && !output::stdin_is_terminal() {
         crate::bail!(
-            Exit::Usage,
+            Kind::NoTerminal,
             "--interactive needs a terminal on stdin; select messages with numbers, --uidl or --new"
         );
     }
     if args.stdout && global.json {
         crate::bail!(
-            Exit::Usage,
+            Kind::Usage,
             "--stdout writes the message itself to stdout; it cannot be combined with --json"
         );
     }
-    let connection = Connection::resolve(&args.connection, global)?;
+    let endpoint = Endpoint::resolve(Service::Pop3, &args.connection.endpoint_flags())?;
     let target = open_target(args)?;
-    let mut session = connection.open()?;
+    let mut session =
+        crate::pop3::connect::login(&endpoint, crate::output::Transcript::stderr(global.verbose))?;
     let listing = session.listing()?;
     if args.new && !listing.has_uidl {
         crate::bail!(
-            Exit::Protocol,
+            Kind::Protocol,
             "the server does not support UIDL, so --new cannot tell old messages from new"
         );
     }
@@ -50,9 +51,9 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         (Some(_), true) => {
             let path = match &args.state_file {
                 Some(path) => path.clone(),
-                None => maildrop::state::default_path(&connection.key).ok_or_else(|| {
+                None => maildrop::state::default_path(&endpoint.key()).ok_or_else(|| {
                     Failure::new(
-                        Exit::Config,
+                        Kind::Config,
                         "no state directory: set $XDG_STATE_HOME or $HOME, or --state-file",
                     )
                 })?,
@@ -62,7 +63,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         _ => None,
     };
     if state.is_none() && args.new {
-        crate::bail!(Exit::Usage, "--new needs a Maildir or mbox target");
+        crate::bail!(Kind::Usage, "--new needs a Maildir or mbox target");
     }
 
     let mut chosen = if args.numbers.is_empty() && args.uidl.is_empty() {
@@ -82,12 +83,10 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 Seen::Yes => seen_before.push(entry),
                 Seen::No => fresh.push(entry),
                 Seen::SizeDiffers(before) => {
-                    eprintln!(
-                        "mailkit: warning: message {} has UIDL {} seen before with size {before}, now {}; fetching it as new",
-                        entry.number,
-                        escape_line(uidl),
-                        entry.size
-                    );
+                    output::warning(&format!(
+                        "message {} has UIDL {uidl} seen before with size {before}, now {}; fetching it as new",
+                        entry.number, entry.size
+                    ));
                     fresh.push(entry);
                 }
             }
@@ -156,7 +155,9 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         let saved = outcomes.iter().filter(|o| o.saved_to.is_some()).count();
         let deleted = outcomes.iter().filter(|o| o.deleted).count();
         let skipped = outcomes.iter().filter(|o| o.skipped.is_some()).count();
-        eprintln!("mailkit: fetched {saved}, deleted {deleted}, skipped {skipped}");
+        output::note(&format!(
+            "fetched {saved}, deleted {deleted}, skipped {skipped}"
+        ));
     }
     result.context("fetching")?;
     Ok(Exit::Success)
@@ -187,7 +188,7 @@ impl io::Write for ToPrinter<'_> {
 fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
     if let Some(dir) = &args.maildir {
         let maildir = Maildir::create(dir)
-            .map_err(|err| Failure::new(Exit::CantCreate, err))
+            .map_err(|err| Failure::new(Kind::CantCreate, err))
             .with_context(|| format!("opening Maildir {}", dir.display()))?;
         return Ok(Some(Target::Maildir(maildir)));
     }
@@ -250,7 +251,7 @@ fn pick(
             .into_owned()
         })
         .collect();
-    let prompt_err = |err: dialoguer::Error| Failure::new(Exit::Usage, err.to_string());
+    let prompt_err = |err: dialoguer::Error| Failure::new(Kind::Usage, err.to_string());
     let fetch = dialoguer::MultiSelect::new()
         .with_prompt("Fetch which messages? (space toggles, enter accepts)")
         .items(&labels)

@@ -6,7 +6,6 @@ pub mod fetch;
 pub mod generate;
 pub mod list;
 pub mod parse;
-pub mod pop3_common;
 pub mod queue;
 pub mod resolve;
 pub mod send;

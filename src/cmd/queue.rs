@@ -336,7 +336,7 @@ fn deliver(
             .unwrap_or_else(|_| "localhost".into()),
     };
     let mut transport = SmtpTransport {
-        verbose: global.verbose,
+        transcript: output::Transcript::stderr(global.verbose),
         warnings: Vec::new(),
     };
     let now = schedule::now();

@@ -15,7 +15,7 @@ use super::{
     trace::{ZoneServer, ns_targets, server_address},
     transport::exchange,
 };
-use crate::exit::Exit;
+use crate::exit::{self, Exit};
 
 /// The mail-routing report of one domain.
 #[derive(Clone, Debug, Serialize)]
@@ -185,7 +185,7 @@ impl Resolver {
                 check.hosts = hosts;
             }
             Err(err) => {
-                check.exit = err.exit();
+                check.exit = err.kind().exit();
                 check.mx_error = Some(err.to_string());
                 check.findings.push(DomainFinding::MxLookupFailed {
                     error: err.to_string(),
@@ -218,7 +218,7 @@ impl Resolver {
                 check.findings.push(finding);
             }
             if !servers.is_empty() && servers.iter().all(|s| !s.authoritative) {
-                check.exit = check.exit.max(Exit::TempFail);
+                check.exit = exit::worst([check.exit, Exit::TempFail]);
             }
             check.name_servers = servers;
         }
@@ -361,7 +361,13 @@ fn check_one(
         check.status = "unreachable: the name server has no address".into();
         return check;
     };
-    let query = build_query(zone, RecordType::SOA, false);
+    let query = match build_query(zone, RecordType::SOA, false) {
+        Ok(query) => query,
+        Err(err) => {
+            check.status = format!("unreachable: {err}");
+            return check;
+        }
+    };
     check.status = match exchange(&query, addr, options, &|_| {}) {
         Ok(reply) if reply.header.flags.aa && reply.outcome == Outcome::Answer => {
             check.authoritative = true;

@@ -18,7 +18,7 @@ use super::{
     resolver::DNS_PORT,
     transport::exchange,
 };
-use crate::exit::Exit;
+use crate::exit::Kind;
 
 /// Referrals followed before giving up: real names need 3 or 4; more means a loop.
 const MAX_STEPS: usize = 24;
@@ -72,11 +72,11 @@ pub enum HintsError {
 }
 
 impl HintsError {
-    /// 66 for an unreadable file, 65 for one without usable hints.
-    pub fn exit(&self) -> Exit {
+    /// Missing input for an unreadable file, bad input for one without usable hints.
+    pub fn kind(&self) -> Kind {
         match self {
-            HintsError::Read { .. } => Exit::NoInput,
-            HintsError::Invalid { .. } => Exit::DataErr,
+            HintsError::Read { .. } => Kind::NoInput,
+            HintsError::Invalid { .. } => Kind::BadInput,
         }
     }
 }
@@ -283,7 +283,7 @@ fn iterate(
         let mut reply = None;
         for (server_name, addr) in &servers {
             *step += 1;
-            let query = build_query(qname, rtype, false);
+            let query = build_query(qname, rtype, false)?;
             let started = std::time::Instant::now();
             let event =
                 |kind: String, response: Option<Response>, error: Option<String>| TraceEvent {
@@ -481,7 +481,9 @@ impl Resolver {
             ..self.options().clone()
         };
         for &server in parent_servers {
-            let query = build_query(name, RecordType::NS, false);
+            let Ok(query) = build_query(name, RecordType::NS, false) else {
+                continue;
+            };
             let Ok(reply) = exchange(&query, server, &options, &|text| self.note(text)) else {
                 continue;
             };
@@ -558,6 +560,6 @@ mod tests {
         );
         assert_eq!(RootHints::load(None).unwrap().servers().len(), 13);
         let missing = RootHints::load(Some("/nonexistent/root.hints")).unwrap_err();
-        assert_eq!(missing.exit(), Exit::NoInput);
+        assert_eq!(missing.kind(), Kind::NoInput);
     }
 }

@@ -11,6 +11,20 @@ use std::{
 
 pub use tls::{Stream, TlsClient, TlsError, TlsOptions};
 
+/// How a connection is protected; the accounts file and the `--tls` flag both name one.
+#[derive(Clone, Copy, Debug, serde::Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// TLS from the first byte (SMTPS 465, POP3S 995).
+    Tls,
+    /// Upgrade with STARTTLS/STLS, and fail if the server does not offer it.
+    Starttls,
+    /// Upgrade when offered, carry on in cleartext with a warning otherwise (port-25 delivery).
+    Opportunistic,
+    /// Never encrypt.
+    None,
+}
+
 /// Why a connection could not be made; every variant names the address, so an error message
 /// says which host did not answer.
 #[derive(Debug, thiserror::Error)]
@@ -36,17 +50,17 @@ pub enum ConnectError {
 impl ConnectError {
     /// Connection failures are worth retrying later; a name that does not resolve is not a
     /// host at all.
-    pub fn exit(&self) -> crate::exit::Exit {
+    pub fn kind(&self) -> crate::exit::Kind {
         match self {
-            ConnectError::Resolve { .. } => crate::exit::Exit::NoHost,
-            ConnectError::Connect { .. } => crate::exit::Exit::TempFail,
+            ConnectError::Resolve { .. } => crate::exit::Kind::NoHost,
+            ConnectError::Connect { .. } => crate::exit::Kind::Temporary,
         }
     }
 }
 
 impl From<ConnectError> for crate::exit::Failure {
     fn from(err: ConnectError) -> Self {
-        crate::exit::Failure::new(err.exit(), err)
+        crate::exit::Failure::new(err.kind(), err)
     }
 }
 
@@ -94,7 +108,7 @@ pub fn connect(
 pub fn split_server(server: &str) -> Result<(String, Option<u16>), crate::exit::Failure> {
     let bad = || {
         crate::exit::Failure::new(
-            crate::exit::Exit::Usage,
+            crate::exit::Kind::Usage,
             format!("bad --server {server:?}: use HOST[:PORT]"),
         )
     };

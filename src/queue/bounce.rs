@@ -175,7 +175,7 @@ fn one_line(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::{
-        accounts::TlsMode,
+        net::TlsMode,
         queue::entry::{RcptStatus, Route},
         smtp::Envelope,
     };

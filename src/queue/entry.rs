@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{accounts::TlsMode, smtp};
+use crate::{net::TlsMode, smtp};
 
 /// The version of the state file format this mailkit writes.
 pub const VERSION: u32 = 1;

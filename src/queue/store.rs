@@ -520,7 +520,7 @@ mod tests {
                 port: 25,
             }),
             mx_port: 25,
-            tls: crate::accounts::TlsMode::None,
+            tls: crate::net::TlsMode::None,
             account: None,
             user: None,
             secret: None,

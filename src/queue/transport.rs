@@ -9,10 +9,10 @@ use super::{
     runner::Transport,
 };
 use crate::{
-    accounts::{self, SecretSource},
+    accounts::{Auth, Endpoint, Flags, SecretSource, Service},
     dns::{QueryOptions, Resolver, parse_server},
-    exit::{Exit, Failure},
-    net::{Stream, TlsClient, TlsOptions},
+    exit::{Failure, Kind},
+    net::{Stream, TlsClient},
     output::Transcript,
     smtp::{
         Credentials, Mechanism, RcptOutcome, Session, SmtpError, Status,
@@ -24,8 +24,8 @@ use crate::{
 /// Delivers over SMTP, collecting the connector's warnings for the command to print.
 #[derive(Debug, Default)]
 pub struct SmtpTransport {
-    /// Show the protocol transcript on stderr.
-    pub verbose: bool,
+    /// The `-v` protocol transcript.
+    pub transcript: Transcript,
     /// Warnings met (cleartext fallback, DSN not offered), each once.
     pub warnings: Vec<String>,
 }
@@ -71,7 +71,7 @@ impl Transport for SmtpTransport {
                 })
                 .collect()
         };
-        let connector = match connector(route, self.verbose) {
+        let connector = match connector(route, &self.transcript) {
             Ok(connector) => connector,
             Err(err) => return defer_all(format!("{err:#}")),
         };
@@ -100,7 +100,7 @@ impl Transport for SmtpTransport {
                     &mut marking,
                     route.mx_port,
                     jobs,
-                    &Transcript::stderr(self.verbose),
+                    &self.transcript,
                 ),
                 Err(err) => defer_all(format!("{err:#}")),
             },
@@ -122,64 +122,63 @@ fn resolver(route: &Route) -> anyhow::Result<Resolver> {
     };
     Ok(match &route.dns_server {
         Some(server) => Resolver::with_servers(
-            vec![parse_server(server).map_err(|e| Failure::new(Exit::Config, e))?],
+            vec![parse_server(server).map_err(|e| Failure::new(Kind::Config, e))?],
             &options,
         ),
         None => Resolver::system(&options).map_err(Failure::from)?,
     })
 }
 
-/// A connector for the route, with credentials read now.
-fn connector(route: &Route, verbose: bool) -> anyhow::Result<Connector> {
-    let account = match &route.account {
-        Some(name) => Some(accounts::load_named(name)?),
-        None => None,
+/// A connector for the route: the endpoint resolved again (the account read now, the
+/// password read now from its source), as `send` resolves it.
+fn connector(route: &Route, transcript: &Transcript) -> anyhow::Result<Connector> {
+    let flags = Flags {
+        account: route.account.clone(),
+        server: route.relay.as_ref().map(|relay| relay.host.clone()),
+        port: Some(
+            route
+                .relay
+                .as_ref()
+                .map_or(route.mx_port, |relay| relay.port),
+        ),
+        tls: Some(route.tls),
+        user: route.user.clone(),
+        auth: route
+            .auth
+            .as_deref()
+            .and_then(Mechanism::from_name)
+            .map(Auth::Sasl),
+        secret: route.secret.clone().map(|secret| match secret {
+            SecretRef::Env(var) => SecretSource::Env(var),
+            SecretRef::File(path) => SecretSource::File(path),
+            SecretRef::Command(command) => SecretSource::Command(command),
+        }),
+        oauth_token_command: None,
+        ca_file: route.ca_file.clone(),
+        insecure_skip_tls_verify: route.insecure_skip_tls_verify,
+        allow_cleartext_auth: route.allow_cleartext_auth,
+        timeout: route.timeout,
     };
-    let tls = TlsClient::new(&TlsOptions {
-        ca_file: route
-            .ca_file
-            .clone()
-            .or_else(|| account.as_ref().and_then(|a| a.ca_file.clone())),
-        insecure_skip_verify: route.insecure_skip_tls_verify,
-    })
-    .map_err(Failure::from)?;
-    let mechanism = route
-        .auth
-        .as_deref()
-        .and_then(|name| <Mechanism as clap::ValueEnum>::from_str(name, true).ok());
-    let user = route
-        .user
-        .clone()
-        .or_else(|| account.as_ref().and_then(|a| a.user.clone()));
-    let credentials = match user {
+    let endpoint = Endpoint::resolve(Service::Smtp, &flags)?;
+    let credentials = match &endpoint.user {
         None => None,
-        Some(user) => {
-            let source = match (&route.secret, &account) {
-                (Some(SecretRef::Env(var)), _) => SecretSource::Env(var.clone()),
-                (Some(SecretRef::File(path)), _) => SecretSource::File(path.clone()),
-                (Some(SecretRef::Command(command)), _) => SecretSource::Command(command.clone()),
-                (None, Some(account)) if mechanism == Some(Mechanism::XOAuth2) => {
-                    account.oauth_token_source().unwrap_or(SecretSource::Prompt)
-                }
-                (None, Some(account)) => account.password_source()?.unwrap_or(SecretSource::Prompt),
-                (None, None) => SecretSource::Prompt,
-            };
-            let secret = accounts::fetch_secret(&source, &format!("password for {user}"))?;
-            Some(Credentials {
-                user,
-                secret,
-                mechanism,
-            })
-        }
+        Some(user) => Some(Credentials {
+            user: user.clone(),
+            secret: endpoint.secret()?,
+            mechanism: match endpoint.auth {
+                Auth::Sasl(mechanism) => Some(mechanism),
+                Auth::Auto | Auth::User | Auth::Apop => None,
+            },
+        }),
     };
     Ok(Connector {
-        tls_mode: route.tls,
-        tls,
+        tls_mode: endpoint.tls,
+        tls: TlsClient::new(&endpoint.tls_options).map_err(Failure::from)?,
         ehlo: route.ehlo.clone(),
         credentials,
-        allow_cleartext_auth: route.allow_cleartext_auth,
-        timeout: Duration::from_secs(route.timeout.max(1)),
-        verbose,
+        allow_cleartext_auth: endpoint.allow_cleartext_auth,
+        timeout: endpoint.timeout,
+        transcript: transcript.clone(),
         warnings: Vec::new(),
     })
 }

@@ -3,20 +3,13 @@
 
 use std::io::{BufReader, Read, Write};
 
-use base64::{Engine as _, engine::general_purpose::STANDARD as BASE64};
-
 use super::{
     Capabilities, Credentials, Dsn, Envelope, Mechanism, RcptOutcome, SmtpError, Status,
     command::{Command, xtext},
     data::Payload,
     reply::{Reply, read_reply},
 };
-
-/// The most 334 challenges one AUTH exchange may take; PLAIN needs 0, LOGIN 2, XOAUTH2 1.
-pub const MAX_AUTH_ROUNDS: usize = 4;
-
-/// Receives each transcript line (`S: ...`, `C: ...`), already redacted but not escaped.
-pub type Transcript = Box<dyn FnMut(&str)>;
+use crate::{output::Transcript, sasl};
 
 /// The result of several mail transactions on one connection.
 #[derive(Debug)]
@@ -45,14 +38,14 @@ pub struct Session<S: Read + Write> {
     io: BufReader<S>,
     caps: Capabilities,
     tls: bool,
-    transcript: Option<Transcript>,
+    transcript: Transcript,
     out: Vec<u8>,
 }
 
 impl<S: Read + Write> Session<S> {
     /// Starts a session on a connected stream and reads the greeting (RFC 5321 §4.3.1);
     /// `tls` says the stream is already encrypted (implicit TLS).
-    pub fn open(stream: S, tls: bool, transcript: Option<Transcript>) -> Result<Self, SmtpError> {
+    pub fn open(stream: S, tls: bool, transcript: Transcript) -> Result<Self, SmtpError> {
         let mut session = Session {
             io: BufReader::with_capacity(16 * 1024, stream),
             caps: Capabilities::default(),
@@ -168,31 +161,18 @@ impl<S: Read + Write> Session<S> {
                     ))
                 })?,
         };
-        let user = &creds.user;
-        let secret = creds.secret.expose();
-        let (initial, steps): (Option<String>, Vec<String>) = match mechanism {
-            Mechanism::Plain => (Some(BASE64.encode(format!("\0{user}\0{secret}"))), vec![]),
-            Mechanism::Login => (None, vec![BASE64.encode(user), BASE64.encode(secret)]),
-            Mechanism::XOAuth2 => (
-                Some(BASE64.encode(format!("user={user}\x01auth=Bearer {secret}\x01\x01"))),
-                vec![],
-            ),
-        };
-        let mut steps = steps.into_iter();
+        let mut exchange = sasl::Exchange::new(mechanism, &creds.user, &creds.secret);
+        let initial = exchange.initial_response();
         let mut reply = self.command(&Command::Auth {
             mechanism: mechanism.name(),
             initial: initial.as_deref(),
         })?;
-        let mut rounds = 0;
         while reply.code == 334 {
-            rounds += 1;
-            if rounds > MAX_AUTH_ROUNDS {
-                return Err(SmtpError::Malformed(format!(
-                    "AUTH took more than {MAX_AUTH_ROUNDS} rounds"
-                )));
-            }
             // An XOAUTH2 failure comes as a 334 with an error document; an empty line ends it.
-            let answer = steps.next().unwrap_or_default();
+            let challenge = reply.lines.first().map_or("", String::as_str);
+            let answer = exchange
+                .answer(challenge)
+                .map_err(|err| SmtpError::Malformed(err.to_string()))?;
             reply = self.command(&Command::AuthResponse(&answer))?;
         }
         match reply.code {
@@ -408,8 +388,8 @@ impl<S: Read + Write> Session<S> {
             sending(index);
         }
         let note = match index {
-            Some(_) => format!("C: ({} bytes of message)\nC: .", bytes.len()),
-            None => "C: .".to_string(),
+            Some(_) => format!("({} bytes of message)\n.", bytes.len()),
+            None => ".".to_string(),
         };
         if let Err(err) = self.write_raw_unflushed(bytes, &note) {
             settle(done, RcptOutcome::from_error(&err));
@@ -579,9 +559,9 @@ impl<S: Read + Write> Session<S> {
         for command in commands {
             // Formatting into a Vec cannot fail.
             let _ = write!(self.out, "{command}");
-            if self.transcript.is_some() {
-                let line = format!("{}C: {}", self.tls_mark(), command.transcript());
-                self.log(&line);
+            if self.transcript.is_on() {
+                let line = command.transcript();
+                self.transcript.client(self.tls_mark(), line.as_bytes());
             }
         }
         let stream = self.io.get_mut();
@@ -592,11 +572,8 @@ impl<S: Read + Write> Session<S> {
 
     /// Writes message bytes without flushing: the commands that follow share the flush.
     fn write_raw_unflushed(&mut self, bytes: &[u8], note: &str) -> Result<(), SmtpError> {
-        if self.transcript.is_some() {
-            let mark = self.tls_mark();
-            for line in note.lines() {
-                self.log(&format!("{mark}{line}"));
-            }
+        for line in note.lines() {
+            self.transcript.client(self.tls_mark(), line.as_bytes());
         }
         let stream = self.io.get_mut();
         stream.write_all(bytes)?;
@@ -605,22 +582,12 @@ impl<S: Read + Write> Session<S> {
 
     fn read(&mut self) -> Result<Reply, SmtpError> {
         let mark = self.tls_mark();
-        let transcript = &mut self.transcript;
-        read_reply(&mut self.io, |line| {
-            if let Some(log) = transcript.as_mut() {
-                log(&format!("{mark}S: {}", crate::output::escape_bytes(line)));
-            }
-        })
+        let transcript = &self.transcript;
+        read_reply(&mut self.io, |line| transcript.server(mark, line))
     }
 
     fn tls_mark(&self) -> &'static str {
         if self.tls { "[tls] " } else { "" }
-    }
-
-    fn log(&mut self, line: &str) {
-        if let Some(log) = self.transcript.as_mut() {
-            log(line);
-        }
     }
 }
 
@@ -647,7 +614,7 @@ impl<S: Read + Write> std::fmt::Debug for Session<S> {
 mod tests {
     use super::*;
     use crate::{secret::Secret, testing::Script};
-    use std::{cell::RefCell, rc::Rc};
+    use std::sync::{Arc, Mutex};
 
     fn envelope(rcpts: &[&str]) -> Envelope {
         Envelope {
@@ -657,13 +624,9 @@ mod tests {
         }
     }
 
-    fn transcript() -> (Rc<RefCell<Vec<String>>>, Transcript) {
-        let lines = Rc::new(RefCell::new(Vec::new()));
-        let sink = lines.clone();
-        (
-            lines,
-            Box::new(move |l: &str| sink.borrow_mut().push(l.to_string())),
-        )
+    fn transcript() -> (Arc<Mutex<Vec<String>>>, Transcript) {
+        let (log, lines) = Transcript::captured();
+        (lines, log)
     }
 
     fn written(session: Session<Script>) -> String {
@@ -675,7 +638,7 @@ mod tests {
         let mut s = Session::open(
             Script::new(b"220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250-DSN\r\n250 SMTPUTF8\r\n"),
             false,
-            None,
+            Transcript::off(),
         )
         .unwrap();
         s.hello("client.test", false).unwrap();
@@ -690,10 +653,10 @@ mod tests {
     #[test]
     fn helo_only_when_allowed() {
         let server = b"220 old\r\n502 what\r\n250 hi\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
         s.hello("c", true).unwrap();
         assert_eq!(written(s), "EHLO c\r\nHELO c\r\n");
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
         assert!(matches!(
             s.hello("c", false),
             Err(SmtpError::Rejected { .. })
@@ -703,20 +666,20 @@ mod tests {
     #[test]
     fn greeting_other_than_220_is_refused() {
         for (greeting, exit) in [
-            (&b"554 go away\r\n"[..], crate::exit::Exit::Unavailable),
-            (b"421 busy\r\n", crate::exit::Exit::TempFail),
-            (b"", crate::exit::Exit::TempFail),
-            (b"HTTP/1.1 400\r\n", crate::exit::Exit::Protocol),
+            (&b"554 go away\r\n"[..], crate::exit::Kind::Permanent),
+            (b"421 busy\r\n", crate::exit::Kind::Temporary),
+            (b"", crate::exit::Kind::Temporary),
+            (b"HTTP/1.1 400\r\n", crate::exit::Kind::Protocol),
         ] {
-            let err = Session::open(Script::new(greeting), false, None).unwrap_err();
-            assert_eq!(err.exit(), exit, "{greeting:?}: {err}");
+            let err = Session::open(Script::new(greeting), false, Transcript::off()).unwrap_err();
+            assert_eq!(err.kind(), exit, "{greeting:?}: {err}");
         }
     }
 
     #[test]
     fn starttls_forgets_capabilities_and_upgrades() {
         let server = b"220 mx\r\n250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n220 go\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
         s.hello("c", false).unwrap();
         assert!(s.capabilities().starttls);
         let upgraded = std::cell::Cell::new(false);
@@ -741,7 +704,7 @@ mod tests {
         // buffered: either way it is in the buffer before the handshake.
         let server =
             b"220 mx\r\n250-mx\r\n250 STARTTLS\r\n220 go\r\n250-evil\r\n250 AUTH PLAIN\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
         s.hello("c", false).unwrap();
         let called = std::cell::Cell::new(false);
         let err = s
@@ -752,13 +715,13 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, SmtpError::StarttlsInjection(_)), "{err}");
         assert!(!called.get(), "handshake ran despite injected bytes");
-        assert_eq!(err.exit(), crate::exit::Exit::Protocol);
+        assert_eq!(err.kind(), crate::exit::Kind::Protocol);
     }
 
     #[test]
     fn starttls_refused_is_an_error() {
         let server = b"220 mx\r\n250-mx\r\n250 STARTTLS\r\n454 no tls now\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
         s.hello("c", false).unwrap();
         assert!(s.starttls(Ok).is_err());
     }
@@ -771,10 +734,10 @@ mod tests {
         }
     }
 
-    fn authed(caps: &str, replies: &str, tls: bool) -> (Session<Script>, Rc<RefCell<Vec<String>>>) {
+    fn authed(caps: &str, replies: &str, tls: bool) -> (Session<Script>, Arc<Mutex<Vec<String>>>) {
         let (lines, log) = transcript();
         let server = format!("220 mx\r\n250-mx\r\n250 AUTH {caps}\r\n{replies}");
-        let mut s = Session::open(Script::new(server.as_bytes()), tls, Some(log)).unwrap();
+        let mut s = Session::open(Script::new(server.as_bytes()), tls, log).unwrap();
         s.hello("c", false).unwrap();
         (s, lines)
     }
@@ -783,7 +746,7 @@ mod tests {
     fn auth_plain_sends_one_line_and_redacts_it() {
         let (mut s, lines) = authed("PLAIN LOGIN", "235 ok\r\n", true);
         s.auth(&creds(None), false).unwrap();
-        let log = lines.borrow().join("\n");
+        let log = lines.lock().unwrap().join("\n");
         assert!(log.contains("[tls] C: AUTH PLAIN (redacted)"), "{log}");
         assert!(!log.contains("AGFsaWNlAHB3"), "{log}");
         assert!(written(s).ends_with("AUTH PLAIN AGFsaWNlAHB3\r\n"));
@@ -799,7 +762,8 @@ mod tests {
         s.auth(&creds(None), false).unwrap();
         assert_eq!(
             lines
-                .borrow()
+                .lock()
+                .unwrap()
                 .iter()
                 .filter(|l| l.ends_with("C: (redacted)"))
                 .count(),
@@ -817,7 +781,7 @@ mod tests {
         );
         let err = s.auth(&creds(Some(Mechanism::XOAuth2)), false).unwrap_err();
         assert!(matches!(err, SmtpError::AuthFailed(_)));
-        assert_eq!(err.exit(), crate::exit::Exit::NoPerm);
+        assert_eq!(err.kind(), crate::exit::Kind::AuthRefused);
         let out = written(s);
         assert!(
             out.contains("AUTH XOAUTH2 dXNlcj1hbGljZQFhdXRoPUJlYXJlciBwdwEB\r\n\r\n"),
@@ -833,11 +797,16 @@ mod tests {
             Err(SmtpError::CleartextAuth)
         ));
         assert_eq!(written(s), "EHLO c\r\n", "nothing sent in cleartext");
-        let mut s = Session::open(Script::new(b"220 mx\r\n250 mx\r\n"), true, None).unwrap();
+        let mut s = Session::open(
+            Script::new(b"220 mx\r\n250 mx\r\n"),
+            true,
+            Transcript::off(),
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         let err = s.auth(&creds(None), false).unwrap_err();
         assert!(matches!(err, SmtpError::AuthNotOffered));
-        assert_eq!(err.exit(), crate::exit::Exit::NoPerm);
+        assert_eq!(err.kind(), crate::exit::Kind::AuthRefused);
         let (mut s, _) = authed("CRAM-MD5", "", true);
         assert!(matches!(
             s.auth(&creds(None), false),
@@ -845,18 +814,18 @@ mod tests {
         ));
         let (mut s, _) = authed("PLAIN", "535 5.7.8 bad\r\n", true);
         assert_eq!(
-            s.auth(&creds(None), false).unwrap_err().exit(),
-            crate::exit::Exit::NoPerm
+            s.auth(&creds(None), false).unwrap_err().kind(),
+            crate::exit::Kind::AuthRefused
         );
         let (mut s, _) = authed("PLAIN", "454 4.7.0 later\r\n", true);
         assert_eq!(
-            s.auth(&creds(None), false).unwrap_err().exit(),
-            crate::exit::Exit::TempFail
+            s.auth(&creds(None), false).unwrap_err().kind(),
+            crate::exit::Kind::Temporary
         );
         let (mut s, _) = authed("LOGIN", &"334 x\r\n".repeat(10), true);
         assert_eq!(
-            s.auth(&creds(None), false).unwrap_err().exit(),
-            crate::exit::Exit::Protocol
+            s.auth(&creds(None), false).unwrap_err().kind(),
+            crate::exit::Kind::Protocol
         );
     }
 
@@ -865,7 +834,7 @@ mod tests {
         let greeting = format!("220 mx\r\n250-mx\r\n{ext}250 HELP\r\n");
         chunks.push(greeting.as_bytes());
         chunks.extend_from_slice(replies);
-        let mut s = Session::open(Script::chunked(&chunks), false, None).unwrap();
+        let mut s = Session::open(Script::chunked(&chunks), false, Transcript::off()).unwrap();
         s.hello("c", false).unwrap();
         s
     }
@@ -1111,15 +1080,11 @@ mod tests {
     #[test]
     fn transcript_escapes_server_text_and_marks_directions() {
         let (lines, log) = transcript();
-        let mut s = Session::open(
-            Script::new(b"220 mx \x1b[31mred\r\n250 ok\r\n"),
-            false,
-            Some(log),
-        )
-        .unwrap();
+        let mut s =
+            Session::open(Script::new(b"220 mx \x1b[31mred\r\n250 ok\r\n"), false, log).unwrap();
         s.hello("c", false).unwrap();
         assert_eq!(
-            *lines.borrow(),
+            *lines.lock().unwrap(),
             ["S: 220 mx \\x1b[31mred", "C: EHLO c", "S: 250 ok"]
         );
     }

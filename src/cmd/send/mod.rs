@@ -11,20 +11,20 @@ mod queued;
 use input::Outgoing;
 
 use crate::{
-    accounts::{self, Account, SecretSource, TlsMode},
+    accounts::{Auth, Endpoint, Service},
     cli::{
         GlobalArgs,
         send::{Ret, SendArgs},
     },
     compose::{self, Attachment, Draft, Mailbox},
     dns::{QueryOptions, Resolver, parse_server},
-    exit::{Exit, Failure},
+    exit::{self, Exit, Failure, Kind},
     message::{
         HeaderSummary,
         source::{self, Messages},
     },
     net::TlsClient,
-    output::{Printer, Transcript, escape_line},
+    output::{self, Printer, Transcript, escape_line},
     smtp::{
         Credentials, Dsn, Envelope, Payload, RcptOutcome, Status,
         deliver::{self, Connector, Job, Report, Target},
@@ -51,29 +51,26 @@ struct MessageJson<'a> {
 
 /// Runs `mailkit send`.
 pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let account = match &args.route.account {
-        Some(name) => Some(accounts::load_named(name).context("loading the account")?),
-        None => None,
-    };
+    let endpoint = Endpoint::resolve(Service::Smtp, &args.route.endpoint_flags())?;
     let ehlo = ehlo_name(args)?;
-    let outgoing = input::messages(args, account.as_ref()).context("preparing the message")?;
+    let outgoing =
+        input::messages(args, endpoint.from.as_deref()).context("preparing the message")?;
     if args.queueing.queue {
-        return queued::enqueue_all(args, account.as_ref(), ehlo, &outgoing, global);
+        return queued::enqueue_all(args, &endpoint, ehlo, &outgoing, global);
     }
-    let tls = TlsClient::new(&args.route.trust.tls_options(account.as_ref()))
+    let tls = TlsClient::new(&endpoint.tls_options)
         .map_err(Failure::from)
         .context("setting up TLS")?;
     let mut connector = Connector {
-        tls_mode: TlsMode::Opportunistic,
+        tls_mode: endpoint.tls,
         tls,
         ehlo,
-        credentials: None,
-        allow_cleartext_auth: args.route.trust.allow_cleartext_auth,
-        timeout: Duration::from_secs(args.route.timeout.max(1)),
-        verbose: global.verbose,
+        credentials: credentials(&endpoint)?,
+        allow_cleartext_auth: endpoint.allow_cleartext_auth,
+        timeout: endpoint.timeout,
+        transcript: Transcript::stderr(global.verbose),
         warnings: Vec::new(),
     };
-    let relay = args.route.server.is_some() || account.as_ref().is_some_and(|a| a.host.is_some());
     // A spinner for long runs at a terminal; never with -v, whose transcript it would garble.
     let spinner = (outgoing.len() > 1 && !global.verbose && crate::output::stderr_is_terminal())
         .then(|| {
@@ -82,29 +79,30 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             spinner.enable_steady_tick(Duration::from_millis(120));
             spinner
         });
-    let reports = if relay {
-        relay_delivery(args, account.as_ref(), &mut connector, &outgoing)
-    } else {
-        direct_delivery(args, account.as_ref(), &mut connector, &outgoing)
+    let jobs: Vec<Job<'_>> = outgoing
+        .iter()
+        .map(|o| Job {
+            envelope: &o.envelope,
+            payload: &o.payload,
+        })
+        .collect();
+    let reports = match &endpoint.host {
+        Some(host) => relay_delivery(host, endpoint.port, &mut connector, &jobs),
+        None => direct_delivery(args, endpoint.port, &mut connector, &jobs),
     };
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
     let mut reports = reports?;
     for warning in &connector.warnings {
-        eprintln!("mailkit: warning: {}", escape_line(warning));
+        output::warning(warning);
     }
     // A queue that cannot be written leaves the outcomes as they were: reported, and 75.
     if args.queueing.queue_on_failure
-        && let Err(err) = queued::enqueue_rest(
-            args,
-            account.as_ref(),
-            connector.ehlo,
-            &outgoing,
-            &mut reports,
-        )
+        && let Err(err) =
+            queued::enqueue_rest(args, &endpoint, connector.ehlo, &outgoing, &mut reports)
     {
-        crate::output::error(&format!("{err:#}"));
+        output::error(&format!("{err:#}"));
     }
     report(&outgoing, &reports, global)
 }
@@ -121,7 +119,7 @@ fn ehlo_name(args: &SendArgs) -> anyhow::Result<Option<String>> {
     };
     if name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
         crate::bail!(
-            Exit::Usage,
+            Kind::Usage,
             "invalid EHLO name {:?}: it must be one word without control characters",
             escape_line(name)
         );
@@ -141,83 +139,34 @@ fn is_hostname(name: &str) -> bool {
 
 /// Relay mode: every message through one server (one connection for all of them).
 fn relay_delivery(
-    args: &SendArgs,
-    account: Option<&Account>,
+    host: &str,
+    port: u16,
     connector: &mut Connector,
-    outgoing: &[Outgoing],
+    jobs: &[Job<'_>],
 ) -> anyhow::Result<Vec<Vec<Report>>> {
-    let (host, server_port) = match &args.route.server {
-        Some(server) => crate::net::split_server(server)?,
-        None => (
-            account.and_then(|a| a.host.clone()).unwrap_or_default(),
-            None,
-        ),
-    };
-    let port = args
-        .route
-        .port
-        .or(server_port)
-        .or_else(|| account.and_then(|a| a.port));
-    let mode = args
-        .route
-        .tls
-        .or_else(|| account.and_then(|a| a.tls))
-        .unwrap_or(if port == Some(465) {
-            TlsMode::Tls
-        } else {
-            TlsMode::Starttls
-        });
-    let port = port.unwrap_or(if mode == TlsMode::Tls { 465 } else { 587 });
-    connector.tls_mode = mode;
-    connector.credentials = credentials(args, account)?;
-    let targets: Vec<Target> = (host.as_str(), port)
+    let targets: Vec<Target> = (host, port)
         .to_socket_addrs()
-        .map_err(|err| Failure::new(Exit::NoHost, format!("cannot resolve {host}: {err}")))
+        .map_err(|err| Failure::new(Kind::NoHost, format!("cannot resolve {host}: {err}")))
         .with_context(|| format!("connecting to {host}:{port}"))?
         .map(|addr| Target {
-            name: host.clone(),
+            name: host.to_string(),
             addr,
         })
         .collect();
-    let jobs: Vec<Job<'_>> = outgoing
-        .iter()
-        .map(|o| Job {
-            envelope: &o.envelope,
-            payload: &o.payload,
-        })
-        .collect();
-    Ok(deliver::deliver(connector, &targets, &jobs))
+    Ok(deliver::deliver(connector, &targets, jobs))
 }
 
-/// The credentials: user from the flag or the account, secret from the flags' source, else
-/// the account's, else a prompt.
-fn credentials(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Option<Credentials>> {
-    let Some(user) = args
-        .route
-        .user
-        .clone()
-        .or_else(|| account.and_then(|a| a.user.clone()))
-    else {
+/// The credentials to log in with, when there is a user; the secret is read now, before any
+/// connection, so a run of many messages asks once.
+fn credentials(endpoint: &Endpoint) -> anyhow::Result<Option<Credentials>> {
+    let Some(user) = endpoint.user.clone() else {
         return Ok(None);
     };
-    let source = match args.route.password.source() {
-        Some(source) => source,
-        None => {
-            let from_account = match (args.route.auth, account) {
-                (Some(crate::smtp::Mechanism::XOAuth2), Some(a)) => a.oauth_token_source(),
-                (_, Some(a)) => a.password_source()?,
-                (_, None) => None,
-            };
-            from_account.unwrap_or(SecretSource::Prompt)
-        }
+    let mechanism = match endpoint.auth {
+        Auth::Sasl(mechanism) => Some(mechanism),
+        Auth::Auto | Auth::User | Auth::Apop => None,
     };
-    let mechanism = args.route.auth.or_else(|| {
-        account
-            .and_then(|a| a.auth.as_deref())
-            .and_then(|name| <crate::smtp::Mechanism as clap::ValueEnum>::from_str(name, true).ok())
-    });
-    let secret = accounts::fetch_secret(&source, &format!("password for {user}"))
-        .context("reading the password")?;
+    let secret = endpoint.secret().context("reading the password")?;
     Ok(Some(Credentials {
         user,
         secret,
@@ -229,9 +178,9 @@ fn credentials(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Opt
 /// each domain's MX hosts tried in order, each host's addresses in turn.
 fn direct_delivery(
     args: &SendArgs,
-    account: Option<&Account>,
+    port: u16,
     connector: &mut Connector,
-    outgoing: &[Outgoing],
+    jobs: &[Job<'_>],
 ) -> anyhow::Result<Vec<Vec<Report>>> {
     let options = QueryOptions {
         timeout: Duration::from_secs(args.route.timeout.clamp(1, 10)),
@@ -239,48 +188,21 @@ fn direct_delivery(
     };
     let resolver = match &args.route.dns_server {
         Some(server) => Resolver::with_servers(
-            vec![parse_server(server).map_err(|e| Failure::new(Exit::Usage, e))?],
+            vec![parse_server(server).map_err(|e| Failure::new(Kind::Usage, e))?],
             &options,
         ),
         None => Resolver::system(&options)
             .map_err(Failure::from)
             .context("reading the system resolver configuration")?,
     };
-    connector.tls_mode = args
-        .route
-        .tls
-        .or_else(|| account.and_then(|a| a.tls))
-        .unwrap_or(TlsMode::Opportunistic);
-    connector.credentials = credentials(args, account)?;
-    let jobs: Vec<Job<'_>> = outgoing
-        .iter()
-        .map(|o| Job {
-            envelope: &o.envelope,
-            payload: &o.payload,
-        })
-        .collect();
+    let transcript = connector.transcript.clone();
     Ok(direct::deliver(
         &resolver,
         connector,
-        args.route.port.unwrap_or(25),
-        &jobs,
-        &Transcript::stderr(connector.verbose),
+        port,
+        jobs,
+        &transcript,
     ))
-}
-
-/// Severity for the run's exit code: a problem the user must fix outranks one that a retry
-/// may solve, which outranks a final refusal.
-fn severity(exit: Exit) -> u8 {
-    match exit {
-        Exit::Success => 0,
-        Exit::Unavailable => 1,
-        Exit::NoHost => 2,
-        Exit::TempFail => 3,
-        Exit::Protocol => 4,
-        Exit::NoPerm => 5,
-        Exit::Config => 6,
-        _ => 7,
-    }
 }
 
 fn message_status(reports: &[Report]) -> &'static str {
@@ -315,13 +237,11 @@ fn report(
             let RcptOutcome {
                 status,
                 reply,
-                exit,
+                kind,
             } = &report.outcome;
-            if severity(*exit) > severity(worst) {
-                worst = *exit;
-            }
-            // Accepted, or queued for a later attempt by --queue-on-failure.
-            if *exit == Exit::Success {
+            worst = exit::worst([worst, kind.map_or(Exit::Success, Kind::exit)]);
+            // Accepted, or kept in the queue for a later attempt by --queue-on-failure.
+            if kind.is_none() {
                 continue;
             }
             let via = report
@@ -338,13 +258,9 @@ fn report(
             } else {
                 String::new()
             };
-            eprintln!(
-                "mailkit: error: delivering to {}{}{}: {status}: {}",
-                escape_line(address),
-                escape_line(&via),
-                escape_line(&id),
-                escape_line(reply)
-            );
+            output::error(&format!(
+                "delivering to {address}{via}{id}: {status}: {reply}"
+            ));
         }
         if printer.is_json() {
             printer.json(&MessageJson {
@@ -367,31 +283,4 @@ fn report(
     }
     printer.flush()?;
     Ok(worst)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn severity_prefers_what_needs_fixing() {
-        let mut codes = [
-            Exit::TempFail,
-            Exit::Unavailable,
-            Exit::NoPerm,
-            Exit::Success,
-            Exit::NoHost,
-        ];
-        codes.sort_by_key(|e| severity(*e));
-        assert_eq!(
-            codes,
-            [
-                Exit::Success,
-                Exit::Unavailable,
-                Exit::NoHost,
-                Exit::TempFail,
-                Exit::NoPerm
-            ]
-        );
-    }
 }

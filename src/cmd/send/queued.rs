@@ -6,7 +6,7 @@ use anyhow::Context as _;
 
 use super::input::Outgoing;
 use crate::{
-    accounts::{Account, SecretSource, TlsMode},
+    accounts::{Auth, Endpoint, SecretSource},
     cli::{GlobalArgs, send::SendArgs},
     exit::{Exit, Failure, Kind},
     output::{self, Printer},
@@ -18,95 +18,59 @@ use crate::{
     smtp::{Status, deliver::Report},
 };
 
-/// The route the flags and account describe, to be taken again at delivery time; refuses
-/// one that would need a password prompt, since no one is there to answer it later.
-fn route(
-    args: &SendArgs,
-    account: Option<&Account>,
-    ehlo: Option<String>,
-) -> anyhow::Result<Route> {
-    let r = &args.route;
-    let relay = match &r.server {
-        Some(server) => Some(crate::net::split_server(server)?),
-        None => account
-            .and_then(|a| a.host.clone())
-            .map(|host| (host, None)),
-    };
-    let (relay, tls) = match relay {
-        Some((host, server_port)) => {
-            let port = r
-                .port
-                .or(server_port)
-                .or_else(|| account.and_then(|a| a.port));
-            let tls =
-                r.tls
-                    .or_else(|| account.and_then(|a| a.tls))
-                    .unwrap_or(if port == Some(465) {
-                        TlsMode::Tls
-                    } else {
-                        TlsMode::Starttls
-                    });
-            let port = port.unwrap_or(if tls == TlsMode::Tls { 465 } else { 587 });
-            (Some(Relay { host, port }), tls)
-        }
-        None => (
-            None,
-            r.tls
-                .or_else(|| account.and_then(|a| a.tls))
-                .unwrap_or(TlsMode::Opportunistic),
-        ),
-    };
-    let secret = r.password.source().and_then(|source| match source {
-        SecretSource::Env(var) => Some(SecretRef::Env(var)),
-        SecretSource::File(path) => Some(SecretRef::File(path)),
-        SecretSource::Command(command) => Some(SecretRef::Command(command)),
-        SecretSource::Literal(_) | SecretSource::Prompt => None,
-    });
-    let user = r
-        .user
-        .clone()
-        .or_else(|| account.and_then(|a| a.user.clone()));
-    if user.is_some() && secret.is_none() {
-        let prompt = match account {
-            Some(a) if r.auth == Some(crate::smtp::Mechanism::XOAuth2) => {
-                a.oauth_token_source().is_none()
-            }
-            Some(a) => matches!(a.password_source()?, None | Some(SecretSource::Prompt)),
-            None => true,
-        };
-        if prompt {
-            crate::bail!(
-                Kind::Usage,
-                "a queued message is sent later, with no one to type a password: give --password-file, --password-command or --password-env, or an account with a password source"
-            );
-        }
+/// The route of the resolved endpoint, to be resolved again at delivery time: the account's
+/// name rather than what it says, the password's source as given by flag, never a secret.
+/// A route that would need a password prompt is refused: no one is there to answer it later.
+fn route(args: &SendArgs, endpoint: &Endpoint, ehlo: Option<String>) -> anyhow::Result<Route> {
+    if endpoint.user.is_some() && matches!(endpoint.secret, None | Some(SecretSource::Prompt)) {
+        crate::bail!(
+            Kind::Usage,
+            "a queued message is sent later, with no one to type a password: give --password-file, --password-command or --password-env, or an account with a password source"
+        );
     }
+    let secret = args
+        .route
+        .password
+        .source()
+        .and_then(|source| match source {
+            SecretSource::Env(var) => Some(SecretRef::Env(var)),
+            SecretSource::File(path) => Some(SecretRef::File(path)),
+            SecretSource::Command(command) => Some(SecretRef::Command(command)),
+            SecretSource::Literal(_) | SecretSource::Prompt => None,
+        });
+    let r = &args.route;
     Ok(Route {
-        relay,
-        mx_port: r.port.unwrap_or(25),
-        tls,
-        account: r.account.clone(),
+        relay: endpoint.host.clone().map(|host| Relay {
+            host,
+            port: endpoint.port,
+        }),
+        mx_port: endpoint.port,
+        tls: endpoint.tls,
+        account: endpoint.account.clone(),
         user: r.user.clone(),
         secret,
-        auth: r.auth.map(|m| m.name().to_string()),
+        auth: match endpoint.auth {
+            Auth::Sasl(mechanism) => Some(mechanism.name().to_string()),
+            Auth::Auto | Auth::User | Auth::Apop => None,
+        },
         ca_file: r.trust.ca_file.clone(),
-        insecure_skip_tls_verify: r.trust.insecure_skip_tls_verify,
-        allow_cleartext_auth: r.trust.allow_cleartext_auth,
+        insecure_skip_tls_verify: endpoint.tls_options.insecure_skip_verify,
+        allow_cleartext_auth: endpoint.allow_cleartext_auth,
         ehlo,
         dns_server: r.dns_server.clone(),
-        timeout: r.timeout,
+        timeout: endpoint.timeout.as_secs(),
     })
 }
 
 /// `send --queue`: every message into the queue, each id printed.
 pub(super) fn enqueue_all(
     args: &SendArgs,
-    account: Option<&Account>,
+    endpoint: &Endpoint,
     ehlo: Option<String>,
     outgoing: &[Outgoing],
     global: &GlobalArgs,
 ) -> anyhow::Result<Exit> {
-    let route = route(args, account, ehlo)?;
+    let route = route(args, endpoint, ehlo)?;
     let queue = crate::cmd::queue::open(args.queueing.queue_dir.as_deref())?;
     let mut printer = Printer::stdout(global.json);
     let now = schedule::now();
@@ -132,7 +96,7 @@ pub(super) fn enqueue_all(
 /// again), and those outcomes are marked as handled so the run does not fail for them.
 pub(super) fn enqueue_rest(
     args: &SendArgs,
-    account: Option<&Account>,
+    endpoint: &Endpoint,
     ehlo: Option<String>,
     outgoing: &[Outgoing],
     reports: &mut [Vec<Report>],
@@ -141,7 +105,7 @@ pub(super) fn enqueue_rest(
     if !reports.iter().flatten().any(waiting) {
         return Ok(());
     }
-    let route = route(args, account, ehlo)?;
+    let route = route(args, endpoint, ehlo)?;
     let queue = crate::cmd::queue::open(args.queueing.queue_dir.as_deref())?;
     let now = schedule::now();
     for (message, reports) in outgoing.iter().zip(reports.iter_mut()) {
@@ -175,7 +139,7 @@ pub(super) fn enqueue_rest(
         for (address, report) in message.envelope.recipients.iter().zip(reports.iter_mut()) {
             if waiting(report) {
                 held.push(format!("<{address}> ({})", report.outcome.reply));
-                report.outcome.exit = Exit::Success;
+                report.outcome.kind = None;
             }
         }
         output::note(&format!(
