@@ -3,7 +3,7 @@
 //! the final dot, a run killed at each step, two runs at once; and against the file system:
 //! a kill or a full disk during enqueue, a clock that moved backwards, a corrupt entry.
 
-mod queue_fake;
+mod support;
 
 use std::{
     fs,
@@ -13,8 +13,8 @@ use std::{
 };
 
 use assert_cmd::Command;
-use queue_fake::{Fake, Plan, Stage};
 use serde_json::Value;
+use support::smtp_stages::{Fake, Plan, Stage};
 
 fn token(name: &str) -> String {
     let nanos = SystemTime::now()
@@ -714,7 +714,8 @@ fn a_kill_at_each_step_of_enqueue_queues_the_message_wholly_or_not_at_all() {
 
 #[test]
 fn a_full_disk_during_enqueue_fails_with_74_and_leaves_nothing() {
-    let fake = Fake::start(Plan::default());
+    let mut fake = Fake::start(Plan::default());
+    fake.expect_unused(); // only queued, never sent
     for fault in [
         "write:error=ENOSPC:when=1",
         "fsync:error=ENOSPC:when=2",
@@ -739,7 +740,8 @@ fn a_full_disk_during_enqueue_fails_with_74_and_leaves_nothing() {
 fn a_file_size_limit_during_enqueue_fails_with_74_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let q = dir.path().join("q");
-    let fake = Fake::start(Plan::default());
+    let mut fake = Fake::start(Plan::default());
+    fake.expect_unused(); // only queued, never sent
     enqueue(&q, &fake, &["bob@hamburger.test"], &token("before"));
     let body = dir.path().join("body.txt");
     fs::write(&body, "a line of the body\n".repeat(1000)).unwrap();

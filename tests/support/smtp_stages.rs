@@ -1,7 +1,8 @@
-//! An SMTP server on 127.0.0.1:0 for the queue's fault tests: per-recipient replies, and a
-//! plan that hangs or drops the connection at a chosen stage, so a test can kill `queue run`
-//! at that moment or make the connection die before or after the final dot.
-#![allow(dead_code)]
+//! An SMTP server on 127.0.0.1:0 that serves connections in parallel, following a plan the
+//! test can change between steps: per-recipient replies, and a stage of the transaction at
+//! which it hangs or drops the connection, so a test can kill a client at that moment or make
+//! the connection die before or after the final dot. It asserts when dropped that a client
+//! connected, unless the test said it expects none.
 
 use std::{
     collections::HashMap,
@@ -74,6 +75,18 @@ pub struct Fake {
     pub addr: SocketAddr,
     plan: Arc<Mutex<Plan>>,
     seen: Arc<Mutex<Seen>>,
+    unused_ok: bool,
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        if !self.unused_ok && !thread::panicking() {
+            assert!(
+                self.seen().connections > 0,
+                "no client ever connected to the fake server"
+            );
+        }
+    }
 }
 
 impl Fake {
@@ -92,7 +105,17 @@ impl Fake {
                 thread::spawn(move || serve(stream, &p, &s));
             }
         });
-        Fake { addr, plan, seen }
+        Fake {
+            addr,
+            plan,
+            seen,
+            unused_ok: false,
+        }
+    }
+
+    /// Says the test expects no connection at all.
+    pub fn expect_unused(&mut self) {
+        self.unused_ok = true;
     }
 
     /// Changes the plan for what comes next.
