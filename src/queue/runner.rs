@@ -277,6 +277,9 @@ impl Run<'_> {
             marks[j] += 1;
         });
         drop(jobs);
+        // Every entry's outcome is recorded even when one fails to be: the first error is
+        // returned at the end.
+        let mut first_error = mark_error;
         let mut removed = false;
         for (w, reports) in work.into_iter().zip(reports) {
             let Work {
@@ -285,23 +288,46 @@ impl Run<'_> {
             record(&mut entry.state, &pending, &reports, now, &options.policy);
             let id = entry.id.clone();
             if entry.state.is_done() {
-                let gone = queue.retire(entry)?;
-                // The deleting thread lives as long as the run; were it gone, clean_tmp deletes.
-                let _ = self.retired.send(gone);
-                removed = true;
-                summary.delivered += 1;
-                events(Event::Delivered { id });
+                match queue.retire(entry) {
+                    Ok(gone) => {
+                        // The deleting thread lives as long as the run; were it gone,
+                        // clean_tmp would delete it.
+                        let _ = self.retired.send(gone);
+                        removed = true;
+                        summary.delivered += 1;
+                        events(Event::Delivered { id });
+                    }
+                    Err(err) => {
+                        first_error.get_or_insert(err);
+                    }
+                }
                 continue;
             }
-            let bounce_id = settle(queue, &id, &mut entry.state, options, now)?;
-            queue.save(&entry)?;
-            queue.clear_in_flight(&entry)?;
+            // The outcome first, so that a failure to queue the notification cannot lose it.
+            let recorded = queue
+                .save(&entry)
+                .and_then(|()| queue.clear_in_flight(&entry))
+                .and_then(|()| settle(queue, &id, &mut entry.state, options, now));
+            let bounce_id = match recorded {
+                Ok(Some(bounce)) => match queue.save(&entry) {
+                    Ok(()) => Some(bounce),
+                    Err(err) => {
+                        first_error.get_or_insert(err);
+                        Some(bounce)
+                    }
+                },
+                Ok(None) => None,
+                Err(err) => {
+                    first_error.get_or_insert(err);
+                    None
+                }
+            };
             report(&entry.state, id, bounce_id, summary, events);
         }
-        if removed {
-            queue.sync_entries()?;
+        if removed && let Err(err) = queue.sync_entries() {
+            first_error.get_or_insert(err);
         }
-        match mark_error {
+        match first_error {
             Some(err) => Err(err),
             None => Ok(()),
         }
