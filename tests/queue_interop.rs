@@ -323,3 +323,72 @@ fn a_refused_recipient_bounces_to_the_sender_through_the_same_route() {
         "only the header is returned"
     );
 }
+
+#[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
+fn direct_mx_routes_are_looked_up_at_delivery_and_a_relay_that_does_not_resolve_defers() {
+    let setup = setup();
+    let t = token("direct");
+    let queued = mailkit(&setup)
+        .args([
+            "send",
+            "--queue",
+            "--ehlo",
+            "client.crepes.test",
+            "--timeout",
+            "10",
+        ])
+        .arg("--ca-file")
+        .arg(setup.bed.path("CA_FILE"))
+        .args(["--from", "alice@crepes.test", "--to", "box8@hamburger.test"])
+        .args([
+            "-s",
+            &format!("queued {t}"),
+            "--body",
+            &format!("body of {t}"),
+        ])
+        .assert()
+        .success();
+    let id = String::from_utf8_lossy(&queued.get_output().stdout)
+        .trim()
+        .to_string();
+    let entries = list(&setup);
+    assert_eq!(entries[0]["route"], "MX of each domain, port 25");
+    let out = queue_run(&setup);
+    assert!(out.contains(&format!("delivered {id}")), "{out}");
+    assert_eq!(
+        delivered(&setup.bed.path("MAILDIR_BOX8"), &t, 1, 200).len(),
+        1
+    );
+
+    // A relay name that does not resolve is a reason to wait, not to bounce.
+    let queued = mailkit(&setup)
+        .args([
+            "send",
+            "--queue",
+            "--server",
+            "nosuch.hamburger.test",
+            "--tls",
+            "none",
+        ])
+        .args([
+            "--from",
+            "alice@crepes.test",
+            "--to",
+            "box8@hamburger.test",
+            "--body",
+            "x",
+        ])
+        .assert()
+        .success();
+    let id = String::from_utf8_lossy(&queued.get_output().stdout)
+        .trim()
+        .to_string();
+    let out = queue_run(&setup);
+    assert!(out.contains(&format!("deferred {id}")), "{out}");
+    assert!(
+        out.contains("looking up the relay nosuch.hamburger.test"),
+        "{out}"
+    );
+    assert_eq!(list(&setup)[0]["recipients"][0]["status"], "pending");
+}
