@@ -120,7 +120,7 @@ pub(super) fn print_entry(
         let status = match r.status {
             RcptStatus::Pending => "pending",
             RcptStatus::Accepted => "accepted",
-            RcptStatus::Rejected => "refused",
+            RcptStatus::Rejected => "rejected",
             RcptStatus::Uncertain => "uncertain",
         };
         let reply = r
