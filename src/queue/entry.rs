@@ -241,6 +241,23 @@ impl State {
         }
     }
 
+    /// A run died while `flight`'s recipients' copy was on its way: they may have it, so they
+    /// become uncertain (only `queue retry` sends to them again).
+    pub fn recover(&mut self, flight: &InFlight) {
+        let reply = format!(
+            "mailkit was stopped while sending the message (at {}) before the server's answer was recorded; it may have been delivered",
+            super::bounce::rfc2822_date(flight.at)
+        );
+        for &i in &flight.recipients {
+            if let Some(r) = self.recipients.get_mut(i)
+                && r.status == RcptStatus::Pending
+            {
+                r.status = RcptStatus::Uncertain;
+                r.reply = Some(reply.clone());
+            }
+        }
+    }
+
     /// Indexes of the recipients still to deliver.
     pub fn pending(&self) -> Vec<usize> {
         self.indexes(RcptStatus::Pending)

@@ -174,7 +174,7 @@ impl Run<'_> {
                 }
                 Err(err) => return Err(err),
             };
-            if !wanted(&state, self.options, schedule::now()) && !queue.has_in_flight(&id) {
+            if !wanted(&state, self.options, schedule::now()) {
                 continue;
             }
             let key = serde_json::to_string(&state.route).expect("a route always serializes");
@@ -205,24 +205,20 @@ impl Run<'_> {
         let now = schedule::now();
         let mut work: Vec<Work> = Vec::with_capacity(ids.len());
         for id in ids {
-            let Some(mut entry) = queue.try_lock(id)? else {
+            let Some(entry) = queue.try_lock(id)? else {
                 events(Event::Busy { id: id.clone() });
                 continue;
             };
-            if queue.has_in_flight(id)
-                && let Some(flight) = queue.in_flight(&entry)?
-            {
-                // A mark of an attempt the state records is only a leftover of the cleanup.
-                if flight.attempt > entry.state.attempts {
-                    recover(&mut entry.state, &flight);
-                    queue.save(&entry)?;
-                    summary.uncertain += 1;
-                    events(Event::Uncertain {
-                        id: id.clone(),
-                        reply: interrupted(flight.at),
-                    });
-                }
-                queue.clear_in_flight(&entry)?;
+            if entry.recovered.is_some() {
+                let uncertain = entry.state.indexes(RcptStatus::Uncertain);
+                summary.uncertain += 1;
+                events(Event::Uncertain {
+                    id: id.clone(),
+                    reply: uncertain
+                        .first()
+                        .and_then(|&i| entry.state.recipients[i].reply.clone())
+                        .unwrap_or_default(),
+                });
             }
             if entry.state.route != *route || !wanted(&entry.state, options, now) {
                 continue;
@@ -250,7 +246,6 @@ impl Run<'_> {
         // Per message, the recipients whose copy has gone out and whose answer is not recorded
         // yet: all of them are uncertain if this process dies before recording.
         let mut flown: Vec<Vec<usize>> = vec![Vec::new(); work.len()];
-        let mut marks: Vec<usize> = vec![0; work.len()];
         let reports = self.transport.deliver(route, &jobs, &mut |job| {
             let Some(j) = work
                 .iter()
@@ -271,10 +266,9 @@ impl Run<'_> {
                 at: schedule::now(),
                 recipients: flown[j].clone(),
             };
-            if let Err(err) = queue.mark_in_flight(&work[j].entry, &flight, marks[j]) {
+            if let Err(err) = queue.mark_in_flight(&work[j].entry, &flight) {
                 mark_error.get_or_insert(err);
             }
-            marks[j] += 1;
         });
         drop(jobs);
         // Every entry's outcome is recorded even when one fails to be: the first error is
@@ -357,25 +351,6 @@ struct Work {
     payload: Payload,
     envelope: Envelope,
     pending: Vec<usize>,
-}
-
-/// A run died while these recipients' message was being sent: they may have it.
-fn recover(state: &mut State, flight: &InFlight) {
-    for &i in &flight.recipients {
-        if let Some(r) = state.recipients.get_mut(i)
-            && r.status == RcptStatus::Pending
-        {
-            r.status = RcptStatus::Uncertain;
-            r.reply = Some(interrupted(flight.at));
-        }
-    }
-}
-
-fn interrupted(at: u64) -> String {
-    format!(
-        "mailkit was stopped while sending the message (at {}) before the server's answer was recorded; it may have been delivered",
-        bounce::rfc2822_date(at)
-    )
 }
 
 /// Applies one attempt's reports to the state, and plans the next attempt.

@@ -143,7 +143,10 @@ pub struct Locked {
     pub id: String,
     /// Its state.
     pub state: State,
-    _lock: Lock,
+    /// The mark of a dead run's attempt that locking this entry settled, if any: its
+    /// recipients are now uncertain.
+    pub recovered: Option<InFlight>,
+    lock: Lock,
 }
 
 impl Queue {
@@ -263,7 +266,8 @@ impl Queue {
     }
 
     /// Locks an entry and reads its state under the lock; `Ok(None)` when another process
-    /// holds it or it left the queue meanwhile.
+    /// holds it or it left the queue meanwhile. Whoever locks an entry first after a run
+    /// died settles that run's in-flight mark.
     pub fn try_lock(&self, id: &str) -> Result<Option<Locked>, QueueError> {
         check_id(id)?;
         let dir = self.entries.join(id);
@@ -276,11 +280,14 @@ impl Queue {
             Err(QueueError::NoSuchEntry(_)) => return Ok(None),
             Err(err) => return Err(err),
         };
-        Ok(Some(Locked {
+        let mut entry = Locked {
             id: id.to_string(),
             state,
-            _lock: lock,
-        }))
+            recovered: None,
+            lock,
+        };
+        self.settle_mark(&mut entry)?;
+        Ok(Some(entry))
     }
 
     /// Locks an entry for a command that changes it (`hold`, `rm`, ...): a missing entry and
@@ -301,90 +308,45 @@ impl Queue {
         write_file(&dir, "state.json", &json).map_err(io_err("updating", &dir))
     }
 
-    /// Writes an in-flight mark: a new file `inflight.<n>` (`n` counting the marks of this
-    /// attempt from 0), created and written without waiting for the disk, since it only has
-    /// to outlive this process. Never a rename over an existing file, which ext4 turns into a
-    /// synchronous writeback on every message.
-    pub fn mark_in_flight(
-        &self,
-        entry: &Locked,
-        flight: &InFlight,
-        n: usize,
-    ) -> Result<(), QueueError> {
-        let path = self.entries.join(&entry.id).join(format!("inflight.{n}"));
+    /// Writes an entry's in-flight mark (in its lock file, without waiting for the disk:
+    /// it only has to outlive this process).
+    pub fn mark_in_flight(&self, entry: &Locked, flight: &InFlight) -> Result<(), QueueError> {
         let json = serde_json::to_vec(flight).expect("a mark always serializes");
-        // A new file, not a truncated one: ext4 flushes a file truncated to zero on close.
-        let create = || {
-            OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-        };
-        let file = match create() {
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
-                let _ = fs::remove_file(&path);
-                create()
-            }
-            other => other,
-        };
-        file.and_then(|mut file| file.write_all(&json))
-            .map_err(io_err("marking", &path))
+        entry
+            .lock
+            .set_mark(&json)
+            .map_err(io_err("marking", &self.entries.join(&entry.id)))
     }
 
-    /// Whether an entry has in-flight marks (one `stat`: the first mark is always `.0`).
-    pub fn has_in_flight(&self, id: &str) -> bool {
-        is_valid_id(id) && self.entries.join(id).join("inflight.0").exists()
-    }
-
-    /// The in-flight marks of a locked entry, merged. A mark that cannot be read (cut short
-    /// by a full disk) stands for every pending recipient.
-    pub fn in_flight(&self, entry: &Locked) -> Result<Option<InFlight>, QueueError> {
-        let dir = self.entries.join(&entry.id);
-        let mut merged: Option<InFlight> = None;
-        for file in fs::read_dir(&dir)
-            .map_err(io_err("reading", &dir))?
-            .flatten()
-        {
-            if !file.file_name().to_string_lossy().starts_with("inflight.") {
-                continue;
-            }
-            let mark = fs::read(file.path())
-                .ok()
-                .and_then(|bytes| serde_json::from_slice::<InFlight>(&bytes).ok())
-                .unwrap_or_else(|| InFlight {
-                    attempt: entry.state.attempts.saturating_add(1),
-                    at: 0,
-                    recipients: entry.state.pending(),
-                });
-            let all = merged.get_or_insert_with(|| InFlight {
-                attempt: 0,
-                at: mark.at,
-                recipients: Vec::new(),
-            });
-            all.attempt = all.attempt.max(mark.attempt);
-            all.at = all.at.min(mark.at);
-            for i in mark.recipients {
-                if !all.recipients.contains(&i) {
-                    all.recipients.push(i);
-                }
-            }
-        }
-        Ok(merged)
-    }
-
-    /// Removes a locked entry's in-flight marks, once what they stood for is recorded.
+    /// Removes an entry's in-flight mark, once what it stood for is recorded.
     pub fn clear_in_flight(&self, entry: &Locked) -> Result<(), QueueError> {
+        entry
+            .lock
+            .set_mark(b"")
+            .map_err(io_err("unmarking", &self.entries.join(&entry.id)))
+    }
+
+    /// Settles the mark a dead run left on a just-locked entry: if the attempt it names is
+    /// not recorded, its recipients become uncertain (saved at once); either way the mark
+    /// goes. A mark that cannot be read (cut short by a full disk) stands for every pending
+    /// recipient.
+    fn settle_mark(&self, entry: &mut Locked) -> Result<(), QueueError> {
         let dir = self.entries.join(&entry.id);
-        for file in fs::read_dir(&dir)
-            .map_err(io_err("reading", &dir))?
-            .flatten()
-        {
-            if file.file_name().to_string_lossy().starts_with("inflight.") {
-                fs::remove_file(file.path()).map_err(io_err("unmarking", &dir))?;
-            }
+        let mark = entry.lock.mark().map_err(io_err("reading", &dir))?;
+        if mark.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let flight = serde_json::from_slice::<InFlight>(&mark).unwrap_or_else(|_| InFlight {
+            attempt: entry.state.attempts.saturating_add(1),
+            at: 0,
+            recipients: entry.state.pending(),
+        });
+        if flight.attempt > entry.state.attempts {
+            entry.state.recover(&flight);
+            self.save(entry)?;
+            entry.recovered = Some(flight);
+        }
+        self.clear_in_flight(entry)
     }
 
     /// Takes a locked entry out of the queue, durably: renamed into `tmp/` (one atomic
