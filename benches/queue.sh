@@ -5,6 +5,8 @@
 #   2. one `mailkit queue run` of the whole queue vs `mailkit send --mbox` of the same number
 #      of messages over one connection (goal: >= 0.5 of its throughput);
 #   3. the run's peak memory with 1,000 and with COUNT messages queued (goal: flat).
+# The queue lives under $TMPDIR (default /var/tmp, a disk); step 2 is repeated with a copy of
+# the queue in /dev/shm (tmpfs) to show what the disk's part of the cost is.
 # Usage: benches/queue.sh [COUNT]      (default 10,000; needs postfix and msmtp)
 set -euo pipefail
 
@@ -72,12 +74,24 @@ msmtpq_enqueue=$(secs "$start" "$(now)")
 queued=$(find "$work/msmtpq" -name '*.mail' | wc -l)
 [ "$queued" = "$msmtpq_count" ] || { echo "queue.sh: msmtpq queued $queued of $msmtpq_count" >&2; exit 1; }
 
+shm=""
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    shm=$(mktemp -d /dev/shm/mailkit-queue-bench.XXXXXX)
+    cp -a "$work/q" "$shm/q"
+fi
+
 echo "== 2. one queue run of $count messages vs send --mbox over one connection"
 /usr/bin/time -f '%e %M' -o "$work/run.time" "$mailkit" queue run --queue-dir "$work/q" > "$work/run.out"
 delivered=$(grep -c '^delivered ' "$work/run.out")
 [ "$delivered" = "$count" ] || { echo "queue.sh: delivered $delivered of $count" >&2; exit 1; }
 [ -z "$(ls "$work/q/entries")" ] || { echo "queue.sh: the queue is not empty" >&2; exit 1; }
 /usr/bin/time -f '%e %M' -o "$work/mbox.time" "$mailkit" send "${route[@]}" --mbox "$work/all.mbox"
+if [ -n "$shm" ]; then
+    /usr/bin/time -f '%e %M' -o "$work/shm.time" "$mailkit" queue run --queue-dir "$shm/q" > "$work/shm.out"
+    rm -rf "$shm"
+    delivered=$(grep -c '^delivered ' "$work/shm.out")
+    [ "$delivered" = "$count" ] || { echo "queue.sh: delivered $delivered of $count from tmpfs" >&2; exit 1; }
+fi
 
 echo "== 3. peak memory of a run with 1,000 queued"
 for _ in $(seq 1000); do
@@ -100,6 +114,10 @@ print(f"enqueue: mailkit {mk / count * 1000:.2f} ms/message ({count} messages), 
       f"msmtpq {mq / mcount * 1000:.2f} ms/message ({mcount} messages): {mk / count / (mq / mcount):.2f} of msmtpq's cost")
 print(f"queue run: {count} messages in {run:.2f} s = {count / run:.0f} msgs/s; "
       f"send --mbox: {mbox:.2f} s = {count / mbox:.0f} msgs/s; ratio {mbox / run:.2f} (goal >= 0.5)")
+import os
+if os.path.exists(f"{work}/shm.time"):
+    shm, _ = timed("shm")
+    print(f"queue run with the queue on tmpfs: {shm:.2f} s = {count / shm:.0f} msgs/s; ratio {mbox / shm:.2f}")
 print(f"peak memory of queue run: {run1k_kb} KB with 1,000 queued, {run_kb} KB with {count} "
       f"(send --mbox of {count}: {mbox_kb} KB)")
 PY

@@ -274,7 +274,6 @@ impl Run<'_> {
         // Every entry's outcome is recorded even when one fails to be: the first error is
         // returned at the end.
         let mut first_error = mark_error;
-        let mut removed = false;
         for (w, reports) in work.into_iter().zip(reports) {
             let Work {
                 mut entry, pending, ..
@@ -287,7 +286,6 @@ impl Run<'_> {
                         // The deleting thread lives as long as the run; were it gone,
                         // clean_tmp would delete it.
                         let _ = self.retired.send(gone);
-                        removed = true;
                         summary.delivered += 1;
                         events(Event::Delivered { id });
                     }
@@ -317,9 +315,6 @@ impl Run<'_> {
                 }
             };
             report(&entry.state, id, bounce_id, summary, events);
-        }
-        if removed && let Err(err) = queue.sync_entries() {
-            first_error.get_or_insert(err);
         }
         match first_error {
             Some(err) => Err(err),

@@ -358,9 +358,12 @@ impl Queue {
         Ok(())
     }
 
-    /// Takes a locked entry out of the queue by renaming it into `tmp/`, and returns where it
-    /// now is, for the caller to delete (a run does that on another thread, overlapping the
-    /// file system's work with the network's). Durable at the next [`Queue::sync_entries`].
+    /// Takes a delivered entry out of the queue by renaming it into `tmp/`, and returns where
+    /// it now is, for the caller to delete (a run does that on another thread, overlapping the
+    /// file system's work with the network's). Not fsynced: an fsync of `entries/` per chunk
+    /// waited, on a busy ext4, for every other file of the file system to reach the disk. A
+    /// kill never brings the entry back; a power cut just after may, and the message is then
+    /// sent again, as Postfix warns of its own queue.
     pub fn retire(&self, entry: Locked) -> Result<PathBuf, QueueError> {
         let dir = self.entries.join(&entry.id);
         let gone = self
