@@ -110,8 +110,12 @@ pub struct SendQueueArgs {
 }
 
 const QUEUE_HELP: &str = "\
+Subcommands: list [--json]; run and flush [--no-bounce] [--retry-first D] [--retry-max D]
+[--max-lifetime D]; show ID [--raw]; rm ID...; hold ID...; release ID...; retry ID...
+
 Messages get into the queue with `mailkit send --queue` or `--queue-on-failure`. Each waits in
-its own directory under the queue directory, written to disk (fsync) before send exits 0.
+its own directory under the queue directory, written to disk (fsync) before send exits 0. An
+entry that cannot be read is moved to quarantine/ with a reason file, and the run goes on.
 
 States: queued (not tried yet), deferred (tried; retried later), held (`queue hold`),
 uncertain (the connection was lost after the message was sent and before the server answered:
@@ -129,5 +133,5 @@ Examples:
   */5 * * * *  mailkit queue run        # crontab: deliver what is due
 
 Exit status: 0 the queue was read or run (whatever became of each message: see the output);
-1 no such queue id; 74 the queue directory could not be read or written; 75 the message is
-locked by a running delivery; 2 usage error.";
+1 no such queue id; 2 usage error; 74 the queue directory could not be read or written; 75 the
+message is locked by a running delivery; 78 no queue directory.";
