@@ -444,3 +444,107 @@ fn report(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        net::TlsMode,
+        queue::entry::Relay,
+        smtp::{Envelope, RcptOutcome},
+    };
+
+    /// Accepts everything, remembering each call's route and size, and hears every sending.
+    #[derive(Default)]
+    struct Accepting {
+        calls: Vec<(String, usize)>,
+        sent: usize,
+    }
+
+    impl Transport for Accepting {
+        fn deliver(
+            &mut self,
+            route: &Route,
+            jobs: &[Job<'_>],
+            sending: &mut dyn FnMut(&Job<'_>),
+        ) -> Vec<Vec<Report>> {
+            let host = route.relay.as_ref().map_or("mx", |r| r.host.as_str());
+            self.calls.push((host.to_string(), jobs.len()));
+            jobs.iter()
+                .map(|job| {
+                    sending(job);
+                    self.sent += 1;
+                    let accepted = Report {
+                        outcome: RcptOutcome::new(Status::Accepted, "250 ok".into()),
+                        host: Some(host.to_string()),
+                    };
+                    vec![accepted; job.envelope.recipients.len()]
+                })
+                .collect()
+        }
+    }
+
+    fn route(host: &str) -> Route {
+        Route {
+            relay: Some(Relay {
+                host: host.into(),
+                port: 25,
+            }),
+            mx_port: 25,
+            tls: TlsMode::None,
+            account: None,
+            user: None,
+            secret: None,
+            auth: None,
+            ca_file: None,
+            insecure_skip_tls_verify: false,
+            allow_cleartext_auth: false,
+            ehlo: None,
+            dns_server: None,
+            timeout: 5,
+        }
+    }
+
+    #[test]
+    fn entries_go_out_by_route_in_chunks_and_leave_the_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = Queue::open(dir.path()).unwrap();
+        let envelope = Envelope {
+            from: "a@x.test".into(),
+            recipients: vec!["b@y.test".into()],
+            dsn: Default::default(),
+        };
+        for i in 0..(CHUNK + 10) {
+            let relay = if i % 50 == 0 { "two.test" } else { "one.test" };
+            let state = State::new(&envelope, None, route(relay), schedule::now());
+            queue.enqueue(b"Subject: x\r\n\r\nx\r\n", &state).unwrap();
+        }
+        let options = Options {
+            policy: Policy::default(),
+            flush: false,
+            bounce: true,
+            reporting_mta: "client.test".into(),
+        };
+        let mut transport = Accepting::default();
+        let mut delivered = 0;
+        let summary = run(&queue, &mut transport, &options, &mut |event| {
+            if let Event::Delivered { .. } = event {
+                delivered += 1;
+            }
+        })
+        .unwrap();
+        assert_eq!(summary.delivered, CHUNK + 10);
+        assert_eq!(delivered, CHUNK + 10);
+        assert_eq!(transport.sent, CHUNK + 10);
+        let one: Vec<usize> = transport
+            .calls
+            .iter()
+            .filter(|(h, _)| h == "one.test")
+            .map(|c| c.1)
+            .collect();
+        // 5 of the CHUNK + 10 go to two.test: one.test gets a full chunk and the rest.
+        assert_eq!(one, [CHUNK, 5]);
+        assert!(transport.calls.contains(&("two.test".to_string(), 5)));
+        assert!(queue.ids().unwrap().is_empty());
+    }
+}
