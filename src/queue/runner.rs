@@ -26,6 +26,9 @@ use crate::smtp::{
 /// few enough that memory stays flat however long the queue is.
 pub const CHUNK: usize = 200;
 
+/// Threads deleting delivered entries.
+const DELETERS: usize = 4;
+
 /// What a run does.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -122,15 +125,26 @@ pub fn run(
     events: &mut dyn FnMut(Event),
 ) -> Result<Summary, QueueError> {
     queue.clean_tmp();
-    // Delivered entries are deleted on a thread of their own, so that the file system's
-    // work overlaps the network's.
+    // Delivered entries are deleted by threads of their own, so that the file system's work
+    // overlaps the network's; several, because on a file system mounted with `discard` each
+    // deleted file waits for the disk, and the disk takes several at once.
+    let (retired, bin) = std::sync::mpsc::channel::<std::path::PathBuf>();
+    let bin = std::sync::Mutex::new(bin);
     std::thread::scope(|scope| {
-        let (retired, bin) = std::sync::mpsc::channel::<std::path::PathBuf>();
-        scope.spawn(move || {
-            for dir in bin {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-        });
+        for _ in 0..DELETERS {
+            let bin = &bin;
+            scope.spawn(move || {
+                loop {
+                    let next = bin.lock().map(|rx| rx.recv());
+                    match next {
+                        Ok(Ok(dir)) => {
+                            let _ = std::fs::remove_dir_all(dir);
+                        }
+                        _ => return,
+                    }
+                }
+            });
+        }
         let mut run = Run {
             queue,
             transport,
