@@ -3,7 +3,8 @@
 //! ```text
 //! <queue>/entries/<id>/message     the message, written once (CRLF lines, as sent in DATA)
 //! <queue>/entries/<id>/state.json  envelope, route and delivery state (see entry.rs)
-//! <queue>/entries/<id>/lock        flock(2)ed by whoever works on the message
+//! <queue>/entries/<id>/lock        flock(2)ed by whoever works on the message; it also holds
+//!                                  the in-flight mark of a delivery under way
 //! <queue>/tmp/<id>/                an entry being built, or being removed
 //! <queue>/quarantine/<id>/         an entry that could not be read, with a `reason` file
 //! ```
@@ -171,10 +172,6 @@ impl Queue {
         Ok(queue)
     }
 
-    /// The queue's directory.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
 
     /// Queues `message` with `state` and returns its id. Nothing is visible in the queue
     /// until both files and the directory are on disk; on any failure nothing is left
@@ -521,7 +518,7 @@ mod tests {
         assert!(queue.ids().unwrap().is_empty());
         assert!(matches!(queue.load(&id), Err(QueueError::NoSuchEntry(_))));
         assert_eq!(fs::read_dir(&queue.tmp).unwrap().count(), 0);
-        let mode = fs::metadata(queue.root().join("entries")).unwrap();
+        let mode = fs::metadata(dir.path().join("q").join("entries")).unwrap();
         assert_eq!(
             std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
             0o700
