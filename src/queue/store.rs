@@ -172,7 +172,6 @@ impl Queue {
         Ok(queue)
     }
 
-
     /// Queues `message` with `state` and returns its id. Nothing is visible in the queue
     /// until both files and the directory are on disk; on any failure nothing is left
     /// behind (what a crash leaves in `tmp/` is removed by the next run).
