@@ -27,6 +27,7 @@ pub mod message;
 pub mod net;
 pub mod output;
 pub mod pop3;
+pub mod queue;
 pub mod sasl;
 pub mod secret;
 pub mod serve;
@@ -49,6 +50,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Resolve(args) => cmd::resolve::run(args, global),
         Command::Parse(args) => cmd::parse::run(args, global),
         Command::Serve(args) => cmd::serve::run(args, global),
+        Command::Queue(args) => cmd::queue::run(args, global),
         Command::Generate(args) => cmd::generate::run(args),
     }
 }
