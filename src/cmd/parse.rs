@@ -565,12 +565,13 @@ fn summary(out: &mut Sink, view: &MessageView<'_>) -> anyhow::Result<()> {
     }
     out.line("")?;
     out.line("MIME tree:")?;
-    let width = view.parts.iter().map(|p| p.id.len()).max().unwrap_or(1);
+    // Indented by depth only: padding every id to the longest would make a deep tree's
+    // output quadratic in its depth.
     for part in &view.parts {
         let mut line = format!(
-            "  {:<width$}  {}{}",
-            part.id,
+            "  {}{}  {}",
             "  ".repeat(part.depth),
+            part.id,
             escape_line(&part.content_type)
         );
         if let Some(charset) = &part.charset {

@@ -21,6 +21,21 @@ pub const MAX_DEPTH: usize = 100;
 /// adversarial input while allowing any real message.
 pub const MAX_PARTS: usize = 1_000_000;
 
+/// The fields RFC 5322 §3.6 allows at most once in a message's header.
+const ONCE_ONLY: [HeaderName<'static>; 11] = [
+    HeaderName::From,
+    HeaderName::Sender,
+    HeaderName::ReplyTo,
+    HeaderName::To,
+    HeaderName::Cc,
+    HeaderName::Bcc,
+    HeaderName::Subject,
+    HeaderName::Date,
+    HeaderName::MessageId,
+    HeaderName::InReplyTo,
+    HeaderName::References,
+];
+
 /// How an entity's body is structured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -271,6 +286,19 @@ impl<'a> Walker<'a> {
     /// Warnings about the header block itself.
     fn header_warnings(&mut self, entity: &Entity<'a>, block: &[u8]) {
         let id = &entity.id;
+        for name in ONCE_ONLY {
+            let count = entity.headers.iter().filter(|h| h.name == name).count();
+            if count > 1 {
+                let what = fields::canonical(&name);
+                self.warn(
+                    WarningKind::DuplicateField,
+                    id,
+                    format!(
+                        "{count} {what} fields where RFC 5322 §3.6 allows one; readers may show any of them"
+                    ),
+                );
+            }
+        }
         for (name, what) in [
             (HeaderName::ContentType, "Content-Type"),
             (
@@ -492,9 +520,15 @@ pub(crate) fn split(
             if stop > 0 && body[stop - 1] == b'\r' {
                 stop -= 1;
             }
-            parts.push((start + begin, start + stop.max(begin)));
+            // A repeated delimiter line delimits nothing: no empty entity for it.
+            if stop > begin {
+                parts.push((start + begin, start + stop));
+            }
         }
         if close {
+            if parts.is_empty() && part_start.is_some() {
+                parts.push((start + at, start + at));
+            }
             return (parts, true);
         }
         let next = line_end.map_or(body.len(), |n| n + 1);
@@ -531,6 +565,8 @@ mod tests {
             ("--b\nA\n--b\nB", &["A", "B"], false),
             ("no delimiter here", &[], false),
             ("--b\n--b--", &[""], true),
+            ("--b\n--b\n--b\nA\n--b\n\n--b\nB\n--b--", &["A", "B"], true),
+            ("--b\r\n--b\r\nA\r\n--b\r\n--b--\r\n", &["A"], true),
         ];
         for &(body, want, closed) in cases {
             let (got, got_closed) = parts(body, "b");

@@ -40,7 +40,7 @@ pub use mime::{MAX_DEPTH, MAX_PARTS};
 /// Received hops and their delays, shared by the JSON and the text table.
 pub use received::{Hop, format_delay};
 /// A few decoded header fields for `send -t` and `list --headers`, without a full inspection.
-pub use summary::{HeaderSummary, field_ranges};
+pub use summary::{HeaderSummary, envelope_sender, field_ranges};
 
 /// What `mailkit parse --json` prints for one message: mailkit's own, documented schema, so
 /// scripts do not depend on mail-parser's internals. Fields are added, never renamed.
@@ -137,6 +137,9 @@ pub enum WarningKind {
     DuplicateContentType,
     /// More than one Content-Transfer-Encoding in one header block.
     DuplicateEncoding,
+    /// A field RFC 5322 §3.6 allows once (From, Subject, Date, Message-ID, ...) occurs more
+    /// than once: readers may disagree on which one counts.
+    DuplicateField,
     /// A multipart without a boundary parameter.
     MissingBoundary,
     /// A multipart whose boundary never appears in its body.
@@ -735,6 +738,36 @@ mod tests {
 
     fn codes(view: &MessageView<'_>) -> Vec<WarningKind> {
         view.warnings.iter().map(|w| w.kind).collect()
+    }
+
+    #[test]
+    fn once_only_fields_that_repeat_are_warned_about() {
+        let v = view(
+            "From: a@x\nSubject: one\nsubject: two\nTo: b@x\nTo: c@x\nX-Tag: 1\nX-Tag: 2\n\nbody\n",
+        );
+        let warned: Vec<_> = v
+            .warnings
+            .iter()
+            .filter(|w| w.kind == WarningKind::DuplicateField)
+            .map(|w| w.message.as_str())
+            .collect();
+        assert_eq!(warned.len(), 2, "{:?}", v.warnings);
+        assert!(warned[0].starts_with("2 To fields"), "{warned:?}");
+        assert!(warned[1].starts_with("2 Subject fields"), "{warned:?}");
+        assert_eq!(v.subject.as_deref(), Some("one"));
+        let once = view("From: a@x\nSubject: s\nReceived: x\nReceived: y\n\nbody\n");
+        assert!(codes(&once).is_empty(), "{:?}", once.warnings);
+    }
+
+    #[test]
+    fn repeated_delimiters_make_no_empty_parts() {
+        let v = view(concat!(
+            "Content-Type: multipart/mixed; boundary=b\n\n",
+            "--b\n--b\n--b\nContent-Type: text/plain\n\nA\n--b\n--b\n\nB\n--b--\n",
+        ));
+        let ids: Vec<_> = v.parts.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["1", "1.1", "1.2"], "{:?}", v.parts);
+        assert_eq!(v.parts[1].size, 1);
     }
 
     #[test]
