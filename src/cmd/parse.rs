@@ -64,7 +64,7 @@ struct Saved<'a> {
     part: &'a str,
     filename: Option<&'a str>,
     path: String,
-    size: usize,
+    size: u64,
 }
 
 /// Batches in flight at once in the parallel pipeline: bounds memory whatever the mbox size.
@@ -107,12 +107,13 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     };
     let json = global.json;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    // Extraction stays in message order so that file names are predictable.
-    if workers < 2 || args.extract.is_some() {
+    // Extraction stays in message order so that file names are predictable; a part goes
+    // straight to stdout, so that its size does not become memory.
+    if workers < 2 || args.extract.is_some() || args.part.is_some() {
         let mut stdout = Vec::new();
         produce(args, inputs, |item| {
             stdout.clear();
-            let rendered = render(args, json, item, &mut stdout);
+            let rendered = render(args, json, item, &mut stdout, Some(&mut out));
             emitter.emit(&mut out, &stdout, rendered)
         })?;
     } else {
@@ -233,7 +234,7 @@ fn parallel(
                         .unwrap_or_default();
                     let rendered = batch
                         .into_iter()
-                        .map(|item| render(args, json, item, &mut stdout))
+                        .map(|item| render(args, json, item, &mut stdout, None))
                         .collect();
                     if done_tx.send((seq, stdout, rendered)).is_err() {
                         return;
@@ -304,6 +305,8 @@ impl Emitter {
 struct Sink<'b> {
     json: bool,
     stdout: &'b mut Vec<u8>,
+    /// Where `--part` writes straight to, unbuffered by message, when output is sequential.
+    direct: Option<&'b mut Printer>,
     stderr: Vec<String>,
     separate: bool,
 }
@@ -363,8 +366,15 @@ impl Sink<'_> {
 }
 
 /// Renders one item with the view the flags ask for, appending its output to `stdout`.
-fn render(args: &ParseArgs, json: bool, item: Item, stdout: &mut Vec<u8>) -> Rendered {
-    // The full JSON document is about the size of the message: grow once.
+fn render(
+    args: &ParseArgs,
+    json: bool,
+    item: Item,
+    stdout: &mut Vec<u8>,
+    direct: Option<&mut Printer>,
+) -> Rendered {
+    // The full JSON document is about the size of the message's headers: grow once, but never
+    // by more than a MiB, since a huge attachment adds only its size to it.
     let full_view = args.header.is_none()
         && args.part.is_none()
         && !args.text
@@ -372,13 +382,14 @@ fn render(args: &ParseArgs, json: bool, item: Item, stdout: &mut Vec<u8>) -> Ren
         && !args.headers
         && !args.received;
     let capacity = match &item {
-        Item::Message { raw, .. } if full_view => raw.bytes.len() + raw.bytes.len() / 4 + 1024,
+        Item::Message { raw, .. } if full_view => (raw.bytes.len() + 1024).min(1 << 20),
         _ => 0,
     };
     stdout.reserve(capacity);
     let mut sink = Sink {
         json,
         stdout,
+        direct,
         stderr: Vec::new(),
         separate: false,
     };
@@ -413,7 +424,7 @@ fn show(
     raw: &RawMessage,
     headings: bool,
 ) -> anyhow::Result<Exit> {
-    let message = message::inspect(&raw.bytes, &raw.source, raw.index)
+    let message = message::inspect_bytes(&raw.bytes, &raw.source, raw.index)
         .map_err(Failure::from)
         .with_context(|| format!("parsing {}", label(raw)))?;
     let view = message.view();
@@ -439,9 +450,13 @@ fn show(
         });
     }
     if let Some(id) = &args.part {
-        return Ok(match message.part_content(id) {
-            Some(bytes) => {
-                out.raw(&bytes)?;
+        let written = match out.direct.as_deref_mut() {
+            Some(printer) => message.write_part(id, printer),
+            None => message.write_part(id, &mut *out.stdout),
+        };
+        return Ok(match written {
+            Some(result) => {
+                result.context("writing to stdout")?;
                 Exit::Success
             }
             None => out.absent(raw, &format!("no part {}", escape_line(id))),
@@ -511,10 +526,11 @@ fn extract(
             extension(&attachment.content_type)
         );
         let name = names::safe_name(attachment.filename.as_deref().unwrap_or(""), &fallback);
-        let content = message.part_content(&attachment.id).unwrap_or_default();
-        let path = names::save(dir, &name, &content)
-            .map_err(|err: SaveError| Failure::from(err))
-            .with_context(|| format!("extracting part {} of {}", attachment.id, label(raw)))?;
+        let (path, size) = names::save(dir, &name, |file| {
+            message.write_part(&attachment.id, file).unwrap_or(Ok(0))
+        })
+        .map_err(|err: SaveError| Failure::from(err))
+        .with_context(|| format!("extracting part {} of {}", attachment.id, label(raw)))?;
         let shown = path.display().to_string();
         if out.is_json() {
             out.json(&Saved {
@@ -523,7 +539,7 @@ fn extract(
                 part: &attachment.id,
                 filename: attachment.filename.as_deref(),
                 path: shown,
-                size: content.len(),
+                size,
             })?;
         } else {
             out.line(&format!("{}\t{}", attachment.id, escape_line(&shown)))?;
