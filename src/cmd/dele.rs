@@ -4,10 +4,11 @@
 use anyhow::Context;
 use serde::Serialize;
 
-use super::pop3_common::{Connection, Listing};
+use super::pop3_common::Connection;
 use crate::{
     cli::{GlobalArgs, dele::DeleArgs},
-    exit::{Exit, Failure},
+    exit::{Exit, Failure, Kind},
+    maildrop::MailAccess,
     output::{self, Printer, escape_line},
     pop3::Pop3Error,
 };
@@ -26,7 +27,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let interactive = output::stdin_is_terminal();
     if !args.yes && !args.dry_run && !interactive {
         crate::bail!(
-            Exit::Usage,
+            Kind::NoTerminal,
             "refusing to delete without confirmation: stdin is not a terminal; pass --yes"
         );
     }
@@ -37,7 +38,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     let connection = Connection::resolve(&args.connection, global)?;
     let mut session = connection.open()?;
-    let listing = Listing::load(&mut session)?;
+    let listing = session.listing()?;
     let chosen = listing.select(&args.numbers, &args.uidl)?;
     let mut printer = Printer::stdout(global.json);
     let print = |printer: &mut Printer, deleted: bool| -> anyhow::Result<()> {
@@ -82,7 +83,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             ))
             .default(false)
             .interact()
-            .map_err(|err| Failure::new(Exit::Usage, err.to_string()))?;
+            .map_err(|err| Failure::new(Kind::Usage, err.to_string()))?;
         if !confirmed {
             session.quit().map_err(Failure::from).context("closing")?;
             print(&mut printer, false)?;
@@ -104,7 +105,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if let Err(err) = session.quit() {
         print(&mut printer, false)?;
         return Err(Failure::new(
-            err.exit(),
+            err.kind(),
             format!("{err}: deletions not committed (the server did not confirm QUIT)"),
         ))
         .context("committing the deletions");

@@ -239,6 +239,6 @@ mod tests {
         let err = resolver
             .query(&format!("{}.test", "x".repeat(64)), RecordType::A)
             .unwrap_err();
-        assert_eq!(err.exit(), crate::exit::Exit::Usage);
+        assert_eq!(err.kind(), crate::exit::Kind::Usage);
     }
 }

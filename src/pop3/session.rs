@@ -13,7 +13,7 @@ use super::{
     codec::{self, DotDecoder, Status},
     error::Pop3Error,
 };
-use crate::{net::TlsError, output::escape_bytes, secret::Secret};
+use crate::{maildrop::MessageSink, net::TlsError, output::escape_bytes, secret::Secret};
 
 /// Longest status or list line accepted (RFC 2449 §4 allows 512 octets; servers exceed it in
 /// greetings and SASL challenges, so leave room, but not unbounded).
@@ -25,6 +25,9 @@ const WINDOW_COMMANDS: usize = 64;
 /// Most command bytes in flight when pipelining: far below any socket buffer, so writes never
 /// block while the server is blocked writing replies we have not read yet (no deadlock).
 const WINDOW_BYTES: usize = 1024;
+/// The most header bytes kept per message when headers are shown (`list --headers`,
+/// `fetch -i`): enough for any real header, bounded against a hostile server.
+pub const HEADER_CAP: usize = 64 * 1024;
 /// Read buffer size.
 const READ_BUFFER: usize = 64 * 1024;
 
@@ -609,19 +612,6 @@ impl<S: Read + Write> Session<S> {
     }
 }
 
-/// Where [`Session::retrieve`] puts each message: called in order for each requested number
-/// (by its index in the request).
-pub trait MessageSink {
-    /// The writer one message's bytes go to.
-    type Writer: Write;
-    /// The server accepted RETR for the `index`th message; returns where its bytes go.
-    fn begin(&mut self, index: usize) -> io::Result<Self::Writer>;
-    /// The whole message (`bytes` long) was written to `writer`.
-    fn finish(&mut self, index: usize, writer: Self::Writer, bytes: u64) -> io::Result<()>;
-    /// The server refused RETR for the `index`th message with this (escaped) text.
-    fn refused(&mut self, index: usize, text: &str) -> io::Result<()>;
-}
-
 /// A writer that keeps the first `cap` bytes and counts the rest away.
 struct Capped {
     buf: Vec<u8>,
@@ -820,7 +810,7 @@ mod tests {
         let err = s
             .login(Mechanism::Xoauth2, "bob", &Secret::new("tok"), false)
             .unwrap_err();
-        assert_eq!(err.exit(), crate::exit::Exit::NoPerm);
+        assert_eq!(err.kind(), crate::exit::Kind::AuthRefused);
         let w = written(s);
         let payload =
             base64::engine::general_purpose::STANDARD.encode("user=bob\x01auth=Bearer tok\x01\x01");
@@ -919,7 +909,7 @@ mod tests {
     fn malformed_list_and_uidl_are_protocol_errors() {
         let mut s = open(b"+OK\r\n+OK\r\n1 120\r\nnonsense\r\n.\r\n", true);
         let err = s.list().unwrap_err();
-        assert_eq!(err.exit(), crate::exit::Exit::Protocol);
+        assert_eq!(err.kind(), crate::exit::Kind::Protocol);
         assert!(err.to_string().contains("nonsense"), "{err}");
         let mut s = open(b"+OK\r\n+OK\r\n1 \x1b[31mred\r\n.\r\n", true);
         let err = s.uidl().unwrap_err();
@@ -961,7 +951,7 @@ mod tests {
         let mut sink = Collect::default();
         let err = s.retrieve(&[1], false, &mut sink).unwrap_err();
         assert!(matches!(err, Pop3Error::Truncated { .. }), "{err}");
-        assert_eq!(err.exit(), crate::exit::Exit::TempFail);
+        assert_eq!(err.kind(), crate::exit::Kind::Temporary);
         assert!(sink.messages.is_empty());
     }
 
@@ -1026,7 +1016,7 @@ mod tests {
             true,
         );
         let err = s.dele(&[1, 2, 3]).unwrap_err();
-        assert_eq!(err.exit(), crate::exit::Exit::TempFail);
+        assert_eq!(err.kind(), crate::exit::Kind::Temporary);
         s.rset().unwrap();
         assert_eq!(written(s), "DELE 1\r\nDELE 2\r\nDELE 3\r\nRSET\r\n");
     }
@@ -1036,11 +1026,11 @@ mod tests {
         let err = Session::open(Script::new(b"-ERR [IN-USE] busy\r\n"), true, None)
             .err()
             .unwrap();
-        assert_eq!(err.exit(), crate::exit::Exit::TempFail);
+        assert_eq!(err.kind(), crate::exit::Kind::Temporary);
         let err = Session::open(Script::new(b"HTTP/1.1 400\r\n"), true, None)
             .err()
             .unwrap();
-        assert_eq!(err.exit(), crate::exit::Exit::Protocol);
+        assert_eq!(err.kind(), crate::exit::Kind::Protocol);
         let err = Session::open(Script::new(b""), true, None).err().unwrap();
         assert!(matches!(err, Pop3Error::Closed { .. }));
     }

@@ -257,7 +257,14 @@ impl Connect for Connector {
         };
         if upgrade {
             let tls = &self.tls;
-            session = session.starttls(|stream| Ok(stream.start_tls(tls, &target.name)?))?;
+            session = session
+                .starttls(|stream| Ok(stream.start_tls(tls, &target.name)?))
+                .map_err(|err| match err {
+                    SmtpError::Rejected { reply, .. } if self.tls_mode == TlsMode::Starttls => {
+                        SmtpError::StarttlsRefused(reply)
+                    }
+                    err => err,
+                })?;
             session.hello(&ehlo, false)?;
         }
         if let Some(credentials) = &self.credentials {
@@ -494,6 +501,9 @@ mod tests {
             }],
         );
         assert_eq!(hosts.opened.len(), 1);
-        assert_eq!(reports[0][0].outcome.exit, crate::exit::Exit::NoPerm);
+        assert_eq!(
+            reports[0][0].outcome.kind,
+            Some(crate::exit::Kind::AuthRefused)
+        );
     }
 }

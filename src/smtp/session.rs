@@ -681,13 +681,13 @@ mod tests {
     #[test]
     fn greeting_other_than_220_is_refused() {
         for (greeting, exit) in [
-            (&b"554 go away\r\n"[..], crate::exit::Exit::Unavailable),
-            (b"421 busy\r\n", crate::exit::Exit::TempFail),
-            (b"", crate::exit::Exit::TempFail),
-            (b"HTTP/1.1 400\r\n", crate::exit::Exit::Protocol),
+            (&b"554 go away\r\n"[..], crate::exit::Kind::Permanent),
+            (b"421 busy\r\n", crate::exit::Kind::Temporary),
+            (b"", crate::exit::Kind::Temporary),
+            (b"HTTP/1.1 400\r\n", crate::exit::Kind::Protocol),
         ] {
             let err = Session::open(Script::new(greeting), false, None).unwrap_err();
-            assert_eq!(err.exit(), exit, "{greeting:?}: {err}");
+            assert_eq!(err.kind(), exit, "{greeting:?}: {err}");
         }
     }
 
@@ -730,7 +730,7 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, SmtpError::StarttlsInjection(_)), "{err}");
         assert!(!called.get(), "handshake ran despite injected bytes");
-        assert_eq!(err.exit(), crate::exit::Exit::Protocol);
+        assert_eq!(err.kind(), crate::exit::Kind::Protocol);
     }
 
     #[test]
@@ -795,7 +795,7 @@ mod tests {
         );
         let err = s.auth(&creds(Some(Mechanism::XOAuth2)), false).unwrap_err();
         assert!(matches!(err, SmtpError::AuthFailed(_)));
-        assert_eq!(err.exit(), crate::exit::Exit::NoPerm);
+        assert_eq!(err.kind(), crate::exit::Kind::AuthRefused);
         let out = written(s);
         assert!(
             out.contains("AUTH XOAUTH2 dXNlcj1hbGljZQFhdXRoPUJlYXJlciBwdwEB\r\n\r\n"),
@@ -815,7 +815,7 @@ mod tests {
         s.hello("c", false).unwrap();
         let err = s.auth(&creds(None), false).unwrap_err();
         assert!(matches!(err, SmtpError::AuthNotOffered));
-        assert_eq!(err.exit(), crate::exit::Exit::NoPerm);
+        assert_eq!(err.kind(), crate::exit::Kind::AuthRefused);
         let (mut s, _) = authed("CRAM-MD5", "", true);
         assert!(matches!(
             s.auth(&creds(None), false),
@@ -823,18 +823,18 @@ mod tests {
         ));
         let (mut s, _) = authed("PLAIN", "535 5.7.8 bad\r\n", true);
         assert_eq!(
-            s.auth(&creds(None), false).unwrap_err().exit(),
-            crate::exit::Exit::NoPerm
+            s.auth(&creds(None), false).unwrap_err().kind(),
+            crate::exit::Kind::AuthRefused
         );
         let (mut s, _) = authed("PLAIN", "454 4.7.0 later\r\n", true);
         assert_eq!(
-            s.auth(&creds(None), false).unwrap_err().exit(),
-            crate::exit::Exit::TempFail
+            s.auth(&creds(None), false).unwrap_err().kind(),
+            crate::exit::Kind::Temporary
         );
         let (mut s, _) = authed("LOGIN", &"334 x\r\n".repeat(10), true);
         assert_eq!(
-            s.auth(&creds(None), false).unwrap_err().exit(),
-            crate::exit::Exit::Protocol
+            s.auth(&creds(None), false).unwrap_err().kind(),
+            crate::exit::Kind::Protocol
         );
     }
 

@@ -11,9 +11,13 @@ use std::{
 use anyhow::Context;
 use serde::Serialize;
 
+mod show;
+
+use show::*;
+
 use crate::{
     cli::{GlobalArgs, parse::ParseArgs},
-    exit::{self, Exit, Failure},
+    exit::{self, Exit, Failure, Kind},
     message::{
         self, HeaderField, Hop, Inspected, MessageView,
         names::{self, SaveError},
@@ -21,51 +25,6 @@ use crate::{
     },
     output::{self, Printer, escape_line, escape_text},
 };
-
-/// `--header NAME --json`: one document per message.
-#[derive(Serialize)]
-struct HeaderValues<'a> {
-    source: &'a str,
-    index: usize,
-    name: &'a str,
-    values: &'a [&'a str],
-}
-
-/// `--headers --json`.
-#[derive(Serialize)]
-struct Headers<'a> {
-    source: &'a str,
-    index: usize,
-    headers: &'a [HeaderField<'a>],
-}
-
-/// `--received --json`.
-#[derive(Serialize)]
-struct Received<'a> {
-    source: &'a str,
-    index: usize,
-    received: &'a [Hop<'a>],
-}
-
-/// `--text --json`.
-#[derive(Serialize)]
-struct Text<'a> {
-    source: &'a str,
-    index: usize,
-    part: &'a str,
-    text: &'a str,
-}
-
-/// `--extract --json`: one document per saved file.
-#[derive(Serialize)]
-struct Saved<'a> {
-    source: &'a str,
-    index: usize,
-    part: &'a str,
-    filename: Option<&'a str>,
-    path: String,
-    size: u64,
-}
 
 /// Batches in flight at once in the parallel pipeline: bounds memory whatever the mbox size.
 const IN_FLIGHT: usize = 8;
@@ -79,7 +38,7 @@ const BATCH_BYTES: usize = 256 << 10;
 pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if args.part.is_some() && global.json {
         crate::bail!(
-            Exit::Usage,
+            Kind::Usage,
             "--part writes the part's bytes unchanged; it cannot be combined with --json"
         );
     }
@@ -87,7 +46,7 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let inputs: &[PathBuf] = if args.inputs.is_empty() {
         if output::stdin_is_terminal() {
             crate::bail!(
-                Exit::Usage,
+                Kind::Usage,
                 "no input: give message files, an mbox or a Maildir, or pipe a message in"
             );
         }
@@ -125,8 +84,13 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
 
 /// One message to show, or an input that failed, in input order.
 enum Item {
-    Message { raw: RawMessage, headings: bool },
+    Message {
+        raw: RawMessage,
+        headings: bool,
+    },
     Failed(anyhow::Error),
+    /// `--message N` beyond an input's last message: a negative result, like an absent part.
+    Missing(String),
 }
 
 /// Reads every input in order and hands each message (or failure) to `each`; stops early when
@@ -147,6 +111,7 @@ fn produce(
             }
         };
         let headings = several_inputs || !matches!(messages, Messages::Single(_));
+        let mut found = false;
         for item in messages {
             let raw = match item {
                 Ok(raw) => raw,
@@ -158,11 +123,14 @@ fn produce(
             if let Some(wanted) = args.message {
                 match (raw.index as u64).cmp(&wanted) {
                     std::cmp::Ordering::Less => continue,
-                    std::cmp::Ordering::Equal => {}
+                    std::cmp::Ordering::Equal => found = true,
                     std::cmp::Ordering::Greater => break,
                 }
             }
             each(Item::Message { raw, headings })?;
+        }
+        if let (Some(wanted), false) = (args.message, found) {
+            each(Item::Missing(format!("{path}: no message {wanted}")))?;
         }
     }
     Ok(())
@@ -296,17 +264,17 @@ impl Emitter {
         for line in &rendered.stderr {
             eprintln!("{line}");
         }
-        self.status = self.status.max(rendered.code);
+        self.status = exit::worst([self.status, rendered.code]);
         Ok(())
     }
 }
 
 /// The output of one view for one message, appended to its batch's buffer in memory.
-struct Sink<'b> {
+pub(super) struct Sink<'b> {
     json: bool,
-    stdout: &'b mut Vec<u8>,
+    pub(super) stdout: &'b mut Vec<u8>,
     /// Where `--part` writes straight to, unbuffered by message, when output is sequential.
-    direct: Option<&'b mut Printer>,
+    pub(super) direct: Option<&'b mut Printer>,
     stderr: Vec<String>,
     separate: bool,
 }
@@ -395,6 +363,10 @@ fn render(
     };
     let outcome = match item {
         Item::Failed(err) => Err(err),
+        Item::Missing(what) => {
+            sink.stderr.push(format!("mailkit: {}", escape_line(&what)));
+            Ok(Exit::Negative)
+        }
         Item::Message { raw, headings } => show(args, &mut sink, &raw, headings),
     };
     let code = match outcome {
@@ -416,259 +388,4 @@ fn render(
 
 fn label(raw: &RawMessage) -> String {
     escape_line(&format!("{} #{}", raw.source, raw.index)).into_owned()
-}
-
-fn show(
-    args: &ParseArgs,
-    out: &mut Sink,
-    raw: &RawMessage,
-    headings: bool,
-) -> anyhow::Result<Exit> {
-    let message = message::inspect_bytes(&raw.bytes, &raw.source, raw.index)
-        .map_err(Failure::from)
-        .with_context(|| format!("parsing {}", label(raw)))?;
-    let view = message.view();
-    let heading = headings.then_some(raw);
-    if let Some(name) = &args.header {
-        let values = message.header_values(name);
-        if out.is_json() {
-            out.json(&HeaderValues {
-                source: view.source,
-                index: view.index,
-                name,
-                values: &values,
-            })?;
-        } else {
-            for value in &values {
-                out.line(&escape_line(value))?;
-            }
-        }
-        return Ok(if values.is_empty() {
-            out.absent(raw, &format!("no {} header", escape_line(name)))
-        } else {
-            Exit::Success
-        });
-    }
-    if let Some(id) = &args.part {
-        let written = match out.direct.as_deref_mut() {
-            Some(printer) => message.write_part(id, printer),
-            None => message.write_part(id, &mut *out.stdout),
-        };
-        return Ok(match written {
-            Some(result) => {
-                result.context("writing to stdout")?;
-                Exit::Success
-            }
-            None => out.absent(raw, &format!("no part {}", escape_line(id))),
-        });
-    }
-    if args.text {
-        let Some((part, text)) = message.best_text() else {
-            return Ok(out.absent(raw, "no text part"));
-        };
-        let text = text.replace("\r\n", "\n");
-        let json = Text {
-            source: view.source,
-            index: view.index,
-            part: &part,
-            text: &text,
-        };
-        return out.result(heading, &json, |out| {
-            out.raw(escape_text(&text).as_bytes())?;
-            if !text.ends_with('\n') {
-                out.line("")?;
-            }
-            Ok(())
-        });
-    }
-    if let Some(dir) = &args.extract {
-        return extract(out, &message, dir, raw);
-    }
-    if args.headers {
-        let json = Headers {
-            source: view.source,
-            index: view.index,
-            headers: &view.headers,
-        };
-        return out.result(heading, &json, |out| {
-            for field in &view.headers {
-                out.line(&format!(
-                    "{}: {}",
-                    escape_line(&field.name),
-                    escape_line(&field.value)
-                ))?;
-            }
-            Ok(())
-        });
-    }
-    if args.received {
-        let json = Received {
-            source: view.source,
-            index: view.index,
-            received: &view.received,
-        };
-        return out.result(heading, &json, |out| hops_table(out, &view.received));
-    }
-    out.result(heading, view, |out| summary(out, view))
-}
-
-fn extract(
-    out: &mut Sink,
-    message: &Inspected<'_>,
-    dir: &Path,
-    raw: &RawMessage,
-) -> anyhow::Result<Exit> {
-    let attachments = message.attachments();
-    for attachment in &attachments {
-        let fallback = format!(
-            "part-{}.{}",
-            attachment.id,
-            extension(&attachment.content_type)
-        );
-        let name = names::safe_name(attachment.filename.as_deref().unwrap_or(""), &fallback);
-        let (path, size) = names::save(dir, &name, |file| {
-            message.write_part(&attachment.id, file).unwrap_or(Ok(0))
-        })
-        .map_err(|err: SaveError| Failure::from(err))
-        .with_context(|| format!("extracting part {} of {}", attachment.id, label(raw)))?;
-        let shown = path.display().to_string();
-        if out.is_json() {
-            out.json(&Saved {
-                source: &raw.source,
-                index: raw.index,
-                part: &attachment.id,
-                filename: attachment.filename.as_deref(),
-                path: shown,
-                size,
-            })?;
-        } else {
-            out.line(&format!("{}\t{}", attachment.id, escape_line(&shown)))?;
-        }
-    }
-    Ok(Exit::Success)
-}
-
-/// A file extension for a part without a name, from its content type.
-fn extension(content_type: &str) -> &'static str {
-    match content_type {
-        "text/plain" => "txt",
-        "text/html" => "html",
-        "text/calendar" => "ics",
-        "message/rfc822" | "message/global" => "eml",
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        "image/gif" => "gif",
-        "application/pdf" => "pdf",
-        "application/zip" => "zip",
-        _ => "bin",
-    }
-}
-
-/// The default human view: key headers, MIME tree, hops, warnings.
-fn summary(out: &mut Sink, view: &MessageView<'_>) -> anyhow::Result<()> {
-    for key in ["From", "To", "Cc", "Subject", "Date", "Message-ID"] {
-        for field in view
-            .headers
-            .iter()
-            .filter(|h| h.name.eq_ignore_ascii_case(key))
-        {
-            out.line(&format!(
-                "{:<11} {}",
-                format!("{key}:"),
-                escape_line(&field.value)
-            ))?;
-        }
-    }
-    out.line("")?;
-    out.line("MIME tree:")?;
-    // Indented by depth only: padding every id to the longest would make a deep tree's
-    // output quadratic in its depth.
-    for part in &view.parts {
-        let mut line = format!(
-            "  {}{}  {}",
-            "  ".repeat(part.depth),
-            part.id,
-            escape_line(&part.content_type)
-        );
-        if let Some(charset) = &part.charset {
-            line.push_str(&format!("  charset={}", escape_line(charset)));
-        }
-        if let Some(encoding) = &part.encoding {
-            line.push_str(&format!("  {}", escape_line(encoding)));
-        }
-        if let Some(disposition) = &part.disposition {
-            line.push_str(&format!("  {}", escape_line(disposition)));
-        }
-        if let Some(filename) = &part.filename {
-            line.push_str(&format!("  name=\"{}\"", escape_line(filename)));
-        }
-        line.push_str(&format!("  {} B", part.size));
-        out.line(&line)?;
-    }
-    if !view.received.is_empty() {
-        out.line("")?;
-        hops_table(out, &view.received)?;
-    }
-    if !view.warnings.is_empty() {
-        out.line("")?;
-        out.line("Warnings:")?;
-        for warning in &view.warnings {
-            let part = warning
-                .part
-                .as_deref()
-                .map(|p| format!("part {p}: "))
-                .unwrap_or_default();
-            out.line(&format!("  {part}{}", escape_line(&warning.message)))?;
-        }
-    }
-    Ok(())
-}
-
-/// The Received hops as an aligned table, oldest first.
-fn hops_table(out: &mut Sink, hops: &[Hop<'_>]) -> anyhow::Result<()> {
-    out.line("Received hops (oldest first):")?;
-    let dash = || "-".to_owned();
-    let rows: Vec<[String; 6]> = hops
-        .iter()
-        .enumerate()
-        .map(|(n, hop)| {
-            let from = match (&hop.from, &hop.from_ip) {
-                (Some(name), Some(ip)) if name != ip => format!("{name} [{ip}]"),
-                (Some(name), _) => name.to_string(),
-                (None, Some(ip)) => format!("[{ip}]"),
-                (None, None) => dash(),
-            };
-            [
-                (n + 1).to_string(),
-                escape_line(&from).into_owned(),
-                hop.by
-                    .as_deref()
-                    .map_or_else(dash, |b| escape_line(b).into_owned()),
-                hop.protocol.as_deref().map_or_else(dash, str::to_owned),
-                hop.time.clone().unwrap_or_else(dash),
-                hop.delay.map_or_else(dash, message::format_delay),
-            ]
-        })
-        .collect();
-    let header = ["hop", "from", "by", "with", "time", "delay"].map(str::to_owned);
-    let mut widths = header.clone().map(|h| h.len());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    for row in std::iter::once(&header).chain(&rows) {
-        let mut line = String::from(" ");
-        for (i, cell) in row.iter().enumerate() {
-            line.push(' ');
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 1));
-            }
-        }
-        out.line(line.trim_end())?;
-    }
-    Ok(())
 }
