@@ -55,6 +55,18 @@ impl Printer {
     }
 }
 
+/// Raw bytes streamed to stdout (`parse --part` of a large attachment), buffered like
+/// [`Printer::raw`].
+impl Write for Printer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// Reports an error on stderr as one line, `mailkit: error: ...`, escaped.
 pub fn error(text: &str) {
     diagnostic("error: ", text);

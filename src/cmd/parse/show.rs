@@ -44,7 +44,7 @@ pub(super) struct Saved<'a> {
     part: &'a str,
     filename: Option<&'a str>,
     path: String,
-    size: usize,
+    size: u64,
 }
 
 pub(super) fn show(
@@ -53,7 +53,7 @@ pub(super) fn show(
     raw: &RawMessage,
     headings: bool,
 ) -> anyhow::Result<Exit> {
-    let message = message::inspect(&raw.bytes, &raw.source, raw.index)
+    let message = message::inspect_bytes(&raw.bytes, &raw.source, raw.index)
         .map_err(Failure::from)
         .with_context(|| format!("parsing {}", label(raw)))?;
     let view = message.view();
@@ -79,9 +79,13 @@ pub(super) fn show(
         });
     }
     if let Some(id) = &args.part {
-        return Ok(match message.part_content(id) {
-            Some(bytes) => {
-                out.raw(&bytes)?;
+        let written = match out.direct.as_deref_mut() {
+            Some(printer) => message.write_part(id, printer),
+            None => message.write_part(id, &mut *out.stdout),
+        };
+        return Ok(match written {
+            Some(result) => {
+                result.context("writing to stdout")?;
                 Exit::Success
             }
             None => out.absent(raw, &format!("no part {}", escape_line(id))),
@@ -151,10 +155,11 @@ pub(super) fn extract(
             extension(&attachment.content_type)
         );
         let name = names::safe_name(attachment.filename.as_deref().unwrap_or(""), &fallback);
-        let content = message.part_content(&attachment.id).unwrap_or_default();
-        let path = names::save(dir, &name, &content)
-            .map_err(|err: SaveError| Failure::from(err))
-            .with_context(|| format!("extracting part {} of {}", attachment.id, label(raw)))?;
+        let (path, size) = names::save(dir, &name, |file| {
+            message.write_part(&attachment.id, file).unwrap_or(Ok(0))
+        })
+        .map_err(|err: SaveError| Failure::from(err))
+        .with_context(|| format!("extracting part {} of {}", attachment.id, label(raw)))?;
         let shown = path.display().to_string();
         if out.is_json() {
             out.json(&Saved {
@@ -163,7 +168,7 @@ pub(super) fn extract(
                 part: &attachment.id,
                 filename: attachment.filename.as_deref(),
                 path: shown,
-                size: content.len(),
+                size,
             })?;
         } else {
             out.line(&format!("{}\t{}", attachment.id, escape_line(&shown)))?;
@@ -205,12 +210,13 @@ pub(super) fn summary(out: &mut Sink, view: &MessageView<'_>) -> anyhow::Result<
     }
     out.line("")?;
     out.line("MIME tree:")?;
-    let width = view.parts.iter().map(|p| p.id.len()).max().unwrap_or(1);
+    // Indented by depth only: padding every id to the longest would make a deep tree's
+    // output quadratic in its depth.
     for part in &view.parts {
         let mut line = format!(
-            "  {:<width$}  {}{}",
-            part.id,
+            "  {}{}  {}",
             "  ".repeat(part.depth),
+            part.id,
             escape_line(&part.content_type)
         );
         if let Some(charset) = &part.charset {

@@ -152,7 +152,7 @@ fn raw_inputs(args: &SendArgs) -> anyhow::Result<Option<Vec<Vec<u8>>>> {
             );
         };
         let messages = mbox
-            .map(|message| message.map(|m| m.bytes))
+            .map(|message| message.map(|m| m.bytes.into_vec()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(Failure::from)?;
         return Ok(Some(messages));
