@@ -7,7 +7,7 @@ use serde::Serialize;
 
 mod input;
 
-use input::Outgoing;
+use input::{Input, MboxStream, Outgoing};
 
 use crate::{
     accounts::{self, Account, SecretSource, TlsMode},
@@ -26,7 +26,7 @@ use crate::{
     output::{self, Printer, Transcript, escape_line},
     smtp::{
         Credentials, Dsn, Envelope, Payload, RcptOutcome, Status,
-        deliver::{self, Connector, Job, Report, Target},
+        deliver::{self, Connector, Job, Relay, Report, Target},
         direct,
     },
 };
@@ -55,7 +55,7 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         None => None,
     };
     let ehlo = ehlo_name(args)?;
-    let outgoing = input::messages(args, account.as_ref()).context("preparing the message")?;
+    let input = input::messages(args, account.as_ref()).context("preparing the message")?;
     let tls = TlsClient::new(&args.route.trust.tls_options(account.as_ref()))
         .map_err(Failure::from)
         .context("setting up TLS")?;
@@ -70,14 +70,25 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         warnings: Vec::new(),
     };
     let relay = args.route.server.is_some() || account.as_ref().is_some_and(|a| a.host.is_some());
-    // A spinner for long runs at a terminal; never with -v, whose transcript it would garble.
-    let spinner = (outgoing.len() > 1 && !global.verbose && crate::output::stderr_is_terminal())
-        .then(|| {
-            let spinner = indicatif::ProgressBar::new_spinner()
-                .with_message(format!("sending {} messages", outgoing.len()));
-            spinner.enable_steady_tick(Duration::from_millis(120));
-            spinner
-        });
+    let outgoing = match input {
+        Input::Ready(outgoing) => outgoing,
+        Input::Stream(stream) if relay => {
+            return relay_stream(args, account.as_ref(), connector, stream, global);
+        }
+        // Direct delivery groups recipients by domain across every message: it needs them all.
+        Input::Stream(mut stream) => {
+            let mut all = Vec::new();
+            loop {
+                let batch = stream.next_batch().context("preparing the message")?;
+                if batch.is_empty() {
+                    break;
+                }
+                all.extend(batch);
+            }
+            all
+        }
+    };
+    let spinner = spinner(Some(outgoing.len()), global);
     let reports = if relay {
         relay_delivery(args, account.as_ref(), &mut connector, &outgoing)
     } else {
@@ -90,7 +101,89 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     for warning in &connector.warnings {
         output::warning(warning);
     }
-    report(&outgoing, &reports, global)
+    let mut printer = Printer::stdout(global.json);
+    let worst = report(
+        &mut printer,
+        &outgoing,
+        &reports,
+        outgoing.len() > 1,
+        Exit::Success,
+    )?;
+    printer.flush()?;
+    Ok(worst)
+}
+
+/// A spinner for long runs at a terminal (`count` messages, or an mbox being streamed); never
+/// with -v, whose transcript it would garble.
+fn spinner(count: Option<usize>, global: &GlobalArgs) -> Option<indicatif::ProgressBar> {
+    let long = count.is_none_or(|n| n > 1);
+    (long && !global.verbose && crate::output::stderr_is_terminal()).then(|| {
+        let spinner = indicatif::ProgressBar::new_spinner().with_message(match count {
+            Some(n) => format!("sending {n} messages"),
+            None => "sending messages".to_owned(),
+        });
+        spinner.enable_steady_tick(Duration::from_millis(120));
+        spinner
+    })
+}
+
+/// `--mbox` through a relay: each batch is sent as soon as it is read, over the connection the
+/// first batch opened, and reported before the next one is read, so that the first message
+/// goes out before the last is read and memory stays flat whatever the mailbox's size.
+fn relay_stream(
+    args: &SendArgs,
+    account: Option<&Account>,
+    mut connector: Connector,
+    mut stream: MboxStream,
+    global: &GlobalArgs,
+) -> anyhow::Result<Exit> {
+    let targets = relay_targets(args, account, &mut connector)?;
+    let spinner = spinner(None, global);
+    let mut printer = Printer::stdout(global.json);
+    let mut worst = Exit::Success;
+    let mut relay = Relay::new(&mut connector, &targets);
+    let mut run = || -> anyhow::Result<()> {
+        loop {
+            let batch = stream.next_batch().context("preparing the message")?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let jobs = jobs(&batch);
+            let reports = relay.send(&jobs);
+            let several = stream.several();
+            let mut show = || -> anyhow::Result<()> {
+                for warning in relay.connector().warnings.drain(..) {
+                    output::warning(&warning);
+                }
+                worst = report(&mut printer, &batch, &reports, several, worst)?;
+                Ok(())
+            };
+            match &spinner {
+                Some(spinner) => spinner.suspend(show)?,
+                None => show()?,
+            }
+        }
+    };
+    let result = run();
+    relay.finish();
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    for warning in &connector.warnings {
+        output::warning(warning);
+    }
+    printer.flush()?;
+    result.map(|()| worst)
+}
+
+fn jobs(outgoing: &[Outgoing]) -> Vec<Job<'_>> {
+    outgoing
+        .iter()
+        .map(|o| Job {
+            envelope: &o.envelope,
+            payload: &o.payload,
+        })
+        .collect()
 }
 
 /// The EHLO name: the one given (checked so it cannot inject a command), else this host's
@@ -130,6 +223,16 @@ fn relay_delivery(
     connector: &mut Connector,
     outgoing: &[Outgoing],
 ) -> anyhow::Result<Vec<Vec<Report>>> {
+    let targets = relay_targets(args, account, connector)?;
+    Ok(deliver::deliver(connector, &targets, &jobs(outgoing)))
+}
+
+/// The relay's addresses, and the connector set for it (TLS mode, credentials).
+fn relay_targets(
+    args: &SendArgs,
+    account: Option<&Account>,
+    connector: &mut Connector,
+) -> anyhow::Result<Vec<Target>> {
     let (host, server_port) = match &args.route.server {
         Some(server) => crate::net::split_server(server)?,
         None => (
@@ -154,7 +257,7 @@ fn relay_delivery(
     let port = port.unwrap_or(if mode == TlsMode::Tls { 465 } else { 587 });
     connector.tls_mode = mode;
     connector.credentials = credentials(args, account)?;
-    let targets: Vec<Target> = (host.as_str(), port)
+    let targets = (host.as_str(), port)
         .to_socket_addrs()
         .map_err(|err| Failure::new(Kind::NoHost, format!("cannot resolve {host}: {err}")))
         .with_context(|| format!("connecting to {host}:{port}"))?
@@ -163,14 +266,7 @@ fn relay_delivery(
             addr,
         })
         .collect();
-    let jobs: Vec<Job<'_>> = outgoing
-        .iter()
-        .map(|o| Job {
-            envelope: &o.envelope,
-            payload: &o.payload,
-        })
-        .collect();
-    Ok(deliver::deliver(connector, &targets, &jobs))
+    Ok(targets)
 }
 
 /// The credentials: user from the flag or the account, secret from the flags' source, else
@@ -236,13 +332,7 @@ fn direct_delivery(
         .or_else(|| account.and_then(|a| a.tls))
         .unwrap_or(TlsMode::Opportunistic);
     connector.credentials = credentials(args, account)?;
-    let jobs: Vec<Job<'_>> = outgoing
-        .iter()
-        .map(|o| Job {
-            envelope: &o.envelope,
-            payload: &o.payload,
-        })
-        .collect();
+    let jobs = jobs(outgoing);
     Ok(direct::deliver(
         &resolver,
         connector,
@@ -271,14 +361,16 @@ fn message_status(reports: &[Report]) -> &'static str {
     }
 }
 
-/// Prints one stderr line per failed recipient, the `--json` documents, and picks the exit.
+/// Prints one stderr line per failed recipient and the `--json` documents of `outgoing`, and
+/// returns the worst of `worst` and their exits; `several` when the run has more than one
+/// message (failures then name their message).
 fn report(
+    printer: &mut Printer,
     outgoing: &[Outgoing],
     reports: &[Vec<Report>],
-    global: &GlobalArgs,
+    several: bool,
+    mut worst: Exit,
 ) -> anyhow::Result<Exit> {
-    let mut printer = Printer::stdout(global.json);
-    let mut worst = Exit::Success;
     for (message, reports) in outgoing.iter().zip(reports) {
         for (address, report) in message.envelope.recipients.iter().zip(reports) {
             let RcptOutcome {
@@ -295,7 +387,7 @@ fn report(
                 .as_deref()
                 .map(|h| format!(" via {h}"))
                 .unwrap_or_default();
-            let id = if outgoing.len() > 1 {
+            let id = if several {
                 message
                     .message_id
                     .as_deref()
@@ -327,6 +419,5 @@ fn report(
             })?;
         }
     }
-    printer.flush()?;
     Ok(worst)
 }
