@@ -219,7 +219,7 @@ fn escape(text: &str, keep_layout: bool) -> Cow<'_, str> {
     let printable = text.as_bytes().chunks(32).all(|block| {
         block
             .iter()
-            .fold(true, |ok, &b| ok & (b >= 0x20) & (b < 0x7f))
+            .fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b))
     });
     if printable {
         return Cow::Borrowed(text);

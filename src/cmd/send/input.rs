@@ -17,7 +17,7 @@ pub(super) enum Input {
     Ready(Vec<Outgoing>),
     /// An mbox read as it is sent: the first batch is built and checked before connecting,
     /// each later one just before it is sent.
-    Stream(MboxStream),
+    Stream(Box<MboxStream>),
 }
 
 /// A batch closes at this many messages or bytes: large enough that the round trip at its end
@@ -178,7 +178,7 @@ pub(super) fn messages(args: &SendArgs, account: Option<&Account>) -> anyhow::Re
             first: None,
         };
         stream.first = Some(stream.next_batch()?);
-        return Ok(Input::Stream(stream));
+        return Ok(Input::Stream(Box::new(stream)));
     }
     let out = raws
         .into_iter()

@@ -134,7 +134,7 @@ fn relay_stream(
     args: &SendArgs,
     account: Option<&Account>,
     mut connector: Connector,
-    mut stream: MboxStream,
+    mut stream: Box<MboxStream>,
     global: &GlobalArgs,
 ) -> anyhow::Result<Exit> {
     let targets = relay_targets(args, account, &mut connector)?;
