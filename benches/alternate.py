@@ -11,6 +11,7 @@ usage: alternate.py [--runs N] [--cpus LIST] [--setup CMD] [--label TEXT] -- NAM
   --cpus LIST   pin every run with `taskset -c LIST` (e.g. 0 for one CPU, 0,1 for two)
   --setup CMD   a shell command run before each timed command, untimed (fresh directories)
   --label TEXT  a prefix for the printed rows
+  --count N     each run handles N items (messages, queries): also print N / median wall time
 
 Each command is run by `sh -c`, stdout to /dev/null. Prints per command: median wall time,
 median CPU time (user+system, of the whole process tree), and the median per-round ratio of
@@ -44,6 +45,7 @@ def main():
     parser.add_argument("--cpus")
     parser.add_argument("--setup")
     parser.add_argument("--label", default="")
+    parser.add_argument("--count", type=int)
     parser.add_argument("commands", nargs="+")
     args = parser.parse_args()
     named = [c.split("=", 1) for c in args.commands]
@@ -65,6 +67,7 @@ def main():
         print(
             f"{args.label}{name:14} {where:14} wall {statistics.median(walls) * 1000:9.1f} ms"
             f"  cpu {statistics.median(cpus) * 1000:9.1f} ms"
+            + (f"  {args.count / statistics.median(walls):9.0f}/s" if args.count else "")
             + ("" if name == first else f"   {first} is {wall_ratio:5.2f}x faster (wall), {cpu_ratio:5.2f}x (cpu)")
         )
     sys.stdout.flush()
