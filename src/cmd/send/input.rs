@@ -78,11 +78,11 @@ struct Common {
 /// Builds every message and its envelope from the flags, before any connection is made, so
 /// bad input fails fast with 65 (or 2 for contradictory flags); an mbox is only opened and its
 /// first batch built.
-pub(super) fn messages(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Input> {
+pub(super) fn messages(args: &SendArgs, account_from: Option<&str>) -> anyhow::Result<Input> {
     let sender = args
         .from
         .clone()
-        .or_else(|| account.and_then(|a| a.from.clone()))
+        .or_else(|| account_from.map(str::to_string))
         .map(|text| Mailbox::parse(&text).map_err(Failure::from))
         .transpose()?;
     let parse_all = |list: &[String]| {
