@@ -64,7 +64,8 @@ login\t'The widespread non-standard username/password challenge pair'
 xoauth2\t'Google\'s and Microsoft\'s OAuth 2 bearer token mechanism'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l dns-server -d 'DNS server for MX lookups, `IP[:PORT]` (default: the system resolver)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ehlo -d 'Name to give in EHLO (default: this host\'s name when fully qualified, else the address literal of the connection, such as [192.0.2.1])' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l timeout -d 'Seconds to wait for a connection and for each reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l timeout -d 'Seconds each reply (the greeting, every command\'s reply) and the TLS handshake may take in all, however slowly their bytes arrive' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l connect-timeout -d 'Seconds to wait for a TCP connection to be accepted before trying the next address or MX (Postfix\'s smtp_connect_timeout is 30 s too)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l notify -d 'DSN: when to notify the sender (NEVER, or a comma list of SUCCESS, FAILURE, DELAY)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ret -d 'DSN: return the full message or only headers in notifications' -r -f -a "full\t'The whole message'
 hdrs\t'Its headers only'"
@@ -100,7 +101,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-env -
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-file -d 'File holding the password (or the OAuth token), first line' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-command -d 'Command printing the password (or the OAuth token) as its first line' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l timeout -d 'Seconds to wait for the connection and for each reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s n -l new -d 'Fetch only messages whose UIDL is not in the state file (seen before with another size counts as new)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Write one message to stdout, bytes unchanged (CRLF line ends as received)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s d -l delete -d 'Delete each message from the server once it is safely on disk'
@@ -128,7 +130,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-env -d
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-file -d 'File holding the password (or the OAuth token), first line' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-command -d 'Command printing the password (or the OAuth token) as its first line' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l timeout -d 'Seconds to wait for the connection and for each reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s H -l headers -d 'Also show From, Subject and Date (one TOP n 0 per message)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l allow-cleartext-auth -d 'INSECURE: allow a password or token over a connection without TLS'
@@ -154,7 +157,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-env -d
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-file -d 'File holding the password (or the OAuth token), first line' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-command -d 'Command printing the password (or the OAuth token) as its first line' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l timeout -d 'Seconds to wait for the connection and for each reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s n -l dry-run -d 'Show what would be deleted and change nothing'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'

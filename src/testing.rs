@@ -1,7 +1,13 @@
 //! Test support shared by the protocol modules' unit tests: a scripted stream standing in for
 //! a server, so sessions generic over `Read + Write` are driven without sockets.
 
-use std::io::{self, Read, Write};
+use std::{
+    io::{self, Read, Write},
+    time::Duration,
+};
+
+/// The reply timeout unit tests give sessions: never reached by a scripted server.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A scripted server: the bytes it sends (each chunk delivered by a separate read, to model
 /// replies split across packets) and everything the client wrote.

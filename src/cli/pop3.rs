@@ -37,7 +37,11 @@ pub struct ConnectionArgs {
     /// the account's source, else $MAILKIT_OAUTH_TOKEN)
     #[arg(long, value_name = "CMD")]
     pub oauth_token_command: Option<String>,
-    /// Seconds to wait for the connection and for each reply
+    /// Seconds each reply line (and every status reply as a whole, and the TLS handshake) may
+    /// take, however slowly its bytes arrive
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub timeout: u64,
+    /// Seconds to wait for the TCP connection to be accepted
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub connect_timeout: u64,
 }

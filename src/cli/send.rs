@@ -132,9 +132,15 @@ pub struct RouteArgs {
     #[arg(long, value_name = "NAME")]
     pub ehlo: Option<String>,
 
-    /// Seconds to wait for a connection and for each reply
+    /// Seconds each reply (the greeting, every command's reply) and the TLS handshake may take
+    /// in all, however slowly their bytes arrive
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub timeout: u64,
+
+    /// Seconds to wait for a TCP connection to be accepted before trying the next address or
+    /// MX (Postfix's smtp_connect_timeout is 30 s too)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub connect_timeout: u64,
 
     /// DSN: when to notify the sender (NEVER, or a comma list of SUCCESS, FAILURE, DELAY)
     #[arg(long, value_name = "WHEN")]

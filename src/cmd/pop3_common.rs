@@ -95,6 +95,7 @@ impl Connection {
                 tls,
                 tls_options: args.trust.tls_options(Some(&account)),
                 timeout: Duration::from_secs(args.timeout.max(1)),
+                connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
                 user,
                 mechanism,
                 allow_cleartext: args.trust.allow_cleartext_auth,

@@ -6,6 +6,7 @@ use std::{
     net::TcpStream,
     path::{Path, PathBuf},
     sync::Arc,
+    time::Instant,
 };
 
 use rustls::{
@@ -15,6 +16,7 @@ use rustls::{
     pki_types::{CertificateDer, ServerName, UnixTime, pem::PemObject},
 };
 
+use super::UntilDeadline;
 use crate::exit::{Failure, Kind};
 
 /// How certificates are checked. Verification against the public roots is the default; a CA
@@ -136,17 +138,40 @@ impl TlsClient {
             }
         })?;
         let mut tls = StreamOwned::new(conn, tcp);
+        // The whole handshake gets one socket timeout: a server dripping its records a byte
+        // at a time must not restart the clock with every byte.
+        let timeout = tls.sock.read_timeout().ok().flatten();
+        let deadline = timeout.map(|t| Instant::now() + t);
         while tls.conn.is_handshaking() {
-            if let Err(err) = tls.conn.complete_io(&mut tls.sock) {
+            let step = match deadline {
+                Some(deadline) => tls.conn.complete_io(&mut UntilDeadline {
+                    stream: &mut tls.sock,
+                    deadline,
+                }),
+                None => tls.conn.complete_io(&mut tls.sock),
+            };
+            if let Err(err) = step {
                 if is_timeout(&err) {
                     return Err(TlsError::Timeout {
                         server: server_name.to_string(),
-                        secs: timeout_secs(&tls.sock),
+                        secs: timeout.map_or(0, |t| t.as_secs()),
                     });
                 }
                 return Err(classify_handshake_error(server_name, err));
             }
         }
+        tls.sock
+            .set_read_timeout(timeout)
+            .map_err(|source| TlsError::Handshake {
+                server: server_name.to_string(),
+                source,
+            })?;
+        tls.sock
+            .set_write_timeout(timeout)
+            .map_err(|source| TlsError::Handshake {
+                server: server_name.to_string(),
+                source,
+            })?;
         Ok(Stream::Tls(Box::new(tls)))
     }
 }

@@ -22,8 +22,10 @@ pub struct ConnectOptions {
     pub tls: TlsMode,
     /// Certificate verification settings.
     pub tls_options: TlsOptions,
-    /// Connect timeout, and the timeout of every read and write.
+    /// How long each reply line, each status reply as a whole, and the TLS handshake may take.
     pub timeout: Duration,
+    /// How long the TCP connection may take to be accepted.
+    pub connect_timeout: Duration,
     /// Login name.
     pub user: String,
     /// How to log in.
@@ -40,7 +42,12 @@ pub fn open(
     options: &ConnectOptions,
     secret: impl FnOnce() -> Result<Secret, Failure>,
 ) -> Result<Session<Stream>, Failure> {
-    let (tcp, _) = net::connect(&options.host, options.port, options.timeout)?;
+    let (tcp, _) = net::connect(
+        &options.host,
+        options.port,
+        options.connect_timeout,
+        options.timeout,
+    )?;
     let transcript: Option<Box<dyn Write>> = if options.verbose {
         Some(Box::new(std::io::stderr()))
     } else {
@@ -55,7 +62,7 @@ pub fn open(
         _ => Stream::Plain(tcp),
     };
     let secure = stream.is_tls();
-    let mut session = Session::open(stream, secure, transcript)?;
+    let mut session = Session::open(stream, secure, transcript, options.timeout)?;
     session.capa()?;
     if let (Some(client), TlsMode::Starttls | TlsMode::Opportunistic) = (&client, options.tls) {
         session = session.stls(|stream| stream.start_tls(client, &options.host))?;

@@ -54,6 +54,20 @@ pub struct Report {
     pub outcome: RcptOutcome,
     /// The host that gave the outcome.
     pub host: Option<String>,
+    /// The port it was reached on, so that messages name the server as `host:port`.
+    pub port: Option<u16>,
+}
+
+impl Report {
+    /// The server that gave the outcome as people read it, `host:port` (`[v6]:port`).
+    pub fn server(&self) -> Option<String> {
+        let host = self.host.as_deref()?;
+        Some(match self.port {
+            Some(port) if host.contains(':') => format!("[{host}]:{port}"),
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        })
+    }
 }
 
 /// Delivers every job through the first target that takes it, returning one report per
@@ -72,7 +86,8 @@ pub fn deliver<C: Connect>(
             vec![
                 Report {
                     outcome,
-                    host: None
+                    host: None,
+                    port: None,
                 };
                 job.envelope.recipients.len()
             ]
@@ -93,7 +108,13 @@ pub fn deliver<C: Connect>(
                 let outcome = RcptOutcome::from_error(&err);
                 let next = err.try_next_host();
                 for (j, indexes) in pending.iter_mut().enumerate() {
-                    settle(&mut reports[j], indexes, &outcome, &host);
+                    settle(
+                        &mut reports[j],
+                        indexes,
+                        &outcome,
+                        &host,
+                        target.addr.port(),
+                    );
                     if !next {
                         indexes.clear();
                     }
@@ -134,6 +155,7 @@ pub fn deliver<C: Connect>(
                 reports[j][i] = Report {
                     outcome,
                     host: host.clone(),
+                    port: Some(target.addr.port()),
                 };
             }
             pending[j] = still;
@@ -143,7 +165,13 @@ pub fn deliver<C: Connect>(
             Some(err) => {
                 let outcome = RcptOutcome::from_error(&err);
                 for &j in active.iter().skip(attempted) {
-                    settle(&mut reports[j], &pending[j], &outcome, &host);
+                    settle(
+                        &mut reports[j],
+                        &pending[j],
+                        &outcome,
+                        &host,
+                        target.addr.port(),
+                    );
                 }
             }
         }
@@ -152,11 +180,18 @@ pub fn deliver<C: Connect>(
 }
 
 /// Gives the recipients at `indexes` the same outcome from `host`.
-fn settle(reports: &mut [Report], indexes: &[usize], outcome: &RcptOutcome, host: &Option<String>) {
+fn settle(
+    reports: &mut [Report],
+    indexes: &[usize],
+    outcome: &RcptOutcome,
+    host: &Option<String>,
+    port: u16,
+) {
     for &i in indexes {
         reports[i] = Report {
             outcome: outcome.clone(),
             host: host.clone(),
+            port: Some(port),
         };
     }
 }
@@ -201,8 +236,10 @@ pub struct Connector {
     pub credentials: Option<Credentials>,
     /// Allow AUTH without TLS (explicitly asked for).
     pub allow_cleartext_auth: bool,
-    /// Connect timeout and the timeout on every read and write.
+    /// How long each reply, and the TLS handshake, may take in all.
     pub timeout: Duration,
+    /// How long a TCP connection may take to be accepted.
+    pub connect_timeout: Duration,
     /// Write the transcript to stderr.
     pub verbose: bool,
     /// Warnings for the user (cleartext fallback), printed by the command.
@@ -222,7 +259,7 @@ impl Connect for Connector {
         if self.verbose {
             eprintln!("* connecting to {} ({})", target.name, target.addr);
         }
-        let tcp = net::connect_addr(target.addr, self.timeout)?;
+        let tcp = net::connect_addr(target.addr, self.connect_timeout, self.timeout)?;
         let ehlo = match (&self.ehlo, tcp.local_addr()) {
             (Some(name), _) => name.clone(),
             (None, Ok(local)) => address_literal(local.ip()),
@@ -235,7 +272,7 @@ impl Connect for Connector {
             TlsMode::Tls => (self.tls.handshake(tcp, &target.name)?, true),
             _ => (Stream::Plain(tcp), false),
         };
-        let mut session = Session::open(stream, implicit, transcript)?;
+        let mut session = Session::open(stream, implicit, transcript, self.timeout)?;
         let helo_fallback = matches!(self.tls_mode, TlsMode::None | TlsMode::Opportunistic)
             && self.credentials.is_none();
         session.hello(&ehlo, helo_fallback)?;
@@ -334,6 +371,7 @@ mod tests {
                 },
                 false,
                 None,
+                crate::testing::TIMEOUT,
             )?;
             session.hello("c", false)?;
             Ok(session)

@@ -1,7 +1,11 @@
 //! One SMTP connection, generic over its stream so unit tests drive it from a script:
 //! greeting, EHLO, STARTTLS, AUTH, mail transactions (pipelined when offered), QUIT.
 
-use std::io::{BufReader, Read, Write};
+use std::{
+    collections::VecDeque,
+    io::{BufReader, Read, Write},
+    time::{Duration, Instant},
+};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD as BASE64};
 
@@ -47,18 +51,31 @@ pub struct Session<S: Read + Write> {
     tls: bool,
     transcript: Option<Transcript>,
     out: Vec<u8>,
+    /// How long a whole reply may take, from the moment it is awaited.
+    timeout: Duration,
+    /// The replies due, oldest first, named for a timeout message (pipelining sends several
+    /// commands before reading).
+    awaiting: VecDeque<String>,
 }
 
 impl<S: Read + Write> Session<S> {
     /// Starts a session on a connected stream and reads the greeting (RFC 5321 §4.3.1);
     /// `tls` says the stream is already encrypted (implicit TLS).
-    pub fn open(stream: S, tls: bool, transcript: Option<Transcript>) -> Result<Self, SmtpError> {
+    /// Every reply must arrive complete within `timeout` of being awaited.
+    pub fn open(
+        stream: S,
+        tls: bool,
+        transcript: Option<Transcript>,
+        timeout: Duration,
+    ) -> Result<Self, SmtpError> {
         let mut session = Session {
             io: BufReader::with_capacity(16 * 1024, stream),
             caps: Capabilities::default(),
             tls,
             transcript,
             out: Vec::with_capacity(1024),
+            timeout,
+            awaiting: VecDeque::from(["the greeting".to_owned()]),
         };
         let greeting = session.read()?;
         if greeting.code != 220 {
@@ -136,6 +153,8 @@ impl<S: Read + Write> Session<S> {
             tls: true,
             transcript: self.transcript,
             out: self.out,
+            timeout: self.timeout,
+            awaiting: VecDeque::new(),
         })
     }
 
@@ -557,6 +576,8 @@ impl<S: Read + Write> Session<S> {
         for command in commands {
             // Formatting into a Vec cannot fail.
             let _ = write!(self.out, "{command}");
+            self.awaiting
+                .push_back(format!("the reply to {}", command.verb()));
             if self.transcript.is_some() {
                 let line = format!("{}C: {}", self.tls_mark(), command.transcript());
                 self.log(&line);
@@ -578,16 +599,31 @@ impl<S: Read + Write> Session<S> {
         }
         let stream = self.io.get_mut();
         stream.write_all(bytes)?;
+        self.awaiting
+            .push_back("the reply to the message's final dot".to_owned());
         Ok(())
     }
 
+    /// Reads the next reply within the reply timeout; a timeout says which reply it was.
     fn read(&mut self) -> Result<Reply, SmtpError> {
         let mark = self.tls_mark();
+        let step = self
+            .awaiting
+            .pop_front()
+            .unwrap_or_else(|| "a reply".to_owned());
         let transcript = &mut self.transcript;
-        read_reply(&mut self.io, |line| {
+        let deadline = Instant::now() + self.timeout;
+        read_reply(&mut self.io, Some(deadline), |line| {
             if let Some(log) = transcript.as_mut() {
                 log(&format!("{mark}S: {}", crate::output::escape_bytes(line)));
             }
+        })
+        .map_err(|err| match err {
+            SmtpError::Io(io) if is_timeout(&io) => SmtpError::Timeout {
+                secs: self.timeout.as_secs(),
+                step,
+            },
+            other => other,
         })
     }
 
@@ -600,6 +636,14 @@ impl<S: Read + Write> Session<S> {
             log(line);
         }
     }
+}
+
+/// Whether a read failed because time ran out (the reply deadline, or the socket's timeout).
+fn is_timeout(err: &std::io::Error) -> bool {
+    matches!(
+        err.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    )
 }
 
 /// RCPT TO commands for every recipient of `envelope`, sharing `params`.
@@ -654,7 +698,8 @@ mod tests {
             Script::new(b"220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250-DSN\r\n250 SMTPUTF8\r\n"),
             false,
             None,
-        )
+crate::testing::TIMEOUT,
+)
         .unwrap();
         s.hello("client.test", false).unwrap();
         let caps = s.capabilities().clone();
@@ -668,10 +713,12 @@ mod tests {
     #[test]
     fn helo_only_when_allowed() {
         let server = b"220 old\r\n502 what\r\n250 hi\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s =
+            Session::open(Script::new(server), false, None, crate::testing::TIMEOUT).unwrap();
         s.hello("c", true).unwrap();
         assert_eq!(written(s), "EHLO c\r\nHELO c\r\n");
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s =
+            Session::open(Script::new(server), false, None, crate::testing::TIMEOUT).unwrap();
         assert!(matches!(
             s.hello("c", false),
             Err(SmtpError::Rejected { .. })
@@ -686,7 +733,8 @@ mod tests {
             (b"", crate::exit::Kind::Temporary),
             (b"HTTP/1.1 400\r\n", crate::exit::Kind::Protocol),
         ] {
-            let err = Session::open(Script::new(greeting), false, None).unwrap_err();
+            let err = Session::open(Script::new(greeting), false, None, crate::testing::TIMEOUT)
+                .unwrap_err();
             assert_eq!(err.kind(), exit, "{greeting:?}: {err}");
         }
     }
@@ -694,7 +742,8 @@ mod tests {
     #[test]
     fn starttls_forgets_capabilities_and_upgrades() {
         let server = b"220 mx\r\n250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n220 go\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s =
+            Session::open(Script::new(server), false, None, crate::testing::TIMEOUT).unwrap();
         s.hello("c", false).unwrap();
         assert!(s.capabilities().starttls);
         let upgraded = std::cell::Cell::new(false);
@@ -719,7 +768,8 @@ mod tests {
         // buffered: either way it is in the buffer before the handshake.
         let server =
             b"220 mx\r\n250-mx\r\n250 STARTTLS\r\n220 go\r\n250-evil\r\n250 AUTH PLAIN\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s =
+            Session::open(Script::new(server), false, None, crate::testing::TIMEOUT).unwrap();
         s.hello("c", false).unwrap();
         let called = std::cell::Cell::new(false);
         let err = s
@@ -736,7 +786,8 @@ mod tests {
     #[test]
     fn starttls_refused_is_an_error() {
         let server = b"220 mx\r\n250-mx\r\n250 STARTTLS\r\n454 no tls now\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s =
+            Session::open(Script::new(server), false, None, crate::testing::TIMEOUT).unwrap();
         s.hello("c", false).unwrap();
         assert!(s.starttls(Ok).is_err());
     }
@@ -752,7 +803,13 @@ mod tests {
     fn authed(caps: &str, replies: &str, tls: bool) -> (Session<Script>, Rc<RefCell<Vec<String>>>) {
         let (lines, log) = transcript();
         let server = format!("220 mx\r\n250-mx\r\n250 AUTH {caps}\r\n{replies}");
-        let mut s = Session::open(Script::new(server.as_bytes()), tls, Some(log)).unwrap();
+        let mut s = Session::open(
+            Script::new(server.as_bytes()),
+            tls,
+            Some(log),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         (s, lines)
     }
@@ -811,7 +868,13 @@ mod tests {
             Err(SmtpError::CleartextAuth)
         ));
         assert_eq!(written(s), "EHLO c\r\n", "nothing sent in cleartext");
-        let mut s = Session::open(Script::new(b"220 mx\r\n250 mx\r\n"), true, None).unwrap();
+        let mut s = Session::open(
+            Script::new(b"220 mx\r\n250 mx\r\n"),
+            true,
+            None,
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         let err = s.auth(&creds(None), false).unwrap_err();
         assert!(matches!(err, SmtpError::AuthNotOffered));
@@ -843,7 +906,13 @@ mod tests {
         let greeting = format!("220 mx\r\n250-mx\r\n{ext}250 HELP\r\n");
         chunks.push(greeting.as_bytes());
         chunks.extend_from_slice(replies);
-        let mut s = Session::open(Script::chunked(&chunks), false, None).unwrap();
+        let mut s = Session::open(
+            Script::chunked(&chunks),
+            false,
+            None,
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         s
     }
@@ -1065,6 +1134,7 @@ mod tests {
             Script::new(b"220 mx \x1b[31mred\r\n250 ok\r\n"),
             false,
             Some(log),
+            crate::testing::TIMEOUT,
         )
         .unwrap();
         s.hello("c", false).unwrap();

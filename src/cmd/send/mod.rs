@@ -66,6 +66,7 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         credentials: None,
         allow_cleartext_auth: args.route.trust.allow_cleartext_auth,
         timeout: Duration::from_secs(args.route.timeout.max(1)),
+        connect_timeout: Duration::from_secs(args.route.connect_timeout.max(1)),
         verbose: global.verbose,
         warnings: Vec::new(),
     };
@@ -291,8 +292,7 @@ fn report(
                 continue;
             }
             let via = report
-                .host
-                .as_deref()
+                .server()
                 .map(|h| format!(" via {h}"))
                 .unwrap_or_default();
             let id = if outgoing.len() > 1 {
