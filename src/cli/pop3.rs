@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::security::{PasswordArgs, TrustArgs};
-use crate::{accounts::TlsMode, pop3::Mechanism};
+use crate::cli::values::{Pop3AuthArg, TlsArg};
 
 /// How to reach and log in to the POP3 server. The password never comes from the command line:
 /// it comes from `--password-env`, `--password-file`, `--password-command`, `$MAILKIT_PASSWORD`,
@@ -23,13 +23,13 @@ pub struct ConnectionArgs {
     pub user: Option<String>,
     /// Connection protection: tls (implicit, port 995), starttls (STLS on 110, required), none
     #[arg(long, value_enum, value_name = "MODE")]
-    pub tls: Option<TlsMode>,
+    pub tls: Option<TlsArg>,
     /// Certificate trust and cleartext login.
     #[command(flatten)]
     pub trust: TrustArgs,
     /// Login mechanism (auto: SASL PLAIN if offered, else USER/PASS, else APOP)
     #[arg(long, value_enum, value_name = "MECH")]
-    pub auth: Option<Mechanism>,
+    pub auth: Option<Pop3AuthArg>,
     /// Where the password comes from (else $MAILKIT_PASSWORD when set).
     #[command(flatten)]
     pub password: PasswordArgs,
@@ -44,4 +44,25 @@ pub struct ConnectionArgs {
     /// Seconds to wait for the TCP connection to be accepted
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub connect_timeout: u64,
+}
+
+impl ConnectionArgs {
+    /// The flags as [`Endpoint::resolve`](crate::accounts::Endpoint::resolve) takes them.
+    pub fn endpoint_flags(&self) -> crate::accounts::Flags {
+        crate::accounts::Flags {
+            account: self.account.clone(),
+            server: self.server.clone(),
+            port: None,
+            tls: self.tls.map(Into::into),
+            user: self.user.clone(),
+            auth: self.auth.map(Into::into),
+            secret: self.password.source(),
+            oauth_token_command: self.oauth_token_command.clone(),
+            ca_file: self.trust.ca_file.clone(),
+            insecure_skip_tls_verify: self.trust.insecure_skip_tls_verify,
+            allow_cleartext_auth: self.trust.allow_cleartext_auth,
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+        }
+    }
 }

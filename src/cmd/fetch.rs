@@ -8,8 +8,8 @@ use std::{collections::HashSet, io};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::pop3_common::Connection;
 use crate::{
+    accounts::{Endpoint, Service},
     cli::{GlobalArgs, fetch::FetchArgs},
     exit::{Exit, Failure, Kind},
     maildrop::{
@@ -36,9 +36,10 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "--stdout writes the message itself to stdout; it cannot be combined with --json"
         );
     }
-    let connection = Connection::resolve(&args.connection, global)?;
+    let endpoint = Endpoint::resolve(Service::Pop3, &args.connection.endpoint_flags())?;
     let target = open_target(args)?;
-    let mut session = connection.open()?;
+    let mut session =
+        crate::pop3::connect::login(&endpoint, crate::output::Transcript::stderr(global.verbose))?;
     let listing = session.listing()?;
     if args.new && !listing.has_uidl {
         crate::bail!(
@@ -50,7 +51,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         (Some(_), true) => {
             let path = match &args.state_file {
                 Some(path) => path.clone(),
-                None => maildrop::state::default_path(&connection.key).ok_or_else(|| {
+                None => maildrop::state::default_path(&endpoint.key()).ok_or_else(|| {
                     Failure::new(
                         Kind::Config,
                         "no state directory: set $XDG_STATE_HOME or $HOME, or --state-file",
@@ -82,12 +83,10 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 Seen::Yes => seen_before.push(entry),
                 Seen::No => fresh.push(entry),
                 Seen::SizeDiffers(before) => {
-                    eprintln!(
-                        "mailkit: warning: message {} has UIDL {} seen before with size {before}, now {}; fetching it as new",
-                        entry.number,
-                        escape_line(uidl),
-                        entry.size
-                    );
+                    output::warning(&format!(
+                        "message {} has UIDL {uidl} seen before with size {before}, now {}; fetching it as new",
+                        entry.number, entry.size
+                    ));
                     fresh.push(entry);
                 }
             }
@@ -156,7 +155,9 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         let saved = outcomes.iter().filter(|o| o.saved_to.is_some()).count();
         let deleted = outcomes.iter().filter(|o| o.deleted).count();
         let skipped = outcomes.iter().filter(|o| o.skipped.is_some()).count();
-        eprintln!("mailkit: fetched {saved}, deleted {deleted}, skipped {skipped}");
+        output::note(&format!(
+            "fetched {saved}, deleted {deleted}, skipped {skipped}"
+        ));
     }
     result.context("fetching")?;
     Ok(Exit::Success)

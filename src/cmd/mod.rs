@@ -6,6 +6,5 @@ pub mod fetch;
 pub mod generate;
 pub mod list;
 pub mod parse;
-pub mod pop3_common;
 pub mod resolve;
 pub mod send;

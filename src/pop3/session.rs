@@ -7,14 +7,19 @@ use std::{
     time::{Duration, Instant},
 };
 
-use base64::Engine as _;
 use md5::Digest as _;
 
 use super::{
     codec::{self, DotDecoder, Status},
     error::Pop3Error,
 };
-use crate::{maildrop::MessageSink, net::TlsError, output::escape_bytes, secret::Secret};
+use crate::{
+    maildrop::MessageSink,
+    net::TlsError,
+    output::{Transcript, escape_bytes, redacted},
+    sasl,
+    secret::Secret,
+};
 
 /// Longest status or list line accepted (RFC 2449 §4 allows 512 octets; servers exceed it in
 /// greetings and SASL challenges, so leave room, but not unbounded).
@@ -93,7 +98,7 @@ impl Capabilities {
 }
 
 /// How to log in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mechanism {
     /// SASL PLAIN if offered, else USER/PASS, else APOP.
     Auto,
@@ -121,7 +126,7 @@ pub struct Session<S: Read + Write> {
     secure: bool,
     greeting: Vec<u8>,
     caps: Capabilities,
-    transcript: Option<Box<dyn Write>>,
+    transcript: Transcript,
     /// How long a status reply as a whole, and each line of a message body, may take.
     timeout: Duration,
     /// When the reply (or body line) being read must be complete.
@@ -135,7 +140,7 @@ impl<S: Read + Write> Session<S> {
     pub fn open(
         stream: S,
         secure: bool,
-        transcript: Option<Box<dyn Write>>,
+        transcript: Transcript,
         timeout: Duration,
     ) -> Result<Self, Pop3Error> {
         let mut session = Session {
@@ -234,7 +239,7 @@ impl<S: Read + Write> Session<S> {
                 self.simple(&format!("USER {user}"), &format!("USER {user}"), true)?;
                 self.simple(
                     &format!("PASS {}", secret.expose()),
-                    "PASS (redacted)",
+                    &redacted("PASS"),
                     true,
                 )?;
             }
@@ -248,18 +253,12 @@ impl<S: Read + Write> Session<S> {
                 let digest: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
                 self.simple(
                     &format!("APOP {user} {digest}"),
-                    &format!("APOP {user} (redacted)"),
+                    &redacted(&format!("APOP {user}")),
                     true,
                 )?;
             }
-            Mechanism::Plain => {
-                let payload = format!("\0{user}\0{}", secret.expose());
-                self.sasl("PLAIN", payload.as_bytes())?;
-            }
-            Mechanism::Xoauth2 => {
-                let payload = format!("user={user}\x01auth=Bearer {}\x01\x01", secret.expose());
-                self.sasl("XOAUTH2", payload.as_bytes())?;
-            }
+            Mechanism::Plain => self.sasl(sasl::Mechanism::Plain, user, secret)?,
+            Mechanism::Xoauth2 => self.sasl(sasl::Mechanism::XOAuth2, user, secret)?,
         }
         Ok(())
     }
@@ -282,22 +281,34 @@ impl<S: Read + Write> Session<S> {
     /// RFC 5034 two-step SASL: `AUTH MECH`, a `+` continuation, the payload, then `+OK`. An
     /// XOAUTH2 failure arrives as a `+` challenge carrying a JSON error, answered with an empty
     /// line before the final `-ERR`.
-    fn sasl(&mut self, mech: &str, payload: &[u8]) -> Result<(), Pop3Error> {
-        let command = format!("AUTH {mech}");
+    fn sasl(
+        &mut self,
+        mechanism: sasl::Mechanism,
+        user: &str,
+        secret: &Secret,
+    ) -> Result<(), Pop3Error> {
+        let command = format!("AUTH {}", mechanism.name());
+        let mut exchange = sasl::Exchange::new(mechanism, user, secret);
         self.command(&command)?;
-        let line = self.read_line(&command)?;
-        self.log_continuation(&line);
-        if !is_continuation(&line) {
-            let status = self.status_of(&command, &line)?;
-            return self.check(&status, &command, true);
-        }
-        let encoded = base64::engine::general_purpose::STANDARD.encode(payload);
-        self.send(&encoded, "(redacted)");
         let mut line = self.read_line(&command)?;
         self.log_continuation(&line);
-        if is_continuation(&line) {
-            self.send("", "");
+        while is_continuation(&line) {
+            let challenge = String::from_utf8_lossy(line.get(2..).unwrap_or_default());
+            let answer =
+                exchange
+                    .answer(challenge.trim_end())
+                    .map_err(|err| Pop3Error::Malformed {
+                        command: command.clone(),
+                        line: err.to_string(),
+                    })?;
+            let shown = if answer.is_empty() {
+                String::new()
+            } else {
+                redacted("")
+            };
+            self.send(&answer, &shown);
             line = self.read_line(&command)?;
+            self.log_continuation(&line);
         }
         let status = self.status_of(&command, &line)?;
         self.check(&status, &command, true)
@@ -478,7 +489,7 @@ impl<S: Read + Write> Session<S> {
 
     /// Queues a command line; it is written before the next read.
     fn send(&mut self, line: &str, shown: &str) {
-        self.log(|| format!("C: {shown}"));
+        self.transcript.client("", shown.as_bytes());
         self.wbuf.extend_from_slice(line.as_bytes());
         self.wbuf.extend_from_slice(b"\r\n");
     }
@@ -486,16 +497,7 @@ impl<S: Read + Write> Session<S> {
     /// SASL challenges are logged as they come; status lines are logged when parsed.
     fn log_continuation(&mut self, line: &[u8]) {
         if is_continuation(line) {
-            self.log(|| format!("S: {}", escape_bytes(line)));
-        }
-    }
-
-    /// Writes a transcript line, built only when a transcript is kept (`-v`): without it,
-    /// no reply line is escaped or formatted.
-    fn log(&mut self, line: impl FnOnce() -> String) {
-        if let Some(out) = &mut self.transcript {
-            // A transcript that cannot be written (closed stderr) must not stop the session.
-            let _ = writeln!(out, "{}", line());
+            self.transcript.server("", line);
         }
     }
 
@@ -601,7 +603,7 @@ impl<S: Read + Write> Session<S> {
     }
 
     fn status_of(&mut self, doing: &str, line: &[u8]) -> Result<Status, Pop3Error> {
-        self.log(|| format!("S: {}", escape_bytes(line)));
+        self.transcript.server("", line);
         codec::parse_status(line).ok_or_else(|| malformed(doing, line))
     }
 
@@ -623,7 +625,7 @@ impl<S: Read + Write> Session<S> {
                 other => other,
             })?;
             if line == b"." {
-                self.log(|| "S: .".into());
+                self.transcript.server("", b".");
                 return Ok(());
             }
             if count >= MAX_ENTRIES {
@@ -639,7 +641,7 @@ impl<S: Read + Write> Session<S> {
                     max: budget,
                 });
             }
-            self.log(|| format!("S: {}", escape_bytes(&line)));
+            self.transcript.server("", &line);
             let line = match line.strip_prefix(b".") {
                 Some(rest) => rest.to_vec(),
                 None => line,
@@ -673,8 +675,11 @@ impl<S: Read + Write> Session<S> {
             }
             self.rpos += used;
         }
-        self.log(|| format!("S: ({} bytes)", decoder.out_bytes()));
-        self.log(|| "S: .".into());
+        if self.transcript.is_on() {
+            let size = format!("({} bytes)", decoder.out_bytes());
+            self.transcript.server("", size.as_bytes());
+        }
+        self.transcript.server("", b".");
         Ok(decoder.out_bytes())
     }
 }
@@ -742,66 +747,21 @@ fn local(doing: &str, source: io::Error) -> Pop3Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::{cell::RefCell, rc::Rc};
-
-    /// A scripted server: what it will send (delivered in chunks of `chunk` bytes), and
-    /// everything the client wrote.
-    struct Script {
-        input: Vec<u8>,
-        pos: usize,
-        chunk: usize,
-        written: Vec<u8>,
-    }
-
-    impl Script {
-        fn new(input: &[u8]) -> Self {
-            Script {
-                input: input.to_vec(),
-                pos: 0,
-                chunk: usize::MAX,
-                written: Vec::new(),
-            }
-        }
-    }
-
-    impl Read for Script {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = buf.len().min(self.chunk).min(self.input.len() - self.pos);
-            buf[..n].copy_from_slice(&self.input[self.pos..self.pos + n]);
-            self.pos += n;
-            Ok(n)
-        }
-    }
-
-    impl Write for Script {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.written.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[derive(Clone, Default)]
-    struct Shared(Rc<RefCell<Vec<u8>>>);
-
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::testing::Script;
+    use base64::Engine as _;
 
     fn open(input: &[u8], secure: bool) -> Session<Script> {
-        Session::open(Script::new(input), secure, None, crate::testing::TIMEOUT).unwrap()
+        Session::open(
+            Script::new(input),
+            secure,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap()
     }
 
     fn written(session: Session<Script>) -> String {
-        String::from_utf8(session.into_inner().written).unwrap()
+        String::from_utf8(session.into_inner().written().to_vec()).unwrap()
     }
 
     /// Collects messages in memory for tests.
@@ -829,13 +789,13 @@ mod tests {
 
     #[test]
     fn capa_then_user_pass_with_a_redacted_transcript() {
-        let log = Shared::default();
+        let (log, lines) = Transcript::captured();
         let mut s = Session::open(
             Script::new(
                 b"+OK ready\r\n+OK caps\r\nUSER\r\nPIPELINING\r\nSASL PLAIN LOGIN\r\n.\r\n+OK\r\n+OK logged in\r\n",
             ),
             true,
-            Some(Box::new(log.clone())),
+            log,
 crate::testing::TIMEOUT,
 )
         .unwrap();
@@ -845,7 +805,7 @@ crate::testing::TIMEOUT,
         s.login(Mechanism::User, "bob", &Secret::new("hunter2"), false)
             .unwrap();
         assert_eq!(written(s), "CAPA\r\nUSER bob\r\nPASS hunter2\r\n");
-        let transcript = String::from_utf8(log.0.borrow().clone()).unwrap();
+        let transcript = lines.lock().unwrap().join("\n") + "\n";
         assert!(transcript.contains("C: PASS (redacted)\n"), "{transcript}");
         assert!(transcript.contains("S: +OK ready\n"), "{transcript}");
         assert!(!transcript.contains("hunter2"), "{transcript}");
@@ -999,8 +959,9 @@ crate::testing::TIMEOUT,
             let mut script = Script::new(
                 b"+OK\r\n+OK\r\nPIPELINING\r\n.\r\n+OK 10\r\nA\r\n..dot\r\n.\r\n-ERR no such message\r\n+OK\r\nB\r\n.\r\n",
             );
-            script.chunk = chunk;
-            let mut s = Session::open(script, true, None, crate::testing::TIMEOUT).unwrap();
+            script.max_read = Some(chunk);
+            let mut s =
+                Session::open(script, true, Transcript::off(), crate::testing::TIMEOUT).unwrap();
             s.capa().unwrap();
             let mut sink = Collect::default();
             s.retrieve(&[1, 2, 3], true, &mut sink).unwrap();
@@ -1037,7 +998,8 @@ crate::testing::TIMEOUT,
             // The server answers one command per read.
             let limit = buf.len().min(5);
             let n = self.inner.read(&mut buf[..limit])?;
-            if self.inner.input[..self.inner.pos].ends_with(b"\r\n") {
+            // A read that ends a line consumed a whole reply (the replies are CRLF-ended).
+            if buf[..n].ends_with(b"\n") {
                 self.unread_commands = self.unread_commands.saturating_sub(1);
             }
             Ok(n)
@@ -1066,14 +1028,15 @@ crate::testing::TIMEOUT,
             unread_commands: 0,
             max_in_flight: 0,
         };
-        let mut s = Session::open(stream, true, None, crate::testing::TIMEOUT).unwrap();
+        let mut s =
+            Session::open(stream, true, Transcript::off(), crate::testing::TIMEOUT).unwrap();
         s.capa().unwrap();
         let numbers: Vec<u32> = (1..=n).collect();
         s.dele(&numbers).unwrap();
         let stream = s.into_inner();
         assert!(stream.max_in_flight > 1, "{}", stream.max_in_flight);
         assert!(stream.max_in_flight <= WINDOW_COMMANDS);
-        let written = &stream.inner.written;
+        let written = stream.inner.written();
         assert!(written.ends_with(b"DELE 500\r\n"));
     }
 
@@ -1094,7 +1057,7 @@ crate::testing::TIMEOUT,
         let err = Session::open(
             Script::new(b"-ERR [IN-USE] busy\r\n"),
             true,
-            None,
+            Transcript::off(),
             crate::testing::TIMEOUT,
         )
         .err()
@@ -1103,15 +1066,20 @@ crate::testing::TIMEOUT,
         let err = Session::open(
             Script::new(b"HTTP/1.1 400\r\n"),
             true,
-            None,
+            Transcript::off(),
             crate::testing::TIMEOUT,
         )
         .err()
         .unwrap();
         assert_eq!(err.kind(), crate::exit::Kind::Protocol);
-        let err = Session::open(Script::new(b""), true, None, crate::testing::TIMEOUT)
-            .err()
-            .unwrap();
+        let err = Session::open(
+            Script::new(b""),
+            true,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .err()
+        .unwrap();
         assert!(matches!(err, Pop3Error::Closed { .. }));
     }
 

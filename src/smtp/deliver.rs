@@ -10,10 +10,11 @@ use std::{
     time::Duration,
 };
 
-use super::{Credentials, Envelope, Payload, RcptOutcome, Session, SmtpError, Status, Transcript};
+use super::{Credentials, Envelope, Payload, RcptOutcome, Session, SmtpError, Status};
 use crate::{
-    accounts::TlsMode,
+    net::TlsMode,
     net::{self, Stream, TlsClient},
+    output::Transcript,
 };
 
 /// One address of one host to try; `name` is what the certificate is checked against and what
@@ -240,8 +241,8 @@ pub struct Connector {
     pub timeout: Duration,
     /// How long a TCP connection may take to be accepted.
     pub connect_timeout: Duration,
-    /// Write the transcript to stderr.
-    pub verbose: bool,
+    /// The `-v` transcript (off unless asked for).
+    pub transcript: Transcript,
     /// Warnings for the user (cleartext fallback), printed by the command.
     pub warnings: Vec<String>,
 }
@@ -256,8 +257,9 @@ impl Connect for Connector {
     }
 
     fn open(&mut self, target: &Target) -> Result<Session<Stream>, SmtpError> {
-        if self.verbose {
-            eprintln!("* connecting to {} ({})", target.name, target.addr);
+        if self.transcript.is_on() {
+            let text = format!("connecting to {} ({})", target.name, target.addr);
+            self.transcript.event(&text);
         }
         let tcp = net::connect_addr(target.addr, self.connect_timeout, self.timeout)?;
         let ehlo = match (&self.ehlo, tcp.local_addr()) {
@@ -265,14 +267,11 @@ impl Connect for Connector {
             (None, Ok(local)) => address_literal(local.ip()),
             (None, Err(_)) => "[127.0.0.1]".to_string(),
         };
-        let transcript: Option<Transcript> = self
-            .verbose
-            .then(|| Box::new(|line: &str| eprintln!("{line}")) as Transcript);
         let (stream, implicit) = match self.tls_mode {
             TlsMode::Tls => (self.tls.handshake(tcp, &target.name)?, true),
             _ => (Stream::Plain(tcp), false),
         };
-        let mut session = Session::open(stream, implicit, transcript, self.timeout)?;
+        let mut session = Session::open(stream, implicit, self.transcript.clone(), self.timeout)?;
         let helo_fallback = matches!(self.tls_mode, TlsMode::None | TlsMode::Opportunistic)
             && self.credentials.is_none();
         session.hello(&ehlo, helo_fallback)?;
@@ -370,7 +369,7 @@ mod tests {
                     written,
                 },
                 false,
-                None,
+                Transcript::off(),
                 crate::testing::TIMEOUT,
             )?;
             session.hello("c", false)?;

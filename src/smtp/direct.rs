@@ -191,8 +191,12 @@ mod tests {
         fn open(&mut self, target: &Target) -> Result<Session<Script>, SmtpError> {
             self.opened.push(target.addr);
             let script = self.scripts.pop_front().ok_or(SmtpError::Closed)?;
-            let mut session =
-                Session::open(Script::new(script), false, None, crate::testing::TIMEOUT)?;
+            let mut session = Session::open(
+                Script::new(script),
+                false,
+                Transcript::off(),
+                crate::testing::TIMEOUT,
+            )?;
             session.hello("client.test", false)?;
             Ok(session)
         }

@@ -7,20 +7,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use base64::{Engine as _, engine::general_purpose::STANDARD as BASE64};
-
 use super::{
     Capabilities, Credentials, Dsn, Envelope, Mechanism, RcptOutcome, SmtpError, Status,
     command::{Command, xtext},
     data::Payload,
     reply::{Reply, read_reply},
 };
-
-/// The most 334 challenges one AUTH exchange may take; PLAIN needs 0, LOGIN 2, XOAUTH2 1.
-pub const MAX_AUTH_ROUNDS: usize = 4;
-
-/// Receives each transcript line (`S: ...`, `C: ...`), already redacted but not escaped.
-pub type Transcript = Box<dyn FnMut(&str)>;
+use crate::{output::Transcript, sasl};
 
 /// The result of several mail transactions on one connection.
 #[derive(Debug)]
@@ -49,7 +42,7 @@ pub struct Session<S: Read + Write> {
     io: BufReader<S>,
     caps: Capabilities,
     tls: bool,
-    transcript: Option<Transcript>,
+    transcript: Transcript,
     out: Vec<u8>,
     /// How long a whole reply may take, from the moment it is awaited.
     timeout: Duration,
@@ -65,7 +58,7 @@ impl<S: Read + Write> Session<S> {
     pub fn open(
         stream: S,
         tls: bool,
-        transcript: Option<Transcript>,
+        transcript: Transcript,
         timeout: Duration,
     ) -> Result<Self, SmtpError> {
         let mut session = Session {
@@ -187,31 +180,18 @@ impl<S: Read + Write> Session<S> {
                     ))
                 })?,
         };
-        let user = &creds.user;
-        let secret = creds.secret.expose();
-        let (initial, steps): (Option<String>, Vec<String>) = match mechanism {
-            Mechanism::Plain => (Some(BASE64.encode(format!("\0{user}\0{secret}"))), vec![]),
-            Mechanism::Login => (None, vec![BASE64.encode(user), BASE64.encode(secret)]),
-            Mechanism::XOAuth2 => (
-                Some(BASE64.encode(format!("user={user}\x01auth=Bearer {secret}\x01\x01"))),
-                vec![],
-            ),
-        };
-        let mut steps = steps.into_iter();
+        let mut exchange = sasl::Exchange::new(mechanism, &creds.user, &creds.secret);
+        let initial = exchange.initial_response();
         let mut reply = self.command(&Command::Auth {
             mechanism: mechanism.name(),
             initial: initial.as_deref(),
         })?;
-        let mut rounds = 0;
         while reply.code == 334 {
-            rounds += 1;
-            if rounds > MAX_AUTH_ROUNDS {
-                return Err(SmtpError::Malformed(format!(
-                    "AUTH took more than {MAX_AUTH_ROUNDS} rounds"
-                )));
-            }
             // An XOAUTH2 failure comes as a 334 with an error document; an empty line ends it.
-            let answer = steps.next().unwrap_or_default();
+            let challenge = reply.lines.first().map_or("", String::as_str);
+            let answer = exchange
+                .answer(challenge)
+                .map_err(|err| SmtpError::Malformed(err.to_string()))?;
             reply = self.command(&Command::AuthResponse(&answer))?;
         }
         match reply.code {
@@ -406,8 +386,8 @@ impl<S: Read + Write> Session<S> {
             }
         };
         let note = match index {
-            Some(_) => format!("C: ({} bytes of message)\nC: .", bytes.len()),
-            None => "C: .".to_string(),
+            Some(_) => format!("({} bytes of message)\n.", bytes.len()),
+            None => ".".to_string(),
         };
         if let Err(err) = self.write_raw_unflushed(bytes, &note) {
             settle(done, RcptOutcome::from_error(&err));
@@ -578,9 +558,9 @@ impl<S: Read + Write> Session<S> {
             let _ = write!(self.out, "{command}");
             self.awaiting
                 .push_back(format!("the reply to {}", command.verb()));
-            if self.transcript.is_some() {
-                let line = format!("{}C: {}", self.tls_mark(), command.transcript());
-                self.log(&line);
+            if self.transcript.is_on() {
+                let line = command.transcript();
+                self.transcript.client(self.tls_mark(), line.as_bytes());
             }
         }
         let stream = self.io.get_mut();
@@ -591,11 +571,8 @@ impl<S: Read + Write> Session<S> {
 
     /// Writes message bytes without flushing: the commands that follow share the flush.
     fn write_raw_unflushed(&mut self, bytes: &[u8], note: &str) -> Result<(), SmtpError> {
-        if self.transcript.is_some() {
-            let mark = self.tls_mark();
-            for line in note.lines() {
-                self.log(&format!("{mark}{line}"));
-            }
+        for line in note.lines() {
+            self.transcript.client(self.tls_mark(), line.as_bytes());
         }
         let stream = self.io.get_mut();
         stream.write_all(bytes)?;
@@ -611,12 +588,10 @@ impl<S: Read + Write> Session<S> {
             .awaiting
             .pop_front()
             .unwrap_or_else(|| "a reply".to_owned());
-        let transcript = &mut self.transcript;
+        let transcript = &self.transcript;
         let deadline = Instant::now() + self.timeout;
         read_reply(&mut self.io, Some(deadline), |line| {
-            if let Some(log) = transcript.as_mut() {
-                log(&format!("{mark}S: {}", crate::output::escape_bytes(line)));
-            }
+            transcript.server(mark, line)
         })
         .map_err(|err| match err {
             SmtpError::Io(io) if is_timeout(&io) => SmtpError::Timeout {
@@ -629,12 +604,6 @@ impl<S: Read + Write> Session<S> {
 
     fn tls_mark(&self) -> &'static str {
         if self.tls { "[tls] " } else { "" }
-    }
-
-    fn log(&mut self, line: &str) {
-        if let Some(log) = self.transcript.as_mut() {
-            log(line);
-        }
     }
 }
 
@@ -669,7 +638,7 @@ impl<S: Read + Write> std::fmt::Debug for Session<S> {
 mod tests {
     use super::*;
     use crate::{secret::Secret, testing::Script};
-    use std::{cell::RefCell, rc::Rc};
+    use std::sync::{Arc, Mutex};
 
     fn envelope(rcpts: &[&str]) -> Envelope {
         Envelope {
@@ -679,13 +648,9 @@ mod tests {
         }
     }
 
-    fn transcript() -> (Rc<RefCell<Vec<String>>>, Transcript) {
-        let lines = Rc::new(RefCell::new(Vec::new()));
-        let sink = lines.clone();
-        (
-            lines,
-            Box::new(move |l: &str| sink.borrow_mut().push(l.to_string())),
-        )
+    fn transcript() -> (Arc<Mutex<Vec<String>>>, Transcript) {
+        let (log, lines) = Transcript::captured();
+        (lines, log)
     }
 
     fn written(session: Session<Script>) -> String {
@@ -697,7 +662,7 @@ mod tests {
         let mut s = Session::open(
             Script::new(b"220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250-DSN\r\n250 SMTPUTF8\r\n"),
             false,
-            None,
+            Transcript::off(),
 crate::testing::TIMEOUT,
 )
         .unwrap();
@@ -713,12 +678,22 @@ crate::testing::TIMEOUT,
     #[test]
     fn helo_only_when_allowed() {
         let server = b"220 old\r\n502 what\r\n250 hi\r\n";
-        let mut s =
-            Session::open(Script::new(server), false, None, crate::testing::TIMEOUT).unwrap();
+        let mut s = Session::open(
+            Script::new(server),
+            false,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", true).unwrap();
         assert_eq!(written(s), "EHLO c\r\nHELO c\r\n");
-        let mut s =
-            Session::open(Script::new(server), false, None, crate::testing::TIMEOUT).unwrap();
+        let mut s = Session::open(
+            Script::new(server),
+            false,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         assert!(matches!(
             s.hello("c", false),
             Err(SmtpError::Rejected { .. })
@@ -733,8 +708,13 @@ crate::testing::TIMEOUT,
             (b"", crate::exit::Kind::Temporary),
             (b"HTTP/1.1 400\r\n", crate::exit::Kind::Protocol),
         ] {
-            let err = Session::open(Script::new(greeting), false, None, crate::testing::TIMEOUT)
-                .unwrap_err();
+            let err = Session::open(
+                Script::new(greeting),
+                false,
+                Transcript::off(),
+                crate::testing::TIMEOUT,
+            )
+            .unwrap_err();
             assert_eq!(err.kind(), exit, "{greeting:?}: {err}");
         }
     }
@@ -742,8 +722,13 @@ crate::testing::TIMEOUT,
     #[test]
     fn starttls_forgets_capabilities_and_upgrades() {
         let server = b"220 mx\r\n250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n220 go\r\n";
-        let mut s =
-            Session::open(Script::new(server), false, None, crate::testing::TIMEOUT).unwrap();
+        let mut s = Session::open(
+            Script::new(server),
+            false,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         assert!(s.capabilities().starttls);
         let upgraded = std::cell::Cell::new(false);
@@ -768,8 +753,13 @@ crate::testing::TIMEOUT,
         // buffered: either way it is in the buffer before the handshake.
         let server =
             b"220 mx\r\n250-mx\r\n250 STARTTLS\r\n220 go\r\n250-evil\r\n250 AUTH PLAIN\r\n";
-        let mut s =
-            Session::open(Script::new(server), false, None, crate::testing::TIMEOUT).unwrap();
+        let mut s = Session::open(
+            Script::new(server),
+            false,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         let called = std::cell::Cell::new(false);
         let err = s
@@ -786,8 +776,13 @@ crate::testing::TIMEOUT,
     #[test]
     fn starttls_refused_is_an_error() {
         let server = b"220 mx\r\n250-mx\r\n250 STARTTLS\r\n454 no tls now\r\n";
-        let mut s =
-            Session::open(Script::new(server), false, None, crate::testing::TIMEOUT).unwrap();
+        let mut s = Session::open(
+            Script::new(server),
+            false,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         assert!(s.starttls(Ok).is_err());
     }
@@ -800,13 +795,13 @@ crate::testing::TIMEOUT,
         }
     }
 
-    fn authed(caps: &str, replies: &str, tls: bool) -> (Session<Script>, Rc<RefCell<Vec<String>>>) {
+    fn authed(caps: &str, replies: &str, tls: bool) -> (Session<Script>, Arc<Mutex<Vec<String>>>) {
         let (lines, log) = transcript();
         let server = format!("220 mx\r\n250-mx\r\n250 AUTH {caps}\r\n{replies}");
         let mut s = Session::open(
             Script::new(server.as_bytes()),
             tls,
-            Some(log),
+            log,
             crate::testing::TIMEOUT,
         )
         .unwrap();
@@ -818,7 +813,7 @@ crate::testing::TIMEOUT,
     fn auth_plain_sends_one_line_and_redacts_it() {
         let (mut s, lines) = authed("PLAIN LOGIN", "235 ok\r\n", true);
         s.auth(&creds(None), false).unwrap();
-        let log = lines.borrow().join("\n");
+        let log = lines.lock().unwrap().join("\n");
         assert!(log.contains("[tls] C: AUTH PLAIN (redacted)"), "{log}");
         assert!(!log.contains("AGFsaWNlAHB3"), "{log}");
         assert!(written(s).ends_with("AUTH PLAIN AGFsaWNlAHB3\r\n"));
@@ -834,7 +829,8 @@ crate::testing::TIMEOUT,
         s.auth(&creds(None), false).unwrap();
         assert_eq!(
             lines
-                .borrow()
+                .lock()
+                .unwrap()
                 .iter()
                 .filter(|l| l.ends_with("C: (redacted)"))
                 .count(),
@@ -871,7 +867,7 @@ crate::testing::TIMEOUT,
         let mut s = Session::open(
             Script::new(b"220 mx\r\n250 mx\r\n"),
             true,
-            None,
+            Transcript::off(),
             crate::testing::TIMEOUT,
         )
         .unwrap();
@@ -909,7 +905,7 @@ crate::testing::TIMEOUT,
         let mut s = Session::open(
             Script::chunked(&chunks),
             false,
-            None,
+            Transcript::off(),
             crate::testing::TIMEOUT,
         )
         .unwrap();
@@ -1133,13 +1129,13 @@ crate::testing::TIMEOUT,
         let mut s = Session::open(
             Script::new(b"220 mx \x1b[31mred\r\n250 ok\r\n"),
             false,
-            Some(log),
+            log,
             crate::testing::TIMEOUT,
         )
         .unwrap();
         s.hello("c", false).unwrap();
         assert_eq!(
-            *lines.borrow(),
+            *lines.lock().unwrap(),
             ["S: 220 mx \\x1b[31mred", "C: EHLO c", "S: 250 ok"]
         );
     }

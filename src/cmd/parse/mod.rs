@@ -240,10 +240,18 @@ struct Rendered {
     /// Where its stdout ends in the buffer it was rendered into (it starts where the
     /// previous message's ends).
     end: usize,
-    stderr: Vec<String>,
+    stderr: Vec<Diagnostic>,
     /// A blank line is due before this output when something was shown before it.
     separate: bool,
     code: Exit,
+}
+
+/// A line for stderr, kept until its message's turn so diagnostics stay in input order.
+enum Diagnostic {
+    /// A valid negative result (`box.mbox #2: no part 1.9`).
+    Note(String),
+    /// A message or input that failed.
+    Error(String),
 }
 
 /// Writes rendered messages in order and keeps the overall status.
@@ -262,7 +270,10 @@ impl Emitter {
             self.shown += 1;
         }
         for line in &rendered.stderr {
-            eprintln!("{line}");
+            match line {
+                Diagnostic::Note(text) => output::note(text),
+                Diagnostic::Error(text) => output::error(text),
+            }
         }
         self.status = exit::worst([self.status, rendered.code]);
         Ok(())
@@ -275,7 +286,7 @@ pub(super) struct Sink<'b> {
     pub(super) stdout: &'b mut Vec<u8>,
     /// Where `--part` writes straight to, unbuffered by message, when output is sequential.
     pub(super) direct: Option<&'b mut Printer>,
-    stderr: Vec<String>,
+    stderr: Vec<Diagnostic>,
     separate: bool,
 }
 
@@ -328,7 +339,8 @@ impl Sink<'_> {
 
     /// A valid negative result (a header or part that is absent), for stderr.
     fn absent(&mut self, raw: &RawMessage, what: &str) -> Exit {
-        self.stderr.push(format!("mailkit: {}: {what}", label(raw)));
+        let text = format!("{}: {what}", label(raw));
+        self.stderr.push(Diagnostic::Note(text));
         Exit::Negative
     }
 }
@@ -364,7 +376,7 @@ fn render(
     let outcome = match item {
         Item::Failed(err) => Err(err),
         Item::Missing(what) => {
-            sink.stderr.push(format!("mailkit: {}", escape_line(&what)));
+            sink.stderr.push(Diagnostic::Note(what));
             Ok(Exit::Negative)
         }
         Item::Message { raw, headings } => show(args, &mut sink, &raw, headings),
@@ -373,8 +385,7 @@ fn render(
         Ok(code) => code,
         Err(err) => {
             // What was already done stays reported (files extracted before a failure).
-            sink.stderr
-                .push(format!("mailkit: error: {}", exit::one_line(&err)));
+            sink.stderr.push(Diagnostic::Error(exit::one_line(&err)));
             exit::code_of(&err)
         }
     };

@@ -16,7 +16,7 @@ use crate::{
         TraceEvent,
     },
     exit::{self, Exit, Failure, Kind},
-    output::{Printer, escape_line},
+    output::{self, Printer, Transcript, escape_line},
 };
 
 /// Runs `mailkit resolve`.
@@ -49,16 +49,7 @@ pub fn run(args: &ResolveArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     } else {
         Resolver::with_servers(plan.servers, &options)
     };
-    let verbose = global.verbose;
-    let resolver = resolver.with_observer(move |text| {
-        if text.starts_with("C: ") || text.starts_with("S: ") {
-            if verbose {
-                eprintln!("{}", escape_line(text));
-            }
-        } else if verbose || text.contains("truncated") {
-            eprintln!("mailkit: resolve: {}", escape_line(text));
-        }
-    });
+    let resolver = resolver.with_diagnostics(Transcript::stderr(global.verbose));
     let exit = if let Some(path) = &args.batch {
         batch(&mut out, &resolver, path, &plan.types, args.concurrency)?
     } else if args.check {
@@ -180,7 +171,7 @@ fn report(what: &str, err: DnsError) -> anyhow::Result<Exit> {
         return Err(Failure::from(err).into());
     }
     let err = anyhow::Error::new(Failure::from(err)).context(what.to_string());
-    eprintln!("mailkit: error: {}", crate::exit::one_line(&err));
+    output::error(&crate::exit::one_line(&err));
     Ok(exit)
 }
 
