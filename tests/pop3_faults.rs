@@ -172,24 +172,65 @@ fn new_skips_what_was_fetched_and_warns_on_a_changed_size() {
 }
 
 #[test]
-fn disconnect_mid_retr_saves_nothing_of_that_batch_and_deletes_nothing() {
+fn disconnect_mid_retr_keeps_the_whole_messages_and_deletes_nothing() {
+    // Pipelined RETRs, and a reset in the middle of message 2: message 1, which arrived
+    // whole, is committed (written, synced, recorded); message 2 leaves no trace; nothing is
+    // deleted. A server that always drops at message 2 no longer stops every run at zero.
+    for pipelined in [false, true] {
+        let fake = Fake::start(
+            mailbox(3),
+            Faults {
+                cut_retr: Some((2, 100)),
+                caps: if pipelined {
+                    vec!["PIPELINING".into()]
+                } else {
+                    Vec::new()
+                },
+                ..Faults::default()
+            },
+        );
+        let d = dirs();
+        let mut args = d.fetch_args();
+        args.push("--delete".into());
+        let out = run(&fake, &args);
+        assert_eq!(code(&out), 75, "{}", stderr(&out));
+        assert!(stderr(&out).contains("RETR 2"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("those received whole were kept"),
+            "{}",
+            stderr(&out)
+        );
+        let saved = files_in(&d.maildir.join("new"));
+        assert_eq!(saved.len(), 1, "pipelined {pipelined}");
+        assert_eq!(saved[0], as_lf(&mailbox(3)[0]));
+        assert!(files_in(&d.maildir.join("tmp")).is_empty());
+        assert!(fs::read_to_string(&d.state).unwrap().contains("uid-1"));
+        assert!(!fs::read_to_string(&d.state).unwrap().contains("uid-2"));
+        assert_eq!(fake.uidls().len(), 3);
+        assert!(!fake.log().iter().any(|c| c.starts_with("DELE")));
+    }
+}
+
+#[test]
+fn disconnect_mid_retr_into_an_mbox_keeps_the_whole_messages_only() {
     let fake = Fake::start(
         mailbox(3),
         Faults {
             cut_retr: Some((2, 100)),
+            caps: vec!["PIPELINING".into()],
             ..Faults::default()
         },
     );
-    let d = dirs();
-    let mut args = d.fetch_args();
-    args.push("--delete".into());
-    let out = run(&fake, &args);
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("inbox.mbox");
+    let out = mailkit(&fake, &["fetch", "--mbox", mbox.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 75, "{}", stderr(&out));
-    assert!(stderr(&out).contains("RETR 2"), "{}", stderr(&out));
-    assert!(files_in(&d.maildir.join("new")).is_empty());
-    assert!(files_in(&d.maildir.join("tmp")).is_empty());
-    assert_eq!(fake.uidls().len(), 3);
-    assert!(!fake.log().iter().any(|c| c.starts_with("DELE")));
+    let text = String::from_utf8(fs::read(&mbox).unwrap()).unwrap();
+    assert_eq!(text.matches("\nFrom ").count() + 1, 1, "{text}");
+    assert!(text.contains("message 1"), "{text}");
+    assert!(!text.contains("message 2"), "{text}");
 }
 
 #[test]
@@ -375,9 +416,9 @@ fn malformed_listings_are_protocol_errors() {
 #[test]
 fn duplicate_uidls_cannot_identify_messages() {
     let fake = Fake::start(
-        mailbox(2),
+        mailbox(3),
         Faults {
-            uidl_body: Some(vec!["1 same".into(), "2 same".into()]),
+            uidl_body: Some(vec!["1 same".into(), "2 same".into(), "3 unique".into()]),
             ..Faults::default()
         },
     );
@@ -390,11 +431,27 @@ fn duplicate_uidls_cannot_identify_messages() {
         "{}",
         stderr(&out)
     );
+    // fetch --new takes what can be identified and, with a warning naming them, the
+    // ambiguous ones too; only the identified one is recorded as seen.
     let d = dirs();
     let mut args = d.fetch_args();
     args.push("--new".into());
     let out = run(&fake, &args);
-    assert_eq!(code(&out), 76, "{}", stderr(&out));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("same UIDL to several messages: 1 (same), 2 (same)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files_in(&d.maildir.join("new")).len(), 3);
+    let state = fs::read_to_string(&d.state).unwrap();
+    assert!(
+        state.contains("unique") && !state.contains("same"),
+        "{state}"
+    );
+    let out = run(&fake, &args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(files_in(&d.maildir.join("new")).len(), 5);
     assert!(!fake.log().iter().any(|c| c.starts_with("DELE")));
 }
 

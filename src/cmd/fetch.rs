@@ -76,9 +76,15 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let mut seen_before = Vec::new();
     if let (true, Some(state)) = (args.new, &state) {
         let mut fresh = Vec::new();
+        let mut ambiguous = Vec::new();
         for entry in chosen {
             let Some(uidl) = &entry.uidl else { continue };
-            listing.refuse_duplicate(uidl)?;
+            if listing.duplicates.contains(uidl) {
+                // Whether it was fetched before cannot be known: fetch it rather than lose it.
+                ambiguous.push(format!("{} ({})", entry.number, output::escape_line(uidl)));
+                fresh.push(entry);
+                continue;
+            }
             match state.seen(uidl, entry.size) {
                 Seen::Yes => seen_before.push(entry),
                 Seen::No => fresh.push(entry),
@@ -92,6 +98,12 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             }
         }
         chosen = fresh;
+        if !ambiguous.is_empty() {
+            output::warning(&format!(
+                "the server gave the same UIDL to several messages: {}; they are fetched, but cannot be tracked as seen, so every --new run fetches them again",
+                ambiguous.join(", ")
+            ));
+        }
     }
     let mut outcomes = Vec::new();
     if let Some(max) = args.max_size {
