@@ -2,7 +2,7 @@
 //! server will not produce: disconnects, missing terminators, refused DELE, STLS injection,
 //! malformed listings, duplicate UIDLs, local write failures, and kills at every step.
 
-mod pop3_fake;
+mod support;
 
 use std::{
     fs,
@@ -11,7 +11,7 @@ use std::{
 };
 
 use assert_cmd::Command;
-use pop3_fake::{Fake, Faults, Message, as_lf, message};
+use support::pop3::{Fake, Faults, Message, as_lf, message};
 
 fn mailbox(n: usize) -> Vec<Message> {
     (1..=n)
@@ -532,6 +532,7 @@ fn interactive_mode_needs_a_terminal() {
     let out = run(&fake, &args);
     assert_eq!(code(&out), 78, "{}", stderr(&out));
     assert!(fake.log().is_empty(), "refused before connecting");
+    fake.expect_unused();
 }
 
 #[test]

@@ -361,7 +361,13 @@ fn check_one(
         check.status = "unreachable: the name server has no address".into();
         return check;
     };
-    let query = build_query(zone, RecordType::SOA, false);
+    let query = match build_query(zone, RecordType::SOA, false) {
+        Ok(query) => query,
+        Err(err) => {
+            check.status = format!("unreachable: {err}");
+            return check;
+        }
+    };
     check.status = match exchange(&query, addr, options, &|_| {}) {
         Ok(reply) if reply.header.flags.aa && reply.outcome == Outcome::Answer => {
             check.authoritative = true;
