@@ -766,3 +766,88 @@ fn password_env_names_the_variable_to_read() {
     assert_eq!(code(&out), 78, "{}", stderr(&out));
     assert!(stderr(&out).contains("MY_UNSET_POP_PW"), "{}", stderr(&out));
 }
+
+/// Runs `mailkit ARGS` against the fake on a pseudo-terminal (util-linux `script`), typing
+/// `keys` once the picker is up; returns the exit status and everything the terminal showed.
+fn at_a_terminal(fake: &Fake, args: &[&str], keys: &[u8]) -> (i32, String) {
+    use std::io::Write as _;
+    let command = format!(
+        "{} {} --server {} --user bob --tls none --allow-cleartext-auth --timeout 10",
+        assert_cmd::cargo::cargo_bin("mailkit").display(),
+        args.join(" "),
+        fake.server()
+    );
+    let mut child = StdCommand::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("MAILKIT_PASSWORD", "secret")
+        .env("HOME", "/nonexistent")
+        .env("TERM", "xterm")
+        .env_remove("MAILKIT_ACCOUNTS")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux)");
+    let mut stdin = child.stdin.take().unwrap();
+    let keys = keys.to_vec();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let _ = stdin.write_all(&keys);
+        std::thread::sleep(std::time::Duration::from_millis(3000));
+    });
+    let out = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code().unwrap_or(-1), shown)
+}
+
+#[test]
+fn the_picker_cancels_cleanly_with_q_and_esc() {
+    for key in [&b"q"[..], &b"\x1b"[..]] {
+        let fake = Fake::start(mailbox(2), Faults::default());
+        let d = dirs();
+        let maildir = d.maildir.display().to_string();
+        let state = d.state.display().to_string();
+        let args = ["fetch", "-i", "--maildir", &maildir, "--state-file", &state];
+        let (code, shown) = at_a_terminal(&fake, &args, key);
+        assert_eq!(code, 0, "{shown}");
+        assert!(
+            shown.contains("cancelled: nothing fetched or deleted"),
+            "{shown}"
+        );
+        // Rows show a human size (the fake's messages have no Date).
+        assert!(shown.contains(" B  "), "{shown}");
+        assert!(files_in(&d.maildir.join("new")).is_empty());
+        assert!(!fake.log().iter().any(|c| c.starts_with("RETR")));
+    }
+}
+
+#[test]
+fn ctrl_c_in_the_picker_restores_the_cursor() {
+    let fake = Fake::start(mailbox(2), Faults::default());
+    let d = dirs();
+    let maildir = d.maildir.display().to_string();
+    let state = d.state.display().to_string();
+    let args = ["fetch", "-i", "--maildir", &maildir, "--state-file", &state];
+    let (code, shown) = at_a_terminal(&fake, &args, b"\x03");
+    assert_eq!(code, 130, "{shown}");
+    let hidden = shown
+        .rfind("\x1b[?25l")
+        .expect("the picker hides the cursor");
+    assert!(
+        shown[hidden..].contains("\x1b[?25h"),
+        "the cursor stays hidden: {shown:?}"
+    );
+}
+
+#[test]
+fn dele_confirmation_lists_the_messages_and_counts_in_words() {
+    let fake = Fake::start(mailbox(2), Faults::default());
+    let (code, shown) = at_a_terminal(&fake, &["dele", "--uidl", "uid-2"], b"n");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("Delete 1 message ("), "{shown}");
+    assert!(
+        shown.contains("message 2"),
+        "the subject is not listed: {shown}"
+    );
+    assert!(!fake.log().iter().any(|c| c.starts_with("DELE")));
+}
