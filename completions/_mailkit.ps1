@@ -55,11 +55,14 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra header of a composed message, `"Name: value"`; repeatable')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'File to attach (MIME type from its name, base64); repeatable')
             [CompletionResult]::new('--attach', '--attach', [CompletionResultType]::ParameterName, 'File to attach (MIME type from its name, base64); repeatable')
+            [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'Relay server, `host[:port]` (port 587 STARTTLS by default, 465 implicit TLS). Without a relay or account, mail goes directly to each recipient domain''s MX hosts')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Relay server, `host[:port]` (port 587 STARTTLS by default, 465 implicit TLS). Without a relay or account, mail goes directly to each recipient domain''s MX hosts')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Account from the accounts file (server, port, TLS, user, password source)')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Account from the accounts file (server, port, TLS, user, password source)')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to connect to, overriding the server''s, the account''s or port 25 for MX delivery')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Connection protection: tls (implicit), starttls (required), opportunistic (upgrade when offered, warn otherwise; the default for MX delivery) or none')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Extra trusted CA certificates (PEM), for a private CA')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Login name for AUTH (the password comes from --password-env, --password-file, --password-command, or a prompt; never from the command line)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Login name for AUTH (the password comes from --password-env, --password-file, --password-command, or a prompt; never from the command line)')
             [CompletionResult]::new('--password-env', '--password-env', [CompletionResultType]::ParameterName, 'Environment variable holding the password (or the OAuth token for xoauth2)')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File holding the password (or the OAuth token), first line')
@@ -94,9 +97,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Skip messages larger than this many bytes (suffixes k, M, G)')
             [CompletionResult]::new('--state-file', '--state-file', [CompletionResultType]::ParameterName, 'The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/[account+]user@host:port)')
             [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Messages per group commit (one directory fsync and one state write per batch)')
-            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)')
+            [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Login name')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Login name')
@@ -128,9 +131,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;list' {
-            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)')
+            [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Login name')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Login name')
@@ -158,9 +161,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
         }
         'mailkit;dele' {
             [CompletionResult]::new('--uidl', '--uidl', [CompletionResultType]::ParameterName, 'Delete the message with this UIDL (repeatable); refused if it is not on the server')
-            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)')
+            [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Login name')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Login name')
@@ -189,7 +192,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;resolve' {
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Server to ask instead of those of /etc/resolv.conf: IP, IP:PORT or [IPv6]:PORT (repeatable: asked in order)')
+            [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'Server to ask instead of those of /etc/resolv.conf: IP, IP:PORT or [IPv6]:PORT (repeatable: asked in order)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server to ask instead of those of /etc/resolv.conf: IP, IP:PORT or [IPv6]:PORT (repeatable: asked in order)')
             [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Reverse lookup: the PTR record of this IPv4 or IPv6 address')
             [CompletionResult]::new('--reverse', '--reverse', [CompletionResultType]::ParameterName, 'Reverse lookup: the PTR record of this IPv4 or IPv6 address')

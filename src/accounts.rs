@@ -527,7 +527,7 @@ pub fn fetch_secret(source: &SecretSource, what: &str) -> Result<Secret, Failure
         SecretSource::Prompt => {
             if !crate::output::stdin_is_terminal() {
                 return Err(config_err(format!(
-                    "{what}: no password source is configured and stdin is not a terminal to ask on; set password_env, password_file or password_command"
+                    "{what}: no password source and stdin is not a terminal to ask on; give --password-env VAR, --password-file FILE or --password-command CMD, set $MAILKIT_PASSWORD, or set password_env, password_file or password_command in the account"
                 )));
             }
             dialoguer::Password::new()

@@ -278,3 +278,82 @@ fn a_huge_capa_reply_is_a_protocol_error_in_little_memory() {
         .unwrap_or_else(|| panic!("no peak RSS in {stderr}"));
     assert!(kib < 64 * 1024, "peak RSS {kib} KiB");
 }
+
+/// A TLS server (rustls) presenting a self-signed CA certificate for 127.0.0.1, as a test
+/// box often does; it answers nothing after the handshake. Returns its address and the
+/// certificate in PEM.
+fn self_signed_tls() -> (SocketAddr, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    let pem = cert.pem();
+    let der_key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.der().clone()], der_key)
+    .unwrap();
+    let config = std::sync::Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut tls = rustls::ServerConnection::new(config.clone()).unwrap();
+            thread::spawn(move || {
+                while tls.is_handshaking() {
+                    if tls.complete_io(&mut conn).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, pem)
+}
+
+#[test]
+fn an_untrusted_certificate_is_explained_in_words_once_with_the_right_hint() {
+    let (addr, pem) = self_signed_tls();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, pem).unwrap();
+    let server = addr.to_string();
+    let send = run_owned(&send_args(&server, "tls"));
+    let list = run(&[
+        "list",
+        "--server",
+        &server,
+        "--user",
+        "bob",
+        "--tls",
+        "tls",
+        "--timeout",
+        "5",
+    ]);
+    for out in [&send, &list] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(77), "{stderr}");
+        assert!(
+            stderr.contains("the certificate is self-signed"),
+            "{stderr}"
+        );
+        assert_eq!(
+            stderr.matches("self-signed").count(),
+            1,
+            "cause twice: {stderr}"
+        );
+        assert!(!stderr.contains("Other("), "Rust debug form: {stderr}");
+        assert!(stderr.contains("give --ca-file"), "{stderr}");
+    }
+    let mut with_ca = send_args(&server, "tls");
+    with_ca.extend(["--ca-file".into(), ca.display().to_string()]);
+    let out = run_owned(&with_ca);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(77), "{stderr}");
+    assert!(!stderr.contains("give --ca-file"), "{stderr}");
+}

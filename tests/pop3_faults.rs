@@ -851,3 +851,27 @@ fn dele_confirmation_lists_the_messages_and_counts_in_words() {
     );
     assert!(!fake.log().iter().any(|c| c.starts_with("DELE")));
 }
+
+#[test]
+fn a_missing_password_names_the_flags_that_give_one() {
+    let fake = Fake::start(mailbox(1), Faults::default());
+    let out = Command::cargo_bin("mailkit")
+        .unwrap()
+        .args(["list", "--server", &fake.server(), "--user", "bob"])
+        .args(["--tls", "none", "--allow-cleartext-auth"])
+        .env("HOME", "/nonexistent")
+        .env_remove("MAILKIT_PASSWORD")
+        .env_remove("MAILKIT_ACCOUNTS")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 78, "{}", stderr(&out));
+    for flag in [
+        "--password-env",
+        "--password-file",
+        "--password-command",
+        "MAILKIT_PASSWORD",
+    ] {
+        assert!(stderr(&out).contains(flag), "{}", stderr(&out));
+    }
+}

@@ -90,11 +90,11 @@ pub struct ComposeArgs {
 pub struct RouteArgs {
     /// Relay server, `host[:port]` (port 587 STARTTLS by default, 465 implicit TLS). Without a
     /// relay or account, mail goes directly to each recipient domain's MX hosts
-    #[arg(long, value_name = "HOST[:PORT]")]
+    #[arg(long, short = 'S', value_name = "HOST[:PORT]")]
     pub server: Option<String>,
 
     /// Account from the accounts file (server, port, TLS, user, password source)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, short = 'A', value_name = "NAME")]
     pub account: Option<String>,
 
     /// Port to connect to, overriding the server's, the account's or port 25 for MX delivery
@@ -112,7 +112,7 @@ pub struct RouteArgs {
 
     /// Login name for AUTH (the password comes from --password-env, --password-file,
     /// --password-command, or a prompt; never from the command line)
-    #[arg(long, value_name = "USER")]
+    #[arg(long, short = 'u', value_name = "USER")]
     pub user: Option<String>,
 
     /// Where the password comes from.

@@ -53,7 +53,7 @@ mod tests {
             b"From: Alice <a@x.test>\r\nSubject: Hi\r\nDate: Tue, 24 Nov 2026 09:15:00 -0500\r\n";
         let row = message_row(&entry, Some(header));
         assert!(
-            row.starts_with("    7  24 Nov 2026 09:15  121 KiB"),
+            row.starts_with("    7  24 Nov 2026 09:15   121 KiB"),
             "{row}"
         );
         assert!(
