@@ -85,7 +85,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__dele)
-            opts="-y -n -a -s -u -v -h -V --uidl --yes --dry-run --account --server --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
+            opts="-y -n -A -S -u -v -h -V --uidl --yes --dry-run --account --server --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -99,7 +99,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -a)
+                -A)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -107,7 +107,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -s)
+                -S)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -120,7 +120,7 @@ _mailkit() {
                     return 0
                     ;;
                 --tls)
-                    COMPREPLY=($(compgen -W "tls starttls opportunistic none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "tls starttls none" -- "${cur}"))
                     return 0
                     ;;
                 --ca-file)
@@ -151,6 +151,10 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -159,7 +163,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__fetch)
-            opts="-n -m -d -i -a -s -u -v -h -V --uidl --new --maildir --mbox --stdout --delete --max-size --interactive --state-file --batch --account --server --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
+            opts="-n -m -d -i -A -S -u -v -h -V --uidl --new --maildir --mbox --stdout --delete --max-size --interactive --state-file --batch --account --server --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,7 +201,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -a)
+                -A)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -205,7 +209,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -s)
+                -S)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -218,7 +222,7 @@ _mailkit() {
                     return 0
                     ;;
                 --tls)
-                    COMPREPLY=($(compgen -W "tls starttls opportunistic none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "tls starttls none" -- "${cur}"))
                     return 0
                     ;;
                 --ca-file)
@@ -246,6 +250,10 @@ _mailkit() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -401,7 +409,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__list)
-            opts="-H -a -s -u -v -h -V --headers --account --server --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
+            opts="-H -A -S -u -v -h -V --headers --account --server --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,7 +419,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -a)
+                -A)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -419,7 +427,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -s)
+                -S)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -432,7 +440,7 @@ _mailkit() {
                     return 0
                     ;;
                 --tls)
-                    COMPREPLY=($(compgen -W "tls starttls opportunistic none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "tls starttls none" -- "${cur}"))
                     return 0
                     ;;
                 --ca-file)
@@ -460,6 +468,10 @@ _mailkit() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -517,7 +529,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__resolve)
-            opts="-s -x -v -h -V --server --reverse --tcp --norecurse --timeout --attempts --short --trace --root-hints --check --batch --concurrency --json --verbose --help --version"
+            opts="-S -x -v -h -V --server --reverse --tcp --norecurse --timeout --attempts --short --trace --root-hints --check --batch --concurrency --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -527,7 +539,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -s)
+                -S)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -567,7 +579,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__send)
-            opts="-t -f -s -b -H -a -v -h -V --raw --mbox --read-recipients --from --to --cc --bcc --subject --body --body-file --html-file --header --attach --server --account --port --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --user --password-env --password-file --password-command --auth --dns-server --ehlo --timeout --notify --ret --envid --json --verbose --help --version"
+            opts="-t -f -s -b -H -a -S -A -u -v -h -V --raw --mbox --read-recipients --from --to --cc --bcc --subject --body --body-file --html-file --header --attach --server --account --port --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --user --password-env --password-file --password-command --auth --dns-server --ehlo --timeout --connect-timeout --notify --ret --envid --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -641,7 +653,15 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -S)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -A)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -658,6 +678,10 @@ _mailkit() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -686,6 +710,10 @@ _mailkit() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -98,6 +98,31 @@ fn a_huge_attachment_is_streamed_in_every_view() {
     assert!(part == want, "--part: the decoded attachment differs");
     drop(part);
 
+    // Piped in, the message is spooled to a file past 8 MiB rather than read into memory.
+    let piped = Command::new("/usr/bin/time")
+        .args([
+            "-f",
+            "peak-rss-kib=%M",
+            "sh",
+            "-c",
+            "cat \"$1\" | \"$2\" parse --json -",
+            "sh",
+        ])
+        .arg(message)
+        .arg(cargo_bin("mailkit"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(piped.status.success(), "{stderr}");
+    let kib: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kib="))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap();
+    assert!(kib < LIMIT_KIB, "piped: peak RSS {kib} KiB");
+    let json: serde_json::Value = serde_json::from_slice(&piped.stdout).unwrap();
+    assert_eq!(json["parts"][2]["size"], ATTACHMENT);
+
     let (_, kib) = measured(&["parse", "--extract", extract, message]);
     assert!(kib < LIMIT_KIB, "--extract: peak RSS {kib} KiB");
     let saved = std::fs::read(Path::new(extract).join("big.bin")).unwrap();

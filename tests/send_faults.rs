@@ -667,3 +667,22 @@ fn an_auth_the_protocol_does_not_know_is_a_configuration_error() {
     assert!(!saw(&seen, "EHLO"), "refused before connecting");
     seen.expect_unused();
 }
+
+#[test]
+fn send_with_nothing_says_what_is_needed() {
+    let out = Command::cargo_bin("mailkit")
+        .unwrap()
+        .arg("send")
+        .env("HOME", "/nonexistent")
+        .env_remove("MAILKIT_ACCOUNTS")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--from"), "{stderr}");
+    assert!(
+        stderr.contains("recipients (--to, --cc or --bcc)"),
+        "{stderr}"
+    );
+}

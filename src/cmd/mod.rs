@@ -7,4 +7,5 @@ pub mod generate;
 pub mod list;
 pub mod parse;
 pub mod resolve;
+mod rows;
 pub mod send;

@@ -266,33 +266,41 @@ impl<A: MailAccess> Run<'_, A> {
             let result = (|| -> anyhow::Result<()> {
                 let mut in_flight: Option<(&[Entry], Batch)> = None;
                 for entries in chosen.chunks(batch.max(1)) {
-                    let got = self.retrieve(entries);
+                    // A session that broke mid-batch still hands over the messages that
+                    // arrived whole: they are committed like any batch, but nothing more is
+                    // asked of the broken session (no deletion), and the run ends with its
+                    // error.
+                    let (mut got, broken) = self.retrieve(entries);
                     if let Some((done, batch)) = in_flight.take() {
                         let saved = match saved() {
                             Ok(saved) => saved,
                             Err(err) => {
-                                if let Ok(current) = got {
-                                    discard(target, current.pending, None);
-                                }
+                                discard(target, got.pending, None);
                                 return Err(err);
                             }
                         };
-                        self.conclude(done, batch, saved)?;
+                        self.conclude(done, batch, saved, broken.is_none())?;
                     }
-                    let mut got = got?;
                     let pending = std::mem::take(&mut got.pending);
                     let indexes = got.indexes.clone();
-                    if job_tx.send((entries, indexes, pending)).is_err() {
+                    if let Err(mpsc::SendError((_, _, pending))) =
+                        job_tx.send((entries, indexes, pending))
+                    {
+                        discard(target, pending, None);
                         return Err(anyhow::anyhow!("commit thread panicked"));
+                    }
+                    if let Some(err) = broken {
+                        self.conclude(entries, got, saved()?, false)?;
+                        return Err(err);
                     }
                     if overlap {
                         in_flight = Some((entries, got));
                     } else {
-                        self.conclude(entries, got, saved()?)?;
+                        self.conclude(entries, got, saved()?, true)?;
                     }
                 }
                 if let Some((done, batch)) = in_flight.take() {
-                    self.conclude(done, batch, saved()?)?;
+                    self.conclude(done, batch, saved()?, true)?;
                 }
                 Ok(())
             })();
@@ -306,9 +314,10 @@ impl<A: MailAccess> Run<'_, A> {
         result
     }
 
-    /// Retrieves one batch into the target (pipelined). On any error the batch is
-    /// discarded: it is still on the server, since no deletion was sent for it.
-    fn retrieve(&mut self, entries: &[Entry]) -> anyhow::Result<Batch> {
+    /// Retrieves one batch into the target (pipelined). On an error the message being
+    /// received is discarded (it is still on the server, since no deletion was sent for it);
+    /// the batch keeps the messages that arrived whole before it, and the error comes along.
+    fn retrieve(&mut self, entries: &[Entry]) -> (Batch, Option<anyhow::Error>) {
         let mut sink = BatchSink {
             target: self.target,
             progress: self.progress,
@@ -325,23 +334,30 @@ impl<A: MailAccess> Run<'_, A> {
             ..
         } = sink;
         let (indexes, pending): (Vec<usize>, Vec<Pending>) = pending.into_iter().unzip();
-        if let Err(err) = result {
-            discard(self.target, pending, partial);
-            return Err(err.into()).context("retrieving messages");
-        }
-        Ok(Batch {
+        let broken = result.err().map(|err| {
+            if let Err(err) = self.target.drop_partial(partial) {
+                output::warning(&format!("cleaning up a message cut off mid-way: {err}"));
+            }
+            anyhow::Error::from(err.into()).context(
+                "retrieving messages (those received whole were kept; nothing was deleted)",
+            )
+        });
+        let batch = Batch {
             indexes,
             pending,
             refused,
-        })
+        };
+        (batch, broken)
     }
 
-    /// After the batch's commit: its outcomes, then deletion of what should go.
+    /// After the batch's commit: its outcomes, then deletion of what should go (unless the
+    /// session is broken: `delete` false).
     fn conclude(
         &mut self,
         entries: &[Entry],
         batch: Batch,
         saved: Vec<String>,
+        delete: bool,
     ) -> anyhow::Result<()> {
         let Batch {
             indexes, refused, ..
@@ -354,7 +370,7 @@ impl<A: MailAccess> Run<'_, A> {
             } else {
                 None
             };
-            if saved_to.is_some() && self.delete.contains(&entry.number) {
+            if delete && saved_to.is_some() && self.delete.contains(&entry.number) {
                 to_delete.push(entry.clone());
             }
             if let Some(text) = refused.get(&i) {
@@ -696,7 +712,7 @@ mod tests {
     }
 
     #[test]
-    fn a_drop_mid_batch_keeps_earlier_batches_and_leaves_no_trace_of_its_own() {
+    fn a_drop_mid_batch_keeps_every_whole_message_and_leaves_no_trace_of_the_cut_one() {
         let dir = tempfile::tempdir().unwrap();
         let (maildir, state) = (dir.path().join("mail"), dir.path().join("state"));
         let mut server = server(&maildir, &state, 5);
@@ -704,16 +720,39 @@ mod tests {
         let (result, outcomes) = run(&mut server, 2);
         let err = result.unwrap_err();
         assert!(format!("{err:#}").contains("connection lost"), "{err:#}");
-        // Batch 1 is durable (and its deletion was asked), batch 2 is gone without a trace,
-        // and the session never ended, so the server deletes nothing.
-        assert_eq!(server.saved_bodies().len(), 2);
+        assert_eq!(crate::exit::code_of(&err), Kind::Temporary.exit());
+        // Batch 1 and message 3 (whole, before the drop in message 4) are durable and
+        // recorded; message 4 left no trace; nothing of batch 2 was deleted, and the session
+        // never ended, so the server deletes nothing.
+        assert_eq!(server.saved_bodies().len(), 3);
         assert_eq!(fs::read_dir(maildir.join("tmp")).unwrap().count(), 0);
         assert!(!server.log.iter().any(|l| l == "close"));
         assert!(!server.log.iter().any(|l| l.contains("delete 3")));
         let state = SeenState::open(&state).unwrap();
         assert!(matches!(state.seen("uid-2", outcomes[1].size), Seen::Yes));
-        assert!(matches!(state.seen("uid-3", 1), Seen::No));
+        assert!(matches!(state.seen("uid-3", outcomes[2].size), Seen::Yes));
+        assert!(matches!(state.seen("uid-4", 1), Seen::No));
+        assert!(outcomes[2].saved_to.is_some() && outcomes[3].saved_to.is_none());
         assert!(outcomes.iter().all(|o| !o.deleted));
+    }
+
+    #[test]
+    fn a_server_that_always_drops_at_message_2_still_lets_message_1_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let (maildir, state) = (dir.path().join("mail"), dir.path().join("state"));
+        let mut server = server(&maildir, &state, 3);
+        server.drop_at = Some(2);
+        let (result, outcomes) = run(&mut server, 10);
+        assert!(result.is_err());
+        assert_eq!(
+            server.saved_bodies(),
+            [b"Subject: 1\n\nmessage number 1\n".to_vec()]
+        );
+        assert_eq!(fs::read_dir(maildir.join("tmp")).unwrap().count(), 0);
+        assert_eq!(server.log, ["retrieve 1,2,3"]);
+        let seen = SeenState::open(&state).unwrap();
+        assert!(matches!(seen.seen("uid-1", outcomes[0].size), Seen::Yes));
+        assert!(matches!(seen.seen("uid-2", outcomes[1].size), Seen::No));
     }
 
     #[test]

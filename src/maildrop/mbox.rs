@@ -22,6 +22,9 @@ const LOCK_WAIT: Duration = Duration::from_secs(10);
 pub struct Mbox {
     file: File,
     committed_len: AtomicU64,
+    /// Where the last message finished whole ends: a message cut off after it is cut off
+    /// again without losing the whole ones before it.
+    whole_len: AtomicU64,
 }
 
 /// Why an mbox could not be opened.
@@ -100,10 +103,11 @@ impl Mbox {
                 Err(std::fs::TryLockError::Error(err)) => return Err(err.into()),
             }
         }
-        let committed_len = AtomicU64::new(file.metadata()?.len());
+        let len = file.metadata()?.len();
         Ok(Mbox {
             file,
-            committed_len,
+            committed_len: AtomicU64::new(len),
+            whole_len: AtomicU64::new(len),
         })
     }
 
@@ -128,7 +132,10 @@ impl Mbox {
         };
         let mut out = quoter.inner;
         out.write_all(tail)?;
-        out.flush()
+        out.flush()?;
+        self.whole_len
+            .store(self.file.metadata()?.len(), Ordering::SeqCst);
+        Ok(())
     }
 
     /// Makes everything appended since the last commit durable.
@@ -136,13 +143,21 @@ impl Mbox {
         self.file.sync_all()?;
         let len = (&self.file).seek(SeekFrom::End(0))?;
         self.committed_len.store(len, Ordering::SeqCst);
+        self.whole_len.store(len, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Cuts off a message that was being appended when its download failed, keeping the whole
+    /// messages before it (they are committed next).
+    pub fn cut_partial(&self) -> io::Result<()> {
+        self.file.set_len(self.whole_len.load(Ordering::SeqCst))
     }
 
     /// Cuts off whatever was appended since the last commit (a failed batch).
     pub fn discard(&self) -> io::Result<()> {
-        self.file
-            .set_len(self.committed_len.load(Ordering::SeqCst))?;
+        let len = self.committed_len.load(Ordering::SeqCst);
+        self.whole_len.store(len, Ordering::SeqCst);
+        self.file.set_len(len)?;
         self.file.sync_all()
     }
 }

@@ -128,6 +128,18 @@ impl Target {
         }
     }
 
+    /// Abandons only a message cut off mid-way (by its `tmp/` path for a Maildir), keeping the
+    /// batch's whole messages for [`Target::commit`].
+    pub fn drop_partial(&self, partial: Option<PathBuf>) -> io::Result<()> {
+        match self {
+            Target::Maildir(m) => {
+                m.discard(partial);
+                Ok(())
+            }
+            Target::Mbox(m, _) => m.cut_partial(),
+        }
+    }
+
     /// Abandons a batch (and a message cut off mid-way, by its `tmp/` path): nothing of it
     /// stays visible.
     pub fn discard(&self, batch: Vec<Pending>, partial: Option<PathBuf>) -> io::Result<()> {

@@ -4,7 +4,7 @@
 
 use std::{
     fs::{self, File},
-    io::{self, BufRead, BufReader, Read},
+    io::{self, BufRead, BufReader, Read, Write},
     path::{Path, PathBuf},
     sync::Arc,
 };
@@ -144,16 +144,20 @@ fn single(path: &str, bytes: Bytes) -> Messages {
 }
 
 /// Reads the rest of `reader` into `bytes`, growing it with `try_reserve` so that a message
-/// too large for memory is an error that says so, never an abort.
-fn read_rest(reader: &mut dyn BufRead, bytes: &mut Vec<u8>) -> io::Result<()> {
+/// too large for memory is an error that says so, never an abort; stops once `bytes` holds
+/// `limit` bytes, and then says whether more may follow (`true`).
+fn read_rest(reader: &mut dyn BufRead, bytes: &mut Vec<u8>, limit: usize) -> io::Result<bool> {
     loop {
+        if bytes.len() >= limit {
+            return Ok(true);
+        }
         let chunk = match reader.fill_buf() {
             Ok(chunk) => chunk,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(err) => return Err(err),
         };
         if chunk.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         bytes.try_reserve(chunk.len()).map_err(too_large)?;
         bytes.extend_from_slice(chunk);
@@ -192,9 +196,25 @@ pub fn from_reader(path: &str, mut reader: Box<dyn BufRead>) -> Result<Messages,
         return Ok(Messages::Mbox(Box::new(mbox)));
     }
     let mut bytes = first;
-    read_rest(&mut *reader, &mut bytes).map_err(read_err)?;
-    Ok(single(path, Bytes::Owned(bytes)))
+    if !read_rest(&mut *reader, &mut bytes, SPILL).map_err(read_err)? {
+        return Ok(single(path, Bytes::Owned(bytes)));
+    }
+    // A large message from a pipe goes to an unlinked spool file, mapped like a message file,
+    // so that its size does not become memory.
+    let spill = |bytes: Vec<u8>, reader: &mut dyn BufRead| -> io::Result<Bytes> {
+        let mut file = crate::maildrop::spool::create()?;
+        file.write_all(&bytes)?;
+        drop(bytes);
+        io::copy(reader, &mut file)?;
+        Mapped::file(&file)?
+            .map(Bytes::Mapped)
+            .ok_or_else(|| io::Error::other("the spool file is empty"))
+    };
+    Ok(single(path, spill(bytes, &mut *reader).map_err(read_err)?))
 }
+
+/// How much of a piped message is held in memory before it is spooled to a file instead.
+const SPILL: usize = 8 << 20;
 
 fn maildir(path: &str) -> Result<Messages, SourceError> {
     let root = Path::new(path);
@@ -271,7 +291,7 @@ fn read_file(path: &Path) -> io::Result<Bytes> {
         return Ok(Bytes::Mapped(mapped));
     }
     let mut bytes = Vec::new();
-    read_rest(&mut BufReader::new(file), &mut bytes)?;
+    read_rest(&mut BufReader::new(file), &mut bytes, usize::MAX)?;
     Ok(Bytes::Owned(bytes))
 }
 

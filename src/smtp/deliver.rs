@@ -55,6 +55,20 @@ pub struct Report {
     pub outcome: RcptOutcome,
     /// The host that gave the outcome.
     pub host: Option<String>,
+    /// The port it was reached on, so that messages name the server as `host:port`.
+    pub port: Option<u16>,
+}
+
+impl Report {
+    /// The server that gave the outcome as people read it, `host:port` (`[v6]:port`).
+    pub fn server(&self) -> Option<String> {
+        let host = self.host.as_deref()?;
+        Some(match self.port {
+            Some(port) if host.contains(':') => format!("[{host}]:{port}"),
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        })
+    }
 }
 
 /// Delivers every job through the first target that takes it, returning one report per
@@ -116,7 +130,8 @@ impl<'c, C: Connect> Relay<'c, C> {
                 vec![
                     Report {
                         outcome,
-                        host: None
+                        host: None,
+                        port: None,
                     };
                     job.envelope.recipients.len()
                 ]
@@ -150,7 +165,7 @@ impl<'c, C: Connect> Relay<'c, C> {
                 } => (session, dsn_warned),
                 Host::Failed { outcome, next } => {
                     for (j, indexes) in pending.iter_mut().enumerate() {
-                        settle(&mut reports[j], indexes, outcome, &host);
+                        settle(&mut reports[j], indexes, outcome, &host, target.addr.port());
                         if !*next {
                             indexes.clear();
                         }
@@ -193,6 +208,7 @@ impl<'c, C: Connect> Relay<'c, C> {
                     reports[j][i] = Report {
                         outcome,
                         host: host.clone(),
+                        port: Some(target.addr.port()),
                     };
                 }
                 pending[j] = still;
@@ -202,7 +218,13 @@ impl<'c, C: Connect> Relay<'c, C> {
                 // ones, moves on to the next target.
                 let outcome = RcptOutcome::from_error(&err);
                 for &j in active.iter().skip(attempted) {
-                    settle(&mut reports[j], &pending[j], &outcome, &host);
+                    settle(
+                        &mut reports[j],
+                        &pending[j],
+                        &outcome,
+                        &host,
+                        target.addr.port(),
+                    );
                 }
                 self.hosts[t] = Host::Failed {
                     outcome,
@@ -229,11 +251,18 @@ impl<'c, C: Connect> Relay<'c, C> {
 }
 
 /// Gives the recipients at `indexes` the same outcome from `host`.
-fn settle(reports: &mut [Report], indexes: &[usize], outcome: &RcptOutcome, host: &Option<String>) {
+fn settle(
+    reports: &mut [Report],
+    indexes: &[usize],
+    outcome: &RcptOutcome,
+    host: &Option<String>,
+    port: u16,
+) {
     for &i in indexes {
         reports[i] = Report {
             outcome: outcome.clone(),
             host: host.clone(),
+            port: Some(port),
         };
     }
 }
@@ -278,8 +307,10 @@ pub struct Connector {
     pub credentials: Option<Credentials>,
     /// Allow AUTH without TLS (explicitly asked for).
     pub allow_cleartext_auth: bool,
-    /// Connect timeout and the timeout on every read and write.
+    /// How long each reply, and the TLS handshake, may take in all.
     pub timeout: Duration,
+    /// How long a TCP connection may take to be accepted.
+    pub connect_timeout: Duration,
     /// The `-v` transcript (off unless asked for).
     pub transcript: Transcript,
     /// Warnings for the user (cleartext fallback), printed by the command.
@@ -300,7 +331,7 @@ impl Connect for Connector {
             let text = format!("connecting to {} ({})", target.name, target.addr);
             self.transcript.event(&text);
         }
-        let tcp = net::connect_addr(target.addr, self.timeout)?;
+        let tcp = net::connect_addr(target.addr, self.connect_timeout, self.timeout)?;
         let ehlo = match (&self.ehlo, tcp.local_addr()) {
             (Some(name), _) => name.clone(),
             (None, Ok(local)) => address_literal(local.ip()),
@@ -310,7 +341,7 @@ impl Connect for Connector {
             TlsMode::Tls => (self.tls.handshake(tcp, &target.name)?, true),
             _ => (Stream::Plain(tcp), false),
         };
-        let mut session = Session::open(stream, implicit, self.transcript.clone())?;
+        let mut session = Session::open(stream, implicit, self.transcript.clone(), self.timeout)?;
         let helo_fallback = matches!(self.tls_mode, TlsMode::None | TlsMode::Opportunistic)
             && self.credentials.is_none();
         session.hello(&ehlo, helo_fallback)?;
@@ -385,7 +416,8 @@ mod tests {
             let script = self.behaviours.pop_front().ok_or(SmtpError::Closed)??;
             let (stream, written) = Script::recorded(script);
             self.written.push(written);
-            let mut session = Session::open(stream, false, Transcript::off())?;
+            let mut session =
+                Session::open(stream, false, Transcript::off(), crate::testing::TIMEOUT)?;
             session.hello("c", false)?;
             Ok(session)
         }

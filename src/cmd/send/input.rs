@@ -131,9 +131,16 @@ pub(super) fn messages(args: &SendArgs, account_from: Option<&str>) -> anyhow::R
     };
     let Some(raws) = raw_inputs.or_else(|| mbox.is_some().then(Vec::new)) else {
         let from = sender.ok_or_else(|| {
+            let also = if flag_rcpts.is_empty() {
+                " and recipients (--to, --cc or --bcc)"
+            } else {
+                ""
+            };
             Failure::new(
                 Kind::Usage,
-                "composing a message needs --from (or an account's from)",
+                format!(
+                    "composing a message needs --from (or an account's from){also}; or give a raw message (a file, `-` or --raw)"
+                ),
             )
         })?;
         if flag_rcpts.is_empty() {

@@ -63,6 +63,7 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         credentials: credentials(&endpoint)?,
         allow_cleartext_auth: endpoint.allow_cleartext_auth,
         timeout: endpoint.timeout,
+        connect_timeout: endpoint.connect_timeout,
         transcript: Transcript::stderr(global.verbose),
         warnings: Vec::new(),
     };
@@ -328,8 +329,7 @@ fn report(
                 continue;
             }
             let via = report
-                .host
-                .as_deref()
+                .server()
                 .map(|h| format!(" via {h}"))
                 .unwrap_or_default();
             let id = if several {
