@@ -239,6 +239,32 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Only the message's own header block, as a leaf entity with nothing described: for the
+    /// views that show header fields and nothing of the body, which then costs no walk.
+    pub fn header_only(&mut self, end: usize) {
+        let raw = self.raw;
+        let body_start = header_end(raw, 0, end);
+        let mut headers = Vec::new();
+        fields::parse(&raw[..body_start], &mut headers);
+        self.entities.push(Entity {
+            id: "1".to_owned(),
+            depth: 0,
+            headers,
+            header_start: 0,
+            body_start,
+            body_end: end,
+            kind: Kind::Leaf,
+            content_type: String::new(),
+            charset: None,
+            encoding: None,
+            cte: Cte::Identity,
+            disposition: None,
+            filename: None,
+            size: end - body_start,
+            nested: false,
+        });
+    }
+
     /// Fills the entity's MIME fields from its headers; returns the boundary if multipart.
     fn describe(&mut self, entity: &mut Entity<'a>, digest: bool) -> Option<String> {
         let mut boundary = None;

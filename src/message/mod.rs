@@ -235,7 +235,7 @@ pub fn inspect<'a>(
     source: &'a str,
     index: usize,
 ) -> Result<Inspected<'a>, MessageError> {
-    inspect_paced(raw, Pace::none(), source, index)
+    inspect_paced(raw, Pace::none(), source, index, true)
 }
 
 /// [`inspect`] for a message as a source hands it out: when it is a mapped file, the pages
@@ -245,7 +245,18 @@ pub fn inspect_bytes<'a>(
     source: &'a str,
     index: usize,
 ) -> Result<Inspected<'a>, MessageError> {
-    inspect_paced(bytes, bytes.pace(), source, index)
+    inspect_paced(bytes, bytes.pace(), source, index, true)
+}
+
+/// [`inspect_bytes`] for the views that show only the message's header fields (`parse -H`,
+/// `-g`): the body is not walked, so the view's parts and warnings are not filled in, and a
+/// large message costs no more than its header.
+pub fn inspect_header<'a>(
+    bytes: &'a Bytes,
+    source: &'a str,
+    index: usize,
+) -> Result<Inspected<'a>, MessageError> {
+    inspect_paced(bytes, bytes.pace(), source, index, false)
 }
 
 fn inspect_paced<'a>(
@@ -253,6 +264,7 @@ fn inspect_paced<'a>(
     pace: Pace<'a>,
     source: &'a str,
     index: usize,
+    walk: bool,
 ) -> Result<Inspected<'a>, MessageError> {
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(MessageError::Empty);
@@ -265,7 +277,11 @@ fn inspect_paced<'a>(
         ));
     }
     let mut walker = Walker::new(raw, pace);
-    walker.walk(0, raw.len(), "1".to_owned(), 0, false);
+    if walk {
+        walker.walk(0, raw.len(), "1".to_owned(), 0, false);
+    } else {
+        walker.header_only(raw.len());
+    }
     let Walker {
         entities,
         mut warnings,
@@ -808,6 +824,25 @@ mod tests {
         assert_eq!(v.subject.as_deref(), Some("one"));
         let once = view("From: a@x\nSubject: s\nReceived: x\nReceived: y\n\nbody\n");
         assert!(codes(&once).is_empty(), "{:?}", once.warnings);
+    }
+
+    #[test]
+    fn the_header_only_inspection_has_the_same_header() {
+        let raw = concat!(
+            "From: =?UTF-8?Q?Andr=C3=A9?= <a@x>\nSubject: s\nSubject: again\nDate: nonsense\n",
+            "Received: from a by b; Mon, 23 Nov 2026 10:00:00 +0100\n",
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nx\n--b--\n"
+        );
+        let bytes = Bytes::Owned(raw.as_bytes().to_vec());
+        let full = inspect_bytes(&bytes, "t", 1).unwrap();
+        let header = inspect_header(&bytes, "t", 1).unwrap();
+        assert_eq!(header.view().headers, full.view().headers);
+        assert_eq!(header.view().received, full.view().received);
+        assert_eq!(
+            header.header_values("subject"),
+            full.header_values("subject")
+        );
+        assert!(inspect_header(&Bytes::Owned(b"no header here\n".to_vec()), "t", 1).is_err());
     }
 
     #[test]

@@ -55,7 +55,13 @@ pub(super) fn show(
     raw: &RawMessage,
     headings: bool,
 ) -> anyhow::Result<Exit> {
-    let message = message::inspect_bytes(&raw.bytes, &raw.source, raw.index)
+    // The header views need no MIME walk.
+    let inspect = if args.header.is_some() || args.headers {
+        message::inspect_header
+    } else {
+        message::inspect_bytes
+    };
+    let message = inspect(&raw.bytes, &raw.source, raw.index)
         .map_err(Failure::from)
         .with_context(|| format!("parsing {}", label(raw)))?;
     let view = message.view();
