@@ -128,12 +128,12 @@ pub(super) fn show(
             headers: &view.headers,
         };
         return out.result(heading, &json, |out| {
+            let buf = &mut *out.stdout;
             for field in &view.headers {
-                out.line(&format!(
-                    "{}: {}",
-                    escape_line(&field.name),
-                    escape_line(&field.value)
-                ))?;
+                buf.extend_from_slice(escape_line(&field.name).as_bytes());
+                buf.extend_from_slice(b": ");
+                buf.extend_from_slice(escape_line(&field.value).as_bytes());
+                buf.push(b'\n');
             }
             Ok(())
         });
