@@ -242,9 +242,11 @@ fn fetch_to_mbox_and_stdout() {
         .assert()
         .success();
     let text = fs::read(&mbox).unwrap();
+    // The From line names the Return-Path sender (RFC 4155 mbox; see maildrop::mbox).
+    let from_line = b"From alice@hamburger.test ";
     assert_eq!(
-        text.windows(19)
-            .filter(|w| w == b"From MAILER-DAEMON ")
+        text.windows(from_line.len())
+            .filter(|w| w == from_line)
             .count(),
         2
     );
