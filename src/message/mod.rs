@@ -235,7 +235,7 @@ pub fn inspect<'a>(
     source: &'a str,
     index: usize,
 ) -> Result<Inspected<'a>, MessageError> {
-    inspect_paced(raw, Pace::none(), source, index, true)
+    inspect_paced(raw, Pace::none(), source, index, Need::All)
 }
 
 /// [`inspect`] for a message as a source hands it out: when it is a mapped file, the pages
@@ -245,7 +245,30 @@ pub fn inspect_bytes<'a>(
     source: &'a str,
     index: usize,
 ) -> Result<Inspected<'a>, MessageError> {
-    inspect_paced(bytes, bytes.pace(), source, index, true)
+    inspect_paced(bytes, bytes.pace(), source, index, Need::All)
+}
+
+/// [`inspect_bytes`] for the default text view (`parse` without flags), which shows only the
+/// [`SUMMARY_FIELDS`] of the header: the view's `headers` hold only those, and the mailbox
+/// lists (`from`, `to`, `cc`, `reply_to`) stay empty; the MIME tree, hops and warnings are
+/// complete.
+pub fn inspect_summary<'a>(
+    bytes: &'a Bytes,
+    source: &'a str,
+    index: usize,
+) -> Result<Inspected<'a>, MessageError> {
+    inspect_paced(bytes, bytes.pace(), source, index, Need::Summary)
+}
+
+/// The header fields the default text view shows, in its order.
+pub const SUMMARY_FIELDS: [&str; 6] = ["From", "To", "Cc", "Subject", "Date", "Message-ID"];
+
+/// How much of a message a view needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    All,
+    Summary,
+    Header,
 }
 
 /// [`inspect_bytes`] for the views that show only the message's header fields (`parse -H`,
@@ -256,7 +279,7 @@ pub fn inspect_header<'a>(
     source: &'a str,
     index: usize,
 ) -> Result<Inspected<'a>, MessageError> {
-    inspect_paced(bytes, bytes.pace(), source, index, false)
+    inspect_paced(bytes, bytes.pace(), source, index, Need::Header)
 }
 
 fn inspect_paced<'a>(
@@ -264,7 +287,7 @@ fn inspect_paced<'a>(
     pace: Pace<'a>,
     source: &'a str,
     index: usize,
-    walk: bool,
+    need: Need,
 ) -> Result<Inspected<'a>, MessageError> {
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(MessageError::Empty);
@@ -277,7 +300,7 @@ fn inspect_paced<'a>(
         ));
     }
     let mut walker = Walker::new(raw, pace);
-    if walk {
+    if need != Need::Header {
         walker.walk(0, raw.len(), "1".to_owned(), 0, false);
     } else {
         walker.header_only(raw.len());
@@ -311,9 +334,20 @@ fn inspect_paced<'a>(
         received: received::hops(&text, &root.headers),
         warnings: Vec::new(),
     };
+    let summary = need == Need::Summary;
     for header in &root.headers {
+        let name = field_name(&text, header);
+        if summary
+            && !SUMMARY_FIELDS
+                .iter()
+                .any(|key| name.eq_ignore_ascii_case(key))
+        {
+            continue;
+        }
         let value = header_value(&text, header);
         match &header.name {
+            HeaderName::From | HeaderName::To | HeaderName::Cc | HeaderName::ReplyTo if summary => {
+            }
             HeaderName::Subject if view.subject.is_none() => {
                 view.subject = Some(value.clone().into_owned())
             }
@@ -339,10 +373,7 @@ fn inspect_paced<'a>(
             },
             _ => {}
         }
-        view.headers.push(HeaderField {
-            name: field_name(&text, header),
-            value,
-        });
+        view.headers.push(HeaderField { name, value });
     }
     view.parts = entities
         .iter()

@@ -56,8 +56,12 @@ pub(super) fn show(
     headings: bool,
 ) -> anyhow::Result<Exit> {
     // The header views need no MIME walk.
+    let full_view = !(args.text || args.received || args.extract.is_some() || args.part.is_some());
     let inspect = if args.header.is_some() || args.headers {
         message::inspect_header
+    } else if full_view && !out.is_json() {
+        // The default text view shows a few fields of the header.
+        message::inspect_summary
     } else {
         message::inspect_bytes
     };
@@ -210,7 +214,7 @@ pub(super) fn extension(content_type: &str) -> &'static str {
 /// output buffer: one formatted string per line was most of this view's cost.
 pub(super) fn summary(out: &mut Sink, view: &MessageView<'_>) -> anyhow::Result<()> {
     let buf = &mut *out.stdout;
-    for key in ["From", "To", "Cc", "Subject", "Date", "Message-ID"] {
+    for key in message::SUMMARY_FIELDS {
         for field in view
             .headers
             .iter()
