@@ -874,6 +874,17 @@ mod tests {
             full.header_values("subject")
         );
         assert!(inspect_header(&Bytes::Owned(b"no header here\n".to_vec()), "t", 1).is_err());
+        let summary = inspect_summary(&bytes, "t", 1).unwrap();
+        let names: Vec<&str> = summary
+            .view()
+            .headers
+            .iter()
+            .map(|h| h.name.as_ref())
+            .collect();
+        assert_eq!(names, ["From", "Subject", "Subject", "Date"]);
+        assert_eq!(summary.view().parts, full.view().parts);
+        assert_eq!(summary.view().warnings, full.view().warnings);
+        assert_eq!(summary.view().received, full.view().received);
     }
 
     #[test]
