@@ -65,7 +65,7 @@ for cpus in 0 0,1; do
         "mailkit=$mailkit send --server 127.0.0.1:$port --tls none --ehlo client.test --from bench@client.test --to sink@sink.test $work/one.eml" \
         "curl=curl -s smtp://127.0.0.1:$port --mail-from bench@client.test --mail-rcpt sink@sink.test --upload-file $work/one.eml" \
         "msmtp=msmtp --host=127.0.0.1 --port=$port --tls=off --auth=off --from=bench@client.test sink@sink.test < $work/one.eml" \
-        "swaks=swaks --silent 2 --server 127.0.0.1:$port --helo client.test --from bench@client.test --to sink@sink.test --data $work/one.eml"
+        "swaks=swaks --silent 2 --server 127.0.0.1:$port --helo client.test --from bench@client.test --to sink@sink.test --data @$work/one.eml"
 done
 
 echo
