@@ -371,6 +371,21 @@ fn starttls_required_but_not_offered_is_refused() {
 }
 
 #[test]
+fn starttls_required_but_refused_is_a_trust_refusal_as_in_smtp() {
+    let fake = Fake::start(
+        mailbox(1),
+        Faults {
+            caps: vec!["STLS".into()],
+            stls_err: true,
+            ..Faults::default()
+        },
+    );
+    let out = bare_list(&fake, "starttls").output().unwrap();
+    assert_eq!(code(&out), 77, "{}", stderr(&out));
+    assert!(!fake.log().iter().any(|c| c.starts_with("PASS")));
+}
+
+#[test]
 fn no_cleartext_password_without_the_flag() {
     let fake = Fake::start(mailbox(1), Faults::default());
     let out = bare_list(&fake, "none").output().unwrap();

@@ -527,6 +527,24 @@ fn auth_fake() -> (SocketAddr, Server) {
 }
 
 #[test]
+fn starttls_required_but_refused_is_a_trust_refusal_as_in_pop3() {
+    let (addr, seen) = fake("220 fake\r\n", |line| {
+        if line.starts_with("EHLO") {
+            send("250-fake\r\n250 STARTTLS\r\n")
+        } else if line == "STARTTLS" {
+            send("454 4.7.0 TLS not available now\r\n")
+        } else {
+            standard(line)
+        }
+    });
+    with_tls(addr, "starttls")
+        .args(["--from", "a@client.test", "--to", "b@x.test", "--body", "x"])
+        .assert()
+        .code(77);
+    assert!(!saw(&seen, "MAIL"));
+}
+
+#[test]
 fn the_password_may_come_from_mailkit_password_as_for_pop3() {
     let (addr, seen) = auth_fake();
     compose_hello(addr)

@@ -30,6 +30,8 @@ pub struct Faults {
     pub dele_err: Option<u32>,
     /// After STLS's +OK, send these bytes in the same write.
     pub stls_inject: Option<Vec<u8>>,
+    /// Answer STLS with -ERR although CAPA offers it.
+    pub stls_err: bool,
     /// Replace the LIST body with these lines.
     pub list_body: Option<Vec<String>>,
     /// Replace the UIDL body with these lines.
@@ -248,6 +250,7 @@ fn serve(stream: TcpStream, shared: &Mutex<Shared>) {
                 r.push_str(".\r\n");
                 r.into_bytes()
             }
+            "STLS" if faults.stls_err => b"-ERR TLS not available now\r\n".to_vec(),
             "STLS" => {
                 let mut r = b"+OK begin TLS\r\n".to_vec();
                 if let Some(extra) = &faults.stls_inject {

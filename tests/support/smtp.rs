@@ -57,6 +57,15 @@ pub fn fake(
 ) -> (SocketAddr, Server) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
+    (addr, fake_on(listener, greeting, handler))
+}
+
+/// A fake on a listener the test bound itself (a particular address, a shared port).
+pub fn fake_on(
+    listener: TcpListener,
+    greeting: &str,
+    handler: impl FnMut(&str) -> Act + Send + 'static,
+) -> Server {
     let seen = Arc::new(Mutex::new(Seen::default()));
     let seen2 = seen.clone();
     let greeting = greeting.to_string();
@@ -68,13 +77,10 @@ pub fn fake(
             serve(stream, &greeting, &handler, &seen2);
         }
     });
-    (
-        addr,
-        Server {
-            seen,
-            unused_ok: AtomicBool::new(false),
-        },
-    )
+    Server {
+        seen,
+        unused_ok: AtomicBool::new(false),
+    }
 }
 
 /// What a fake saw, shared with its thread; dropping it fails the test when no client
