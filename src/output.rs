@@ -115,12 +115,27 @@ pub fn restore_terminal_on_interrupt() {
         };
         std::thread::spawn(move || {
             if signals.forever().next().is_some() {
-                // Show the cursor, and leave the prompt's line.
-                let _ = io::stderr().write_all(b"\x1b[?25h\n");
-                std::process::exit(130);
+                interrupted();
             }
         });
     });
+}
+
+/// Ends the process as Ctrl-C does, with the cursor shown again and the prompt's line left:
+/// from the signal, or from a prompt whose read the signal interrupted first.
+pub fn interrupted() -> ! {
+    let _ = io::stderr().write_all(b"\x1b[?25h\n");
+    std::process::exit(130);
+}
+
+/// A failed prompt: Ctrl-C (the read interrupted) ends the process as [`interrupted`] says;
+/// anything else is returned for the caller to report.
+pub fn prompt_failed(err: dialoguer::Error) -> dialoguer::Error {
+    let dialoguer::Error::IO(io) = &err;
+    if io.kind() == io::ErrorKind::Interrupted {
+        interrupted();
+    }
+    err
 }
 
 /// Reports an error on stderr as one line, `mailkit: error: ...`, escaped.

@@ -357,3 +357,21 @@ fn an_untrusted_certificate_is_explained_in_words_once_with_the_right_hint() {
     assert_eq!(out.status.code(), Some(77), "{stderr}");
     assert!(!stderr.contains("give --ca-file"), "{stderr}");
 }
+
+#[test]
+fn a_dns_answer_over_tcp_dripped_a_byte_at_a_time_times_out() {
+    // A length prefix announcing 256 bytes, then the answer a byte every 200 ms.
+    let addr = dripper(b"\x01\x00", b"\x00");
+    let out = run(&[
+        "resolve",
+        "--tcp",
+        "-S",
+        &addr.to_string(),
+        "--timeout",
+        "2",
+        "example.org",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(75), "{stderr}");
+    assert!(stderr.contains(&addr.to_string()), "{stderr}");
+}

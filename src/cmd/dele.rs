@@ -95,7 +95,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             ))
             .default(false)
             .interact_opt()
-            .map_err(|err| Failure::new(Kind::Usage, err.to_string()))?;
+            .map_err(|err| Failure::new(Kind::Usage, output::prompt_failed(err).to_string()))?;
         if confirmed != Some(true) {
             session.quit().map_err(Failure::from).context("closing")?;
             print(&mut printer, false)?;

@@ -252,7 +252,8 @@ fn pick(
         .map(|(entry, header)| super::rows::message_row(entry, header.as_deref()))
         .collect();
     output::restore_terminal_on_interrupt();
-    let prompt_err = |err: dialoguer::Error| Failure::new(Kind::Usage, err.to_string());
+    let prompt_err =
+        |err: dialoguer::Error| Failure::new(Kind::Usage, output::prompt_failed(err).to_string());
     let Some(fetch) = dialoguer::MultiSelect::new()
         .with_prompt("Fetch which messages? (space toggles, enter accepts, Esc or q cancels)")
         .items(&labels)
