@@ -20,6 +20,26 @@ pub(super) enum Input {
     Stream(Box<MboxStream>),
 }
 
+impl Input {
+    /// Every message at once, for what needs them all (direct delivery, the queue): an mbox is
+    /// then read to its end before anything is sent.
+    pub(super) fn into_all(self) -> anyhow::Result<Vec<Outgoing>> {
+        match self {
+            Input::Ready(outgoing) => Ok(outgoing),
+            Input::Stream(mut stream) => {
+                let mut all = Vec::new();
+                loop {
+                    let batch = stream.next_batch()?;
+                    if batch.is_empty() {
+                        return Ok(all);
+                    }
+                    all.extend(batch);
+                }
+            }
+        }
+    }
+}
+
 /// A batch closes at this many messages or bytes: large enough that the round trip at its end
 /// is amortized, small enough that memory stays flat whatever the mailbox's size.
 const BATCH_MESSAGES: usize = 256;

@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 mod input;
+mod queued;
 
 use input::{Input, MboxStream, Outgoing};
 
@@ -53,6 +54,10 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let endpoint = Endpoint::resolve(Service::Smtp, &args.route.endpoint_flags())?;
     let ehlo = ehlo_name(args)?;
     let input = input::messages(args, endpoint.from.as_deref()).context("preparing the message")?;
+    if args.queueing.queue {
+        let outgoing = input.into_all().context("preparing the message")?;
+        return queued::enqueue_all(args, &endpoint, ehlo, &outgoing, global);
+    }
     let tls = TlsClient::new(&endpoint.tls_options)
         .map_err(Failure::from)
         .context("setting up TLS")?;
@@ -70,21 +75,10 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let outgoing = match input {
         Input::Ready(outgoing) => outgoing,
         Input::Stream(stream) if endpoint.host.is_some() => {
-            let host = endpoint.host.as_deref().unwrap_or_default();
-            return relay_stream(host, endpoint.port, connector, stream, global);
+            return relay_stream(args, &endpoint, connector, stream, global);
         }
         // Direct delivery groups recipients by domain across every message: it needs them all.
-        Input::Stream(mut stream) => {
-            let mut all = Vec::new();
-            loop {
-                let batch = stream.next_batch().context("preparing the message")?;
-                if batch.is_empty() {
-                    break;
-                }
-                all.extend(batch);
-            }
-            all
-        }
+        input => input.into_all().context("preparing the message")?,
     };
     let spinner = spinner(Some(outgoing.len()), global);
     let jobs = jobs(&outgoing);
@@ -95,9 +89,21 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
-    let reports = reports?;
+    let mut reports = reports?;
     for warning in &connector.warnings {
         output::warning(warning);
+    }
+    // A queue that cannot be written leaves the outcomes as they were: reported, and 75.
+    if args.queueing.queue_on_failure
+        && let Err(err) = queued::enqueue_rest(
+            args,
+            &endpoint,
+            connector.ehlo.clone(),
+            &outgoing,
+            &mut reports,
+        )
+    {
+        output::error(&format!("{err:#}"));
     }
     let mut printer = Printer::stdout(global.json);
     let worst = report(
@@ -129,13 +135,13 @@ fn spinner(count: Option<usize>, global: &GlobalArgs) -> Option<indicatif::Progr
 /// first batch opened, and reported before the next one is read, so that the first message
 /// goes out before the last is read and memory stays flat whatever the mailbox's size.
 fn relay_stream(
-    host: &str,
-    port: u16,
+    args: &SendArgs,
+    endpoint: &Endpoint,
     mut connector: Connector,
     mut stream: Box<MboxStream>,
     global: &GlobalArgs,
 ) -> anyhow::Result<Exit> {
-    let targets = relay_targets(host, port)?;
+    let targets = relay_targets(endpoint.host.as_deref().unwrap_or_default(), endpoint.port)?;
     let spinner = spinner(None, global);
     let mut printer = Printer::stdout(global.json);
     let mut worst = Exit::Success;
@@ -147,8 +153,15 @@ fn relay_stream(
                 return Ok(());
             }
             let jobs = jobs(&batch);
-            let reports = relay.send(&jobs);
+            let mut reports = relay.send(&jobs);
             let several = stream.several();
+            // A queue that cannot be written leaves the outcomes as they were: reported, 75.
+            if args.queueing.queue_on_failure {
+                let ehlo = relay.connector().ehlo.clone();
+                if let Err(err) = queued::enqueue_rest(args, endpoint, ehlo, &batch, &mut reports) {
+                    output::error(&format!("{err:#}"));
+                }
+            }
             let mut show = || -> anyhow::Result<()> {
                 for warning in relay.connector().warnings.drain(..) {
                     output::warning(&warning);
@@ -325,7 +338,8 @@ fn report(
                 kind,
             } = &report.outcome;
             worst = exit::worst([worst, kind.map_or(Exit::Success, Kind::exit)]);
-            if *status == Status::Accepted {
+            // Accepted, or kept in the queue for a later attempt by --queue-on-failure.
+            if kind.is_none() {
                 continue;
             }
             let via = report
