@@ -71,6 +71,7 @@ fn write_environment(page: &mut Vec<u8>, command: &str) -> std::io::Result<()> {
     let all = command.is_empty();
     let accounts = all || ["send", "fetch", "list", "dele"].contains(&command);
     let state = all || command == "fetch";
+    let queue = all || command == "queue" || command == "send";
     let resolv = all || command == "resolve" || command == "send";
     let mut files = Vec::new();
     if accounts {
@@ -124,13 +125,26 @@ fn write_environment(page: &mut Vec<u8>, command: &str) -> std::io::Result<()> {
             ),
         ]);
     }
-    if state {
+    if state || queue {
         vars.push((
             "XDG_STATE_HOME",
-            "Where fetch keeps its UIDL state (default ~/.local/state).",
+            match (state, queue) {
+                (true, true) => {
+                    "Where fetch keeps its UIDL state and the queue lives (default ~/.local/state)."
+                }
+                (true, false) => "Where fetch keeps its UIDL state (default ~/.local/state).",
+                _ => "Where the queue lives (default ~/.local/state).",
+            },
         ));
     }
-    if accounts || state {
+    if queue {
+        vars.push((
+            "MAILKIT_QUEUE",
+            "The queue directory, when no --queue-dir is given (default \
+             $XDG_STATE_HOME/mailkit/queue).",
+        ));
+    }
+    if accounts || state || queue {
         vars.push(("HOME", "The base of the defaults above."));
     }
     if !vars.is_empty() {
