@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod generate;
 pub mod list;
 pub mod parse;
+pub mod queue;
 pub mod resolve;
 mod rows;
 pub mod send;
