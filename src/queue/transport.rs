@@ -159,7 +159,7 @@ fn connector(route: &Route, transcript: &Transcript) -> anyhow::Result<Connector
         insecure_skip_tls_verify: route.insecure_skip_tls_verify,
         allow_cleartext_auth: route.allow_cleartext_auth,
         timeout: route.timeout,
-        // A queued route keeps no connect timeout of its own: send's default (30 s).
+        // Not kept in the queue entry: Postfix's smtp_connect_timeout, send's default.
         connect_timeout: 30,
     };
     let endpoint = Endpoint::resolve(Service::Smtp, &flags)?;
