@@ -13,6 +13,8 @@ TEST_PACKAGES=(
     libauthen-sasl-perl msmtp mpop fetchmail isync mblaze curl hyperfine python3
     # the web page of `mailkit serve` is tested in a headless browser
     chromium
+    # GNU time: peak RSS of a run (parse_memory, benches/robust.sh)
+    time
     # fault injection at exact system calls (queue_faults: a kill or ENOSPC mid-enqueue)
     strace
     # test corpora: MIME messages (parse_corpus) and real ham (message unit tests)

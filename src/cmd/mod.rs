@@ -8,5 +8,6 @@ pub mod list;
 pub mod parse;
 pub mod queue;
 pub mod resolve;
+mod rows;
 pub mod send;
 pub mod serve;
