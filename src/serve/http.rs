@@ -384,30 +384,37 @@ fn message(_dir: &Path, entry: &Entry, rest: &[&str]) -> Reply {
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || "-_:.".contains(*c))
                 .collect();
-            let content = inspected.part_content(&part.id).unwrap_or_default();
+            let mut content = Vec::new();
+            if let Some(Err(err)) = inspected.write_part(&part.id, &mut content) {
+                return error(500, &format!("reading the HTML part: {err}"));
+            }
             bytes(200, &format!("text/html; charset={charset}"), content)
                 .with_header(header("Content-Security-Policy", MESSAGE_CSP))
         }
-        ["parts", id] => match inspected.part_content(id) {
-            Some(content) => {
-                let part = inspected.view().parts.iter().find(|p| p.id == *id);
-                let name = part
-                    .and_then(|p| p.filename.as_deref())
-                    .map(|n| message::names::safe_name(n, &format!("part-{id}")))
-                    .unwrap_or_else(|| format!("part-{id}"));
-                let disposition = format!(
-                    "attachment; filename*=UTF-8''{}",
-                    percent_encoding::utf8_percent_encode(
-                        &name,
-                        percent_encoding::NON_ALPHANUMERIC
-                    )
-                );
-                bytes(200, "application/octet-stream", content)
-                    .with_header(header("Content-Disposition", &disposition))
-                    .with_header(header("Content-Security-Policy", DOWNLOAD_CSP))
+        ["parts", id] => {
+            let mut content = Vec::new();
+            match inspected.write_part(id, &mut content) {
+                Some(Err(err)) => error(500, &format!("reading part {id}: {err}")),
+                Some(Ok(_)) => {
+                    let part = inspected.view().parts.iter().find(|p| p.id == *id);
+                    let name = part
+                        .and_then(|p| p.filename.as_deref())
+                        .map(|n| message::names::safe_name(n, &format!("part-{id}")))
+                        .unwrap_or_else(|| format!("part-{id}"));
+                    let disposition = format!(
+                        "attachment; filename*=UTF-8''{}",
+                        percent_encoding::utf8_percent_encode(
+                            &name,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
+                    );
+                    bytes(200, "application/octet-stream", content)
+                        .with_header(header("Content-Disposition", &disposition))
+                        .with_header(header("Content-Security-Policy", DOWNLOAD_CSP))
+                }
+                None => error(404, "no such part"),
             }
-            None => error(404, "no such part"),
-        },
+        }
         _ => error(404, "not found"),
     }
 }
@@ -494,6 +501,7 @@ fn release(entry: &Entry, body: &[u8]) -> Reply {
         credentials: None,
         allow_cleartext_auth: false,
         timeout: Duration::from_secs(30),
+        connect_timeout: Duration::from_secs(30),
         transcript: crate::output::Transcript::off(),
         warnings: Vec::new(),
     };
