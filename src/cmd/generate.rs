@@ -71,6 +71,7 @@ fn write_environment(page: &mut Vec<u8>, command: &str) -> std::io::Result<()> {
     let all = command.is_empty();
     let accounts = all || ["send", "fetch", "list", "dele"].contains(&command);
     let state = all || command == "fetch";
+    let queue = all || command == "queue" || command == "send";
     let resolv = all || command == "resolve" || command == "send";
     let mut files = Vec::new();
     if accounts {
@@ -86,6 +87,13 @@ fn write_environment(page: &mut Vec<u8>, command: &str) -> std::io::Result<()> {
             "$XDG_STATE_HOME/mailkit/uidl/[ACCOUNT+]USER@HOST:PORT",
             "The UIDLs fetch has saved, per mailbox, for --new (default under \
              ~/.local/state; --state-file names another). Locked while a fetch runs.",
+        ));
+    }
+    if queue {
+        files.push((
+            "$XDG_STATE_HOME/mailkit/queue",
+            "The outgoing queue (default under ~/.local/state; --queue-dir or $MAILKIT_QUEUE \
+             names another): one write-once file per message.",
         ));
     }
     if resolv {
@@ -124,13 +132,19 @@ fn write_environment(page: &mut Vec<u8>, command: &str) -> std::io::Result<()> {
             ),
         ]);
     }
-    if state {
+    if queue {
         vars.push((
-            "XDG_STATE_HOME",
-            "Where fetch keeps its UIDL state (default ~/.local/state).",
+            "MAILKIT_QUEUE",
+            "The queue directory, as --queue-dir gives it.",
         ));
     }
-    if accounts || state {
+    if state || queue {
+        vars.push((
+            "XDG_STATE_HOME",
+            "Where fetch keeps its UIDL state and the queue lives (default ~/.local/state).",
+        ));
+    }
+    if accounts || state || queue {
         vars.push(("HOME", "The base of the defaults above."));
     }
     if !vars.is_empty() {
