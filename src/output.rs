@@ -285,6 +285,16 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 }
 
 fn escape(text: &str, keep_layout: bool) -> Cow<'_, str> {
+    // Printable ASCII, nearly all header text, is safe: checked a block at a time without
+    // decoding characters.
+    let printable = text.as_bytes().chunks(32).all(|block| {
+        block
+            .iter()
+            .fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b))
+    });
+    if printable {
+        return Cow::Borrowed(text);
+    }
     let needs = |c: char| is_unsafe(c) && !(keep_layout && (c == '\n' || c == '\t'));
     let Some(first) = text.find(needs) else {
         return Cow::Borrowed(text);

@@ -89,13 +89,6 @@ fn write_environment(page: &mut Vec<u8>, command: &str) -> std::io::Result<()> {
              ~/.local/state; --state-file names another). Locked while a fetch runs.",
         ));
     }
-    if queue {
-        files.push((
-            "$XDG_STATE_HOME/mailkit/queue",
-            "The outgoing queue (default under ~/.local/state; --queue-dir or $MAILKIT_QUEUE \
-             names another): one write-once file per message.",
-        ));
-    }
     if resolv {
         files.push((
             "/etc/resolv.conf",
@@ -132,16 +125,23 @@ fn write_environment(page: &mut Vec<u8>, command: &str) -> std::io::Result<()> {
             ),
         ]);
     }
-    if queue {
-        vars.push((
-            "MAILKIT_QUEUE",
-            "The queue directory, as --queue-dir gives it.",
-        ));
-    }
     if state || queue {
         vars.push((
             "XDG_STATE_HOME",
-            "Where fetch keeps its UIDL state and the queue lives (default ~/.local/state).",
+            match (state, queue) {
+                (true, true) => {
+                    "Where fetch keeps its UIDL state and the queue lives (default ~/.local/state)."
+                }
+                (true, false) => "Where fetch keeps its UIDL state (default ~/.local/state).",
+                _ => "Where the queue lives (default ~/.local/state).",
+            },
+        ));
+    }
+    if queue {
+        vars.push((
+            "MAILKIT_QUEUE",
+            "The queue directory, when no --queue-dir is given (default \
+             $XDG_STATE_HOME/mailkit/queue).",
         ));
     }
     if accounts || state || queue {

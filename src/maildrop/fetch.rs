@@ -8,6 +8,7 @@ use std::{
     collections::{HashMap, HashSet},
     io::{self, Write},
     path::PathBuf,
+    sync::mpsc,
 };
 
 use anyhow::Context;
@@ -234,66 +235,80 @@ impl<A: MailAccess> Run<'_, A> {
         let overlap = matches!(self.target, Target::Maildir(_));
         let target = self.target;
         let duplicates = self.duplicates;
-        let mut state = self.state.take();
-        let result = std::thread::scope(|scope| -> anyhow::Result<()> {
-            let mut in_flight: Option<(&[Entry], Batch, Committing<'_, '_>)> = None;
-            for entries in chosen.chunks(batch.max(1)) {
-                // A session that broke mid-batch still hands over the messages that arrived
-                // whole: they are committed below like any batch, but nothing more is asked
-                // of the broken session (no deletion), and the run ends with its error.
-                let (mut got, broken) = self.retrieve(entries);
-                if let Some((done, batch, handle)) = in_flight.take() {
-                    let (saved, returned) = joined(handle);
-                    state = returned;
-                    let saved = match saved {
-                        Ok(saved) => saved,
-                        Err(err) => {
-                            discard(target, got.pending, None);
-                            return Err(err);
-                        }
-                    };
-                    self.conclude(done, batch, saved, broken.is_none())?;
-                }
-                if let Some(err) = broken {
+        let state = self.state.take();
+        let (result, state) = std::thread::scope(|scope| {
+            // One commit thread for the whole run, fed a batch at a time; it owns the state
+            // until the run ends and hands it back then.
+            let (job_tx, job_rx) = mpsc::sync_channel::<CommitJob<'_>>(0);
+            let (saved_tx, saved_rx) = mpsc::sync_channel::<anyhow::Result<Vec<String>>>(1);
+            let committer = scope.spawn(move || {
+                let mut state = state;
+                for (entries, indexes, pending) in job_rx {
                     let saved = commit(
                         target,
                         state.as_deref_mut(),
                         duplicates,
                         entries,
-                        &got.indexes,
-                        std::mem::take(&mut got.pending),
-                    )?;
-                    self.conclude(entries, got, saved, false)?;
-                    return Err(err);
-                }
-                let pending = std::mem::take(&mut got.pending);
-                let indexes = got.indexes.clone();
-                let mut state_in = state.take();
-                let handle = scope.spawn(move || {
-                    let saved = commit(
-                        target,
-                        state_in.as_deref_mut(),
-                        duplicates,
-                        entries,
                         &indexes,
                         pending,
                     );
-                    (saved, state_in)
-                });
-                if overlap {
-                    in_flight = Some((entries, got, handle));
-                } else {
-                    let (saved, returned) = joined(handle);
-                    state = returned;
-                    self.conclude(entries, got, saved?, true)?;
+                    if saved_tx.send(saved).is_err() {
+                        break;
+                    }
                 }
-            }
-            if let Some((done, batch, handle)) = in_flight.take() {
-                let (saved, returned) = joined(handle);
-                state = returned;
-                self.conclude(done, batch, saved?, true)?;
-            }
-            Ok(())
+                state
+            });
+            let saved = || {
+                saved_rx
+                    .recv()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("commit thread panicked")))
+            };
+            let result = (|| -> anyhow::Result<()> {
+                let mut in_flight: Option<(&[Entry], Batch)> = None;
+                for entries in chosen.chunks(batch.max(1)) {
+                    // A session that broke mid-batch still hands over the messages that
+                    // arrived whole: they are committed like any batch, but nothing more is
+                    // asked of the broken session (no deletion), and the run ends with its
+                    // error.
+                    let (mut got, broken) = self.retrieve(entries);
+                    if let Some((done, batch)) = in_flight.take() {
+                        let saved = match saved() {
+                            Ok(saved) => saved,
+                            Err(err) => {
+                                discard(target, got.pending, None);
+                                return Err(err);
+                            }
+                        };
+                        self.conclude(done, batch, saved, broken.is_none())?;
+                    }
+                    let pending = std::mem::take(&mut got.pending);
+                    let indexes = got.indexes.clone();
+                    if let Err(mpsc::SendError((_, _, pending))) =
+                        job_tx.send((entries, indexes, pending))
+                    {
+                        discard(target, pending, None);
+                        return Err(anyhow::anyhow!("commit thread panicked"));
+                    }
+                    if let Some(err) = broken {
+                        self.conclude(entries, got, saved()?, false)?;
+                        return Err(err);
+                    }
+                    if overlap {
+                        in_flight = Some((entries, got));
+                    } else {
+                        self.conclude(entries, got, saved()?, true)?;
+                    }
+                }
+                if let Some((done, batch)) = in_flight.take() {
+                    self.conclude(done, batch, saved()?, true)?;
+                }
+                Ok(())
+            })();
+            drop(job_tx);
+            // A commit thread that panicked lost the state, which ends the run before
+            // anything more is recorded.
+            let state = committer.join().unwrap_or(None);
+            (result, state)
         });
         self.state = state;
         result
@@ -398,18 +413,8 @@ impl<A: MailAccess> Run<'_, A> {
     }
 }
 
-/// What a commit thread hands back: where the batch went, and the state it borrowed.
-type Committed<'r> = (anyhow::Result<Vec<String>>, Option<&'r mut SeenState>);
-/// A batch being committed in its own thread.
-type Committing<'s, 'r> = std::thread::ScopedJoinHandle<'s, Committed<'r>>;
-
-/// Waits for a commit thread; one that panicked is a failed commit (and its state is lost,
-/// which ends the run before anything more is recorded).
-fn joined<'r>(handle: Committing<'_, 'r>) -> Committed<'r> {
-    handle
-        .join()
-        .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None))
-}
+/// A batch for the commit thread: its entries, which of them arrived, and their bytes.
+type CommitJob<'e> = (&'e [Entry], Vec<usize>, Vec<Pending>);
 
 /// One batch, downloaded: which of its entries arrived (`indexes`, parallel to `pending`)
 /// and which the server refused.

@@ -8,6 +8,7 @@ pub mod access;
 pub mod fetch;
 pub mod maildir;
 pub mod mbox;
+mod pool;
 pub mod spool;
 pub mod state;
 

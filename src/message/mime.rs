@@ -36,6 +36,27 @@ const ONCE_ONLY: [HeaderName<'static>; 11] = [
     HeaderName::References,
 ];
 
+/// Where [`Walker::header_warnings`] counts a field: its place in [`ONCE_ONLY`], then
+/// Content-Type and Content-Transfer-Encoding; `None` for every other field.
+fn counted_slot(name: &HeaderName<'_>) -> Option<usize> {
+    Some(match name {
+        HeaderName::From => 0,
+        HeaderName::Sender => 1,
+        HeaderName::ReplyTo => 2,
+        HeaderName::To => 3,
+        HeaderName::Cc => 4,
+        HeaderName::Bcc => 5,
+        HeaderName::Subject => 6,
+        HeaderName::Date => 7,
+        HeaderName::MessageId => 8,
+        HeaderName::InReplyTo => 9,
+        HeaderName::References => 10,
+        HeaderName::ContentType => ONCE_ONLY.len(),
+        HeaderName::ContentTransferEncoding => ONCE_ONLY.len() + 1,
+        _ => return None,
+    })
+}
+
 /// How an entity's body is structured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -86,7 +107,11 @@ pub(crate) struct Entity<'a> {
 impl Entity<'_> {
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &HeaderName<'_>) -> Option<&Header<'_>> {
-        self.headers.iter().find(|h| &h.name == name)
+        // The variant first: comparing names by value is a lookup per comparison.
+        let variant = std::mem::discriminant(name);
+        self.headers
+            .iter()
+            .find(|h| std::mem::discriminant(&h.name) == variant && &h.name == name)
     }
 }
 
@@ -214,13 +239,39 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Only the message's own header block, as a leaf entity with nothing described: for the
+    /// views that show header fields and nothing of the body, which then costs no walk.
+    pub fn header_only(&mut self, end: usize) {
+        let raw = self.raw;
+        let body_start = header_end(raw, 0, end);
+        let mut headers = Vec::new();
+        fields::parse(&raw[..body_start], &mut headers);
+        self.entities.push(Entity {
+            id: "1".to_owned(),
+            depth: 0,
+            headers,
+            header_start: 0,
+            body_start,
+            body_end: end,
+            kind: Kind::Leaf,
+            content_type: String::new(),
+            charset: None,
+            encoding: None,
+            cte: Cte::Identity,
+            disposition: None,
+            filename: None,
+            size: end - body_start,
+            nested: false,
+        });
+    }
+
     /// Fills the entity's MIME fields from its headers; returns the boundary if multipart.
     fn describe(&mut self, entity: &mut Entity<'a>, digest: bool) -> Option<String> {
         let mut boundary = None;
         let content_type = entity
             .headers
             .iter()
-            .find(|h| h.name == HeaderName::ContentType)
+            .find(|h| matches!(h.name, HeaderName::ContentType))
             .map(|h| &h.value);
         match content_type {
             Some(HeaderValue::ContentType(ct)) => {
@@ -286,10 +337,17 @@ impl<'a> Walker<'a> {
     /// Warnings about the header block itself.
     fn header_warnings(&mut self, entity: &Entity<'a>, block: &[u8]) {
         let id = &entity.id;
-        for name in ONCE_ONLY {
-            let count = entity.headers.iter().filter(|h| h.name == name).count();
+        // One pass over the fields: the names below are compared by value, which for
+        // mail-parser's `HeaderName` is a lookup per comparison.
+        let mut counts = [0usize; ONCE_ONLY.len() + 2];
+        for header in &entity.headers {
+            if let Some(slot) = counted_slot(&header.name) {
+                counts[slot] += 1;
+            }
+        }
+        for (name, &count) in ONCE_ONLY.iter().zip(&counts) {
             if count > 1 {
-                let what = fields::canonical(&name);
+                let what = fields::canonical(name);
                 self.warn(
                     WarningKind::DuplicateField,
                     id,
@@ -299,20 +357,19 @@ impl<'a> Walker<'a> {
                 );
             }
         }
-        for (name, what) in [
-            (HeaderName::ContentType, "Content-Type"),
+        for (kind, what, count) in [
             (
-                HeaderName::ContentTransferEncoding,
+                WarningKind::DuplicateContentType,
+                "Content-Type",
+                counts[ONCE_ONLY.len()],
+            ),
+            (
+                WarningKind::DuplicateEncoding,
                 "Content-Transfer-Encoding",
+                counts[ONCE_ONLY.len() + 1],
             ),
         ] {
-            let count = entity.headers.iter().filter(|h| h.name == name).count();
             if count > 1 {
-                let kind = if name == HeaderName::ContentType {
-                    WarningKind::DuplicateContentType
-                } else {
-                    WarningKind::DuplicateEncoding
-                };
                 self.warn(
                     kind,
                     id,
@@ -604,6 +661,14 @@ mod tests {
             .map(|(s, e)| body[s..e].to_owned())
             .collect();
         (texts, closed)
+    }
+
+    #[test]
+    fn counted_slots_follow_once_only() {
+        for (n, name) in ONCE_ONLY.iter().enumerate() {
+            assert_eq!(counted_slot(name), Some(n), "{name:?}");
+        }
+        assert_eq!(counted_slot(&HeaderName::Received), None);
     }
 
     #[test]

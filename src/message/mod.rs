@@ -235,7 +235,7 @@ pub fn inspect<'a>(
     source: &'a str,
     index: usize,
 ) -> Result<Inspected<'a>, MessageError> {
-    inspect_paced(raw, Pace::none(), source, index)
+    inspect_paced(raw, Pace::none(), source, index, Need::All)
 }
 
 /// [`inspect`] for a message as a source hands it out: when it is a mapped file, the pages
@@ -245,7 +245,41 @@ pub fn inspect_bytes<'a>(
     source: &'a str,
     index: usize,
 ) -> Result<Inspected<'a>, MessageError> {
-    inspect_paced(bytes, bytes.pace(), source, index)
+    inspect_paced(bytes, bytes.pace(), source, index, Need::All)
+}
+
+/// [`inspect_bytes`] for the default text view (`parse` without flags), which shows only the
+/// [`SUMMARY_FIELDS`] of the header: the view's `headers` hold only those, and the mailbox
+/// lists (`from`, `to`, `cc`, `reply_to`) stay empty; the MIME tree, hops and warnings are
+/// complete.
+pub fn inspect_summary<'a>(
+    bytes: &'a Bytes,
+    source: &'a str,
+    index: usize,
+) -> Result<Inspected<'a>, MessageError> {
+    inspect_paced(bytes, bytes.pace(), source, index, Need::Summary)
+}
+
+/// The header fields the default text view shows, in its order.
+pub const SUMMARY_FIELDS: [&str; 6] = ["From", "To", "Cc", "Subject", "Date", "Message-ID"];
+
+/// How much of a message a view needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    All,
+    Summary,
+    Header,
+}
+
+/// [`inspect_bytes`] for the views that show only the message's header fields (`parse -H`,
+/// `-g`): the body is not walked, so the view's parts and warnings are not filled in, and a
+/// large message costs no more than its header.
+pub fn inspect_header<'a>(
+    bytes: &'a Bytes,
+    source: &'a str,
+    index: usize,
+) -> Result<Inspected<'a>, MessageError> {
+    inspect_paced(bytes, bytes.pace(), source, index, Need::Header)
 }
 
 fn inspect_paced<'a>(
@@ -253,6 +287,7 @@ fn inspect_paced<'a>(
     pace: Pace<'a>,
     source: &'a str,
     index: usize,
+    need: Need,
 ) -> Result<Inspected<'a>, MessageError> {
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(MessageError::Empty);
@@ -265,7 +300,11 @@ fn inspect_paced<'a>(
         ));
     }
     let mut walker = Walker::new(raw, pace);
-    walker.walk(0, raw.len(), "1".to_owned(), 0, false);
+    if need != Need::Header {
+        walker.walk(0, raw.len(), "1".to_owned(), 0, false);
+    } else {
+        walker.header_only(raw.len());
+    }
     let Walker {
         entities,
         mut warnings,
@@ -295,9 +334,20 @@ fn inspect_paced<'a>(
         received: received::hops(&text, &root.headers),
         warnings: Vec::new(),
     };
+    let summary = need == Need::Summary;
     for header in &root.headers {
+        let name = field_name(&text, header);
+        if summary
+            && !SUMMARY_FIELDS
+                .iter()
+                .any(|key| name.eq_ignore_ascii_case(key))
+        {
+            continue;
+        }
         let value = header_value(&text, header);
         match &header.name {
+            HeaderName::From | HeaderName::To | HeaderName::Cc | HeaderName::ReplyTo if summary => {
+            }
             HeaderName::Subject if view.subject.is_none() => {
                 view.subject = Some(value.clone().into_owned())
             }
@@ -323,10 +373,7 @@ fn inspect_paced<'a>(
             },
             _ => {}
         }
-        view.headers.push(HeaderField {
-            name: field_name(&text, header),
-            value,
-        });
+        view.headers.push(HeaderField { name, value });
     }
     view.parts = entities
         .iter()
@@ -808,6 +855,36 @@ mod tests {
         assert_eq!(v.subject.as_deref(), Some("one"));
         let once = view("From: a@x\nSubject: s\nReceived: x\nReceived: y\n\nbody\n");
         assert!(codes(&once).is_empty(), "{:?}", once.warnings);
+    }
+
+    #[test]
+    fn the_header_only_inspection_has_the_same_header() {
+        let raw = concat!(
+            "From: =?UTF-8?Q?Andr=C3=A9?= <a@x>\nSubject: s\nSubject: again\nDate: nonsense\n",
+            "Received: from a by b; Mon, 23 Nov 2026 10:00:00 +0100\n",
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nx\n--b--\n"
+        );
+        let bytes = Bytes::Owned(raw.as_bytes().to_vec());
+        let full = inspect_bytes(&bytes, "t", 1).unwrap();
+        let header = inspect_header(&bytes, "t", 1).unwrap();
+        assert_eq!(header.view().headers, full.view().headers);
+        assert_eq!(header.view().received, full.view().received);
+        assert_eq!(
+            header.header_values("subject"),
+            full.header_values("subject")
+        );
+        assert!(inspect_header(&Bytes::Owned(b"no header here\n".to_vec()), "t", 1).is_err());
+        let summary = inspect_summary(&bytes, "t", 1).unwrap();
+        let names: Vec<&str> = summary
+            .view()
+            .headers
+            .iter()
+            .map(|h| h.name.as_ref())
+            .collect();
+        assert_eq!(names, ["From", "Subject", "Subject", "Date"]);
+        assert_eq!(summary.view().parts, full.view().parts);
+        assert_eq!(summary.view().warnings, full.view().warnings);
+        assert_eq!(summary.view().received, full.view().received);
     }
 
     #[test]

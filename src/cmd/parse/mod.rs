@@ -11,6 +11,7 @@ use std::{
 use anyhow::Context;
 use serde::Serialize;
 
+mod json;
 mod pipeline;
 mod show;
 
