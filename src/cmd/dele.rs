@@ -4,10 +4,11 @@
 use anyhow::Context;
 use serde::Serialize;
 
-use super::pop3_common::{Connection, Listing};
+use super::pop3_common::Connection;
 use crate::{
     cli::{GlobalArgs, dele::DeleArgs},
     exit::{Exit, Failure},
+    maildrop::MailAccess,
     output::{self, Printer, escape_line},
     pop3::Pop3Error,
 };
@@ -37,7 +38,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     let connection = Connection::resolve(&args.connection, global)?;
     let mut session = connection.open()?;
-    let listing = Listing::load(&mut session)?;
+    let listing = session.listing()?;
     let chosen = listing.select(&args.numbers, &args.uidl)?;
     let mut printer = Printer::stdout(global.json);
     let print = |printer: &mut Printer, deleted: bool| -> anyhow::Result<()> {

@@ -4,12 +4,14 @@
 use anyhow::Context;
 use serde::Serialize;
 
-use super::pop3_common::{Connection, HEADER_CAP, Listing};
+use super::pop3_common::Connection;
 use crate::{
     cli::{GlobalArgs, list::ListArgs},
     exit::{Exit, Failure},
+    maildrop::MailAccess,
     message::HeaderSummary,
     output::{Printer, escape_line},
+    pop3::HEADER_CAP,
 };
 
 /// One message as `list --json` prints it.
@@ -30,7 +32,7 @@ struct Listed {
 pub fn run(args: &ListArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let connection = Connection::resolve(&args.connection, global)?;
     let mut session = connection.open()?;
-    let listing = Listing::load(&mut session)?;
+    let listing = session.listing()?;
     let numbers: Vec<u32> = listing.entries.iter().map(|e| e.number).collect();
     let headers = if args.headers {
         session

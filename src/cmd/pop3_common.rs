@@ -1,20 +1,17 @@
 //! What `fetch`, `list` and `dele` share: turning the connection flags and the account into a
-//! logged-in session, and reading the mailbox listing (LIST + UIDL) with its sanity checks.
+//! logged-in session.
 
-use std::{
-    collections::{HashMap, HashSet},
-    time::Duration,
-};
+use std::time::Duration;
 
 use anyhow::Context;
 
 use crate::{
     accounts::{self, Account, SecretSource, TlsMode},
     cli::{GlobalArgs, pop3::ConnectionArgs},
-    exit::{Exit, Failure},
+    exit::Exit,
     net::Stream,
     pop3::{
-        Mechanism, Pop3Error, Session,
+        Mechanism, Session,
         connect::{self, ConnectOptions},
     },
 };
@@ -23,10 +20,6 @@ use crate::{
 pub const PASSWORD_ENV: &str = "MAILKIT_PASSWORD";
 /// The environment variable an OAuth 2 token may come from.
 pub const TOKEN_ENV: &str = "MAILKIT_OAUTH_TOKEN";
-
-/// The most header bytes kept per message when headers are shown (`list --headers`,
-/// `fetch -i`): enough for any real header, bounded against a hostile server.
-pub const HEADER_CAP: usize = 64 * 1024;
 
 /// A resolved connection: where, how, and as whom.
 pub struct Connection {
@@ -134,140 +127,4 @@ fn parse_mechanism(name: &str) -> anyhow::Result<Mechanism> {
             "account auth {other:?} is not a POP3 mechanism (auto, user, apop, plain, xoauth2)"
         ),
     })
-}
-
-/// One message of the listing.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
-    /// Its number in this session.
-    pub number: u32,
-    /// Its size as LIST reports it (octets on the wire).
-    pub size: u64,
-    /// Its unique id, when the server has UIDL.
-    pub uidl: Option<String>,
-}
-
-/// The mailbox as LIST and UIDL describe it.
-pub struct Listing {
-    /// The messages in server order.
-    pub entries: Vec<Entry>,
-    /// Whether the server answered UIDL.
-    pub has_uidl: bool,
-    /// UIDLs that the server gave to more than one message (unusable as identities).
-    pub duplicates: HashSet<String>,
-}
-
-impl Listing {
-    /// Reads LIST, then UIDL when the server supports it, and cross-checks them.
-    pub fn load(session: &mut Session<Stream>) -> anyhow::Result<Listing> {
-        let list = session.list().map_err(Failure::from).context("listing")?;
-        let mut seen = HashSet::new();
-        for (number, _) in &list {
-            if !seen.insert(*number) {
-                crate::bail!(
-                    Exit::Protocol,
-                    "listing: the server listed message {number} twice"
-                );
-            }
-        }
-        let caps_known = session.capabilities().known;
-        let uidls = if session.capabilities().uidl() || !caps_known {
-            match session.uidl() {
-                Ok(uidls) => Some(uidls),
-                Err(Pop3Error::Refused { .. }) if !caps_known => None,
-                Err(err) => return Err(Failure::from(err)).context("listing unique ids"),
-            }
-        } else {
-            None
-        };
-        let mut by_number: HashMap<u32, String> = HashMap::new();
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        if let Some(uidls) = &uidls {
-            for (number, uidl) in uidls {
-                if !seen.contains(number) || by_number.insert(*number, uidl.clone()).is_some() {
-                    crate::bail!(
-                        Exit::Protocol,
-                        "listing unique ids: UIDL names message {number}, which LIST does not list once"
-                    );
-                }
-                *counts.entry(uidl).or_default() += 1;
-            }
-            if by_number.len() != list.len() {
-                crate::bail!(
-                    Exit::Protocol,
-                    "listing unique ids: UIDL lists {} messages, LIST {}",
-                    by_number.len(),
-                    list.len()
-                );
-            }
-        }
-        let duplicates: HashSet<String> = counts
-            .into_iter()
-            .filter(|&(_, n)| n > 1)
-            .map(|(uidl, _)| uidl.to_string())
-            .collect();
-        let entries = list
-            .into_iter()
-            .map(|(number, size)| Entry {
-                number,
-                size,
-                uidl: by_number.remove(&number),
-            })
-            .collect();
-        Ok(Listing {
-            entries,
-            has_uidl: uidls.is_some(),
-            duplicates,
-        })
-    }
-
-    /// The entries for `numbers` and `uidls`, in the order given; a number or UIDL not on the
-    /// server, or a UIDL the server gave twice, is an error and nothing is selected.
-    pub fn select(&self, numbers: &[u32], uidls: &[String]) -> anyhow::Result<Vec<Entry>> {
-        let mut chosen = Vec::new();
-        let mut taken = HashSet::new();
-        for &number in numbers {
-            let Some(entry) = self.entries.iter().find(|e| e.number == number) else {
-                crate::bail!(Exit::Negative, "no message {number} on the server");
-            };
-            if taken.insert(number) {
-                chosen.push(entry.clone());
-            }
-        }
-        if !uidls.is_empty() && !self.has_uidl {
-            crate::bail!(
-                Exit::Protocol,
-                "the server does not support UIDL, so --uidl cannot be used"
-            );
-        }
-        for uidl in uidls {
-            self.refuse_duplicate(uidl)?;
-            let Some(entry) = self
-                .entries
-                .iter()
-                .find(|e| e.uidl.as_deref() == Some(uidl))
-            else {
-                crate::bail!(
-                    Exit::Negative,
-                    "no message with UIDL {uidl:?} on the server"
-                );
-            };
-            if taken.insert(entry.number) {
-                chosen.push(entry.clone());
-            }
-        }
-        Ok(chosen)
-    }
-
-    /// Fails when `uidl` names several messages: acting on it could hit the wrong one.
-    pub fn refuse_duplicate(&self, uidl: &str) -> anyhow::Result<()> {
-        if self.duplicates.contains(uidl) {
-            crate::bail!(
-                Exit::Protocol,
-                "the server gave UIDL {:?} to more than one message; it cannot identify a message",
-                crate::output::escape_line(uidl)
-            );
-        }
-        Ok(())
-    }
 }

@@ -2,7 +2,10 @@
 //! spool file for stdout ([`spool`]), plus the seen-UIDL state ([`state`]). Every target
 //! works in batches: messages are written, then [`Target::commit`] makes the whole batch
 //! durable at once (group commit); only after that may the caller delete them on the server.
+//! [`fetch`] is that pipeline, generic over the mail-access session ([`access`]).
 
+pub mod access;
+pub mod fetch;
 pub mod maildir;
 pub mod mbox;
 pub mod spool;
@@ -14,6 +17,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+pub use access::{Entry, Listing, MailAccess, MessageSink};
 pub use maildir::Maildir;
 pub use mbox::{Mbox, MboxError};
 pub use state::{Seen, SeenState, StateError};

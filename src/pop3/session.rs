@@ -13,7 +13,7 @@ use super::{
     codec::{self, DotDecoder, Status},
     error::Pop3Error,
 };
-use crate::{net::TlsError, output::escape_bytes, secret::Secret};
+use crate::{maildrop::MessageSink, net::TlsError, output::escape_bytes, secret::Secret};
 
 /// Longest status or list line accepted (RFC 2449 §4 allows 512 octets; servers exceed it in
 /// greetings and SASL challenges, so leave room, but not unbounded).
@@ -25,6 +25,9 @@ const WINDOW_COMMANDS: usize = 64;
 /// Most command bytes in flight when pipelining: far below any socket buffer, so writes never
 /// block while the server is blocked writing replies we have not read yet (no deadlock).
 const WINDOW_BYTES: usize = 1024;
+/// The most header bytes kept per message when headers are shown (`list --headers`,
+/// `fetch -i`): enough for any real header, bounded against a hostile server.
+pub const HEADER_CAP: usize = 64 * 1024;
 /// Read buffer size.
 const READ_BUFFER: usize = 64 * 1024;
 
@@ -607,19 +610,6 @@ impl<S: Read + Write> Session<S> {
         self.log(|| "S: .".into());
         Ok(decoder.out_bytes())
     }
-}
-
-/// Where [`Session::retrieve`] puts each message: called in order for each requested number
-/// (by its index in the request).
-pub trait MessageSink {
-    /// The writer one message's bytes go to.
-    type Writer: Write;
-    /// The server accepted RETR for the `index`th message; returns where its bytes go.
-    fn begin(&mut self, index: usize) -> io::Result<Self::Writer>;
-    /// The whole message (`bytes` long) was written to `writer`.
-    fn finish(&mut self, index: usize, writer: Self::Writer, bytes: u64) -> io::Result<()>;
-    /// The server refused RETR for the `index`th message with this (escaped) text.
-    fn refused(&mut self, index: usize, text: &str) -> io::Result<()>;
 }
 
 /// A writer that keeps the first `cap` bytes and counts the rest away.

@@ -9,6 +9,7 @@
 pub mod command;
 pub mod data;
 pub mod deliver;
+pub mod direct;
 pub mod reply;
 pub mod session;
 

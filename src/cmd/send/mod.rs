@@ -1,0 +1,380 @@
+//! `mailkit send`: flags -> messages and envelopes -> delivery (relay or MX) -> reports.
+
+use std::{io::Read as _, net::ToSocketAddrs, path::Path, time::Duration};
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+mod input;
+
+use input::Outgoing;
+
+use crate::{
+    accounts::{self, Account, SecretSource, TlsMode},
+    cli::{
+        GlobalArgs,
+        send::{Ret, SendArgs},
+    },
+    compose::{self, Attachment, Draft, Mailbox},
+    dns::{QueryOptions, Resolver, parse_server},
+    exit::{Exit, Failure},
+    message::{
+        HeaderSummary,
+        source::{self, Messages},
+    },
+    net::TlsClient,
+    output::{Printer, Transcript, escape_line},
+    smtp::{
+        Credentials, Dsn, Envelope, Payload, RcptOutcome, Status,
+        deliver::{self, Connector, Job, Report, Target},
+        direct,
+    },
+};
+
+/// One recipient's line in `--json`.
+#[derive(Serialize)]
+struct RecipientJson<'a> {
+    address: &'a str,
+    status: Status,
+    reply: &'a str,
+    host: Option<&'a str>,
+}
+
+/// One message's document in `--json` (JSON Lines, one per message).
+#[derive(Serialize)]
+struct MessageJson<'a> {
+    message_id: Option<&'a str>,
+    status: &'static str,
+    recipients: Vec<RecipientJson<'a>>,
+}
+
+/// Runs `mailkit send`.
+pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    let account = match &args.route.account {
+        Some(name) => Some(accounts::load_named(name).context("loading the account")?),
+        None => None,
+    };
+    let ehlo = ehlo_name(args)?;
+    let outgoing = input::messages(args, account.as_ref()).context("preparing the message")?;
+    let tls = TlsClient::new(&args.route.trust.tls_options(account.as_ref()))
+        .map_err(Failure::from)
+        .context("setting up TLS")?;
+    let mut connector = Connector {
+        tls_mode: TlsMode::Opportunistic,
+        tls,
+        ehlo,
+        credentials: None,
+        allow_cleartext_auth: args.route.trust.allow_cleartext_auth,
+        timeout: Duration::from_secs(args.route.timeout.max(1)),
+        verbose: global.verbose,
+        warnings: Vec::new(),
+    };
+    let relay = args.route.server.is_some() || account.as_ref().is_some_and(|a| a.host.is_some());
+    // A spinner for long runs at a terminal; never with -v, whose transcript it would garble.
+    let spinner = (outgoing.len() > 1 && !global.verbose && crate::output::stderr_is_terminal())
+        .then(|| {
+            let spinner = indicatif::ProgressBar::new_spinner()
+                .with_message(format!("sending {} messages", outgoing.len()));
+            spinner.enable_steady_tick(Duration::from_millis(120));
+            spinner
+        });
+    let reports = if relay {
+        relay_delivery(args, account.as_ref(), &mut connector, &outgoing)
+    } else {
+        direct_delivery(args, account.as_ref(), &mut connector, &outgoing)
+    };
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    let reports = reports?;
+    for warning in &connector.warnings {
+        eprintln!("mailkit: warning: {}", escape_line(warning));
+    }
+    report(&outgoing, &reports, global)
+}
+
+/// The EHLO name: the one given (checked so it cannot inject a command), else this host's
+/// name when it is fully qualified; `None` lets each connection use its own address literal,
+/// as RFC 5321 §4.1.4 asks of hosts without a proper name.
+fn ehlo_name(args: &SendArgs) -> anyhow::Result<Option<String>> {
+    let Some(name) = &args.route.ehlo else {
+        return Ok(gethostname::gethostname()
+            .into_string()
+            .ok()
+            .filter(|n| is_hostname(n) && n.contains('.')));
+    };
+    if name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        crate::bail!(
+            Exit::Usage,
+            "invalid EHLO name {:?}: it must be one word without control characters",
+            escape_line(name)
+        );
+    }
+    Ok(Some(name.clone()))
+}
+
+fn is_hostname(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// Relay mode: every message through one server (one connection for all of them).
+fn relay_delivery(
+    args: &SendArgs,
+    account: Option<&Account>,
+    connector: &mut Connector,
+    outgoing: &[Outgoing],
+) -> anyhow::Result<Vec<Vec<Report>>> {
+    let (host, server_port) = match &args.route.server {
+        Some(server) => crate::net::split_server(server)?,
+        None => (
+            account.and_then(|a| a.host.clone()).unwrap_or_default(),
+            None,
+        ),
+    };
+    let port = args
+        .route
+        .port
+        .or(server_port)
+        .or_else(|| account.and_then(|a| a.port));
+    let mode = args
+        .route
+        .tls
+        .or_else(|| account.and_then(|a| a.tls))
+        .unwrap_or(if port == Some(465) {
+            TlsMode::Tls
+        } else {
+            TlsMode::Starttls
+        });
+    let port = port.unwrap_or(if mode == TlsMode::Tls { 465 } else { 587 });
+    connector.tls_mode = mode;
+    connector.credentials = credentials(args, account)?;
+    let targets: Vec<Target> = (host.as_str(), port)
+        .to_socket_addrs()
+        .map_err(|err| Failure::new(Exit::NoHost, format!("cannot resolve {host}: {err}")))
+        .with_context(|| format!("connecting to {host}:{port}"))?
+        .map(|addr| Target {
+            name: host.clone(),
+            addr,
+        })
+        .collect();
+    let jobs: Vec<Job<'_>> = outgoing
+        .iter()
+        .map(|o| Job {
+            envelope: &o.envelope,
+            payload: &o.payload,
+        })
+        .collect();
+    Ok(deliver::deliver(connector, &targets, &jobs))
+}
+
+/// The credentials: user from the flag or the account, secret from the flags' source, else
+/// the account's, else a prompt.
+fn credentials(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Option<Credentials>> {
+    let Some(user) = args
+        .route
+        .user
+        .clone()
+        .or_else(|| account.and_then(|a| a.user.clone()))
+    else {
+        return Ok(None);
+    };
+    let source = match args.route.password.source() {
+        Some(source) => source,
+        None => {
+            let from_account = match (args.route.auth, account) {
+                (Some(crate::smtp::Mechanism::XOAuth2), Some(a)) => a.oauth_token_source(),
+                (_, Some(a)) => a.password_source()?,
+                (_, None) => None,
+            };
+            from_account.unwrap_or(SecretSource::Prompt)
+        }
+    };
+    let mechanism = args.route.auth.or_else(|| {
+        account
+            .and_then(|a| a.auth.as_deref())
+            .and_then(|name| <crate::smtp::Mechanism as clap::ValueEnum>::from_str(name, true).ok())
+    });
+    let secret = accounts::fetch_secret(&source, &format!("password for {user}"))
+        .context("reading the password")?;
+    Ok(Some(Credentials {
+        user,
+        secret,
+        mechanism,
+    }))
+}
+
+/// Direct mode: recipients grouped by domain (one connection per domain for every message),
+/// each domain's MX hosts tried in order, each host's addresses in turn.
+fn direct_delivery(
+    args: &SendArgs,
+    account: Option<&Account>,
+    connector: &mut Connector,
+    outgoing: &[Outgoing],
+) -> anyhow::Result<Vec<Vec<Report>>> {
+    let options = QueryOptions {
+        timeout: Duration::from_secs(args.route.timeout.clamp(1, 10)),
+        ..QueryOptions::default()
+    };
+    let resolver = match &args.route.dns_server {
+        Some(server) => Resolver::with_servers(
+            vec![parse_server(server).map_err(|e| Failure::new(Exit::Usage, e))?],
+            &options,
+        ),
+        None => Resolver::system(&options)
+            .map_err(Failure::from)
+            .context("reading the system resolver configuration")?,
+    };
+    connector.tls_mode = args
+        .route
+        .tls
+        .or_else(|| account.and_then(|a| a.tls))
+        .unwrap_or(TlsMode::Opportunistic);
+    connector.credentials = credentials(args, account)?;
+    let jobs: Vec<Job<'_>> = outgoing
+        .iter()
+        .map(|o| Job {
+            envelope: &o.envelope,
+            payload: &o.payload,
+        })
+        .collect();
+    Ok(direct::deliver(
+        &resolver,
+        connector,
+        args.route.port.unwrap_or(25),
+        &jobs,
+        &Transcript::stderr(connector.verbose),
+    ))
+}
+
+/// Severity for the run's exit code: a problem the user must fix outranks one that a retry
+/// may solve, which outranks a final refusal.
+fn severity(exit: Exit) -> u8 {
+    match exit {
+        Exit::Success => 0,
+        Exit::Unavailable => 1,
+        Exit::NoHost => 2,
+        Exit::TempFail => 3,
+        Exit::Protocol => 4,
+        Exit::NoPerm => 5,
+        Exit::Config => 6,
+        _ => 7,
+    }
+}
+
+fn message_status(reports: &[Report]) -> &'static str {
+    let accepted = reports
+        .iter()
+        .filter(|r| r.outcome.status == Status::Accepted)
+        .count();
+    if accepted == reports.len() {
+        return "accepted";
+    }
+    if accepted > 0 {
+        return "partial";
+    }
+    let worst = reports.iter().map(|r| r.outcome.status).max();
+    match worst {
+        Some(Status::Unknown) => "unknown",
+        Some(Status::Deferred) => "deferred",
+        _ => "rejected",
+    }
+}
+
+/// Prints one stderr line per failed recipient, the `--json` documents, and picks the exit.
+fn report(
+    outgoing: &[Outgoing],
+    reports: &[Vec<Report>],
+    global: &GlobalArgs,
+) -> anyhow::Result<Exit> {
+    let mut printer = Printer::stdout(global.json);
+    let mut worst = Exit::Success;
+    for (message, reports) in outgoing.iter().zip(reports) {
+        for (address, report) in message.envelope.recipients.iter().zip(reports) {
+            let RcptOutcome {
+                status,
+                reply,
+                exit,
+            } = &report.outcome;
+            if severity(*exit) > severity(worst) {
+                worst = *exit;
+            }
+            if *status == Status::Accepted {
+                continue;
+            }
+            let via = report
+                .host
+                .as_deref()
+                .map(|h| format!(" via {h}"))
+                .unwrap_or_default();
+            let id = if outgoing.len() > 1 {
+                message
+                    .message_id
+                    .as_deref()
+                    .map(|id| format!(" (message <{id}>)"))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "mailkit: error: delivering to {}{}{}: {status}: {}",
+                escape_line(address),
+                escape_line(&via),
+                escape_line(&id),
+                escape_line(reply)
+            );
+        }
+        if printer.is_json() {
+            printer.json(&MessageJson {
+                message_id: message.message_id.as_deref(),
+                status: message_status(reports),
+                recipients: message
+                    .envelope
+                    .recipients
+                    .iter()
+                    .zip(reports)
+                    .map(|(address, r)| RecipientJson {
+                        address,
+                        status: r.outcome.status,
+                        reply: &r.outcome.reply,
+                        host: r.host.as_deref(),
+                    })
+                    .collect(),
+            })?;
+        }
+    }
+    printer.flush()?;
+    Ok(worst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_prefers_what_needs_fixing() {
+        let mut codes = [
+            Exit::TempFail,
+            Exit::Unavailable,
+            Exit::NoPerm,
+            Exit::Success,
+            Exit::NoHost,
+        ];
+        codes.sort_by_key(|e| severity(*e));
+        assert_eq!(
+            codes,
+            [
+                Exit::Success,
+                Exit::Unavailable,
+                Exit::NoHost,
+                Exit::TempFail,
+                Exit::NoPerm
+            ]
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! What the fetch pipeline needs from a mail-access protocol (POP3 today, IMAP next): a
+//! listing of the mailbox, streaming retrieval, deletion that can be undone until the session
+//! ends, and the end of the session that makes deletions final. Message identities are opaque
+//! strings (a POP3 UIDL, an IMAP `UIDVALIDITY/UID`), so the seen-state and the loss-proof
+//! order in [`super::fetch`] work unchanged for every protocol.
+
+use std::{
+    collections::HashSet,
+    io::{self, Write},
+};
+
+use crate::exit::{Exit, Failure};
+
+/// One message on the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Its number in this session (POP3 message number, IMAP sequence number).
+    pub number: u32,
+    /// Its size as the server reports it (octets on the wire).
+    pub size: u64,
+    /// Its lasting identity, when the server has one (POP3 UIDL, IMAP UID).
+    pub uidl: Option<String>,
+}
+
+/// The mailbox as the server describes it.
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    /// The messages in server order.
+    pub entries: Vec<Entry>,
+    /// Whether the server gave lasting identities (POP3 answered UIDL).
+    pub has_uidl: bool,
+    /// Identities the server gave to more than one message (unusable as identities).
+    pub duplicates: HashSet<String>,
+}
+
+impl Listing {
+    /// The entries for `numbers` and `uidls`, in the order given; a number or UIDL not on the
+    /// server, or a UIDL the server gave twice, is an error and nothing is selected.
+    pub fn select(&self, numbers: &[u32], uidls: &[String]) -> anyhow::Result<Vec<Entry>> {
+        let mut chosen = Vec::new();
+        let mut taken = HashSet::new();
+        for &number in numbers {
+            let Some(entry) = self.entries.iter().find(|e| e.number == number) else {
+                crate::bail!(Exit::Negative, "no message {number} on the server");
+            };
+            if taken.insert(number) {
+                chosen.push(entry.clone());
+            }
+        }
+        if !uidls.is_empty() && !self.has_uidl {
+            crate::bail!(
+                Exit::Protocol,
+                "the server does not support UIDL, so --uidl cannot be used"
+            );
+        }
+        for uidl in uidls {
+            self.refuse_duplicate(uidl)?;
+            let Some(entry) = self
+                .entries
+                .iter()
+                .find(|e| e.uidl.as_deref() == Some(uidl))
+            else {
+                crate::bail!(
+                    Exit::Negative,
+                    "no message with UIDL {uidl:?} on the server"
+                );
+            };
+            if taken.insert(entry.number) {
+                chosen.push(entry.clone());
+            }
+        }
+        Ok(chosen)
+    }
+
+    /// Fails when `uidl` names several messages: acting on it could hit the wrong one.
+    pub fn refuse_duplicate(&self, uidl: &str) -> anyhow::Result<()> {
+        if self.duplicates.contains(uidl) {
+            crate::bail!(
+                Exit::Protocol,
+                "the server gave UIDL {:?} to more than one message; it cannot identify a message",
+                crate::output::escape_line(uidl)
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Where a retrieval puts each message: called in order for each requested entry (by its
+/// index in the request), so a message streams to disk instead of being buffered.
+pub trait MessageSink {
+    /// The writer one message's bytes go to.
+    type Writer: Write;
+    /// The server is sending the `index`th message; returns where its bytes go.
+    fn begin(&mut self, index: usize) -> io::Result<Self::Writer>;
+    /// The whole message (`bytes` long) was written to `writer`.
+    fn finish(&mut self, index: usize, writer: Self::Writer, bytes: u64) -> io::Result<()>;
+    /// The server refused the `index`th message with this (escaped) text.
+    fn refused(&mut self, index: usize, text: &str) -> io::Result<()>;
+}
+
+/// A logged-in mail-access session, as the fetch pipeline drives it.
+pub trait MailAccess {
+    /// The protocol's error; it knows its own exit class.
+    type Error: std::error::Error + Send + Sync + 'static + Into<Failure>;
+
+    /// Lists the mailbox, with lasting identities when the server has them.
+    fn listing(&mut self) -> anyhow::Result<Listing>;
+
+    /// Streams `entries` into `sink` (line ends turned into LF when `to_lf`, as files on this
+    /// system want them); a message the server refuses goes to [`MessageSink::refused`] and
+    /// the others go on.
+    fn retrieve<K: MessageSink>(
+        &mut self,
+        entries: &[Entry],
+        to_lf: bool,
+        sink: &mut K,
+    ) -> Result<(), Self::Error>;
+
+    /// Marks `entries` for deletion when the session ends; an error leaves some maybe marked.
+    fn delete(&mut self, entries: &[Entry]) -> Result<(), Self::Error>;
+
+    /// Whether `err` was the server refusing (the session still usable), as opposed to the
+    /// session failing.
+    fn is_refusal(err: &Self::Error) -> bool;
+
+    /// Unmarks every deletion of this session.
+    fn undo_deletes(&mut self) -> Result<(), Self::Error>;
+
+    /// Ends the session; deletions become final only when this succeeds.
+    fn close(&mut self) -> Result<(), Self::Error>;
+}

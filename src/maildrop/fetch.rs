@@ -1,0 +1,741 @@
+//! The loss-proof fetch pipeline, for any [`MailAccess`] session: per batch, write, fsync the
+//! files, link into `new/`, fsync the directory, record the identities in the state file
+//! (fsynced); only then delete on the server, and end the session last. Any failure before
+//! the session's end leaves the server's mailbox as it was (RFC 1939 §6; IMAP expunges only
+//! on close likewise).
+
+use std::{
+    collections::{HashMap, HashSet},
+    io::{self, Write},
+    path::PathBuf,
+};
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::{
+    Pending, SeenState, Target, Writer,
+    access::{Entry, Listing, MailAccess, MessageSink},
+    spool,
+};
+use crate::{
+    exit::{Exit, Failure},
+    output,
+};
+
+/// One message's fate, as `fetch --json` prints it.
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    /// Its number in the session.
+    pub number: u32,
+    /// Its lasting identity, when the server has one.
+    pub uidl: Option<String>,
+    /// Its size on the server.
+    pub size: u64,
+    /// Where it was saved, once durable.
+    pub saved_to: Option<String>,
+    /// Deleted on the server (the session ended cleanly after the deletion).
+    pub deleted: bool,
+    /// Why it was not fetched.
+    pub skipped: Option<&'static str>,
+    /// Deletion was accepted for it in this session; it is deleted once the session ends.
+    #[serde(skip)]
+    marked: bool,
+}
+
+impl Outcome {
+    /// A message not (yet) fetched; `skipped` says why, if it will not be.
+    pub fn new(entry: &Entry, skipped: Option<&'static str>) -> Outcome {
+        Outcome {
+            number: entry.number,
+            uidl: entry.uidl.clone(),
+            size: entry.size,
+            saved_to: None,
+            deleted: false,
+            skipped,
+            marked: false,
+        }
+    }
+}
+
+/// Told as a fetch advances, for a progress bar; `()` shows nothing.
+pub trait Progress {
+    /// `n` more bytes arrived.
+    fn bytes(&self, n: u64);
+    /// `done` messages have arrived in all.
+    fn messages(&self, done: u64);
+}
+
+impl Progress for () {
+    fn bytes(&self, _: u64) {}
+    fn messages(&self, _: u64) {}
+}
+
+/// What one fetch run does.
+pub struct Plan<'a> {
+    /// Where messages go.
+    pub target: &'a Target,
+    /// The identities fetched before, when kept.
+    pub state: Option<&'a mut SeenState>,
+    /// The whole mailbox, to forget identities no longer on the server.
+    pub listing: &'a Listing,
+    /// The messages to fetch, in order.
+    pub chosen: &'a [Entry],
+    /// The numbers of the chosen messages to delete once durable.
+    pub delete: &'a HashSet<u32>,
+    /// Messages an earlier run made durable, to delete now (that run may have been stopped
+    /// between its commit and the end of its session).
+    pub fetched_before: &'a [Entry],
+    /// Messages per batch (one group commit each).
+    pub batch: usize,
+    /// Where progress is shown.
+    pub progress: &'a dyn Progress,
+}
+
+/// Runs a fetch to the end of the session. Outcomes are appended to `outcomes` whatever
+/// happens, `deleted` set only when the session ended cleanly.
+pub fn fetch<A: MailAccess>(
+    session: &mut A,
+    plan: Plan<'_>,
+    outcomes: &mut Vec<Outcome>,
+) -> anyhow::Result<()> {
+    let Plan {
+        target,
+        mut state,
+        listing,
+        chosen,
+        delete,
+        fetched_before,
+        batch,
+        progress,
+    } = plan;
+    if let Some(state) = state.as_mut() {
+        // Forget identities no longer on the server, once: every one recorded later is on it.
+        let on_server: HashSet<&str> = listing
+            .entries
+            .iter()
+            .filter_map(|e| e.uidl.as_deref())
+            .collect();
+        state.retain_only(&on_server);
+    }
+    let mut run = Run {
+        session: &mut *session,
+        target,
+        state,
+        duplicates: &listing.duplicates,
+        progress,
+        outcomes,
+        delete,
+        marked: 0,
+        done: 0,
+    };
+    let mut result = Ok(());
+    if !fetched_before.is_empty() {
+        run.outcomes.extend(
+            fetched_before
+                .iter()
+                .map(|e| Outcome::new(e, Some("fetched before"))),
+        );
+        result = run.delete_entries(fetched_before);
+    }
+    let result = result.and_then(|()| run.all(chosen, batch));
+    let marked = run.marked;
+    let result = result.and_then(|()| {
+        session.close().map_err(|err| {
+            let failure: Failure = err.into();
+            let text = if marked > 0 {
+                format!("{failure}; deletions not committed (messages stay on the server)")
+            } else {
+                failure.to_string()
+            };
+            anyhow::Error::new(Failure::new(failure.exit(), text))
+        })
+    });
+    if result.is_ok() {
+        for outcome in outcomes.iter_mut() {
+            outcome.deleted = outcome.marked;
+        }
+    }
+    result
+}
+
+/// `--stdout`: one message, spooled to an unlinked temporary file and copied to `out` only
+/// when complete and the session has ended, so a truncated message is never written.
+pub fn fetch_one<A: MailAccess>(
+    session: &mut A,
+    chosen: &[Entry],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let entry = match chosen {
+        [] => {
+            session.close().map_err(Into::into).context("closing")?;
+            return Ok(());
+        }
+        [entry] => entry,
+        _ => crate::bail!(
+            Exit::Usage,
+            "--stdout writes one message, but {} are selected; name one by number or --uidl",
+            chosen.len()
+        ),
+    };
+    let mut file = spool::create()
+        .map_err(|err| Failure::new(Exit::IoErr, err))
+        .context("creating a spool file")?;
+    struct Spool<'f>(&'f mut std::fs::File, Option<String>);
+    impl MessageSink for Spool<'_> {
+        type Writer = io::BufWriter<std::fs::File>;
+        fn begin(&mut self, _: usize) -> io::Result<Self::Writer> {
+            Ok(io::BufWriter::with_capacity(64 * 1024, self.0.try_clone()?))
+        }
+        fn finish(&mut self, _: usize, mut w: Self::Writer, _: u64) -> io::Result<()> {
+            w.flush()
+        }
+        fn refused(&mut self, _: usize, text: &str) -> io::Result<()> {
+            self.1 = Some(text.to_string());
+            Ok(())
+        }
+    }
+    let mut sink = Spool(&mut file, None);
+    session
+        .retrieve(std::slice::from_ref(entry), false, &mut sink)
+        .map_err(Into::into)
+        .with_context(|| format!("retrieving message {}", entry.number))?;
+    if let Some(text) = sink.1 {
+        crate::bail!(
+            Exit::Protocol,
+            "retrieving message {}: server said -ERR {text}",
+            entry.number
+        );
+    }
+    session.close().map_err(Into::into).context("closing")?;
+    spool::copy_out(&mut file, &mut &mut *out).context("writing to stdout")?;
+    Ok(())
+}
+
+/// The state of one fetch run across its batches.
+struct Run<'a, A> {
+    session: &'a mut A,
+    target: &'a Target,
+    state: Option<&'a mut SeenState>,
+    duplicates: &'a HashSet<String>,
+    progress: &'a dyn Progress,
+    outcomes: &'a mut Vec<Outcome>,
+    delete: &'a HashSet<u32>,
+    marked: usize,
+    done: u64,
+}
+
+impl<A: MailAccess> Run<'_, A> {
+    /// Fetches `chosen` in batches. For a Maildir, batch k is made durable in a second
+    /// thread while batch k+1 downloads; batch k's deletions are sent only after its commit
+    /// has finished, so the order write → fsync → link → fsync dir → state → delete holds for
+    /// every message. An mbox is one file being appended to, so its batches commit in turn.
+    fn all(&mut self, chosen: &[Entry], batch: usize) -> anyhow::Result<()> {
+        let overlap = matches!(self.target, Target::Maildir(_));
+        let target = self.target;
+        let duplicates = self.duplicates;
+        let mut state = self.state.take();
+        let result = std::thread::scope(|scope| -> anyhow::Result<()> {
+            let mut in_flight: Option<(&[Entry], Batch, Committing<'_, '_>)> = None;
+            for entries in chosen.chunks(batch.max(1)) {
+                let got = self.retrieve(entries);
+                if let Some((done, batch, handle)) = in_flight.take() {
+                    let (saved, returned) = joined(handle);
+                    state = returned;
+                    let saved = match saved {
+                        Ok(saved) => saved,
+                        Err(err) => {
+                            if let Ok(current) = got {
+                                discard(target, current.pending, None);
+                            }
+                            return Err(err);
+                        }
+                    };
+                    self.conclude(done, batch, saved)?;
+                }
+                let mut got = got?;
+                let pending = std::mem::take(&mut got.pending);
+                let indexes = got.indexes.clone();
+                let mut state_in = state.take();
+                let handle = scope.spawn(move || {
+                    let saved = commit(
+                        target,
+                        state_in.as_deref_mut(),
+                        duplicates,
+                        entries,
+                        &indexes,
+                        pending,
+                    );
+                    (saved, state_in)
+                });
+                if overlap {
+                    in_flight = Some((entries, got, handle));
+                } else {
+                    let (saved, returned) = joined(handle);
+                    state = returned;
+                    self.conclude(entries, got, saved?)?;
+                }
+            }
+            if let Some((done, batch, handle)) = in_flight.take() {
+                let (saved, returned) = joined(handle);
+                state = returned;
+                self.conclude(done, batch, saved?)?;
+            }
+            Ok(())
+        });
+        self.state = state;
+        result
+    }
+
+    /// Retrieves one batch into the target (pipelined). On any error the batch is
+    /// discarded: it is still on the server, since no deletion was sent for it.
+    fn retrieve(&mut self, entries: &[Entry]) -> anyhow::Result<Batch> {
+        let mut sink = BatchSink {
+            target: self.target,
+            progress: self.progress,
+            pending: Vec::new(),
+            refused: HashMap::new(),
+            partial: None,
+            done: &mut self.done,
+        };
+        let result = self.session.retrieve(entries, true, &mut sink);
+        let BatchSink {
+            pending,
+            refused,
+            partial,
+            ..
+        } = sink;
+        let (indexes, pending): (Vec<usize>, Vec<Pending>) = pending.into_iter().unzip();
+        if let Err(err) = result {
+            discard(self.target, pending, partial);
+            return Err(err.into()).context("retrieving messages");
+        }
+        Ok(Batch {
+            indexes,
+            pending,
+            refused,
+        })
+    }
+
+    /// After the batch's commit: its outcomes, then deletion of what should go.
+    fn conclude(
+        &mut self,
+        entries: &[Entry],
+        batch: Batch,
+        saved: Vec<String>,
+    ) -> anyhow::Result<()> {
+        let Batch {
+            indexes, refused, ..
+        } = batch;
+        let mut to_delete = Vec::new();
+        let mut saved = saved.into_iter();
+        for (i, entry) in entries.iter().enumerate() {
+            let saved_to = if indexes.contains(&i) {
+                saved.next()
+            } else {
+                None
+            };
+            if saved_to.is_some() && self.delete.contains(&entry.number) {
+                to_delete.push(entry.clone());
+            }
+            if let Some(text) = refused.get(&i) {
+                output::warning(&format!("the server refused RETR {}: {text}", entry.number));
+            }
+            let mut outcome = Outcome::new(
+                entry,
+                refused.contains_key(&i).then_some("refused by the server"),
+            );
+            outcome.saved_to = saved_to;
+            self.outcomes.push(outcome);
+        }
+        self.delete_entries(&to_delete)
+    }
+
+    /// Deletes messages known to be safe locally; a refusal undoes every deletion.
+    fn delete_entries(&mut self, to_delete: &[Entry]) -> anyhow::Result<()> {
+        if to_delete.is_empty() {
+            return Ok(());
+        }
+        if let Err(err) = self.session.delete(to_delete) {
+            if A::is_refusal(&err) {
+                self.session
+                    .undo_deletes()
+                    .map_err(Into::into)
+                    .context("undoing deletions after a refused DELE")?;
+                self.marked = 0;
+                for outcome in self.outcomes.iter_mut() {
+                    outcome.marked = false;
+                }
+            }
+            return Err(err.into())
+                .context("deleting fetched messages (RSET sent: nothing was deleted)");
+        }
+        self.marked += to_delete.len();
+        for outcome in self.outcomes.iter_mut() {
+            outcome.marked |= to_delete.iter().any(|e| e.number == outcome.number);
+        }
+        Ok(())
+    }
+}
+
+/// What a commit thread hands back: where the batch went, and the state it borrowed.
+type Committed<'r> = (anyhow::Result<Vec<String>>, Option<&'r mut SeenState>);
+/// A batch being committed in its own thread.
+type Committing<'s, 'r> = std::thread::ScopedJoinHandle<'s, Committed<'r>>;
+
+/// Waits for a commit thread; one that panicked is a failed commit (and its state is lost,
+/// which ends the run before anything more is recorded).
+fn joined<'r>(handle: Committing<'_, 'r>) -> Committed<'r> {
+    handle
+        .join()
+        .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None))
+}
+
+/// One batch, downloaded: which of its entries arrived (`indexes`, parallel to `pending`)
+/// and which the server refused.
+struct Batch {
+    indexes: Vec<usize>,
+    pending: Vec<Pending>,
+    refused: HashMap<usize, String>,
+}
+
+/// The group commit of one batch: the messages durable and visible, then their identities
+/// recorded durably. Returns where each message went.
+fn commit(
+    target: &Target,
+    state: Option<&mut SeenState>,
+    duplicates: &HashSet<String>,
+    entries: &[Entry],
+    indexes: &[usize],
+    pending: Vec<Pending>,
+) -> anyhow::Result<Vec<String>> {
+    let saved = target
+        .commit(pending)
+        .map_err(|err| Failure::new(Exit::IoErr, err))
+        .context("making the messages durable (nothing was deleted)")?;
+    if let Some(state) = state {
+        state.record(indexes.iter().filter_map(|&i| {
+            let entry = &entries[i];
+            let uidl = entry.uidl.as_ref()?;
+            (!duplicates.contains(uidl)).then(|| (uidl.clone(), entry.size))
+        }));
+        state
+            .save()
+            .map_err(Failure::from)
+            .context("recording the fetched UIDLs (nothing was deleted)")?;
+    }
+    Ok(saved)
+}
+
+/// Drops a batch that will not be committed.
+fn discard(target: &Target, pending: Vec<Pending>, partial: Option<PathBuf>) {
+    if let Err(err) = target.discard(pending, partial) {
+        output::warning(&format!("cleaning up an unfinished batch: {err}"));
+    }
+}
+
+/// Receives one batch's messages into the target.
+struct BatchSink<'a> {
+    target: &'a Target,
+    progress: &'a dyn Progress,
+    pending: Vec<(usize, Pending)>,
+    refused: HashMap<usize, String>,
+    partial: Option<PathBuf>,
+    done: &'a mut u64,
+}
+
+/// A message writer that reports progress as bytes arrive.
+struct Counted<'a> {
+    inner: Writer,
+    progress: &'a dyn Progress,
+}
+
+impl Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.progress.bytes(n as u64);
+        Ok(n)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf)?;
+        self.progress.bytes(buf.len() as u64);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<'a> MessageSink for BatchSink<'a> {
+    type Writer = Counted<'a>;
+
+    fn begin(&mut self, _index: usize) -> io::Result<Counted<'a>> {
+        let inner = self.target.begin()?;
+        self.partial = inner.tmp_path().map(PathBuf::from);
+        Ok(Counted {
+            inner,
+            progress: self.progress,
+        })
+    }
+
+    fn finish(&mut self, index: usize, writer: Counted<'a>, _bytes: u64) -> io::Result<()> {
+        let pending = self.target.finish(writer.inner)?;
+        self.partial = None;
+        self.pending.push((index, pending));
+        *self.done += 1;
+        self.progress.messages(*self.done);
+        Ok(())
+    }
+
+    fn refused(&mut self, index: usize, text: &str) -> io::Result<()> {
+        self.refused.insert(index, text.to_string());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{fs, path::Path};
+
+    use super::*;
+    use crate::maildrop::{Maildir, Seen};
+
+    #[derive(Debug, thiserror::Error)]
+    enum FakeError {
+        #[error("connection lost")]
+        Dropped,
+        #[error("-ERR no")]
+        Refused,
+    }
+
+    impl From<FakeError> for Failure {
+        fn from(err: FakeError) -> Failure {
+            Failure::new(Exit::TempFail, err)
+        }
+    }
+
+    /// A scripted mail server: its messages, what the client asked in order, and a check at
+    /// every deletion that the message is already durable and recorded locally.
+    struct Server<'a> {
+        messages: Vec<(Entry, Vec<u8>)>,
+        /// Drop the connection half-way through this message number.
+        drop_at: Option<u32>,
+        refuse_delete: bool,
+        maildir: &'a Path,
+        state: &'a Path,
+        log: Vec<String>,
+    }
+
+    impl Server<'_> {
+        fn entries(&self) -> Vec<Entry> {
+            self.messages.iter().map(|(e, _)| e.clone()).collect()
+        }
+
+        fn listing(&self) -> Listing {
+            Listing {
+                entries: self.entries(),
+                has_uidl: true,
+                duplicates: HashSet::new(),
+            }
+        }
+
+        fn saved_bodies(&self) -> Vec<Vec<u8>> {
+            let mut bodies: Vec<Vec<u8>> = fs::read_dir(self.maildir.join("new"))
+                .unwrap()
+                .map(|f| fs::read(f.unwrap().path()).unwrap())
+                .collect();
+            bodies.sort();
+            bodies
+        }
+    }
+
+    fn numbers(entries: &[Entry]) -> String {
+        let n: Vec<String> = entries.iter().map(|e| e.number.to_string()).collect();
+        n.join(",")
+    }
+
+    impl MailAccess for Server<'_> {
+        type Error = FakeError;
+
+        fn listing(&mut self) -> anyhow::Result<Listing> {
+            Ok(Server::listing(self))
+        }
+
+        fn retrieve<K: MessageSink>(
+            &mut self,
+            entries: &[Entry],
+            _to_lf: bool,
+            sink: &mut K,
+        ) -> Result<(), FakeError> {
+            self.log.push(format!("retrieve {}", numbers(entries)));
+            for (index, entry) in entries.iter().enumerate() {
+                let body = &self.messages[entry.number as usize - 1].1;
+                let mut writer = sink.begin(index).unwrap();
+                if self.drop_at == Some(entry.number) {
+                    writer.write_all(&body[..body.len() / 2]).unwrap();
+                    return Err(FakeError::Dropped);
+                }
+                writer.write_all(body).unwrap();
+                sink.finish(index, writer, body.len() as u64).unwrap();
+            }
+            Ok(())
+        }
+
+        fn delete(&mut self, entries: &[Entry]) -> Result<(), FakeError> {
+            self.log.push(format!("delete {}", numbers(entries)));
+            let saved = self.saved_bodies();
+            // The state file as a crash would leave it (the run holds its lock).
+            let state = fs::read_to_string(self.state).unwrap_or_default();
+            for entry in entries {
+                let body = &self.messages[entry.number as usize - 1].1;
+                assert!(
+                    saved.contains(body),
+                    "deleting {} before it is in new/",
+                    entry.number
+                );
+                let uidl = entry.uidl.as_deref().unwrap();
+                assert!(
+                    state.lines().any(|l| l == format!("{uidl} {}", entry.size)),
+                    "deleting {} before its UIDL is recorded",
+                    entry.number
+                );
+            }
+            if self.refuse_delete {
+                return Err(FakeError::Refused);
+            }
+            Ok(())
+        }
+
+        fn is_refusal(err: &FakeError) -> bool {
+            matches!(err, FakeError::Refused)
+        }
+
+        fn undo_deletes(&mut self) -> Result<(), FakeError> {
+            self.log.push("undo".into());
+            Ok(())
+        }
+
+        fn close(&mut self) -> Result<(), FakeError> {
+            self.log.push("close".into());
+            Ok(())
+        }
+    }
+
+    fn server<'a>(maildir: &'a Path, state: &'a Path, count: u32) -> Server<'a> {
+        let messages = (1..=count)
+            .map(|n| {
+                let body = format!("Subject: {n}\n\nmessage number {n}\n").into_bytes();
+                let entry = Entry {
+                    number: n,
+                    size: body.len() as u64,
+                    uidl: Some(format!("uid-{n}")),
+                };
+                (entry, body)
+            })
+            .collect();
+        Server {
+            messages,
+            drop_at: None,
+            refuse_delete: false,
+            maildir,
+            state,
+            log: Vec::new(),
+        }
+    }
+
+    /// Runs a fetch of every message into a Maildir with deletion, in batches of `batch`.
+    fn run(server: &mut Server<'_>, batch: usize) -> (anyhow::Result<()>, Vec<Outcome>) {
+        let target = Target::Maildir(Maildir::create(server.maildir).unwrap());
+        let mut state = SeenState::open(server.state).unwrap();
+        let listing = Server::listing(server);
+        let chosen = server.entries();
+        let delete: HashSet<u32> = chosen.iter().map(|e| e.number).collect();
+        let mut outcomes = Vec::new();
+        let plan = Plan {
+            target: &target,
+            state: Some(&mut state),
+            listing: &listing,
+            chosen: &chosen,
+            delete: &delete,
+            fetched_before: &[],
+            batch,
+            progress: &(),
+        };
+        let result = fetch(server, plan, &mut outcomes);
+        (result, outcomes)
+    }
+
+    #[test]
+    fn deletes_only_after_the_batch_is_durable_and_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (maildir, state) = (dir.path().join("mail"), dir.path().join("state"));
+        let mut server = server(&maildir, &state, 5);
+        let (result, outcomes) = run(&mut server, 2);
+        result.unwrap();
+        assert_eq!(server.saved_bodies().len(), 5);
+        let deleted: Vec<String> = server
+            .log
+            .iter()
+            .filter(|l| l.starts_with("delete"))
+            .cloned()
+            .collect();
+        assert_eq!(deleted, ["delete 1,2", "delete 3,4", "delete 5"]);
+        assert_eq!(server.log.last().unwrap(), "close");
+        assert!(outcomes.iter().all(|o| o.deleted && o.saved_to.is_some()));
+    }
+
+    #[test]
+    fn a_drop_mid_batch_keeps_earlier_batches_and_leaves_no_trace_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let (maildir, state) = (dir.path().join("mail"), dir.path().join("state"));
+        let mut server = server(&maildir, &state, 5);
+        server.drop_at = Some(4);
+        let (result, outcomes) = run(&mut server, 2);
+        let err = result.unwrap_err();
+        assert!(format!("{err:#}").contains("connection lost"), "{err:#}");
+        // Batch 1 is durable (and its deletion was asked), batch 2 is gone without a trace,
+        // and the session never ended, so the server deletes nothing.
+        assert_eq!(server.saved_bodies().len(), 2);
+        assert_eq!(fs::read_dir(maildir.join("tmp")).unwrap().count(), 0);
+        assert!(!server.log.iter().any(|l| l == "close"));
+        assert!(!server.log.iter().any(|l| l.contains("delete 3")));
+        let state = SeenState::open(&state).unwrap();
+        assert!(matches!(state.seen("uid-2", outcomes[1].size), Seen::Yes));
+        assert!(matches!(state.seen("uid-3", 1), Seen::No));
+        assert!(outcomes.iter().all(|o| !o.deleted));
+    }
+
+    #[test]
+    fn a_refused_deletion_is_undone_and_nothing_counts_as_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (maildir, state) = (dir.path().join("mail"), dir.path().join("state"));
+        let mut server = server(&maildir, &state, 3);
+        server.refuse_delete = true;
+        let (result, outcomes) = run(&mut server, 10);
+        let err = format!("{:#}", result.unwrap_err());
+        assert!(err.contains("nothing was deleted"), "{err}");
+        assert_eq!(server.log, ["retrieve 1,2,3", "delete 1,2,3", "undo"]);
+        assert_eq!(server.saved_bodies().len(), 3);
+        assert!(outcomes.iter().all(|o| !o.deleted));
+    }
+
+    #[test]
+    fn one_message_reaches_the_writer_only_after_the_session_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let (maildir, state) = (dir.path().join("mail"), dir.path().join("state"));
+        let mut server = server(&maildir, &state, 2);
+        let mut out = Vec::new();
+        let chosen = &server.entries()[1..];
+        fetch_one(&mut server, chosen, &mut out).unwrap();
+        assert_eq!(out, b"Subject: 2\n\nmessage number 2\n");
+        assert_eq!(server.log, ["retrieve 2", "close"]);
+
+        server.drop_at = Some(1);
+        let mut out = Vec::new();
+        let chosen = &server.entries()[..1];
+        assert!(fetch_one(&mut server, chosen, &mut out).is_err());
+        assert!(out.is_empty());
+    }
+}
