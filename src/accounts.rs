@@ -5,7 +5,8 @@
 //! ```toml
 //! [accounts.work]
 //! host = "mail.example.org"
-//! port = 587
+//! port = 587                 # 143/993 mean IMAP for fetch/list/dele, else POP3
+//! protocol = "imap"          # or "pop3": says it outright
 //! tls = "starttls"            # "tls" (implicit), "starttls", "opportunistic", "none"
 //! user = "alice"
 //! password_command = "pass show work/mail"   # or password_env, password_file, password
@@ -42,6 +43,27 @@ pub enum TlsMode {
     None,
 }
 
+/// The mail-access protocol of `fetch`, `list` and `dele`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// IMAP (RFC 3501): ports 993 (TLS) and 143 (STARTTLS); messages stay in folders.
+    Imap,
+    /// POP3 (RFC 1939): ports 995 (TLS) and 110 (STLS).
+    Pop3,
+}
+
+impl Protocol {
+    /// The protocol a port implies: 143/993 IMAP, anything else POP3 (mailkit's default
+    /// before IMAP existed, kept so existing scripts behave the same).
+    pub fn of_port(port: Option<u16>) -> Protocol {
+        match port {
+            Some(143 | 993) => Protocol::Imap,
+            _ => Protocol::Pop3,
+        }
+    }
+}
+
 /// Where a password or token comes from. Never from argv: it would show in `ps`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SecretSource {
@@ -65,6 +87,8 @@ pub struct Account {
     pub host: Option<String>,
     /// Server port; each protocol has its default.
     pub port: Option<u16>,
+    /// The mail-access protocol for `fetch`, `list` and `dele`; else the port decides.
+    pub protocol: Option<Protocol>,
     /// Connection protection; each protocol has its default.
     pub tls: Option<TlsMode>,
     /// Login name.

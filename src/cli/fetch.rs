@@ -60,6 +60,25 @@ pub struct FetchArgs {
     /// Messages per group commit (one directory fsync and one state write per batch)
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch: u32,
+    /// IMAP: the folder to fetch from (repeatable; default INBOX)
+    #[arg(long, value_name = "NAME")]
+    pub folder: Vec<String>,
+    /// IMAP: move each message to this folder once it is safely on disk (MOVE, else COPY,
+    /// \Deleted and UID EXPUNGE)
+    #[arg(long, value_name = "FOLDER", conflicts_with_all = ["delete", "stdout"])]
+    pub move_to: Option<String>,
+    /// IMAP: flag fetched messages \Seen (by default fetching changes nothing on the server)
+    #[arg(long)]
+    pub mark_seen: bool,
+    /// IMAP: stay connected and fetch new messages as they arrive (IDLE, else NOOP polling),
+    /// until SIGINT or SIGTERM; implies --new
+    #[arg(long, conflicts_with_all = ["numbers", "uidl", "stdout", "interactive"])]
+    pub watch: bool,
+    /// IMAP: on a server without UIDPLUS, delete with a plain EXPUNGE, which also removes
+    /// messages other clients marked \Deleted (else mailkit moves to the Trash folder or
+    /// refuses)
+    #[arg(long)]
+    pub allow_plain_expunge: bool,
     /// How to reach the server.
     #[command(flatten)]
     pub connection: ConnectionArgs,

@@ -17,6 +17,12 @@ pub struct ListArgs {
     /// Also show From, Subject and Date (one TOP n 0 per message)
     #[arg(long, short = 'H')]
     pub headers: bool,
+    /// IMAP: the folder to list (repeatable; default INBOX)
+    #[arg(long, value_name = "NAME")]
+    pub folder: Vec<String>,
+    /// IMAP: list the folders with their message and unseen counts (STATUS) instead
+    #[arg(long, conflicts_with_all = ["folder", "headers"])]
+    pub folders: bool,
     /// How to reach the server.
     #[command(flatten)]
     pub connection: ConnectionArgs,

@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::pop3_common::Connection;
 use crate::{
+    accounts::Protocol,
     cli::{GlobalArgs, fetch::FetchArgs},
     exit::{Exit, Failure},
     maildrop::{
@@ -24,6 +25,20 @@ use crate::{
 
 /// Runs `mailkit fetch`.
 pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    if super::imap_common::protocol(&args.connection)? == Protocol::Imap {
+        return super::imap_fetch::run(args, global);
+    }
+    if !args.folder.is_empty()
+        || args.move_to.is_some()
+        || args.mark_seen
+        || args.watch
+        || args.allow_plain_expunge
+    {
+        crate::bail!(
+            Exit::Usage,
+            "--folder, --move-to, --mark-seen, --watch and --allow-plain-expunge are IMAP only; add --protocol imap (or use port 993/143)"
+        );
+    }
     if args.interactive && !output::stdin_is_terminal() {
         crate::bail!(
             Exit::Usage,
@@ -173,7 +188,7 @@ impl Progress for ProgressBar {
 }
 
 /// `--stdout`'s writer: the message goes through the one stdout [`Printer`].
-struct ToPrinter<'p>(&'p mut Printer);
+pub(super) struct ToPrinter<'p>(pub(super) &'p mut Printer);
 
 impl io::Write for ToPrinter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -184,7 +199,7 @@ impl io::Write for ToPrinter<'_> {
     }
 }
 
-fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
+pub(super) fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
     if let Some(dir) = &args.maildir {
         let maildir = Maildir::create(dir)
             .map_err(|err| Failure::new(Exit::CantCreate, err))
@@ -200,7 +215,7 @@ fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
     Ok(None)
 }
 
-fn progress_bar(chosen: &[Entry], verbose: bool) -> ProgressBar {
+pub(super) fn progress_bar(chosen: &[Entry], verbose: bool) -> ProgressBar {
     if !output::stderr_is_terminal() || verbose || chosen.is_empty() {
         return ProgressBar::hidden();
     }

@@ -30,6 +30,15 @@ struct Listed {
 
 /// Runs `mailkit list`.
 pub fn run(args: &ListArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    if super::imap_common::protocol(&args.connection)? == crate::accounts::Protocol::Imap {
+        return super::imap_list::run(args, global);
+    }
+    if args.folders || !args.folder.is_empty() {
+        crate::bail!(
+            Exit::Usage,
+            "--folders and --folder are IMAP only; add --protocol imap (or use port 993/143)"
+        );
+    }
     let connection = Connection::resolve(&args.connection, global)?;
     let mut session = connection.open()?;
     let listing = session.listing()?;

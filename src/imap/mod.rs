@@ -3,6 +3,7 @@
 //! errors ([`error`]), and connecting and logging in over the real network ([`connect`]).
 //! The only module that knows imap-codec; the rest of mailkit sees the types below.
 
+pub mod access;
 pub mod connect;
 pub mod error;
 pub mod session;

@@ -703,6 +703,13 @@ impl<S: Read + Write + Timed> Session<S> {
         Ok(())
     }
 
+    /// A plain EXPUNGE: removes every `\\Deleted` message of the folder, other clients' too.
+    /// Only for servers without UIDPLUS, when the user allowed it by name.
+    pub fn expunge_all(&mut self) -> Result<(), ImapError> {
+        self.run(CommandBody::Expunge, None, false, |_| Ok(()))?;
+        Ok(())
+    }
+
     /// UID MOVE (RFC 6851) of `uids` to `folder`.
     pub fn move_uids(&mut self, uids: &[u32], folder: &str) -> Result<(), ImapError> {
         if uids.is_empty() {
