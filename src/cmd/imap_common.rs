@@ -74,7 +74,10 @@ impl ImapConnection {
             None => (None, None),
         };
         let Some(host) = flag_host.or(account.host.clone()) else {
-            crate::bail!(Kind::Usage, "no server: give --server HOST[:PORT] or --account");
+            crate::bail!(
+                Kind::Usage,
+                "no server: give --server HOST[:PORT] or --account"
+            );
         };
         let port = flag_port.or(account.port);
         let tls = match args.tls.or(account.tls) {
@@ -96,11 +99,17 @@ impl ImapConnection {
             (Some(Mechanism::Plain), _) => ImapMechanism::Plain,
             (Some(Mechanism::Xoauth2), _) => ImapMechanism::Xoauth2,
             (Some(Mechanism::Apop), _) => {
-                crate::bail!(Kind::Usage, "--auth apop is POP3 only; IMAP has login, plain, xoauth2")
+                crate::bail!(
+                    Kind::Usage,
+                    "--auth apop is POP3 only; IMAP has login, plain, xoauth2"
+                )
             }
             (None, Some(name)) => parse_mechanism(name)?,
         };
-        let token = matches!(mechanism, ImapMechanism::Xoauth2 | ImapMechanism::Oauthbearer);
+        let token = matches!(
+            mechanism,
+            ImapMechanism::Xoauth2 | ImapMechanism::Oauthbearer
+        );
         let secret = if token {
             match (&args.oauth_token_command, account.oauth_token_source()) {
                 (Some(command), _) => SecretSource::Command(command.clone()),
@@ -160,10 +169,21 @@ fn parse_mechanism(name: &str) -> anyhow::Result<ImapMechanism> {
 
 /// The state file of one folder: `$XDG_STATE_HOME/mailkit/imap/<key>/<folder>` (or
 /// `--state-file`, with the folder appended when several are fetched).
-pub fn state_path(explicit: Option<&Path>, key: &str, folder: &str, several: bool) -> anyhow::Result<PathBuf> {
+pub fn state_path(
+    explicit: Option<&Path>,
+    key: &str,
+    folder: &str,
+    several: bool,
+) -> anyhow::Result<PathBuf> {
     let safe_folder: String = folder
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.+".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     match explicit {
         Some(path) if several => {
@@ -175,10 +195,16 @@ pub fn state_path(explicit: Option<&Path>, key: &str, folder: &str, several: boo
         None => {
             // The POP3 state's naming of the mailbox, under imap/ instead of uidl/.
             let pop3 = maildrop::state::default_path(key).ok_or_else(|| {
-                Failure::new(Kind::Config, "no state directory: set $XDG_STATE_HOME or $HOME, or --state-file")
+                Failure::new(
+                    Kind::Config,
+                    "no state directory: set $XDG_STATE_HOME or $HOME, or --state-file",
+                )
             })?;
             let mailbox = pop3.file_name().unwrap_or_default().to_owned();
-            let base = pop3.parent().and_then(Path::parent).unwrap_or(Path::new("."));
+            let base = pop3
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("."));
             Ok(base.join("imap").join(mailbox).join(safe_folder))
         }
     }
@@ -202,11 +228,20 @@ pub fn load_ids(state: &Path) -> HashMap<String, (u64, String)> {
 }
 
 /// Replaces the Message-ID file atomically, keeping only identities the state still has.
-pub fn save_ids(state_file: &Path, ids: &HashMap<String, (u64, String)>, keep: impl Fn(&str) -> bool) -> anyhow::Result<()> {
+pub fn save_ids(
+    state_file: &Path,
+    ids: &HashMap<String, (u64, String)>,
+    keep: impl Fn(&str) -> bool,
+) -> anyhow::Result<()> {
     let path = ids_path(state_file);
     let tmp = PathBuf::from(format!("{}.tmp{}", path.display(), std::process::id()));
     let write = || -> std::io::Result<()> {
-        let file = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
         let mut out = BufWriter::new(file);
         let mut sorted: Vec<_> = ids.iter().filter(|(id, _)| keep(id)).collect();
         sorted.sort();
@@ -215,7 +250,9 @@ pub fn save_ids(state_file: &Path, ids: &HashMap<String, (u64, String)>, keep: i
                 writeln!(out, "{id} {size} {message_id}")?;
             }
         }
-        out.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()?;
+        out.into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?
+            .sync_all()?;
         fs::rename(&tmp, &path)
     };
     write()
@@ -256,7 +293,11 @@ pub fn removal(
             .list_folders()
             .map_err(Failure::from)
             .context("looking for the Trash folder")?;
-        if let Some(trash) = folders.iter().find(|f| f.attributes.iter().any(|a| a.eq_ignore_ascii_case("\\Trash"))) {
+        if let Some(trash) = folders.iter().find(|f| {
+            f.attributes
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case("\\Trash"))
+        }) {
             output::warning(&format!(
                 "the server lacks UIDPLUS: deleted messages are moved to {} instead of expunged",
                 trash.name

@@ -36,10 +36,16 @@ struct Deleted {
 /// Runs `mailkit dele` against an IMAP server.
 pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if !args.numbers.is_empty() {
-        crate::bail!(Kind::Usage, "IMAP has no lasting message numbers; name messages with --uid UID");
+        crate::bail!(
+            Kind::Usage,
+            "IMAP has no lasting message numbers; name messages with --uid UID"
+        );
     }
     if !args.yes && !args.dry_run && !output::stdin_is_terminal() {
-        crate::bail!(Kind::Usage, "refusing to delete without confirmation: stdin is not a terminal; pass --yes");
+        crate::bail!(
+            Kind::Usage,
+            "refusing to delete without confirmation: stdin is not a terminal; pass --yes"
+        );
     }
     let connection = ImapConnection::resolve(&args.connection, global)?;
     let folder = args.folder.clone().unwrap_or_else(|| "INBOX".to_string());
@@ -83,7 +89,10 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         Ok(())
     };
     if args.dry_run {
-        session.logout().map_err(Failure::from).context("logging out")?;
+        session
+            .logout()
+            .map_err(Failure::from)
+            .context("logging out")?;
         print(&mut printer, false)?;
         return Ok(Exit::Success);
     }
@@ -100,7 +109,10 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             .interact()
             .map_err(|err| Failure::new(Kind::Usage, err.to_string()))?;
         if !confirmed {
-            session.logout().map_err(Failure::from).context("logging out")?;
+            session
+                .logout()
+                .map_err(Failure::from)
+                .context("logging out")?;
             print(&mut printer, false)?;
             return Ok(Exit::Success);
         }
@@ -134,14 +146,21 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     let entries: Vec<Entry> = chosen
         .iter()
-        .map(|(info, _)| Entry { number: info.uid, size: info.size, uidl: Some(identity(validity, info.uid)) })
+        .map(|(info, _)| Entry {
+            number: info.uid,
+            size: info.size,
+            uidl: Some(identity(validity, info.uid)),
+        })
         .collect();
     let mut mailbox = Mailbox::new(&mut session, removal, false).map_err(Failure::from)?;
     if let Err(err) = mailbox.delete(&entries) {
         print(&mut printer, false)?;
         return Err(Failure::from(err)).context("deleting");
     }
-    mailbox.close().map_err(Failure::from).context("logging out")?;
+    mailbox
+        .close()
+        .map_err(Failure::from)
+        .context("logging out")?;
     print(&mut printer, true)?;
     Ok(Exit::Success)
 }
@@ -160,7 +179,10 @@ fn wanted_uids(args: &DeleArgs, validity: u32) -> anyhow::Result<Vec<u32>> {
                 Kind::Temporary,
                 "--uidl {uidl}: the folder's UIDVALIDITY is now {validity}, not {v}: it was renumbered; nothing was deleted"
             ),
-            _ => crate::bail!(Kind::Usage, "--uidl {uidl:?}: expected UID or UIDVALIDITY/UID"),
+            _ => crate::bail!(
+                Kind::Usage,
+                "--uidl {uidl:?}: expected UID or UIDVALIDITY/UID"
+            ),
         }
     }
     uids.sort_unstable();
@@ -175,13 +197,20 @@ fn find(
     uids: &[u32],
     folder: &str,
 ) -> anyhow::Result<Vec<(MessageInfo, Option<String>)>> {
-    let list = session.list_messages(true).map_err(Failure::from).context("listing")?;
+    let list = session
+        .list_messages(true)
+        .map_err(Failure::from)
+        .context("listing")?;
     let mut chosen = Vec::new();
     for &uid in uids {
         let Some(info) = list.iter().find(|m| m.uid == uid) else {
             crate::bail!(Kind::NotFound, "no message with UID {uid} in {folder}");
         };
-        let message_id = info.header.as_deref().map(HeaderSummary::parse).and_then(|h| h.message_id);
+        let message_id = info
+            .header
+            .as_deref()
+            .map(HeaderSummary::parse)
+            .and_then(|h| h.message_id);
         chosen.push((info.clone(), message_id));
     }
     Ok(chosen)

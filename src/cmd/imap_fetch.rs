@@ -33,7 +33,10 @@ use crate::{
 /// Runs `mailkit fetch` against an IMAP server.
 pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if args.interactive {
-        crate::bail!(Kind::Usage, "--interactive is not available over IMAP yet; select with --uidl or --new");
+        crate::bail!(
+            Kind::Usage,
+            "--interactive is not available over IMAP yet; select with --uidl or --new"
+        );
     }
     if !args.numbers.is_empty() {
         crate::bail!(
@@ -42,12 +45,18 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         );
     }
     if args.watch && args.folder.len() > 1 {
-        crate::bail!(Kind::Usage, "--watch follows one folder; give --folder once");
+        crate::bail!(
+            Kind::Usage,
+            "--watch follows one folder; give --folder once"
+        );
     }
     let connection = ImapConnection::resolve(&args.connection, global)?;
     let target = open_target(args)?;
     if (args.new || args.watch) && target.is_none() {
-        crate::bail!(Kind::Usage, "--new and --watch need a Maildir or mbox target");
+        crate::bail!(
+            Kind::Usage,
+            "--new and --watch need a Maildir or mbox target"
+        );
     }
     let stop = Arc::new(AtomicBool::new(false));
     if args.watch {
@@ -64,18 +73,32 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let mut printer = Printer::stdout(global.json);
     let mut session = connection.open()?;
     let removal = if args.delete || args.move_to.is_some() {
-        Some(imap_common::removal(&mut session, args.move_to.as_deref(), args.allow_plain_expunge)?)
+        Some(imap_common::removal(
+            &mut session,
+            args.move_to.as_deref(),
+            args.allow_plain_expunge,
+        )?)
     } else {
         None
     };
-    let run = Folders { args, global, key: &connection.key, target: target.as_ref(), removal: removal.as_ref(), several: folders.len() > 1 };
+    let run = Folders {
+        args,
+        global,
+        key: &connection.key,
+        target: target.as_ref(),
+        removal: removal.as_ref(),
+        several: folders.len() > 1,
+    };
     for folder in &folders {
         run.fetch(&mut session, folder, &mut printer)?;
     }
     if args.watch {
         watch(&run, &connection, session, &folders[0], &stop, &mut printer)?;
     } else {
-        session.logout().map_err(Failure::from).context("logging out")?;
+        session
+            .logout()
+            .map_err(Failure::from)
+            .context("logging out")?;
     }
     Ok(Exit::Success)
 }
@@ -92,7 +115,12 @@ struct Folders<'a> {
 
 impl Folders<'_> {
     /// One folder through the pipeline; the session stays logged in.
-    fn fetch(&self, session: &mut Session<Stream>, folder: &str, printer: &mut Printer) -> anyhow::Result<()> {
+    fn fetch(
+        &self,
+        session: &mut Session<Stream>,
+        folder: &str,
+        printer: &mut Printer,
+    ) -> anyhow::Result<()> {
         let args = self.args;
         let writes = self.removal.is_some() || args.mark_seen;
         session
@@ -102,16 +130,26 @@ impl Folders<'_> {
         let removal = self.removal.cloned().unwrap_or(Removal::Expunge);
         let mut mailbox = Mailbox::new(session, removal, args.mark_seen).map_err(Failure::from)?;
         mailbox.keep_open = true;
-        let listing = mailbox.listing().with_context(|| format!("in folder {}", output::escape_line(folder)))?;
+        let listing = mailbox
+            .listing()
+            .with_context(|| format!("in folder {}", output::escape_line(folder)))?;
         let state_path = match self.target {
-            Some(_) => Some(imap_common::state_path(args.state_file.as_deref(), self.key, folder, self.several)?),
+            Some(_) => Some(imap_common::state_path(
+                args.state_file.as_deref(),
+                self.key,
+                folder,
+                self.several,
+            )?),
             None => None,
         };
         let mut state = match &state_path {
             Some(path) => Some(SeenState::open(path).map_err(Failure::from)?),
             None => None,
         };
-        let ids = state_path.as_deref().map(imap_common::load_ids).unwrap_or_default();
+        let ids = state_path
+            .as_deref()
+            .map(imap_common::load_ids)
+            .unwrap_or_default();
         if let Some(state) = state.as_mut()
             && let Some(report) = mailbox.remap(state, &ids)?
         {
@@ -122,7 +160,10 @@ impl Folders<'_> {
                 report.matched,
                 report.new,
                 if report.without_id > 0 {
-                    format!("; {} have no Message-ID and are fetched as new (possibly again)", report.without_id)
+                    format!(
+                        "; {} have no Message-ID and are fetched as new (possibly again)",
+                        report.without_id
+                    )
                 } else {
                     String::new()
                 }
@@ -171,7 +212,11 @@ impl Folders<'_> {
             listing: &listing,
             chosen: &chosen,
             delete: &delete,
-            fetched_before: if self.removal.is_some() { &seen_before } else { &no_entries },
+            fetched_before: if self.removal.is_some() {
+                &seen_before
+            } else {
+                &no_entries
+            },
             batch: args.batch as usize,
             progress: &progress,
         };
@@ -179,7 +224,9 @@ impl Folders<'_> {
         progress.finish_and_clear();
         if let (Some(path), Some(state)) = (&state_path, &state) {
             let ids = std::mem::take(&mut mailbox.ids);
-            imap_common::save_ids(path, &ids, |id| !matches!(state.seen(id, u64::MAX), Seen::No))?;
+            imap_common::save_ids(path, &ids, |id| {
+                !matches!(state.seen(id, u64::MAX), Seen::No)
+            })?;
         }
         report(printer, folder, &outcomes)?;
         result.with_context(|| format!("fetching from folder {}", output::escape_line(folder)))
@@ -205,7 +252,9 @@ fn report(printer: &mut Printer, folder: &str, outcomes: &[Outcome]) -> anyhow::
         let saved = outcomes.iter().filter(|o| o.saved_to.is_some()).count();
         let deleted = outcomes.iter().filter(|o| o.deleted).count();
         let skipped = outcomes.iter().filter(|o| o.skipped.is_some()).count();
-        output::note(&format!("{folder}: fetched {saved}, removed {deleted}, skipped {skipped}"));
+        output::note(&format!(
+            "{folder}: fetched {saved}, removed {deleted}, skipped {skipped}"
+        ));
     }
     Ok(())
 }
@@ -232,7 +281,9 @@ fn watch(
                 run.fetch(&mut session, folder, printer)?;
             }
             let woken = if session.has("IDLE") {
-                session.idle(IDLE_REISSUE, &stopped).map_err(Failure::from)?
+                session
+                    .idle(IDLE_REISSUE, &stopped)
+                    .map_err(Failure::from)?
             } else {
                 sleep_unless(Duration::from_secs(30), &stopped);
                 session.noop().map_err(Failure::from)?
@@ -245,7 +296,11 @@ fn watch(
         match step {
             Ok(()) => backoff = Duration::from_secs(1),
             Err(err) if crate::exit::code_of(&err) == Exit::TempFail => {
-                output::warning(&format!("{}; reconnecting in {} s", crate::exit::one_line(&err), backoff.as_secs()));
+                output::warning(&format!(
+                    "{}; reconnecting in {} s",
+                    crate::exit::one_line(&err),
+                    backoff.as_secs()
+                ));
                 connected = false;
                 sleep_unless(backoff, &stopped);
                 backoff = (backoff * 2).min(Duration::from_secs(300));
@@ -254,7 +309,10 @@ fn watch(
         }
     }
     if connected {
-        session.logout().map_err(Failure::from).context("logging out")?;
+        session
+            .logout()
+            .map_err(Failure::from)
+            .context("logging out")?;
     }
     Ok(())
 }

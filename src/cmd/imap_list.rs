@@ -45,12 +45,14 @@ pub fn run(args: &ListArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let mut session = connection.open()?;
     let mut printer = Printer::stdout(global.json);
     if args.folders {
-        let folders = session.list_folders().map_err(Failure::from).context("listing folders")?;
+        let folders = session
+            .list_folders()
+            .map_err(Failure::from)
+            .context("listing folders")?;
         for folder in folders {
-            let selectable = !folder
-                .attributes
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent"));
+            let selectable = !folder.attributes.iter().any(|a| {
+                a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent")
+            });
             let status = if selectable {
                 Some(
                     session
@@ -91,9 +93,16 @@ pub fn run(args: &ListArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 .map_err(Failure::from)
                 .with_context(|| format!("opening folder {}", escape_line(folder)))?
                 .uid_validity;
-            let messages = session.list_messages(true).map_err(Failure::from).context("listing")?;
+            let messages = session
+                .list_messages(true)
+                .map_err(Failure::from)
+                .context("listing")?;
             for info in messages {
-                let summary = info.header.as_deref().map(HeaderSummary::parse).unwrap_or_default();
+                let summary = info
+                    .header
+                    .as_deref()
+                    .map(HeaderSummary::parse)
+                    .unwrap_or_default();
                 let listed = Listed {
                     folder: folder.clone(),
                     uid: info.uid,
@@ -131,6 +140,9 @@ pub fn run(args: &ListArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         }
     }
     printer.flush()?;
-    session.logout().map_err(Failure::from).context("logging out")?;
+    session
+        .logout()
+        .map_err(Failure::from)
+        .context("logging out")?;
     Ok(Exit::Success)
 }

@@ -51,14 +51,19 @@ pub struct Mailbox<'s, S: Read + Write + Timed> {
 
 impl<'s, S: Read + Write + Timed> Mailbox<'s, S> {
     /// Works on the folder `session` has selected.
-    pub fn new(session: &'s mut Session<S>, removal: Removal, mark_seen: bool) -> Result<Self, ImapError> {
-        let uid_validity = session
-            .selected()
-            .map(|s| s.uid_validity)
-            .ok_or_else(|| ImapError::Missing {
-                doing: "fetching".into(),
-                what: "no folder selected".into(),
-            })?;
+    pub fn new(
+        session: &'s mut Session<S>,
+        removal: Removal,
+        mark_seen: bool,
+    ) -> Result<Self, ImapError> {
+        let uid_validity =
+            session
+                .selected()
+                .map(|s| s.uid_validity)
+                .ok_or_else(|| ImapError::Missing {
+                    doing: "fetching".into(),
+                    what: "no folder selected".into(),
+                })?;
         let allow_plain_expunge = removal_is_plain(&removal);
         Ok(Mailbox {
             session,
@@ -93,7 +98,9 @@ impl<'s, S: Read + Write + Timed> Mailbox<'s, S> {
         let old: Vec<&str> = before
             .keys()
             .map(String::as_str)
-            .filter(|id| state_has(state, id) && !id.starts_with(&format!("{}/", self.uid_validity)))
+            .filter(|id| {
+                state_has(state, id) && !id.starts_with(&format!("{}/", self.uid_validity))
+            })
             .collect();
         if old.is_empty() {
             return Ok(None);
@@ -110,10 +117,18 @@ impl<'s, S: Read + Write + Timed> Mailbox<'s, S> {
             .list_messages(true)
             .map_err(Failure::from)
             .context("matching messages after a UIDVALIDITY change")?;
-        let mut report = Renumbered { old_validity, new_validity: self.uid_validity, ..Renumbered::default() };
+        let mut report = Renumbered {
+            old_validity,
+            new_validity: self.uid_validity,
+            ..Renumbered::default()
+        };
         let mut matched = Vec::new();
         for info in &list {
-            let message_id = info.header.as_deref().map(HeaderSummary::parse).and_then(|h| h.message_id);
+            let message_id = info
+                .header
+                .as_deref()
+                .map(HeaderSummary::parse)
+                .and_then(|h| h.message_id);
             match message_id {
                 Some(mid) => match wanted.get_mut(&(mid.clone(), info.size)) {
                     Some(left) if *left > 0 => {
@@ -129,7 +144,10 @@ impl<'s, S: Read + Write + Timed> Mailbox<'s, S> {
             }
         }
         state.record(matched);
-        state.save().map_err(Failure::from).context("recording the renumbered messages")?;
+        state
+            .save()
+            .map_err(Failure::from)
+            .context("recording the renumbered messages")?;
         Ok(Some(report))
     }
 
@@ -166,7 +184,12 @@ impl<K: MessageSink> BodySink for Adapter<'_, K> {
     type Writer = LfWriter<K::Writer>;
 
     fn begin(&mut self, _size: u64) -> io::Result<Self::Writer> {
-        Ok(LfWriter { inner: self.sink.begin(0)?, to_lf: self.to_lf, cr: false, bytes: 0 })
+        Ok(LfWriter {
+            inner: self.sink.begin(0)?,
+            to_lf: self.to_lf,
+            cr: false,
+            bytes: 0,
+        })
     }
 
     fn finish(&mut self, fetched: Fetched, writer: Self::Writer) -> io::Result<()> {
@@ -286,11 +309,23 @@ impl<S: Read + Write + Timed> MailAccess for Mailbox<'_, S> {
         Ok(self.listing_of(&list))
     }
 
-    fn retrieve<K: MessageSink>(&mut self, entries: &[Entry], to_lf: bool, sink: &mut K) -> Result<(), ImapError> {
+    fn retrieve<K: MessageSink>(
+        &mut self,
+        entries: &[Entry],
+        to_lf: bool,
+        sink: &mut K,
+    ) -> Result<(), ImapError> {
         let uids: Vec<u32> = entries.iter().map(|e| e.number).collect();
         let index: HashMap<u32, usize> = uids.iter().enumerate().map(|(i, &u)| (u, i)).collect();
-        let mut adapter = Adapter { sink, index, to_lf, got: Vec::new() };
-        let missing = self.session.fetch_bodies(&uids, super::session::MAX_MESSAGE, &mut adapter)?;
+        let mut adapter = Adapter {
+            sink,
+            index,
+            to_lf,
+            got: Vec::new(),
+        };
+        let missing =
+            self.session
+                .fetch_bodies(&uids, super::session::MAX_MESSAGE, &mut adapter)?;
         for (uid, message_id) in std::mem::take(&mut adapter.got) {
             self.retrieved.push(uid);
             if let Some(mid) = message_id
@@ -302,8 +337,14 @@ impl<S: Read + Write + Timed> MailAccess for Mailbox<'_, S> {
         let Adapter { sink, .. } = adapter;
         for uid in missing {
             if let Some(i) = uids.iter().position(|&u| u == uid) {
-                sink.refused(i, "no longer on the server (expunged by another client meanwhile)")
-                    .map_err(|source| ImapError::Local { doing: "recording a vanished message".into(), source })?;
+                sink.refused(
+                    i,
+                    "no longer on the server (expunged by another client meanwhile)",
+                )
+                .map_err(|source| ImapError::Local {
+                    doing: "recording a vanished message".into(),
+                    source,
+                })?;
             }
         }
         Ok(())
@@ -311,6 +352,11 @@ impl<S: Read + Write + Timed> MailAccess for Mailbox<'_, S> {
 
     fn delete(&mut self, entries: &[Entry]) -> Result<(), ImapError> {
         let uids: Vec<u32> = entries.iter().map(|e| e.number).collect();
+        if self.mark_seen {
+            // Flagged here, before they leave the folder (a moved message keeps its flags).
+            self.session.add_flags(&uids, SystemFlag::Seen)?;
+            self.retrieved.retain(|uid| !uids.contains(uid));
+        }
         match &self.removal {
             Removal::Expunge => {
                 self.session.add_flags(&uids, SystemFlag::Deleted)?;
