@@ -85,13 +85,21 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__dele)
-            opts="-y -n -a -s -u -v -h -V --uidl --yes --dry-run --account --server --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
+            opts="-y -n -a -s -u -v -h -V --uidl --uid --folder --allow-plain-expunge --yes --dry-run --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --uidl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --folder)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -109,6 +117,10 @@ _mailkit() {
                     ;;
                 -s)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "imap pop3" -- "${cur}"))
                     return 0
                     ;;
                 --user)
@@ -159,7 +171,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__fetch)
-            opts="-n -m -d -i -a -s -u -v -h -V --uidl --new --maildir --mbox --stdout --delete --max-size --interactive --state-file --batch --account --server --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
+            opts="-n -m -d -i -a -s -u -v -h -V --uidl --new --maildir --mbox --stdout --delete --max-size --interactive --state-file --batch --folder --move-to --mark-seen --watch --allow-plain-expunge --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,6 +205,14 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --folder)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --move-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -207,6 +227,10 @@ _mailkit() {
                     ;;
                 -s)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "imap pop3" -- "${cur}"))
                     return 0
                     ;;
                 --user)
@@ -401,12 +425,16 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__list)
-            opts="-H -a -s -u -v -h -V --headers --account --server --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
+            opts="-H -a -s -u -v -h -V --headers --folder --folders --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --folder)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -421,6 +449,10 @@ _mailkit() {
                     ;;
                 -s)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protocol)
+                    COMPREPLY=($(compgen -W "imap pop3" -- "${cur}"))
                     return 0
                     ;;
                 --user)

@@ -10,9 +10,13 @@ use super::pop3::ConnectionArgs;
   mailkit dele -a work --uidl 000001a35b2f --uidl 000001a35b30
   mailkit dele -a work 3 4 --yes
   mailkit dele -a work --uidl 000001a35b2f --dry-run
+  mailkit dele -s imap.example.org -u bob --uid 4711 --dry-run
+  mailkit dele -s imap.example.org -u bob --uidl 1764989233/4711 --yes
 
 Deletions take effect only when the server acknowledges QUIT; if any DELE is refused, mailkit
-sends RSET and nothing is deleted. --json prints one line per message:
+sends RSET and nothing is deleted. Over IMAP: --dry-run shows each UID, UIDVALIDITY/UID and
+Message-ID; the real run checks both again just before UID STORE \\Deleted and UID EXPUNGE of
+exactly those UIDs. --json prints one line per message:
   {\"number\":3,\"uidl\":\"...\",\"size\":4123,\"deleted\":true}")]
 pub struct DeleArgs {
     /// Message numbers to delete (they hold for one session only: prefer --uidl)

@@ -15,12 +15,18 @@ use super::pop3::ConnectionArgs;
   mailkit fetch -a work --mbox ~/mail.mbox --delete
   mailkit fetch -a work --stdout --uidl 000001a35b2f | mailkit parse -
   mailkit fetch -a work --maildir ~/Mail/inbox -i
+  mailkit fetch -s imap.example.org -u bob --folder INBOX --new --maildir ~/Mail/inbox
+  mailkit fetch -s imap.example.org -u bob --new --move-to Archive --maildir ~/Mail/inbox
+  mailkit fetch -s imap.example.org -u bob --watch --maildir ~/Mail/inbox
 
 Order of work, so no message is ever lost: each batch is written to tmp/, synced (one syncfs), linked
 into new/, the directory fsynced, the UIDLs recorded in the state file (fsynced); only then
 are the batch's messages deleted (with --delete), and QUIT comes last. A kill at any point
 leaves every message on the server or complete in the Maildir; a rerun may fetch a
-duplicate, never leave a gap.
+duplicate, never leave a gap. Over IMAP the same order holds, messages are named by UID
+(reading uses BODY.PEEK, so nothing is marked read unless --mark-seen), deleting is UID STORE
+\\Deleted then UID EXPUNGE of exactly those UIDs, and the state per folder survives a change
+of UIDVALIDITY (messages are matched by Message-ID and size; mailkit says what it did).
 
 --json prints one line per message:
   {\"number\":1,\"uidl\":\"...\",\"size\":4123,\"saved_to\":\"/path\",\"deleted\":false,\"skipped\":null}"

@@ -10,8 +10,12 @@ use super::pop3::ConnectionArgs;
   mailkit list -a work
   mailkit list -s pop.example.org -u bob --headers
   mailkit list -a work --json | jq -r .uidl
+  mailkit list -s imap.example.org -u bob --folders
+  mailkit list -s imap.example.org -u bob --folder Archive
 
-Never changes the mailbox. --json prints one line per message:
+Never changes the mailbox (IMAP folders are opened with EXAMINE). Over IMAP each row is UID,
+flags, internal date, size, From and Subject; with --folders, name, messages, unseen,
+attributes. --json prints one line per message:
   {\"number\":1,\"uidl\":\"...\",\"size\":4123,\"from\":\"...\",\"subject\":\"...\",\"date\":\"...\"}")]
 pub struct ListArgs {
     /// Also show From, Subject and Date (one TOP n 0 per message)
