@@ -25,7 +25,7 @@ use std::{
 use serde::Deserialize;
 
 use crate::{
-    exit::{Exit, Failure},
+    exit::{Failure, Kind},
     secret::Secret,
 };
 
@@ -136,7 +136,7 @@ impl Account {
             0 => Ok(None),
             1 => Ok(sources.pop()),
             _ => Err(Failure::new(
-                Exit::Config,
+                Kind::Config,
                 "more than one of password, password_env, password_file, password_command is set",
             )),
         }
@@ -177,7 +177,7 @@ pub fn default_path() -> Option<PathBuf> {
 pub fn load_named(name: &str) -> Result<Account, Failure> {
     let path = default_path().ok_or_else(|| {
         Failure::new(
-            Exit::Config,
+            Kind::Config,
             "no accounts file: set $MAILKIT_ACCOUNTS or $HOME",
         )
     })?;
@@ -187,7 +187,7 @@ pub fn load_named(name: &str) -> Result<Account, Failure> {
 /// Loads account `name` from `path`. A file that holds a literal password but can be read by
 /// group or others is refused, as ssh refuses a readable private key.
 pub fn load(path: &Path, name: &str) -> Result<Account, Failure> {
-    let config_err = |msg: String| Failure::new(Exit::Config, msg);
+    let config_err = |msg: String| Failure::new(Kind::Config, msg);
     let text = fs::read_to_string(path).map_err(|err| {
         config_err(format!(
             "cannot read accounts file {}: {err}",
@@ -218,12 +218,12 @@ pub fn load(path: &Path, name: &str) -> Result<Account, Failure> {
 fn refuse_if_shared(path: &Path) -> Result<(), Failure> {
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::metadata(path)
-        .map_err(|err| Failure::new(Exit::Config, format!("{}: {err}", path.display())))?
+        .map_err(|err| Failure::new(Kind::Config, format!("{}: {err}", path.display())))?
         .permissions()
         .mode();
     if mode & 0o077 != 0 {
         return Err(Failure::new(
-            Exit::Config,
+            Kind::Config,
             format!(
                 "accounts file {} holds a password but is readable by others (mode {:o}); run: chmod 600 {}",
                 path.display(),
@@ -244,7 +244,7 @@ fn refuse_if_shared(_path: &Path) -> Result<(), Failure> {
 /// A prompt is only shown when stdin is a terminal; otherwise that is a configuration error,
 /// so cron jobs fail fast instead of hanging.
 pub fn fetch_secret(source: &SecretSource, what: &str) -> Result<Secret, Failure> {
-    let config_err = |msg: String| Failure::new(Exit::Config, msg);
+    let config_err = |msg: String| Failure::new(Kind::Config, msg);
     let value = match source {
         SecretSource::Literal(secret) => return Ok(secret.clone()),
         SecretSource::Env(var) => std::env::var(var)
@@ -331,7 +331,7 @@ mod tests {
         let text = "[accounts.a]\nuser = \"u\"\npassword = \"pw\"\n";
         let path = write(&dir, text, 0o644);
         let err = load(&path, "a").unwrap_err();
-        assert_eq!(err.exit(), Exit::Config);
+        assert_eq!(err.kind(), Kind::Config);
         assert!(err.to_string().contains("chmod 600"), "{err}");
         assert!(!err.to_string().contains("pw\""), "{err}");
         let path = write(&dir, text, 0o600);
@@ -346,9 +346,9 @@ mod tests {
             "[accounts.a]\nuser = \"u\"\npassword_env = \"X\"\npassword_file = \"/f\"\n",
             0o600,
         );
-        assert_eq!(load(&path, "b").unwrap_err().exit(), Exit::Config);
+        assert_eq!(load(&path, "b").unwrap_err().kind(), Kind::Config);
         let account = load(&path, "a").unwrap();
-        assert_eq!(account.password_source().unwrap_err().exit(), Exit::Config);
+        assert_eq!(account.password_source().unwrap_err().kind(), Kind::Config);
     }
 
     #[test]
@@ -361,8 +361,8 @@ mod tests {
         let got = fetch_secret(&SecretSource::Command("echo from-cmd".into()), "pw").unwrap();
         assert_eq!(got.expose(), "from-cmd");
         let err = fetch_secret(&SecretSource::Command("exit 3".into()), "pw").unwrap_err();
-        assert_eq!(err.exit(), Exit::Config);
+        assert_eq!(err.kind(), Kind::Config);
         let err = fetch_secret(&SecretSource::Env("MAILKIT_SURELY_UNSET_VAR".into()), "pw");
-        assert_eq!(err.unwrap_err().exit(), Exit::Config);
+        assert_eq!(err.unwrap_err().kind(), Kind::Config);
     }
 }

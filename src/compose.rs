@@ -30,18 +30,18 @@ pub enum ComposeError {
 }
 
 impl ComposeError {
-    /// Bad input data (65); an unreadable file is missing input (66).
-    pub fn exit(&self) -> crate::exit::Exit {
+    /// Bad input data; an unreadable attachment is missing input.
+    pub fn kind(&self) -> crate::exit::Kind {
         match self {
-            ComposeError::Invalid(_) => crate::exit::Exit::DataErr,
-            ComposeError::Attachment { .. } => crate::exit::Exit::NoInput,
+            ComposeError::Invalid(_) => crate::exit::Kind::BadInput,
+            ComposeError::Attachment { .. } => crate::exit::Kind::NoInput,
         }
     }
 }
 
 impl From<ComposeError> for crate::exit::Failure {
     fn from(err: ComposeError) -> Self {
-        crate::exit::Failure::new(err.exit(), err)
+        crate::exit::Failure::new(err.kind(), err)
     }
 }
 

@@ -95,6 +95,13 @@ impl Exit {
     }
 }
 
+/// Every exit code, most serious first: the order [`worst`] applies, as the README states it.
+pub fn most_serious_first() -> Vec<Exit> {
+    let mut exits: Vec<Exit> = TABLE.iter().map(|(exit, _)| *exit).collect();
+    exits.sort_by_key(|exit| std::cmp::Reverse(exit.severity()));
+    exits
+}
+
 /// The exit status of a run that met several outcomes (one per recipient, query, message or
 /// input): the most severe, by one rule for every command.
 pub fn worst(outcomes: impl IntoIterator<Item = Exit>) -> Exit {
@@ -181,30 +188,26 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// An error whose exit code was decided where it happened; its message is the wrapped error's,
+/// An error whose kind was decided where it happened; its message is the wrapped error's,
 /// so wrapping adds nothing to what the user reads.
 #[derive(Debug)]
 pub struct Failure {
-    exit: Exit,
+    kind: Kind,
     error: Box<dyn std::error::Error + Send + Sync + 'static>,
 }
 
 impl Failure {
-    /// Wraps `error` so that it exits with the code of `kind` (a [`Kind`]; an [`Exit`] is
-    /// accepted while older modules still name codes).
-    pub fn new(
-        kind: impl Into<Exit>,
-        error: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
+    /// Wraps `error` as a failure of `kind`; only [`Kind::exit`] turns it into a code.
+    pub fn new(kind: Kind, error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Failure {
-            exit: kind.into(),
+            kind,
             error: error.into(),
         }
     }
 
-    /// The exit code this failure carries.
-    pub fn exit(&self) -> Exit {
-        self.exit
+    /// The kind of failure this is.
+    pub fn kind(&self) -> Kind {
+        self.kind
     }
 }
 
@@ -224,8 +227,8 @@ impl std::error::Error for Failure {
 /// `bail!(Kind::BadInput, "no message in {path}")`.
 #[macro_export]
 macro_rules! bail {
-    ($exit:expr, $($fmt:tt)+) => {
-        return Err($crate::exit::Failure::new($exit, format!($($fmt)+)).into())
+    ($kind:expr, $($fmt:tt)+) => {
+        return Err($crate::exit::Failure::new($kind, format!($($fmt)+)).into())
     };
 }
 
@@ -234,13 +237,17 @@ macro_rules! bail {
 pub fn code_of(err: &anyhow::Error) -> Exit {
     for cause in err.chain() {
         if let Some(failure) = cause.downcast_ref::<Failure>() {
-            return failure.exit;
+            return failure.kind.exit();
         }
     }
     for cause in err.chain() {
         if let Some(io) = cause.downcast_ref::<io::Error>() {
             return match io.kind() {
-                io::ErrorKind::NotFound | io::ErrorKind::PermissionDenied => Exit::NoInput,
+                // A directory where a file is expected is missing input, as for parse and
+                // --attach.
+                io::ErrorKind::NotFound
+                | io::ErrorKind::PermissionDenied
+                | io::ErrorKind::IsADirectory => Exit::NoInput,
                 io::ErrorKind::TimedOut
                 | io::ErrorKind::ConnectionRefused
                 | io::ErrorKind::ConnectionReset
@@ -288,7 +295,7 @@ mod tests {
 
     #[test]
     fn failure_anywhere_in_the_chain_decides_the_code() {
-        let err = anyhow::Error::new(Failure::new(Exit::TempFail, "421 try later"))
+        let err = anyhow::Error::new(Failure::new(Kind::Temporary, "421 try later"))
             .context("sending to example.org");
         assert_eq!(code_of(&err), Exit::TempFail);
         assert_eq!(one_line(&err), "sending to example.org: 421 try later");
@@ -299,6 +306,8 @@ mod tests {
         let missing: anyhow::Result<()> =
             Err(io::Error::from(io::ErrorKind::NotFound)).context("reading x.eml");
         assert_eq!(code_of(&missing.unwrap_err()), Exit::NoInput);
+        let dir = anyhow::Error::new(io::Error::from(io::ErrorKind::IsADirectory));
+        assert_eq!(code_of(&dir), Exit::NoInput);
         let full = anyhow::Error::new(io::Error::from(io::ErrorKind::StorageFull));
         assert_eq!(code_of(&full), Exit::IoErr);
     }

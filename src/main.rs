@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mailkit::{cli::Cli, exit};
+use mailkit::{cli::Cli, exit, output};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         Err(err) if exit::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let code = exit::code_of(&err);
-            eprintln!("mailkit: error: {}", exit::one_line(&err));
+            output::error(&exit::one_line(&err));
             code.into()
         }
     }

@@ -77,6 +77,17 @@ fn diagnostic(level: &str, text: &str) {
     let _ = writeln!(io::stderr().lock(), "mailkit: {level}{}", escape_line(text));
 }
 
+/// How a command that carries a secret (a password, an AUTH payload) appears in transcripts
+/// and errors: its visible part, then `(redacted)`. Every protocol redacts through this, so
+/// the marker and the rule are in one place.
+pub fn redacted(visible: &str) -> String {
+    if visible.is_empty() {
+        "(redacted)".to_string()
+    } else {
+        format!("{visible} (redacted)")
+    }
+}
+
 /// The `-v` protocol transcript: one type for SMTP, POP3, IMAP and DNS. Sessions hand it the
 /// lines as they appear on the wire, secrets already replaced by `(redacted)` by the session's
 /// command type; this escapes them and writes them to stderr (or, in tests, to a buffer).

@@ -11,6 +11,8 @@ pub struct Script {
     written: Vec<u8>,
     /// Fail writes after this many bytes, to model a connection lost mid-DATA.
     pub fail_writes_after: Option<usize>,
+    /// Deliver at most this many bytes per read, to model a slow network.
+    pub max_read: Option<usize>,
 }
 
 impl Script {
@@ -47,7 +49,10 @@ impl Read for Script {
         let Some(chunk) = self.chunks.front_mut() else {
             return Ok(0);
         };
-        let n = chunk.len().min(buf.len());
+        let n = chunk
+            .len()
+            .min(buf.len())
+            .min(self.max_read.unwrap_or(usize::MAX));
         buf[..n].copy_from_slice(&chunk[..n]);
         chunk.drain(..n);
         if chunk.is_empty() {

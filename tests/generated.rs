@@ -53,6 +53,20 @@ fn readme_documents_every_exit_code() {
 }
 
 #[test]
+fn readme_states_the_order_exit_worst_applies() {
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let order: Vec<String> = mailkit::exit::most_serious_first()
+        .iter()
+        .map(|exit| exit.code().to_string())
+        .collect();
+    let sentence = format!("in this order for every command: {}", order.join(", "));
+    // The README wraps lines; compare with line breaks as spaces.
+    let flat = readme.replace('\n', " ");
+    assert!(flat.contains(&sentence), "README lacks {sentence:?}");
+}
+
+#[test]
 fn man_page_documents_every_exit_code() {
     let page =
         fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("man/mailkit.1")).unwrap();

@@ -269,7 +269,7 @@ fn dele_by_uidl_refuses_an_absent_one_and_needs_confirmation() {
     let out = mailkit(&fake, &["dele", "--uidl", "uid-1"])
         .output()
         .unwrap();
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(code(&out), 78, "{}", stderr(&out));
 
     let out = mailkit(&fake, &["dele", "--uidl", "uid-2", "--dry-run"])
         .output()
@@ -473,7 +473,7 @@ fn interactive_mode_needs_a_terminal() {
     let mut args = d.fetch_args();
     args.push("-i".into());
     let out = run(&fake, &args);
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(code(&out), 78, "{}", stderr(&out));
     assert!(fake.log().is_empty(), "refused before connecting");
 }
 
@@ -632,6 +632,11 @@ fn a_silent_server_times_out_with_75() {
         .unwrap();
     assert_eq!(code(&out), 75, "{}", stderr(&out));
     assert!(stderr(&out).contains("LIST"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("timed out after 1 s"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -473,7 +473,7 @@ fn mail_route_api_shuffles_equal_preferences_for_senders() {
         MailRoute::NoSuchDomain
     ));
     let err = resolver.mail_route("lame2.test").unwrap_err();
-    assert_eq!(err.exit().code(), 75);
+    assert_eq!(err.kind().exit().code(), 75);
     assert!(err.to_string().contains("SERVFAIL"), "{err}");
 }
 

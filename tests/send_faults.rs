@@ -373,7 +373,7 @@ fn auth_is_never_sent_in_cleartext_without_the_flag() {
         .args(["--user", "alice", "--password-env", "SEND_TEST_PW"])
         .env("SEND_TEST_PW", "hunter2")
         .assert()
-        .code(78);
+        .code(77);
     assert!(!saw(&seen, "AUTH"));
 
     let out = compose_hello(addr)
@@ -614,4 +614,43 @@ fn a_silent_server_times_out_as_a_temporary_failure() {
         json_lines(&out.stdout)[0]["recipients"][0]["status"],
         "deferred"
     );
+    let reply = json_lines(&out.stdout)[0]["recipients"][0]["reply"].clone();
+    assert!(
+        reply.as_str().unwrap().contains("timed out after 1 s"),
+        "{reply}"
+    );
+}
+
+#[test]
+fn a_stalled_tls_handshake_is_a_timeout() {
+    // Accepts the connection and never answers the ClientHello.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+        drop(conn);
+    });
+    let out = Command::cargo_bin("mailkit")
+        .unwrap()
+        .args([
+            "send",
+            "--server",
+            &addr.to_string(),
+            "--tls",
+            "tls",
+            "--timeout",
+            "1",
+        ])
+        .args(["--from", "a@c.test", "--to", "b@x.test", "--body", "x"])
+        .assert()
+        .code(75)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("TLS handshake with 127.0.0.1 timed out after 1 s"),
+        "{stderr}"
+    );
+    server.join().unwrap();
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::pop3_common::Connection;
 use crate::{
     cli::{GlobalArgs, dele::DeleArgs},
-    exit::{Exit, Failure},
+    exit::{Exit, Failure, Kind},
     maildrop::MailAccess,
     output::{self, Printer, escape_line},
     pop3::Pop3Error,
@@ -36,13 +36,13 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let interactive = output::stdin_is_terminal();
     if !args.yes && !args.dry_run && !interactive {
         crate::bail!(
-            Exit::Usage,
+            Kind::NoTerminal,
             "refusing to delete without confirmation: stdin is not a terminal; pass --yes"
         );
     }
     if !args.numbers.is_empty() {
-        eprintln!(
-            "mailkit: warning: message numbers hold for one session only; --uidl names a message for good"
+        output::warning(
+            "message numbers hold for one session only; --uidl names a message for good",
         );
     }
     let connection = Connection::resolve(&args.connection, global)?;
@@ -92,7 +92,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             ))
             .default(false)
             .interact()
-            .map_err(|err| Failure::new(Exit::Usage, err.to_string()))?;
+            .map_err(|err| Failure::new(Kind::Usage, err.to_string()))?;
         if !confirmed {
             session.quit().map_err(Failure::from).context("closing")?;
             print(&mut printer, false)?;
@@ -114,7 +114,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if let Err(err) = session.quit() {
         print(&mut printer, false)?;
         return Err(Failure::new(
-            err.exit(),
+            err.kind(),
             format!("{err}: deletions not committed (the server did not confirm QUIT)"),
         ))
         .context("committing the deletions");

@@ -12,7 +12,7 @@ use super::pop3_common::Connection;
 use crate::{
     accounts::Protocol,
     cli::{GlobalArgs, fetch::FetchArgs},
-    exit::{Exit, Failure},
+    exit::{Exit, Failure, Kind},
     maildrop::{
         self, Entry, MailAccess, Maildir, Mbox, Seen, SeenState, Target,
         fetch::{Outcome, Plan, Progress},
@@ -41,13 +41,13 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     if args.interactive && !output::stdin_is_terminal() {
         crate::bail!(
-            Exit::Usage,
+            Kind::NoTerminal,
             "--interactive needs a terminal on stdin; select messages with numbers, --uidl or --new"
         );
     }
     if args.stdout && global.json {
         crate::bail!(
-            Exit::Usage,
+            Kind::Usage,
             "--stdout writes the message itself to stdout; it cannot be combined with --json"
         );
     }
@@ -57,7 +57,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let listing = session.listing()?;
     if args.new && !listing.has_uidl {
         crate::bail!(
-            Exit::Protocol,
+            Kind::Protocol,
             "the server does not support UIDL, so --new cannot tell old messages from new"
         );
     }
@@ -67,7 +67,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 Some(path) => path.clone(),
                 None => maildrop::state::default_path(&connection.key).ok_or_else(|| {
                     Failure::new(
-                        Exit::Config,
+                        Kind::Config,
                         "no state directory: set $XDG_STATE_HOME or $HOME, or --state-file",
                     )
                 })?,
@@ -77,7 +77,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         _ => None,
     };
     if state.is_none() && args.new {
-        crate::bail!(Exit::Usage, "--new needs a Maildir or mbox target");
+        crate::bail!(Kind::Usage, "--new needs a Maildir or mbox target");
     }
 
     let mut chosen = if args.numbers.is_empty() && args.uidl.is_empty() {
@@ -97,12 +97,10 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 Seen::Yes => seen_before.push(entry),
                 Seen::No => fresh.push(entry),
                 Seen::SizeDiffers(before) => {
-                    eprintln!(
-                        "mailkit: warning: message {} has UIDL {} seen before with size {before}, now {}; fetching it as new",
-                        entry.number,
-                        escape_line(uidl),
-                        entry.size
-                    );
+                    output::warning(&format!(
+                        "message {} has UIDL {uidl} seen before with size {before}, now {}; fetching it as new",
+                        entry.number, entry.size
+                    ));
                     fresh.push(entry);
                 }
             }
@@ -171,7 +169,9 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         let saved = outcomes.iter().filter(|o| o.saved_to.is_some()).count();
         let deleted = outcomes.iter().filter(|o| o.deleted).count();
         let skipped = outcomes.iter().filter(|o| o.skipped.is_some()).count();
-        eprintln!("mailkit: fetched {saved}, deleted {deleted}, skipped {skipped}");
+        output::note(&format!(
+            "fetched {saved}, deleted {deleted}, skipped {skipped}"
+        ));
     }
     result.context("fetching")?;
     Ok(Exit::Success)
@@ -202,7 +202,7 @@ impl io::Write for ToPrinter<'_> {
 pub(super) fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
     if let Some(dir) = &args.maildir {
         let maildir = Maildir::create(dir)
-            .map_err(|err| Failure::new(Exit::CantCreate, err))
+            .map_err(|err| Failure::new(Kind::CantCreate, err))
             .with_context(|| format!("opening Maildir {}", dir.display()))?;
         return Ok(Some(Target::Maildir(maildir)));
     }
@@ -265,7 +265,7 @@ fn pick(
             .into_owned()
         })
         .collect();
-    let prompt_err = |err: dialoguer::Error| Failure::new(Exit::Usage, err.to_string());
+    let prompt_err = |err: dialoguer::Error| Failure::new(Kind::Usage, err.to_string());
     let fetch = dialoguer::MultiSelect::new()
         .with_prompt("Fetch which messages? (space toggles, enter accepts)")
         .items(&labels)

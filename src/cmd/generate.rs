@@ -16,7 +16,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<exit::Exit> {
     let man = args.out_dir.join("man");
     for dir in [&completions, &man] {
         fs::create_dir_all(dir)
-            .map_err(|err| exit::Failure::new(exit::Exit::CantCreate, err))
+            .map_err(|err| exit::Failure::new(exit::Kind::CantCreate, err))
             .with_context(|| format!("creating {}", dir.display()))?;
     }
     let mut command = Cli::command();
@@ -82,6 +82,6 @@ fn write_exit_status(page: &mut Vec<u8>) -> std::io::Result<()> {
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     fs::write(path, bytes)
-        .map_err(|err| exit::Failure::new(exit::Exit::CantCreate, err))
+        .map_err(|err| exit::Failure::new(exit::Kind::CantCreate, err))
         .with_context(|| format!("writing {}", path.display()))
 }

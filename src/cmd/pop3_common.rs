@@ -8,7 +8,7 @@ use anyhow::Context;
 use crate::{
     accounts::{self, Account, SecretSource, TlsMode},
     cli::{GlobalArgs, pop3::ConnectionArgs},
-    exit::Exit,
+    exit::Kind,
     net::Stream,
     pop3::{
         Mechanism, Session,
@@ -48,14 +48,14 @@ impl Connection {
         };
         let Some(host) = flag_host.or(account.host.clone()) else {
             crate::bail!(
-                Exit::Usage,
+                Kind::Usage,
                 "no server: give --server HOST[:PORT] or --account"
             );
         };
         let port = flag_port.or(account.port);
         let tls = match args.tls.or(account.tls) {
             Some(TlsMode::Opportunistic) => crate::bail!(
-                Exit::Config,
+                Kind::Config,
                 "POP3 never falls back to cleartext: use --tls tls, starttls or none"
             ),
             Some(mode) => mode,
@@ -64,7 +64,7 @@ impl Connection {
         };
         let port = port.unwrap_or(if tls == TlsMode::Tls { 995 } else { 110 });
         let Some(user) = args.user.clone().or(account.user.clone()) else {
-            crate::bail!(Exit::Usage, "no user: give --user or --account");
+            crate::bail!(Kind::Usage, "no user: give --user or --account");
         };
         let mechanism = match (args.auth, account.auth.as_deref()) {
             (Some(mechanism), _) => mechanism,
@@ -123,7 +123,7 @@ fn parse_mechanism(name: &str) -> anyhow::Result<Mechanism> {
         "plain" => Mechanism::Plain,
         "xoauth2" => Mechanism::Xoauth2,
         other => crate::bail!(
-            Exit::Config,
+            Kind::Config,
             "account auth {other:?} is not a POP3 mechanism (auto, user, apop, plain, xoauth2)"
         ),
     })

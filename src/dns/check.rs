@@ -15,7 +15,7 @@ use super::{
     trace::{ZoneServer, ns_targets, server_address},
     transport::exchange,
 };
-use crate::exit::Exit;
+use crate::exit::{self, Exit};
 
 /// The mail-routing report of one domain.
 #[derive(Clone, Debug, Serialize)]
@@ -185,7 +185,7 @@ impl Resolver {
                 check.hosts = hosts;
             }
             Err(err) => {
-                check.exit = err.exit();
+                check.exit = err.kind().exit();
                 check.mx_error = Some(err.to_string());
                 check.findings.push(DomainFinding::MxLookupFailed {
                     error: err.to_string(),
@@ -218,7 +218,7 @@ impl Resolver {
                 check.findings.push(finding);
             }
             if !servers.is_empty() && servers.iter().all(|s| !s.authoritative) {
-                check.exit = check.exit.max(Exit::TempFail);
+                check.exit = exit::worst([check.exit, Exit::TempFail]);
             }
             check.name_servers = servers;
         }

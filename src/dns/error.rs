@@ -3,7 +3,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use crate::exit::{Exit, Failure};
+use crate::exit::{Failure, Kind};
 
 /// Why a lookup gave no usable answer; every variant that involves a server names it, so the
 /// user knows which one to blame.
@@ -66,32 +66,32 @@ pub enum DnsError {
 }
 
 impl DnsError {
-    /// The exit code: 75 for what may work later (timeouts, SERVFAIL, REFUSED, unreachable),
-    /// 76 for a server that broke the protocol, 2 for a name the user mistyped, 78 for a
+    /// Temporary for what may work later (timeouts, SERVFAIL, REFUSED, unreachable), protocol
+    /// for a server that broke it, usage for a name the user mistyped, configuration for a
     /// broken resolv.conf.
-    pub fn exit(&self) -> Exit {
+    pub fn kind(&self) -> Kind {
         match self {
-            DnsError::InvalidName { .. } => Exit::Usage,
-            DnsError::Timeout { .. } | DnsError::Unreachable { .. } => Exit::TempFail,
+            DnsError::InvalidName { .. } => Kind::Usage,
+            DnsError::Timeout { .. } | DnsError::Unreachable { .. } => Kind::Temporary,
             DnsError::Rcode { rcode, .. } => match rcode.as_str() {
-                "SERVFAIL" | "REFUSED" => Exit::TempFail,
-                _ => Exit::Protocol,
+                "SERVFAIL" | "REFUSED" => Kind::Temporary,
+                _ => Kind::Protocol,
             },
-            DnsError::Malformed { .. } => Exit::Protocol,
-            DnsError::Config { .. } => Exit::Config,
+            DnsError::Malformed { .. } => Kind::Protocol,
+            DnsError::Config { .. } => Kind::Config,
         }
     }
 
     /// Whether asking again (another server, later) may help; send uses it to tell a
     /// temporary routing failure from a permanent one.
     pub fn is_transient(&self) -> bool {
-        self.exit() == Exit::TempFail
+        self.kind() == Kind::Temporary
     }
 }
 
 impl From<DnsError> for Failure {
     fn from(err: DnsError) -> Self {
-        Failure::new(err.exit(), err)
+        Failure::new(err.kind(), err)
     }
 }
 

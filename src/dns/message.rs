@@ -15,7 +15,7 @@ use super::{
     DnsError,
     name::{RecordType, presentation_name, push_escaped},
 };
-use crate::exit::Exit;
+use crate::exit::Kind;
 
 /// The UDP payload size advertised with EDNS (RFC 6891): 1232 bytes avoids IP fragmentation
 /// on any path (the DNS flag day 2020 value), so a larger answer comes back truncated and is
@@ -87,13 +87,13 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The exit code of a lookup ending with this outcome, per the shared table.
-    pub fn exit(self) -> Exit {
+    /// What kind of failure a lookup ending with this outcome is; `None` for an answer.
+    pub fn kind(self) -> Option<Kind> {
         match self {
-            Outcome::Answer | Outcome::Referral => Exit::Success,
-            Outcome::NoData | Outcome::NxDomain => Exit::Negative,
-            Outcome::Failure => Exit::TempFail,
-            Outcome::Error => Exit::Protocol,
+            Outcome::Answer | Outcome::Referral => None,
+            Outcome::NoData | Outcome::NxDomain => Some(Kind::NotFound),
+            Outcome::Failure => Some(Kind::Temporary),
+            Outcome::Error => Some(Kind::Protocol),
         }
     }
 }
@@ -282,9 +282,9 @@ impl Response {
         }
     }
 
-    /// The exit code this reply alone calls for.
-    pub fn exit(&self) -> Exit {
-        self.outcome.exit()
+    /// What kind of failure this reply alone is; `None` for an answer.
+    pub fn kind(&self) -> Option<Kind> {
+        self.outcome.kind()
     }
 
     /// The question as `name TYPE`, for messages.
@@ -538,13 +538,13 @@ mod tests {
         let mut nx = reply_to(&query);
         nx.metadata.response_code = ResponseCode::NXDomain;
         assert_eq!(outcome_of(&nx), Outcome::NxDomain);
-        assert_eq!(Outcome::NxDomain.exit(), Exit::Negative);
+        assert_eq!(Outcome::NxDomain.kind(), Some(Kind::NotFound));
         nx.metadata.response_code = ResponseCode::ServFail;
-        assert_eq!(outcome_of(&nx).exit(), Exit::TempFail);
+        assert_eq!(outcome_of(&nx).kind(), Some(Kind::Temporary));
         nx.metadata.response_code = ResponseCode::Refused;
-        assert_eq!(outcome_of(&nx).exit(), Exit::TempFail);
+        assert_eq!(outcome_of(&nx).kind(), Some(Kind::Temporary));
         nx.metadata.response_code = ResponseCode::FormErr;
-        assert_eq!(outcome_of(&nx).exit(), Exit::Protocol);
+        assert_eq!(outcome_of(&nx).kind(), Some(Kind::Protocol));
     }
 
     #[test]

@@ -234,8 +234,8 @@ mod tests {
         assert!(parse_name("").is_err());
         assert!(parse_name("a b.test").is_err());
         assert_eq!(
-            parse_name("a..b").unwrap_err().exit(),
-            crate::exit::Exit::Usage
+            parse_name("a..b").unwrap_err().kind(),
+            crate::exit::Kind::Usage
         );
     }
 

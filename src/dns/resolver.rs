@@ -11,6 +11,7 @@ use super::{
     name::parse_name,
     transport::exchange,
 };
+use crate::output::{self, Transcript};
 
 /// The well-known DNS port (RFC 1035 §4.2).
 pub const DNS_PORT: u16 = 53;
@@ -47,11 +48,12 @@ impl Default for QueryOptions {
 pub struct Resolver {
     servers: Arc<[SocketAddr]>,
     options: QueryOptions,
-    observer: Option<Observer>,
+    /// The `-v` transcript (queries, replies, retries, discarded datagrams).
+    transcript: Transcript,
+    /// Whether to tell the user, even without `-v`, what changes a result's meaning (an
+    /// answer fetched again over TCP).
+    notes: bool,
 }
-
-/// Where a resolver's `-v` details go.
-type Observer = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl fmt::Debug for Resolver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -93,14 +95,17 @@ impl Resolver {
         Resolver {
             servers: servers.into(),
             options: options.clone(),
-            observer: None,
+            transcript: Transcript::off(),
+            notes: false,
         }
     }
 
-    /// Sends details worth a `-v` (discarded datagrams, retries, the switch to TCP) to `observer`
-    /// instead of dropping them.
-    pub fn with_observer(mut self, observer: impl Fn(&str) + Send + Sync + 'static) -> Resolver {
-        self.observer = Some(Arc::new(observer));
+    /// Reports what happens: the exchange on `transcript` (for `-v`), and notes that matter
+    /// without it (a truncated answer fetched again over TCP) through `output`, instead of
+    /// dropping both.
+    pub fn with_diagnostics(mut self, transcript: Transcript) -> Resolver {
+        self.transcript = transcript;
+        self.notes = true;
         self
     }
 
@@ -180,9 +185,17 @@ impl Resolver {
         exchange(&query, server, &self.options, &|text| self.note(text))
     }
 
+    /// Takes one line from the transport: `C: `/`S: ` lines are the exchange; a truncation
+    /// is worth a note; anything else is an event of the transcript.
     pub(crate) fn note(&self, text: &str) {
-        if let Some(observer) = &self.observer {
-            observer(text);
+        if let Some(line) = text.strip_prefix("C: ") {
+            self.transcript.client("", line.as_bytes());
+        } else if let Some(line) = text.strip_prefix("S: ") {
+            self.transcript.server("", line.as_bytes());
+        } else if self.notes && text.contains("truncated") {
+            output::note(text);
+        } else {
+            self.transcript.event(text);
         }
     }
 }
@@ -239,6 +252,6 @@ mod tests {
         let err = resolver
             .query(&format!("{}.test", "x".repeat(64)), RecordType::A)
             .unwrap_err();
-        assert_eq!(err.exit(), crate::exit::Exit::Usage);
+        assert_eq!(err.kind(), crate::exit::Kind::Usage);
     }
 }

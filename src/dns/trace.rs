@@ -18,7 +18,7 @@ use super::{
     resolver::DNS_PORT,
     transport::exchange,
 };
-use crate::exit::Exit;
+use crate::exit::Kind;
 
 /// Referrals followed before giving up: real names need 3 or 4; more means a loop.
 const MAX_STEPS: usize = 24;
@@ -72,11 +72,11 @@ pub enum HintsError {
 }
 
 impl HintsError {
-    /// 66 for an unreadable file, 65 for one without usable hints.
-    pub fn exit(&self) -> Exit {
+    /// Missing input for an unreadable file, bad input for one without usable hints.
+    pub fn kind(&self) -> Kind {
         match self {
-            HintsError::Read { .. } => Exit::NoInput,
-            HintsError::Invalid { .. } => Exit::DataErr,
+            HintsError::Read { .. } => Kind::NoInput,
+            HintsError::Invalid { .. } => Kind::BadInput,
         }
     }
 }
@@ -558,6 +558,6 @@ mod tests {
         );
         assert_eq!(RootHints::load(None).unwrap().servers().len(), 13);
         let missing = RootHints::load(Some("/nonexistent/root.hints")).unwrap_err();
-        assert_eq!(missing.exit(), Exit::NoInput);
+        assert_eq!(missing.kind(), Kind::NoInput);
     }
 }

@@ -9,7 +9,7 @@ use std::{
     io::{self, Write},
 };
 
-use crate::exit::{Exit, Failure};
+use crate::exit::{Failure, Kind};
 
 /// One message on the server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +41,7 @@ impl Listing {
         let mut taken = HashSet::new();
         for &number in numbers {
             let Some(entry) = self.entries.iter().find(|e| e.number == number) else {
-                crate::bail!(Exit::Negative, "no message {number} on the server");
+                crate::bail!(Kind::NotFound, "no message {number} on the server");
             };
             if taken.insert(number) {
                 chosen.push(entry.clone());
@@ -49,7 +49,7 @@ impl Listing {
         }
         if !uidls.is_empty() && !self.has_uidl {
             crate::bail!(
-                Exit::Protocol,
+                Kind::Protocol,
                 "the server does not support UIDL, so --uidl cannot be used"
             );
         }
@@ -61,7 +61,7 @@ impl Listing {
                 .find(|e| e.uidl.as_deref() == Some(uidl))
             else {
                 crate::bail!(
-                    Exit::Negative,
+                    Kind::NotFound,
                     "no message with UIDL {uidl:?} on the server"
                 );
             };
@@ -76,7 +76,7 @@ impl Listing {
     pub fn refuse_duplicate(&self, uidl: &str) -> anyhow::Result<()> {
         if self.duplicates.contains(uidl) {
             crate::bail!(
-                Exit::Protocol,
+                Kind::Protocol,
                 "the server gave UIDL {:?} to more than one message; it cannot identify a message",
                 crate::output::escape_line(uidl)
             );

@@ -19,7 +19,7 @@ use super::{
     spool,
 };
 use crate::{
-    exit::{Exit, Failure},
+    exit::{Failure, Kind},
     output,
 };
 
@@ -148,7 +148,7 @@ pub fn fetch<A: MailAccess>(
             } else {
                 failure.to_string()
             };
-            anyhow::Error::new(Failure::new(failure.exit(), text))
+            anyhow::Error::new(Failure::new(failure.kind(), text))
         })
     });
     if result.is_ok() {
@@ -173,13 +173,13 @@ pub fn fetch_one<A: MailAccess>(
         }
         [entry] => entry,
         _ => crate::bail!(
-            Exit::Usage,
+            Kind::Usage,
             "--stdout writes one message, but {} are selected; name one by number or --uidl",
             chosen.len()
         ),
     };
     let mut file = spool::create()
-        .map_err(|err| Failure::new(Exit::IoErr, err))
+        .map_err(|err| Failure::new(Kind::LocalIo, err))
         .context("creating a spool file")?;
     struct Spool<'f>(&'f mut std::fs::File, Option<String>);
     impl MessageSink for Spool<'_> {
@@ -202,7 +202,7 @@ pub fn fetch_one<A: MailAccess>(
         .with_context(|| format!("retrieving message {}", entry.number))?;
     if let Some(text) = sink.1 {
         crate::bail!(
-            Exit::Protocol,
+            Kind::Protocol,
             "retrieving message {}: server said -ERR {text}",
             entry.number
         );
@@ -411,7 +411,7 @@ fn commit(
 ) -> anyhow::Result<Vec<String>> {
     let saved = target
         .commit(pending)
-        .map_err(|err| Failure::new(Exit::IoErr, err))
+        .map_err(|err| Failure::new(Kind::LocalIo, err))
         .context("making the messages durable (nothing was deleted)")?;
     if let Some(state) = state {
         state.record(indexes.iter().filter_map(|&i| {
@@ -512,7 +512,7 @@ mod tests {
 
     impl From<FakeError> for Failure {
         fn from(err: FakeError) -> Failure {
-            Failure::new(Exit::TempFail, err)
+            Failure::new(Kind::Temporary, err)
         }
     }
 

@@ -12,7 +12,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use crate::exit::{Exit, Failure};
+use crate::exit::{Failure, Kind};
 
 /// How long to wait for another program's lock on the mbox.
 const LOCK_WAIT: Duration = Duration::from_secs(10);
@@ -36,19 +36,19 @@ pub enum MboxError {
 }
 
 impl MboxError {
-    /// The exit code: another program's lock is worth retrying; otherwise the file cannot be
+    /// The kind: another program's lock is worth retrying; otherwise the file cannot be
     /// created or opened.
-    pub fn exit(&self) -> Exit {
+    pub fn kind(&self) -> Kind {
         match self {
-            MboxError::Locked => Exit::TempFail,
-            MboxError::Io(_) => Exit::CantCreate,
+            MboxError::Locked => Kind::Temporary,
+            MboxError::Io(_) => Kind::CantCreate,
         }
     }
 }
 
 impl From<MboxError> for Failure {
     fn from(err: MboxError) -> Self {
-        Failure::new(err.exit(), err)
+        Failure::new(err.kind(), err)
     }
 }
 

@@ -12,7 +12,7 @@ use std::{
 };
 
 use super::sync_dir;
-use crate::exit::{Exit, Failure};
+use crate::exit::{Failure, Kind};
 
 const HEADER: &str = "# mailkit seen UIDLs v1: <uidl> <size>";
 
@@ -43,20 +43,20 @@ pub enum StateError {
 }
 
 impl StateError {
-    /// The exit code: a concurrent run is worth retrying, a foreign file needs the user, the
+    /// The kind: a concurrent run is worth retrying, a foreign file needs the user, the
     /// rest is an I/O failure.
-    pub fn exit(&self) -> Exit {
+    pub fn kind(&self) -> Kind {
         match self {
-            StateError::Locked(_) => Exit::TempFail,
-            StateError::Malformed { .. } => Exit::Config,
-            StateError::Io { .. } => Exit::IoErr,
+            StateError::Locked(_) => Kind::Temporary,
+            StateError::Malformed { .. } => Kind::Config,
+            StateError::Io { .. } => Kind::LocalIo,
         }
     }
 }
 
 impl From<StateError> for Failure {
     fn from(err: StateError) -> Self {
-        Failure::new(err.exit(), err)
+        Failure::new(err.kind(), err)
     }
 }
 

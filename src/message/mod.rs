@@ -32,7 +32,7 @@ use mail_parser::{
 use memchr::memchr;
 use serde::Serialize;
 
-use crate::exit::{Exit, Failure};
+use crate::exit::{self, Failure};
 use mime::{Cte, Entity, Kind, Walker};
 
 /// The walk's limits, documented for users and asserted by tests.
@@ -180,14 +180,14 @@ pub enum MessageError {
 
 impl MessageError {
     /// Both are bad input data.
-    pub fn exit(&self) -> Exit {
-        Exit::DataErr
+    pub fn kind(&self) -> exit::Kind {
+        exit::Kind::BadInput
     }
 }
 
 impl From<MessageError> for Failure {
     fn from(err: MessageError) -> Failure {
-        Failure::new(err.exit(), err)
+        Failure::new(err.kind(), err)
     }
 }
 

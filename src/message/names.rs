@@ -12,7 +12,7 @@ use std::{
 };
 
 use crate::{
-    exit::{Exit, Failure},
+    exit::{Failure, Kind},
     output::is_unsafe,
 };
 
@@ -61,18 +61,18 @@ pub enum SaveError {
 }
 
 impl SaveError {
-    /// Output that cannot be created is 73; a failed write (disk full) is 74.
-    pub fn exit(&self) -> Exit {
+    /// Output that cannot be created, or a failed write (disk full): local I/O kinds.
+    pub fn kind(&self) -> Kind {
         match self {
-            SaveError::Write { .. } => Exit::IoErr,
-            _ => Exit::CantCreate,
+            SaveError::Write { .. } => Kind::LocalIo,
+            _ => Kind::CantCreate,
         }
     }
 }
 
 impl From<SaveError> for Failure {
     fn from(err: SaveError) -> Failure {
-        Failure::new(err.exit(), err)
+        Failure::new(err.kind(), err)
     }
 }
 

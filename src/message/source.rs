@@ -11,7 +11,7 @@ use std::{
 
 use memchr::memmem;
 
-use crate::exit::{Exit, Failure};
+use crate::exit::{Failure, Kind};
 
 /// One message's bytes and where it came from.
 #[derive(Debug)]
@@ -59,23 +59,23 @@ pub enum SourceError {
 }
 
 impl SourceError {
-    /// Missing or unreadable input is 66; a failing read mid-way is local I/O (74); an empty
-    /// file is bad data (65).
-    pub fn exit(&self) -> Exit {
+    /// Missing or unreadable input (a directory included) is missing input; a failing read
+    /// mid-way is local I/O; an empty file is bad input.
+    pub fn kind(&self) -> Kind {
         match self {
-            SourceError::Open { .. } | SourceError::NotMaildir { .. } => Exit::NoInput,
+            SourceError::Open { .. } | SourceError::NotMaildir { .. } => Kind::NoInput,
             SourceError::Read { source, .. } if source.kind() == io::ErrorKind::IsADirectory => {
-                Exit::NoInput
+                Kind::NoInput
             }
-            SourceError::Read { .. } => Exit::IoErr,
-            SourceError::Empty { .. } => Exit::DataErr,
+            SourceError::Read { .. } => Kind::LocalIo,
+            SourceError::Empty { .. } => Kind::BadInput,
         }
     }
 }
 
 impl From<SourceError> for Failure {
     fn from(err: SourceError) -> Failure {
-        Failure::new(err.exit(), err)
+        Failure::new(err.kind(), err)
     }
 }
 

@@ -36,17 +36,17 @@ pub enum ConnectError {
 impl ConnectError {
     /// Connection failures are worth retrying later; a name that does not resolve is not a
     /// host at all.
-    pub fn exit(&self) -> crate::exit::Exit {
+    pub fn kind(&self) -> crate::exit::Kind {
         match self {
-            ConnectError::Resolve { .. } => crate::exit::Exit::NoHost,
-            ConnectError::Connect { .. } => crate::exit::Exit::TempFail,
+            ConnectError::Resolve { .. } => crate::exit::Kind::NoHost,
+            ConnectError::Connect { .. } => crate::exit::Kind::Temporary,
         }
     }
 }
 
 impl From<ConnectError> for crate::exit::Failure {
     fn from(err: ConnectError) -> Self {
-        crate::exit::Failure::new(err.exit(), err)
+        crate::exit::Failure::new(err.kind(), err)
     }
 }
 
@@ -94,7 +94,7 @@ pub fn connect(
 pub fn split_server(server: &str) -> Result<(String, Option<u16>), crate::exit::Failure> {
     let bad = || {
         crate::exit::Failure::new(
-            crate::exit::Exit::Usage,
+            crate::exit::Kind::Usage,
             format!("bad --server {server:?}: use HOST[:PORT]"),
         )
     };

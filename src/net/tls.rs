@@ -15,7 +15,7 @@ use rustls::{
     pki_types::{CertificateDer, ServerName, UnixTime, pem::PemObject},
 };
 
-use crate::exit::{Exit, Failure};
+use crate::exit::{Failure, Kind};
 
 /// How certificates are checked. Verification against the public roots is the default; a CA
 /// file adds private roots; skipping verification must be asked for by name.
@@ -49,6 +49,14 @@ pub enum TlsError {
         /// rustls's reason.
         source: rustls::Error,
     },
+    /// The server did not complete the handshake within the timeout.
+    #[error("TLS handshake with {server} timed out after {secs} s")]
+    Timeout {
+        /// The name that was verified.
+        server: String,
+        /// The timeout, in seconds.
+        secs: u64,
+    },
     /// The handshake failed for another reason (protocol mismatch, connection lost).
     #[error("TLS handshake with {server} failed: {source}")]
     Handshake {
@@ -60,20 +68,21 @@ pub enum TlsError {
 }
 
 impl TlsError {
-    /// A refused certificate (or an unusable CA file) is a trust decision: exit 77 (or 78 for
-    /// the configuration); a broken handshake is a protocol failure.
-    pub fn exit(&self) -> Exit {
+    /// A refused certificate is a trust refusal (an unusable CA file, configuration); a
+    /// handshake that timed out is temporary; any other broken handshake is a protocol failure.
+    pub fn kind(&self) -> Kind {
         match self {
-            TlsError::CaFile { .. } | TlsError::ServerName(_) => Exit::Config,
-            TlsError::Untrusted { .. } => Exit::NoPerm,
-            TlsError::Handshake { .. } => Exit::Protocol,
+            TlsError::CaFile { .. } | TlsError::ServerName(_) => Kind::Config,
+            TlsError::Untrusted { .. } => Kind::TrustRefused,
+            TlsError::Timeout { .. } => Kind::Temporary,
+            TlsError::Handshake { .. } => Kind::Protocol,
         }
     }
 }
 
 impl From<TlsError> for Failure {
     fn from(err: TlsError) -> Self {
-        Failure::new(err.exit(), err)
+        Failure::new(err.kind(), err)
     }
 }
 
@@ -129,11 +138,40 @@ impl TlsClient {
         let mut tls = StreamOwned::new(conn, tcp);
         while tls.conn.is_handshaking() {
             if let Err(err) = tls.conn.complete_io(&mut tls.sock) {
+                if is_timeout(&err) {
+                    return Err(TlsError::Timeout {
+                        server: server_name.to_string(),
+                        secs: timeout_secs(&tls.sock),
+                    });
+                }
                 return Err(classify_handshake_error(server_name, err));
             }
         }
         Ok(Stream::Tls(Box::new(tls)))
     }
+}
+
+/// Whether a socket error is its read or write timeout expiring (`EAGAIN` on Linux).
+fn is_timeout(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// The socket's timeout in whole seconds, for messages.
+fn timeout_secs(tcp: &TcpStream) -> u64 {
+    tcp.read_timeout().ok().flatten().map_or(0, |d| d.as_secs())
+}
+
+/// An expired socket timeout as an error that says so ("timed out after 30 s"), instead of
+/// the OS's "Resource temporarily unavailable"; other errors unchanged.
+fn explain_timeout(tcp: &TcpStream, err: io::Error) -> io::Error {
+    if !is_timeout(&err) {
+        return err;
+    }
+    let text = format!("timed out after {} s", timeout_secs(tcp));
+    io::Error::new(io::ErrorKind::TimedOut, text)
 }
 
 fn classify_handshake_error(server: &str, err: io::Error) -> TlsError {
@@ -258,25 +296,28 @@ impl Stream {
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
+        let result = match self {
             Stream::Plain(tcp) => tcp.read(buf),
             Stream::Tls(tls) => tls.read(buf),
-        }
+        };
+        result.map_err(|err| explain_timeout(self.tcp(), err))
     }
 }
 
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
+        let result = match self {
             Stream::Plain(tcp) => tcp.write(buf),
             Stream::Tls(tls) => tls.write(buf),
-        }
+        };
+        result.map_err(|err| explain_timeout(self.tcp(), err))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self {
+        let result = match self {
             Stream::Plain(tcp) => tcp.flush(),
             Stream::Tls(tls) => tls.flush(),
-        }
+        };
+        result.map_err(|err| explain_timeout(self.tcp(), err))
     }
 }

@@ -10,7 +10,7 @@ use anyhow::Context;
 
 use super::{Pop3Error, Session};
 use crate::{
-    exit::{Exit, Failure},
+    exit::{Failure, Kind},
     maildrop::{Entry, Listing, MailAccess, MessageSink},
 };
 
@@ -24,7 +24,7 @@ impl<S: Read + Write> MailAccess for Session<S> {
         for (number, _) in &list {
             if !seen.insert(*number) {
                 crate::bail!(
-                    Exit::Protocol,
+                    Kind::Protocol,
                     "listing: the server listed message {number} twice"
                 );
             }
@@ -45,7 +45,7 @@ impl<S: Read + Write> MailAccess for Session<S> {
             for (number, uidl) in uidls {
                 if !seen.contains(number) || by_number.insert(*number, uidl.clone()).is_some() {
                     crate::bail!(
-                        Exit::Protocol,
+                        Kind::Protocol,
                         "listing unique ids: UIDL names message {number}, which LIST does not list once"
                     );
                 }
@@ -53,7 +53,7 @@ impl<S: Read + Write> MailAccess for Session<S> {
             }
             if by_number.len() != list.len() {
                 crate::bail!(
-                    Exit::Protocol,
+                    Kind::Protocol,
                     "listing unique ids: UIDL lists {} messages, LIST {}",
                     by_number.len(),
                     list.len()

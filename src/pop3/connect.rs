@@ -1,13 +1,14 @@
 //! Opening a logged-in session over the network: TCP, implicit TLS or STLS (required unless
 //! cleartext was asked for), CAPA before and after TLS, and the login.
 
-use std::{io::Write, time::Duration};
+use std::time::Duration;
 
 use super::{Mechanism, Pop3Error, Session};
 use crate::{
     accounts::TlsMode,
     exit::Failure,
     net::{self, Stream, TlsClient, TlsOptions},
+    output::Transcript,
     secret::Secret,
 };
 
@@ -41,11 +42,7 @@ pub fn open(
     secret: impl FnOnce() -> Result<Secret, Failure>,
 ) -> Result<Session<Stream>, Failure> {
     let (tcp, _) = net::connect(&options.host, options.port, options.timeout)?;
-    let transcript: Option<Box<dyn Write>> = if options.verbose {
-        Some(Box::new(std::io::stderr()))
-    } else {
-        None
-    };
+    let transcript = Transcript::stderr(options.verbose);
     let client = match options.tls {
         TlsMode::None => None,
         _ => Some(TlsClient::new(&options.tls_options)?),

@@ -3,7 +3,7 @@
 use std::io;
 
 use crate::{
-    exit::{Exit, Failure},
+    exit::{Failure, Kind},
     net::TlsError,
 };
 
@@ -104,35 +104,41 @@ pub enum Pop3Error {
 }
 
 impl Pop3Error {
-    /// The exit code for this error, from the shared table.
-    pub fn exit(&self) -> Exit {
+    /// What kind of failure this is; `[SYS/PERM]` is permanent, STLS refused a trust refusal.
+    pub fn kind(&self) -> Kind {
         match self {
             Pop3Error::Network { .. } | Pop3Error::Closed { .. } | Pop3Error::Truncated { .. } => {
-                Exit::TempFail
+                Kind::Temporary
             }
-            Pop3Error::Refused { code, auth, .. } => match code.as_deref() {
-                Some("IN-USE" | "SYS/TEMP" | "LOGIN-DELAY") => Exit::TempFail,
-                Some("AUTH") => Exit::NoPerm,
-                Some("SYS/PERM") => Exit::Unavailable,
-                _ if *auth => Exit::NoPerm,
-                _ => Exit::Protocol,
+            Pop3Error::Refused {
+                code,
+                auth,
+                command,
+                ..
+            } => match code.as_deref() {
+                Some("IN-USE" | "SYS/TEMP" | "LOGIN-DELAY") => Kind::Temporary,
+                Some("AUTH") => Kind::AuthRefused,
+                Some("SYS/PERM") => Kind::Permanent,
+                // TLS required and refused: a trust refusal, as in SMTP.
+                _ if command == "STLS" => Kind::TrustRefused,
+                _ if *auth => Kind::AuthRefused,
+                _ => Kind::Protocol,
             },
             Pop3Error::Malformed { .. }
             | Pop3Error::LineTooLong { .. }
             | Pop3Error::TooManyLines { .. }
-            | Pop3Error::Injection(_) => Exit::Protocol,
-            Pop3Error::NoStls | Pop3Error::CleartextRefused | Pop3Error::NoMechanism(_) => {
-                Exit::NoPerm
-            }
-            Pop3Error::Tls(err) => err.exit(),
-            Pop3Error::Local { .. } => Exit::IoErr,
+            | Pop3Error::Injection(_) => Kind::Protocol,
+            Pop3Error::NoStls | Pop3Error::CleartextRefused => Kind::TrustRefused,
+            Pop3Error::NoMechanism(_) => Kind::AuthRefused,
+            Pop3Error::Tls(err) => err.kind(),
+            Pop3Error::Local { .. } => Kind::LocalIo,
         }
     }
 }
 
 impl From<Pop3Error> for Failure {
     fn from(err: Pop3Error) -> Self {
-        Failure::new(err.exit(), err)
+        Failure::new(err.kind(), err)
     }
 }
 
@@ -151,16 +157,16 @@ mod tests {
 
     #[test]
     fn response_codes_decide_the_exit() {
-        assert_eq!(refused(Some("IN-USE"), true).exit(), Exit::TempFail);
-        assert_eq!(refused(Some("SYS/TEMP"), false).exit(), Exit::TempFail);
-        assert_eq!(refused(Some("AUTH"), true).exit(), Exit::NoPerm);
-        assert_eq!(refused(Some("SYS/PERM"), true).exit(), Exit::Unavailable);
-        assert_eq!(refused(None, true).exit(), Exit::NoPerm);
-        assert_eq!(refused(None, false).exit(), Exit::Protocol);
+        assert_eq!(refused(Some("IN-USE"), true).kind(), Kind::Temporary);
+        assert_eq!(refused(Some("SYS/TEMP"), false).kind(), Kind::Temporary);
+        assert_eq!(refused(Some("AUTH"), true).kind(), Kind::AuthRefused);
+        assert_eq!(refused(Some("SYS/PERM"), true).kind(), Kind::Permanent);
+        assert_eq!(refused(None, true).kind(), Kind::AuthRefused);
+        assert_eq!(refused(None, false).kind(), Kind::Protocol);
         let local = Pop3Error::Local {
             doing: "x".into(),
             source: io::Error::from(io::ErrorKind::StorageFull),
         };
-        assert_eq!(local.exit(), Exit::IoErr);
+        assert_eq!(local.kind(), Kind::LocalIo);
     }
 }

@@ -13,7 +13,12 @@ use super::{
     codec::{self, DotDecoder, Status},
     error::Pop3Error,
 };
-use crate::{maildrop::MessageSink, net::TlsError, output::escape_bytes, secret::Secret};
+use crate::{
+    maildrop::MessageSink,
+    net::TlsError,
+    output::{Transcript, escape_bytes, redacted},
+    secret::Secret,
+};
 
 /// Longest status or list line accepted (RFC 2449 §4 allows 512 octets; servers exceed it in
 /// greetings and SASL challenges, so leave room, but not unbounded).
@@ -111,17 +116,13 @@ pub struct Session<S: Read + Write> {
     secure: bool,
     greeting: Vec<u8>,
     caps: Capabilities,
-    transcript: Option<Box<dyn Write>>,
+    transcript: Transcript,
 }
 
 impl<S: Read + Write> Session<S> {
     /// Reads the greeting. `secure` says whether the stream is already TLS; `transcript`
     /// receives the `C:`/`S:` lines when `-v` is given.
-    pub fn open(
-        stream: S,
-        secure: bool,
-        transcript: Option<Box<dyn Write>>,
-    ) -> Result<Self, Pop3Error> {
+    pub fn open(stream: S, secure: bool, transcript: Transcript) -> Result<Self, Pop3Error> {
         let mut session = Session {
             stream,
             rbuf: vec![0; READ_BUFFER].into_boxed_slice(),
@@ -215,7 +216,7 @@ impl<S: Read + Write> Session<S> {
                 self.simple(&format!("USER {user}"), &format!("USER {user}"), true)?;
                 self.simple(
                     &format!("PASS {}", secret.expose()),
-                    "PASS (redacted)",
+                    &redacted("PASS"),
                     true,
                 )?;
             }
@@ -229,7 +230,7 @@ impl<S: Read + Write> Session<S> {
                 let digest: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
                 self.simple(
                     &format!("APOP {user} {digest}"),
-                    &format!("APOP {user} (redacted)"),
+                    &redacted(&format!("APOP {user}")),
                     true,
                 )?;
             }
@@ -273,7 +274,7 @@ impl<S: Read + Write> Session<S> {
             return self.check(&status, &command, true);
         }
         let encoded = base64::engine::general_purpose::STANDARD.encode(payload);
-        self.send(&encoded, "(redacted)");
+        self.send(&encoded, &redacted(""));
         let mut line = self.read_line(&command)?;
         self.log_continuation(&line);
         if is_continuation(&line) {
@@ -457,7 +458,7 @@ impl<S: Read + Write> Session<S> {
 
     /// Queues a command line; it is written before the next read.
     fn send(&mut self, line: &str, shown: &str) {
-        self.log(|| format!("C: {shown}"));
+        self.transcript.client("", shown.as_bytes());
         self.wbuf.extend_from_slice(line.as_bytes());
         self.wbuf.extend_from_slice(b"\r\n");
     }
@@ -465,16 +466,7 @@ impl<S: Read + Write> Session<S> {
     /// SASL challenges are logged as they come; status lines are logged when parsed.
     fn log_continuation(&mut self, line: &[u8]) {
         if is_continuation(line) {
-            self.log(|| format!("S: {}", escape_bytes(line)));
-        }
-    }
-
-    /// Writes a transcript line, built only when a transcript is kept (`-v`): without it,
-    /// no reply line is escaped or formatted.
-    fn log(&mut self, line: impl FnOnce() -> String) {
-        if let Some(out) = &mut self.transcript {
-            // A transcript that cannot be written (closed stderr) must not stop the session.
-            let _ = writeln!(out, "{}", line());
+            self.transcript.server("", line);
         }
     }
 
@@ -554,7 +546,7 @@ impl<S: Read + Write> Session<S> {
     }
 
     fn status_of(&mut self, doing: &str, line: &[u8]) -> Result<Status, Pop3Error> {
-        self.log(|| format!("S: {}", escape_bytes(line)));
+        self.transcript.server("", line);
         codec::parse_status(line).ok_or_else(|| malformed(doing, line))
     }
 
@@ -568,7 +560,7 @@ impl<S: Read + Write> Session<S> {
                 other => other,
             })?;
             if line == b"." {
-                self.log(|| "S: .".into());
+                self.transcript.server("", b".");
                 return Ok(lines);
             }
             if lines.len() >= MAX_ENTRIES {
@@ -577,7 +569,7 @@ impl<S: Read + Write> Session<S> {
                     max: MAX_ENTRIES,
                 });
             }
-            self.log(|| format!("S: {}", escape_bytes(&line)));
+            self.transcript.server("", &line);
             let line = match line.strip_prefix(b".") {
                 Some(rest) => rest.to_vec(),
                 None => line,
@@ -606,8 +598,11 @@ impl<S: Read + Write> Session<S> {
                 .map_err(|source| local(doing, source))?;
             self.rpos += used;
         }
-        self.log(|| format!("S: ({} bytes)", decoder.out_bytes()));
-        self.log(|| "S: .".into());
+        if self.transcript.is_on() {
+            let size = format!("({} bytes)", decoder.out_bytes());
+            self.transcript.server("", size.as_bytes());
+        }
+        self.transcript.server("", b".");
         Ok(decoder.out_bytes())
     }
 }
@@ -675,66 +670,14 @@ fn local(doing: &str, source: io::Error) -> Pop3Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::{cell::RefCell, rc::Rc};
-
-    /// A scripted server: what it will send (delivered in chunks of `chunk` bytes), and
-    /// everything the client wrote.
-    struct Script {
-        input: Vec<u8>,
-        pos: usize,
-        chunk: usize,
-        written: Vec<u8>,
-    }
-
-    impl Script {
-        fn new(input: &[u8]) -> Self {
-            Script {
-                input: input.to_vec(),
-                pos: 0,
-                chunk: usize::MAX,
-                written: Vec::new(),
-            }
-        }
-    }
-
-    impl Read for Script {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = buf.len().min(self.chunk).min(self.input.len() - self.pos);
-            buf[..n].copy_from_slice(&self.input[self.pos..self.pos + n]);
-            self.pos += n;
-            Ok(n)
-        }
-    }
-
-    impl Write for Script {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.written.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[derive(Clone, Default)]
-    struct Shared(Rc<RefCell<Vec<u8>>>);
-
-    impl Write for Shared {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::testing::Script;
 
     fn open(input: &[u8], secure: bool) -> Session<Script> {
-        Session::open(Script::new(input), secure, None).unwrap()
+        Session::open(Script::new(input), secure, Transcript::off()).unwrap()
     }
 
     fn written(session: Session<Script>) -> String {
-        String::from_utf8(session.into_inner().written).unwrap()
+        String::from_utf8(session.into_inner().written().to_vec()).unwrap()
     }
 
     /// Collects messages in memory for tests.
@@ -762,13 +705,13 @@ mod tests {
 
     #[test]
     fn capa_then_user_pass_with_a_redacted_transcript() {
-        let log = Shared::default();
+        let (log, lines) = Transcript::captured();
         let mut s = Session::open(
             Script::new(
                 b"+OK ready\r\n+OK caps\r\nUSER\r\nPIPELINING\r\nSASL PLAIN LOGIN\r\n.\r\n+OK\r\n+OK logged in\r\n",
             ),
             true,
-            Some(Box::new(log.clone())),
+            log,
         )
         .unwrap();
         let caps = s.capa().unwrap();
@@ -777,7 +720,7 @@ mod tests {
         s.login(Mechanism::User, "bob", &Secret::new("hunter2"), false)
             .unwrap();
         assert_eq!(written(s), "CAPA\r\nUSER bob\r\nPASS hunter2\r\n");
-        let transcript = String::from_utf8(log.0.borrow().clone()).unwrap();
+        let transcript = lines.lock().unwrap().join("\n") + "\n";
         assert!(transcript.contains("C: PASS (redacted)\n"), "{transcript}");
         assert!(transcript.contains("S: +OK ready\n"), "{transcript}");
         assert!(!transcript.contains("hunter2"), "{transcript}");
@@ -810,7 +753,7 @@ mod tests {
         let err = s
             .login(Mechanism::Xoauth2, "bob", &Secret::new("tok"), false)
             .unwrap_err();
-        assert_eq!(err.exit(), crate::exit::Exit::NoPerm);
+        assert_eq!(err.kind(), crate::exit::Kind::AuthRefused);
         let w = written(s);
         let payload =
             base64::engine::general_purpose::STANDARD.encode("user=bob\x01auth=Bearer tok\x01\x01");
@@ -909,7 +852,7 @@ mod tests {
     fn malformed_list_and_uidl_are_protocol_errors() {
         let mut s = open(b"+OK\r\n+OK\r\n1 120\r\nnonsense\r\n.\r\n", true);
         let err = s.list().unwrap_err();
-        assert_eq!(err.exit(), crate::exit::Exit::Protocol);
+        assert_eq!(err.kind(), crate::exit::Kind::Protocol);
         assert!(err.to_string().contains("nonsense"), "{err}");
         let mut s = open(b"+OK\r\n+OK\r\n1 \x1b[31mred\r\n.\r\n", true);
         let err = s.uidl().unwrap_err();
@@ -931,8 +874,8 @@ mod tests {
             let mut script = Script::new(
                 b"+OK\r\n+OK\r\nPIPELINING\r\n.\r\n+OK 10\r\nA\r\n..dot\r\n.\r\n-ERR no such message\r\n+OK\r\nB\r\n.\r\n",
             );
-            script.chunk = chunk;
-            let mut s = Session::open(script, true, None).unwrap();
+            script.max_read = Some(chunk);
+            let mut s = Session::open(script, true, Transcript::off()).unwrap();
             s.capa().unwrap();
             let mut sink = Collect::default();
             s.retrieve(&[1, 2, 3], true, &mut sink).unwrap();
@@ -951,7 +894,7 @@ mod tests {
         let mut sink = Collect::default();
         let err = s.retrieve(&[1], false, &mut sink).unwrap_err();
         assert!(matches!(err, Pop3Error::Truncated { .. }), "{err}");
-        assert_eq!(err.exit(), crate::exit::Exit::TempFail);
+        assert_eq!(err.kind(), crate::exit::Kind::Temporary);
         assert!(sink.messages.is_empty());
     }
 
@@ -969,7 +912,8 @@ mod tests {
             // The server answers one command per read.
             let limit = buf.len().min(5);
             let n = self.inner.read(&mut buf[..limit])?;
-            if self.inner.input[..self.inner.pos].ends_with(b"\r\n") {
+            // A read that ends a line consumed a whole reply (the replies are CRLF-ended).
+            if buf[..n].ends_with(b"\n") {
                 self.unread_commands = self.unread_commands.saturating_sub(1);
             }
             Ok(n)
@@ -998,14 +942,14 @@ mod tests {
             unread_commands: 0,
             max_in_flight: 0,
         };
-        let mut s = Session::open(stream, true, None).unwrap();
+        let mut s = Session::open(stream, true, Transcript::off()).unwrap();
         s.capa().unwrap();
         let numbers: Vec<u32> = (1..=n).collect();
         s.dele(&numbers).unwrap();
         let stream = s.into_inner();
         assert!(stream.max_in_flight > 1, "{}", stream.max_in_flight);
         assert!(stream.max_in_flight <= WINDOW_COMMANDS);
-        let written = &stream.inner.written;
+        let written = stream.inner.written();
         assert!(written.ends_with(b"DELE 500\r\n"));
     }
 
@@ -1016,22 +960,28 @@ mod tests {
             true,
         );
         let err = s.dele(&[1, 2, 3]).unwrap_err();
-        assert_eq!(err.exit(), crate::exit::Exit::TempFail);
+        assert_eq!(err.kind(), crate::exit::Kind::Temporary);
         s.rset().unwrap();
         assert_eq!(written(s), "DELE 1\r\nDELE 2\r\nDELE 3\r\nRSET\r\n");
     }
 
     #[test]
     fn greeting_errors_and_garbage() {
-        let err = Session::open(Script::new(b"-ERR [IN-USE] busy\r\n"), true, None)
+        let err = Session::open(
+            Script::new(b"-ERR [IN-USE] busy\r\n"),
+            true,
+            Transcript::off(),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(err.kind(), crate::exit::Kind::Temporary);
+        let err = Session::open(Script::new(b"HTTP/1.1 400\r\n"), true, Transcript::off())
             .err()
             .unwrap();
-        assert_eq!(err.exit(), crate::exit::Exit::TempFail);
-        let err = Session::open(Script::new(b"HTTP/1.1 400\r\n"), true, None)
+        assert_eq!(err.kind(), crate::exit::Kind::Protocol);
+        let err = Session::open(Script::new(b""), true, Transcript::off())
             .err()
             .unwrap();
-        assert_eq!(err.exit(), crate::exit::Exit::Protocol);
-        let err = Session::open(Script::new(b""), true, None).err().unwrap();
         assert!(matches!(err, Pop3Error::Closed { .. }));
     }
 

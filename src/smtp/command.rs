@@ -52,8 +52,8 @@ impl Command<'_> {
             Command::Auth {
                 mechanism,
                 initial: Some(_),
-            } => format!("AUTH {mechanism} (redacted)"),
-            Command::AuthResponse(_) => "(redacted)".to_string(),
+            } => crate::output::redacted(&format!("AUTH {mechanism}")),
+            Command::AuthResponse(_) => crate::output::redacted(""),
             other => {
                 let mut line = other.to_string();
                 line.truncate(line.len() - 2);

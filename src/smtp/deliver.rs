@@ -10,10 +10,11 @@ use std::{
     time::Duration,
 };
 
-use super::{Credentials, Envelope, Payload, RcptOutcome, Session, SmtpError, Status, Transcript};
+use super::{Credentials, Envelope, Payload, RcptOutcome, Session, SmtpError, Status};
 use crate::{
     accounts::TlsMode,
     net::{self, Stream, TlsClient},
+    output::Transcript,
 };
 
 /// One address of one host to try; `name` is what the certificate is checked against and what
@@ -203,8 +204,8 @@ pub struct Connector {
     pub allow_cleartext_auth: bool,
     /// Connect timeout and the timeout on every read and write.
     pub timeout: Duration,
-    /// Write the transcript to stderr.
-    pub verbose: bool,
+    /// The `-v` transcript (off unless asked for).
+    pub transcript: Transcript,
     /// Warnings for the user (cleartext fallback), printed by the command.
     pub warnings: Vec<String>,
 }
@@ -219,8 +220,9 @@ impl Connect for Connector {
     }
 
     fn open(&mut self, target: &Target) -> Result<Session<Stream>, SmtpError> {
-        if self.verbose {
-            eprintln!("* connecting to {} ({})", target.name, target.addr);
+        if self.transcript.is_on() {
+            let text = format!("connecting to {} ({})", target.name, target.addr);
+            self.transcript.event(&text);
         }
         let tcp = net::connect_addr(target.addr, self.timeout)?;
         let ehlo = match (&self.ehlo, tcp.local_addr()) {
@@ -228,14 +230,11 @@ impl Connect for Connector {
             (None, Ok(local)) => address_literal(local.ip()),
             (None, Err(_)) => "[127.0.0.1]".to_string(),
         };
-        let transcript: Option<Transcript> = self
-            .verbose
-            .then(|| Box::new(|line: &str| eprintln!("{line}")) as Transcript);
         let (stream, implicit) = match self.tls_mode {
             TlsMode::Tls => (self.tls.handshake(tcp, &target.name)?, true),
             _ => (Stream::Plain(tcp), false),
         };
-        let mut session = Session::open(stream, implicit, transcript)?;
+        let mut session = Session::open(stream, implicit, self.transcript.clone())?;
         let helo_fallback = matches!(self.tls_mode, TlsMode::None | TlsMode::Opportunistic)
             && self.credentials.is_none();
         session.hello(&ehlo, helo_fallback)?;
@@ -257,7 +256,14 @@ impl Connect for Connector {
         };
         if upgrade {
             let tls = &self.tls;
-            session = session.starttls(|stream| Ok(stream.start_tls(tls, &target.name)?))?;
+            session = session
+                .starttls(|stream| Ok(stream.start_tls(tls, &target.name)?))
+                .map_err(|err| match err {
+                    SmtpError::Rejected { reply, .. } if self.tls_mode == TlsMode::Starttls => {
+                        SmtpError::StarttlsRefused(reply)
+                    }
+                    err => err,
+                })?;
             session.hello(&ehlo, false)?;
         }
         if let Some(credentials) = &self.credentials {
@@ -326,7 +332,7 @@ mod tests {
                     written,
                 },
                 false,
-                None,
+                Transcript::off(),
             )?;
             session.hello("c", false)?;
             Ok(session)
@@ -494,6 +500,9 @@ mod tests {
             }],
         );
         assert_eq!(hosts.opened.len(), 1);
-        assert_eq!(reports[0][0].outcome.exit, crate::exit::Exit::NoPerm);
+        assert_eq!(
+            reports[0][0].outcome.kind,
+            Some(crate::exit::Kind::AuthRefused)
+        );
     }
 }

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     dns::{DnsError, MailRoute, Resolver},
-    exit::Exit,
+    exit::Kind,
     output::Transcript,
 };
 
@@ -67,7 +67,7 @@ pub fn deliver<C: Connect, L: MxLookup>(
             Ok(MailRoute::NoSuchDomain) => {
                 let mut outcome =
                     RcptOutcome::refused(format!("no such domain {domain} (NXDOMAIN)"));
-                outcome.exit = Exit::NoHost;
+                outcome.kind = Some(Kind::NoHost);
                 settled(outcome, &mut reports);
                 continue;
             }
@@ -82,7 +82,7 @@ pub fn deliver<C: Connect, L: MxLookup>(
                 let outcome = RcptOutcome {
                     status: Status::Deferred,
                     reply: format!("looking up the MX of {domain}: {err}"),
-                    exit: err.exit(),
+                    kind: Some(err.kind()),
                 };
                 settled(outcome, &mut reports);
                 continue;
@@ -189,7 +189,7 @@ mod tests {
         fn open(&mut self, target: &Target) -> Result<Session<Script>, SmtpError> {
             self.opened.push(target.addr);
             let script = self.scripts.pop_front().ok_or(SmtpError::Closed)?;
-            let mut session = Session::open(Script::new(script), false, None)?;
+            let mut session = Session::open(Script::new(script), false, Transcript::off())?;
             session.hello("client.test", false)?;
             Ok(session)
         }
@@ -271,18 +271,18 @@ mod tests {
             &transcript,
         );
         assert_eq!(servers.opened, [SocketAddr::from(([127, 0, 0, 9], 2525))]);
-        let got: Vec<(Status, Exit)> = reports[0]
+        let got: Vec<(Status, Option<Kind>)> = reports[0]
             .iter()
-            .map(|r| (r.outcome.status, r.outcome.exit))
+            .map(|r| (r.outcome.status, r.outcome.kind))
             .collect();
         assert_eq!(
             got,
             [
-                (Status::Accepted, Exit::Success),
-                (Status::Rejected, Exit::NoHost),
-                (Status::Rejected, Exit::Unavailable),
-                (Status::Deferred, Exit::TempFail),
-                (Status::Deferred, Exit::TempFail),
+                (Status::Accepted, None),
+                (Status::Rejected, Some(Kind::NoHost)),
+                (Status::Rejected, Some(Kind::Permanent)),
+                (Status::Deferred, Some(Kind::Temporary)),
+                (Status::Deferred, Some(Kind::Temporary)),
             ]
         );
         assert_eq!(reports[0][0].host.as_deref(), Some("mx.ok.test"));

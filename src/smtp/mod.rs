@@ -17,10 +17,10 @@ use std::fmt;
 
 pub use data::Payload;
 pub use reply::Reply;
-pub use session::{Session, Transaction, Transcript};
+pub use session::{Session, Transaction};
 
 use crate::{
-    exit::{Exit, Failure},
+    exit::{Failure, Kind},
     net::{ConnectError, TlsError},
     secret::Secret,
 };
@@ -59,6 +59,9 @@ pub enum SmtpError {
         "the server does not offer STARTTLS and TLS is required (use --tls opportunistic or none to allow cleartext)"
     )]
     StarttlsUnavailable,
+    /// TLS was required and the server refused STARTTLS.
+    #[error("STARTTLS refused: {0}")]
+    StarttlsRefused(Reply),
     /// Credentials would have gone over a connection without TLS.
     #[error(
         "refusing to send credentials without TLS (use --tls starttls or tls, or --allow-cleartext-auth)"
@@ -83,22 +86,25 @@ pub enum SmtpError {
 }
 
 impl SmtpError {
-    /// The exit code: connection trouble and 4xx are temporary, 5xx permanent, trust and
-    /// authentication 77, broken protocol 76.
-    pub fn exit(&self) -> Exit {
+    /// What kind of failure this is: connection trouble and 4xx are temporary, 5xx
+    /// permanent; TLS that was required but not offered or refused, and credentials that
+    /// would go in cleartext, are trust refusals (as in POP3); a refused login is an
+    /// authentication refusal.
+    pub fn kind(&self) -> Kind {
         match self {
-            SmtpError::Io(_) | SmtpError::Closed | SmtpError::Closing(_) => Exit::TempFail,
-            SmtpError::Malformed(_) | SmtpError::StarttlsInjection(_) => Exit::Protocol,
-            SmtpError::Rejected { reply, .. } if reply.is_transient() => Exit::TempFail,
-            SmtpError::Rejected { reply, .. } if reply.is_permanent() => Exit::Unavailable,
-            SmtpError::Rejected { .. } => Exit::Protocol,
+            SmtpError::Io(_) | SmtpError::Closed | SmtpError::Closing(_) => Kind::Temporary,
+            SmtpError::Malformed(_) | SmtpError::StarttlsInjection(_) => Kind::Protocol,
+            SmtpError::Rejected { reply, .. } if reply.is_transient() => Kind::Temporary,
+            SmtpError::Rejected { reply, .. } if reply.is_permanent() => Kind::Permanent,
+            SmtpError::Rejected { .. } => Kind::Protocol,
             SmtpError::StarttlsUnavailable
-            | SmtpError::AuthNotOffered
-            | SmtpError::NoMechanism(_)
-            | SmtpError::AuthFailed(_) => Exit::NoPerm,
-            SmtpError::CleartextAuth => Exit::Config,
-            SmtpError::Connect(err) => err.exit(),
-            SmtpError::Tls(err) => err.exit(),
+            | SmtpError::StarttlsRefused(_)
+            | SmtpError::CleartextAuth => Kind::TrustRefused,
+            SmtpError::AuthNotOffered | SmtpError::NoMechanism(_) | SmtpError::AuthFailed(_) => {
+                Kind::AuthRefused
+            }
+            SmtpError::Connect(err) => err.kind(),
+            SmtpError::Tls(err) => err.kind(),
         }
     }
 
@@ -106,15 +112,15 @@ impl SmtpError {
     /// refusals, but not a refused login or certificate, which would fail the same way.
     pub fn try_next_host(&self) -> bool {
         matches!(
-            self.exit(),
-            Exit::TempFail | Exit::Protocol | Exit::Unavailable
+            self.kind(),
+            Kind::Temporary | Kind::Protocol | Kind::Permanent
         )
     }
 }
 
 impl From<SmtpError> for Failure {
     fn from(err: SmtpError) -> Self {
-        Failure::new(err.exit(), err)
+        Failure::new(err.kind(), err)
     }
 }
 
@@ -267,48 +273,48 @@ impl fmt::Display for Status {
     }
 }
 
-/// One recipient's outcome in one transaction: status, the server's words, and the exit code
-/// it contributes to the run.
+/// One recipient's outcome in one transaction: status, the server's words, and the kind of
+/// failure it contributes to the run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RcptOutcome {
     /// What happened.
     pub status: Status,
     /// The server's reply, or mailkit's reason when there was none.
     pub reply: String,
-    /// The exit code this outcome stands for.
-    pub exit: Exit,
+    /// What kind of failure this is; `None` when accepted.
+    pub kind: Option<Kind>,
 }
 
 impl RcptOutcome {
     /// An outcome decided by a reply's class.
     pub fn from_reply(reply: &Reply) -> RcptOutcome {
-        let (status, exit) = if reply.is_positive() {
-            (Status::Accepted, Exit::Success)
+        let (status, kind) = if reply.is_positive() {
+            (Status::Accepted, None)
         } else if reply.is_transient() {
-            (Status::Deferred, Exit::TempFail)
+            (Status::Deferred, Some(Kind::Temporary))
         } else if reply.is_permanent() {
-            (Status::Rejected, Exit::Unavailable)
+            (Status::Rejected, Some(Kind::Permanent))
         } else {
-            (Status::Deferred, Exit::Protocol)
+            (Status::Deferred, Some(Kind::Protocol))
         };
         RcptOutcome {
             status,
             reply: reply.to_string(),
-            exit,
+            kind,
         }
     }
 
     /// An outcome with a status and a reason of mailkit's own.
     pub fn new(status: Status, reply: String) -> RcptOutcome {
-        let exit = match status {
-            Status::Accepted => Exit::Success,
-            Status::Rejected => Exit::Unavailable,
-            Status::Deferred | Status::Unknown => Exit::TempFail,
+        let kind = match status {
+            Status::Accepted => None,
+            Status::Rejected => Some(Kind::Permanent),
+            Status::Deferred | Status::Unknown => Some(Kind::Temporary),
         };
         RcptOutcome {
             status,
             reply,
-            exit,
+            kind,
         }
     }
 
@@ -318,17 +324,17 @@ impl RcptOutcome {
     }
 
     /// The outcome for recipients caught by a session-level error: deferred when another try
-    /// may work, rejected otherwise, with the error's own exit code.
+    /// may work, rejected otherwise, with the error's own kind.
     pub fn from_error(err: &SmtpError) -> RcptOutcome {
-        let exit = err.exit();
-        let status = match exit {
-            Exit::TempFail | Exit::Protocol => Status::Deferred,
+        let kind = err.kind();
+        let status = match kind {
+            Kind::Temporary | Kind::Protocol => Status::Deferred,
             _ => Status::Rejected,
         };
         RcptOutcome {
             status,
             reply: err.to_string(),
-            exit,
+            kind: Some(kind),
         }
     }
 }
@@ -416,9 +422,10 @@ mod tests {
             command: "EHLO".into(),
             reply: reply(code),
         };
-        assert_eq!(rejected(451).exit(), Exit::TempFail);
-        assert_eq!(rejected(554).exit(), Exit::Unavailable);
-        assert_eq!(SmtpError::AuthFailed(reply(535)).exit(), Exit::NoPerm);
+        assert_eq!(rejected(451).kind(), Kind::Temporary);
+        assert_eq!(rejected(554).kind(), Kind::Permanent);
+        assert_eq!(SmtpError::AuthFailed(reply(535)).kind(), Kind::AuthRefused);
+        assert_eq!(SmtpError::CleartextAuth.kind(), Kind::TrustRefused);
         assert!(!SmtpError::AuthFailed(reply(535)).try_next_host());
         assert!(SmtpError::Closed.try_next_host());
     }

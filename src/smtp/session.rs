@@ -11,12 +11,10 @@ use super::{
     data::Payload,
     reply::{Reply, read_reply},
 };
+use crate::output::Transcript;
 
 /// The most 334 challenges one AUTH exchange may take; PLAIN needs 0, LOGIN 2, XOAUTH2 1.
 pub const MAX_AUTH_ROUNDS: usize = 4;
-
-/// Receives each transcript line (`S: ...`, `C: ...`), already redacted but not escaped.
-pub type Transcript = Box<dyn FnMut(&str)>;
 
 /// The result of several mail transactions on one connection.
 #[derive(Debug)]
@@ -45,14 +43,14 @@ pub struct Session<S: Read + Write> {
     io: BufReader<S>,
     caps: Capabilities,
     tls: bool,
-    transcript: Option<Transcript>,
+    transcript: Transcript,
     out: Vec<u8>,
 }
 
 impl<S: Read + Write> Session<S> {
     /// Starts a session on a connected stream and reads the greeting (RFC 5321 §4.3.1);
     /// `tls` says the stream is already encrypted (implicit TLS).
-    pub fn open(stream: S, tls: bool, transcript: Option<Transcript>) -> Result<Self, SmtpError> {
+    pub fn open(stream: S, tls: bool, transcript: Transcript) -> Result<Self, SmtpError> {
         let mut session = Session {
             io: BufReader::with_capacity(16 * 1024, stream),
             caps: Capabilities::default(),
@@ -387,8 +385,8 @@ impl<S: Read + Write> Session<S> {
             }
         };
         let note = match index {
-            Some(_) => format!("C: ({} bytes of message)\nC: .", bytes.len()),
-            None => "C: .".to_string(),
+            Some(_) => format!("({} bytes of message)\n.", bytes.len()),
+            None => ".".to_string(),
         };
         if let Err(err) = self.write_raw_unflushed(bytes, &note) {
             settle(done, RcptOutcome::from_error(&err));
@@ -557,9 +555,9 @@ impl<S: Read + Write> Session<S> {
         for command in commands {
             // Formatting into a Vec cannot fail.
             let _ = write!(self.out, "{command}");
-            if self.transcript.is_some() {
-                let line = format!("{}C: {}", self.tls_mark(), command.transcript());
-                self.log(&line);
+            if self.transcript.is_on() {
+                let line = command.transcript();
+                self.transcript.client(self.tls_mark(), line.as_bytes());
             }
         }
         let stream = self.io.get_mut();
@@ -570,11 +568,8 @@ impl<S: Read + Write> Session<S> {
 
     /// Writes message bytes without flushing: the commands that follow share the flush.
     fn write_raw_unflushed(&mut self, bytes: &[u8], note: &str) -> Result<(), SmtpError> {
-        if self.transcript.is_some() {
-            let mark = self.tls_mark();
-            for line in note.lines() {
-                self.log(&format!("{mark}{line}"));
-            }
+        for line in note.lines() {
+            self.transcript.client(self.tls_mark(), line.as_bytes());
         }
         let stream = self.io.get_mut();
         stream.write_all(bytes)?;
@@ -583,22 +578,12 @@ impl<S: Read + Write> Session<S> {
 
     fn read(&mut self) -> Result<Reply, SmtpError> {
         let mark = self.tls_mark();
-        let transcript = &mut self.transcript;
-        read_reply(&mut self.io, |line| {
-            if let Some(log) = transcript.as_mut() {
-                log(&format!("{mark}S: {}", crate::output::escape_bytes(line)));
-            }
-        })
+        let transcript = &self.transcript;
+        read_reply(&mut self.io, |line| transcript.server(mark, line))
     }
 
     fn tls_mark(&self) -> &'static str {
         if self.tls { "[tls] " } else { "" }
-    }
-
-    fn log(&mut self, line: &str) {
-        if let Some(log) = self.transcript.as_mut() {
-            log(line);
-        }
     }
 }
 
@@ -625,7 +610,7 @@ impl<S: Read + Write> std::fmt::Debug for Session<S> {
 mod tests {
     use super::*;
     use crate::{secret::Secret, testing::Script};
-    use std::{cell::RefCell, rc::Rc};
+    use std::sync::{Arc, Mutex};
 
     fn envelope(rcpts: &[&str]) -> Envelope {
         Envelope {
@@ -635,13 +620,9 @@ mod tests {
         }
     }
 
-    fn transcript() -> (Rc<RefCell<Vec<String>>>, Transcript) {
-        let lines = Rc::new(RefCell::new(Vec::new()));
-        let sink = lines.clone();
-        (
-            lines,
-            Box::new(move |l: &str| sink.borrow_mut().push(l.to_string())),
-        )
+    fn transcript() -> (Arc<Mutex<Vec<String>>>, Transcript) {
+        let (log, lines) = Transcript::captured();
+        (lines, log)
     }
 
     fn written(session: Session<Script>) -> String {
@@ -653,7 +634,7 @@ mod tests {
         let mut s = Session::open(
             Script::new(b"220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250-DSN\r\n250 SMTPUTF8\r\n"),
             false,
-            None,
+            Transcript::off(),
         )
         .unwrap();
         s.hello("client.test", false).unwrap();
@@ -668,10 +649,10 @@ mod tests {
     #[test]
     fn helo_only_when_allowed() {
         let server = b"220 old\r\n502 what\r\n250 hi\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
         s.hello("c", true).unwrap();
         assert_eq!(written(s), "EHLO c\r\nHELO c\r\n");
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
         assert!(matches!(
             s.hello("c", false),
             Err(SmtpError::Rejected { .. })
@@ -681,20 +662,20 @@ mod tests {
     #[test]
     fn greeting_other_than_220_is_refused() {
         for (greeting, exit) in [
-            (&b"554 go away\r\n"[..], crate::exit::Exit::Unavailable),
-            (b"421 busy\r\n", crate::exit::Exit::TempFail),
-            (b"", crate::exit::Exit::TempFail),
-            (b"HTTP/1.1 400\r\n", crate::exit::Exit::Protocol),
+            (&b"554 go away\r\n"[..], crate::exit::Kind::Permanent),
+            (b"421 busy\r\n", crate::exit::Kind::Temporary),
+            (b"", crate::exit::Kind::Temporary),
+            (b"HTTP/1.1 400\r\n", crate::exit::Kind::Protocol),
         ] {
-            let err = Session::open(Script::new(greeting), false, None).unwrap_err();
-            assert_eq!(err.exit(), exit, "{greeting:?}: {err}");
+            let err = Session::open(Script::new(greeting), false, Transcript::off()).unwrap_err();
+            assert_eq!(err.kind(), exit, "{greeting:?}: {err}");
         }
     }
 
     #[test]
     fn starttls_forgets_capabilities_and_upgrades() {
         let server = b"220 mx\r\n250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n220 go\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
         s.hello("c", false).unwrap();
         assert!(s.capabilities().starttls);
         let upgraded = std::cell::Cell::new(false);
@@ -719,7 +700,7 @@ mod tests {
         // buffered: either way it is in the buffer before the handshake.
         let server =
             b"220 mx\r\n250-mx\r\n250 STARTTLS\r\n220 go\r\n250-evil\r\n250 AUTH PLAIN\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
         s.hello("c", false).unwrap();
         let called = std::cell::Cell::new(false);
         let err = s
@@ -730,13 +711,13 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, SmtpError::StarttlsInjection(_)), "{err}");
         assert!(!called.get(), "handshake ran despite injected bytes");
-        assert_eq!(err.exit(), crate::exit::Exit::Protocol);
+        assert_eq!(err.kind(), crate::exit::Kind::Protocol);
     }
 
     #[test]
     fn starttls_refused_is_an_error() {
         let server = b"220 mx\r\n250-mx\r\n250 STARTTLS\r\n454 no tls now\r\n";
-        let mut s = Session::open(Script::new(server), false, None).unwrap();
+        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
         s.hello("c", false).unwrap();
         assert!(s.starttls(Ok).is_err());
     }
@@ -749,10 +730,10 @@ mod tests {
         }
     }
 
-    fn authed(caps: &str, replies: &str, tls: bool) -> (Session<Script>, Rc<RefCell<Vec<String>>>) {
+    fn authed(caps: &str, replies: &str, tls: bool) -> (Session<Script>, Arc<Mutex<Vec<String>>>) {
         let (lines, log) = transcript();
         let server = format!("220 mx\r\n250-mx\r\n250 AUTH {caps}\r\n{replies}");
-        let mut s = Session::open(Script::new(server.as_bytes()), tls, Some(log)).unwrap();
+        let mut s = Session::open(Script::new(server.as_bytes()), tls, log).unwrap();
         s.hello("c", false).unwrap();
         (s, lines)
     }
@@ -761,7 +742,7 @@ mod tests {
     fn auth_plain_sends_one_line_and_redacts_it() {
         let (mut s, lines) = authed("PLAIN LOGIN", "235 ok\r\n", true);
         s.auth(&creds(None), false).unwrap();
-        let log = lines.borrow().join("\n");
+        let log = lines.lock().unwrap().join("\n");
         assert!(log.contains("[tls] C: AUTH PLAIN (redacted)"), "{log}");
         assert!(!log.contains("AGFsaWNlAHB3"), "{log}");
         assert!(written(s).ends_with("AUTH PLAIN AGFsaWNlAHB3\r\n"));
@@ -777,7 +758,8 @@ mod tests {
         s.auth(&creds(None), false).unwrap();
         assert_eq!(
             lines
-                .borrow()
+                .lock()
+                .unwrap()
                 .iter()
                 .filter(|l| l.ends_with("C: (redacted)"))
                 .count(),
@@ -795,7 +777,7 @@ mod tests {
         );
         let err = s.auth(&creds(Some(Mechanism::XOAuth2)), false).unwrap_err();
         assert!(matches!(err, SmtpError::AuthFailed(_)));
-        assert_eq!(err.exit(), crate::exit::Exit::NoPerm);
+        assert_eq!(err.kind(), crate::exit::Kind::AuthRefused);
         let out = written(s);
         assert!(
             out.contains("AUTH XOAUTH2 dXNlcj1hbGljZQFhdXRoPUJlYXJlciBwdwEB\r\n\r\n"),
@@ -811,11 +793,16 @@ mod tests {
             Err(SmtpError::CleartextAuth)
         ));
         assert_eq!(written(s), "EHLO c\r\n", "nothing sent in cleartext");
-        let mut s = Session::open(Script::new(b"220 mx\r\n250 mx\r\n"), true, None).unwrap();
+        let mut s = Session::open(
+            Script::new(b"220 mx\r\n250 mx\r\n"),
+            true,
+            Transcript::off(),
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         let err = s.auth(&creds(None), false).unwrap_err();
         assert!(matches!(err, SmtpError::AuthNotOffered));
-        assert_eq!(err.exit(), crate::exit::Exit::NoPerm);
+        assert_eq!(err.kind(), crate::exit::Kind::AuthRefused);
         let (mut s, _) = authed("CRAM-MD5", "", true);
         assert!(matches!(
             s.auth(&creds(None), false),
@@ -823,18 +810,18 @@ mod tests {
         ));
         let (mut s, _) = authed("PLAIN", "535 5.7.8 bad\r\n", true);
         assert_eq!(
-            s.auth(&creds(None), false).unwrap_err().exit(),
-            crate::exit::Exit::NoPerm
+            s.auth(&creds(None), false).unwrap_err().kind(),
+            crate::exit::Kind::AuthRefused
         );
         let (mut s, _) = authed("PLAIN", "454 4.7.0 later\r\n", true);
         assert_eq!(
-            s.auth(&creds(None), false).unwrap_err().exit(),
-            crate::exit::Exit::TempFail
+            s.auth(&creds(None), false).unwrap_err().kind(),
+            crate::exit::Kind::Temporary
         );
         let (mut s, _) = authed("LOGIN", &"334 x\r\n".repeat(10), true);
         assert_eq!(
-            s.auth(&creds(None), false).unwrap_err().exit(),
-            crate::exit::Exit::Protocol
+            s.auth(&creds(None), false).unwrap_err().kind(),
+            crate::exit::Kind::Protocol
         );
     }
 
@@ -843,7 +830,7 @@ mod tests {
         let greeting = format!("220 mx\r\n250-mx\r\n{ext}250 HELP\r\n");
         chunks.push(greeting.as_bytes());
         chunks.extend_from_slice(replies);
-        let mut s = Session::open(Script::chunked(&chunks), false, None).unwrap();
+        let mut s = Session::open(Script::chunked(&chunks), false, Transcript::off()).unwrap();
         s.hello("c", false).unwrap();
         s
     }
@@ -1061,15 +1048,11 @@ mod tests {
     #[test]
     fn transcript_escapes_server_text_and_marks_directions() {
         let (lines, log) = transcript();
-        let mut s = Session::open(
-            Script::new(b"220 mx \x1b[31mred\r\n250 ok\r\n"),
-            false,
-            Some(log),
-        )
-        .unwrap();
+        let mut s =
+            Session::open(Script::new(b"220 mx \x1b[31mred\r\n250 ok\r\n"), false, log).unwrap();
         s.hello("c", false).unwrap();
         assert_eq!(
-            *lines.borrow(),
+            *lines.lock().unwrap(),
             ["S: 220 mx \\x1b[31mred", "C: EHLO c", "S: 250 ok"]
         );
     }

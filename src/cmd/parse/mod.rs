@@ -17,7 +17,7 @@ use show::*;
 
 use crate::{
     cli::{GlobalArgs, parse::ParseArgs},
-    exit::{self, Exit, Failure},
+    exit::{self, Exit, Failure, Kind},
     message::{
         self, HeaderField, Hop, Inspected, MessageView,
         names::{self, SaveError},
@@ -38,7 +38,7 @@ const BATCH_BYTES: usize = 256 << 10;
 pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if args.part.is_some() && global.json {
         crate::bail!(
-            Exit::Usage,
+            Kind::Usage,
             "--part writes the part's bytes unchanged; it cannot be combined with --json"
         );
     }
@@ -46,7 +46,7 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let inputs: &[PathBuf] = if args.inputs.is_empty() {
         if output::stdin_is_terminal() {
             crate::bail!(
-                Exit::Usage,
+                Kind::Usage,
                 "no input: give message files, an mbox or a Maildir, or pipe a message in"
             );
         }
@@ -83,8 +83,13 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
 
 /// One message to show, or an input that failed, in input order.
 enum Item {
-    Message { raw: RawMessage, headings: bool },
+    Message {
+        raw: RawMessage,
+        headings: bool,
+    },
     Failed(anyhow::Error),
+    /// `--message N` beyond an input's last message: a negative result, like an absent part.
+    Missing(String),
 }
 
 /// Reads every input in order and hands each message (or failure) to `each`; stops early when
@@ -105,6 +110,7 @@ fn produce(
             }
         };
         let headings = several_inputs || !matches!(messages, Messages::Single(_));
+        let mut found = false;
         for item in messages {
             let raw = match item {
                 Ok(raw) => raw,
@@ -116,11 +122,14 @@ fn produce(
             if let Some(wanted) = args.message {
                 match (raw.index as u64).cmp(&wanted) {
                     std::cmp::Ordering::Less => continue,
-                    std::cmp::Ordering::Equal => {}
+                    std::cmp::Ordering::Equal => found = true,
                     std::cmp::Ordering::Greater => break,
                 }
             }
             each(Item::Message { raw, headings })?;
+        }
+        if let (Some(wanted), false) = (args.message, found) {
+            each(Item::Missing(format!("{path}: no message {wanted}")))?;
         }
     }
     Ok(())
@@ -230,10 +239,18 @@ struct Rendered {
     /// Where its stdout ends in the buffer it was rendered into (it starts where the
     /// previous message's ends).
     end: usize,
-    stderr: Vec<String>,
+    stderr: Vec<Diagnostic>,
     /// A blank line is due before this output when something was shown before it.
     separate: bool,
     code: Exit,
+}
+
+/// A line for stderr, kept until its message's turn so diagnostics stay in input order.
+enum Diagnostic {
+    /// A valid negative result (`box.mbox #2: no part 1.9`).
+    Note(String),
+    /// A message or input that failed.
+    Error(String),
 }
 
 /// Writes rendered messages in order and keeps the overall status.
@@ -252,9 +269,12 @@ impl Emitter {
             self.shown += 1;
         }
         for line in &rendered.stderr {
-            eprintln!("{line}");
+            match line {
+                Diagnostic::Note(text) => output::note(text),
+                Diagnostic::Error(text) => output::error(text),
+            }
         }
-        self.status = self.status.max(rendered.code);
+        self.status = exit::worst([self.status, rendered.code]);
         Ok(())
     }
 }
@@ -263,7 +283,7 @@ impl Emitter {
 struct Sink<'b> {
     json: bool,
     stdout: &'b mut Vec<u8>,
-    stderr: Vec<String>,
+    stderr: Vec<Diagnostic>,
     separate: bool,
 }
 
@@ -316,7 +336,8 @@ impl Sink<'_> {
 
     /// A valid negative result (a header or part that is absent), for stderr.
     fn absent(&mut self, raw: &RawMessage, what: &str) -> Exit {
-        self.stderr.push(format!("mailkit: {}: {what}", label(raw)));
+        let text = format!("{}: {what}", label(raw));
+        self.stderr.push(Diagnostic::Note(text));
         Exit::Negative
     }
 }
@@ -343,14 +364,17 @@ fn render(args: &ParseArgs, json: bool, item: Item, stdout: &mut Vec<u8>) -> Ren
     };
     let outcome = match item {
         Item::Failed(err) => Err(err),
+        Item::Missing(what) => {
+            sink.stderr.push(Diagnostic::Note(what));
+            Ok(Exit::Negative)
+        }
         Item::Message { raw, headings } => show(args, &mut sink, &raw, headings),
     };
     let code = match outcome {
         Ok(code) => code,
         Err(err) => {
             // What was already done stays reported (files extracted before a failure).
-            sink.stderr
-                .push(format!("mailkit: error: {}", exit::one_line(&err)));
+            sink.stderr.push(Diagnostic::Error(exit::one_line(&err)));
             exit::code_of(&err)
         }
     };

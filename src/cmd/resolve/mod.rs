@@ -15,8 +15,8 @@ use crate::{
         self, BatchQuery, DnsError, MailCheck, QueryOptions, RecordType, Resolver, Response, Rr,
         TraceEvent,
     },
-    exit::{Exit, Failure},
-    output::{Printer, escape_line},
+    exit::{self, Exit, Failure, Kind},
+    output::{self, Printer, Transcript, escape_line},
 };
 
 /// Runs `mailkit resolve`.
@@ -49,16 +49,7 @@ pub fn run(args: &ResolveArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     } else {
         Resolver::with_servers(plan.servers, &options)
     };
-    let verbose = global.verbose;
-    let resolver = resolver.with_observer(move |text| {
-        if text.starts_with("C: ") || text.starts_with("S: ") {
-            if verbose {
-                eprintln!("{}", escape_line(text));
-            }
-        } else if verbose || text.contains("truncated") {
-            eprintln!("mailkit: resolve: {}", escape_line(text));
-        }
-    });
+    let resolver = resolver.with_diagnostics(Transcript::stderr(global.verbose));
     let exit = if let Some(path) = &args.batch {
         batch(&mut out, &resolver, path, &plan.types, args.concurrency)?
     } else if args.check {
@@ -125,13 +116,17 @@ impl Plan {
     }
 }
 
+/// The exit code of one lookup's result.
+fn exit_of(kind: Option<Kind>) -> Exit {
+    kind.map_or(Exit::Success, Kind::exit)
+}
+
 fn usage(text: impl Into<String>) -> anyhow::Error {
-    Failure::new(Exit::Usage, text.into()).into()
+    Failure::new(Kind::Usage, text.into()).into()
 }
 
 fn usage_or_input(err: dns::HintsError) -> anyhow::Error {
-    let exit = err.exit();
-    Failure::new(exit, err).into()
+    Failure::new(err.kind(), err).into()
 }
 
 /// One query per type; errors are reported as they happen and the worst status wins.
@@ -146,7 +141,7 @@ fn queries(
     for (i, &rtype) in types.iter().enumerate() {
         match resolver.query(name, rtype) {
             Ok(response) => {
-                worst = worst.max(response.exit());
+                worst = exit::worst([worst, exit_of(response.kind())]);
                 if out.is_json() {
                     out.json(&response)?;
                 } else if short {
@@ -160,7 +155,9 @@ fn queries(
                     print_response(out, &response, name, rtype)?;
                 }
             }
-            Err(err) => worst = worst.max(report(&format!("querying {name} {rtype}"), err)?),
+            Err(err) => {
+                worst = exit::worst([worst, report(&format!("querying {name} {rtype}"), err)?]);
+            }
         }
     }
     Ok(worst)
@@ -169,12 +166,12 @@ fn queries(
 /// An error that does not stop the run, in the same one-line form `main` uses; its exit code
 /// is returned for the worst status. A usage error does stop the run: it is returned instead.
 fn report(what: &str, err: DnsError) -> anyhow::Result<Exit> {
-    let exit = err.exit();
+    let exit = err.kind().exit();
     if exit == Exit::Usage {
         return Err(Failure::from(err).into());
     }
     let err = anyhow::Error::new(Failure::from(err)).context(what.to_string());
-    eprintln!("mailkit: error: {}", crate::exit::one_line(&err));
+    output::error(&crate::exit::one_line(&err));
     Ok(exit)
 }
 
@@ -194,7 +191,7 @@ fn trace(
     });
     printed?;
     match result {
-        Ok(outcome) => Ok(outcome.exit()),
+        Ok(outcome) => Ok(exit_of(outcome.kind())),
         Err(err) => report(&format!("tracing {name} {rtype}"), err),
     }
 }
@@ -226,7 +223,7 @@ fn batch(
     } else {
         let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         String::from_utf8(bytes)
-            .map_err(|_| Failure::new(Exit::DataErr, "the file is not UTF-8 text"))
+            .map_err(|_| Failure::new(Kind::BadInput, "the file is not UTF-8 text"))
             .with_context(|| format!("reading {}", path.display()))?
     };
     let mut jobs = Vec::new();
@@ -237,7 +234,7 @@ fn batch(
         let types: Vec<RecordType> = words
             .map(|w| w.parse::<RecordType>())
             .collect::<Result<_, _>>()
-            .map_err(|err| Failure::new(Exit::DataErr, err))
+            .map_err(|err| Failure::new(Kind::BadInput, err))
             .with_context(|| format!("{} line {}", path.display(), number + 1))?;
         let types = if types.is_empty() {
             default_types.to_vec()
@@ -255,10 +252,10 @@ fn batch(
     let mut printed: io::Result<()> = Ok(());
     resolver.batch(&jobs, concurrency as usize, |job, result| {
         let exit = match &result {
-            Ok(r) => r.exit(),
-            Err(err) => err.exit(),
+            Ok(r) => exit_of(r.kind()),
+            Err(err) => err.kind().exit(),
         };
-        worst = worst.max(exit);
+        worst = exit::worst([worst, exit]);
         if printed.is_ok() {
             printed = print_batch_line(out, job, &result);
         }

@@ -240,7 +240,7 @@ pub(super) fn print_batch_line(
                 transport: None,
                 elapsed: None,
                 error: Some(err.to_string()),
-                exit: Some(err.exit()),
+                exit: Some(err.kind().exit()),
             },
         };
         return out.json(&line);

@@ -48,26 +48,26 @@ pub(super) fn messages(
         })
     {
         crate::bail!(
-            Exit::Usage,
+            Kind::Usage,
             "--notify takes NEVER or a comma list of SUCCESS, FAILURE, DELAY"
         );
     }
     if let Some(envid) = &dsn.envid
         && envid.chars().any(char::is_control)
     {
-        crate::bail!(Exit::DataErr, "--envid contains control characters");
+        crate::bail!(Kind::BadInput, "--envid contains control characters");
     }
 
     let raw_inputs = raw_inputs(args)?;
     let Some(raws) = raw_inputs else {
         let from = sender.ok_or_else(|| {
             Failure::new(
-                Exit::Usage,
+                Kind::Usage,
                 "composing a message needs --from (or an account's from)",
             )
         })?;
         if flag_rcpts.is_empty() {
-            crate::bail!(Exit::Usage, "no recipients: give --to, --cc or --bcc");
+            crate::bail!(Kind::Usage, "no recipients: give --to, --cc or --bcc");
         }
         let built = draft(args, &from, to, cc)?
             .build(crate::smtp::domain_of(&from.address))
@@ -90,7 +90,7 @@ pub(super) fn messages(
         || !args.compose.attach.is_empty()
     {
         crate::bail!(
-            Exit::Usage,
+            Kind::Usage,
             "--subject, --body, --body-file, --html-file, --header and --attach compose a message; they cannot change a raw one"
         );
     }
@@ -114,7 +114,7 @@ pub(super) fn messages(
         };
         if recipients.is_empty() {
             return Err(Failure::new(
-                Exit::Usage,
+                Kind::Usage,
                 "no recipients: give --to, --cc, --bcc, or -t to read them from the message",
             ))
             .with_context(what);
@@ -123,7 +123,7 @@ pub(super) fn messages(
             Some(mailbox) => mailbox.address.clone(),
             None => compose::header_from(&summary)
                 .ok_or_else(|| {
-                    Failure::new(Exit::DataErr, "no sender: give --from, or a From header")
+                    Failure::new(Kind::BadInput, "no sender: give --from, or a From header")
                 })
                 .with_context(what)?,
         };
@@ -146,7 +146,7 @@ fn raw_inputs(args: &SendArgs) -> anyhow::Result<Option<Vec<Vec<u8>>>> {
         let Messages::Mbox(mbox) = source::open(&path.to_string_lossy()).map_err(Failure::from)?
         else {
             crate::bail!(
-                Exit::DataErr,
+                Kind::BadInput,
                 "{} is not an mbox (it does not start with a \"From \" line)",
                 path.display()
             );
@@ -163,7 +163,7 @@ fn raw_inputs(args: &SendArgs) -> anyhow::Result<Option<Vec<Vec<u8>>>> {
     if args.messages.is_empty() {
         if args.read_recipients {
             crate::bail!(
-                Exit::Usage,
+                Kind::Usage,
                 "-t reads a raw message: give a file, `-` or --raw"
             );
         }
@@ -192,7 +192,7 @@ fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
     let bytes = read_input(path)?;
     String::from_utf8(bytes).map_err(|_| {
         Failure::new(
-            Exit::DataErr,
+            Kind::BadInput,
             format!(
                 "{what} {} is not UTF-8; send it with --attach or as a raw message",
                 path.display()
@@ -222,7 +222,7 @@ fn draft(
         .map(|h| match h.split_once(':') {
             Some((name, value)) => Ok((name.trim().to_string(), value.trim().to_string())),
             None => Err(Failure::new(
-                Exit::Usage,
+                Kind::Usage,
                 format!("--header {:?} is not \"Name: value\"", escape_line(h)),
             )),
         })

@@ -17,13 +17,13 @@ use crate::{
     },
     compose::{self, Attachment, Draft, Mailbox},
     dns::{QueryOptions, Resolver, parse_server},
-    exit::{Exit, Failure},
+    exit::{self, Exit, Failure, Kind},
     message::{
         HeaderSummary,
         source::{self, Messages},
     },
     net::TlsClient,
-    output::{Printer, Transcript, escape_line},
+    output::{self, Printer, Transcript, escape_line},
     smtp::{
         Credentials, Dsn, Envelope, Payload, RcptOutcome, Status,
         deliver::{self, Connector, Job, Report, Target},
@@ -66,7 +66,7 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         credentials: None,
         allow_cleartext_auth: args.route.trust.allow_cleartext_auth,
         timeout: Duration::from_secs(args.route.timeout.max(1)),
-        verbose: global.verbose,
+        transcript: Transcript::stderr(global.verbose),
         warnings: Vec::new(),
     };
     let relay = args.route.server.is_some() || account.as_ref().is_some_and(|a| a.host.is_some());
@@ -88,7 +88,7 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     let reports = reports?;
     for warning in &connector.warnings {
-        eprintln!("mailkit: warning: {}", escape_line(warning));
+        output::warning(warning);
     }
     report(&outgoing, &reports, global)
 }
@@ -105,7 +105,7 @@ fn ehlo_name(args: &SendArgs) -> anyhow::Result<Option<String>> {
     };
     if name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
         crate::bail!(
-            Exit::Usage,
+            Kind::Usage,
             "invalid EHLO name {:?}: it must be one word without control characters",
             escape_line(name)
         );
@@ -156,7 +156,7 @@ fn relay_delivery(
     connector.credentials = credentials(args, account)?;
     let targets: Vec<Target> = (host.as_str(), port)
         .to_socket_addrs()
-        .map_err(|err| Failure::new(Exit::NoHost, format!("cannot resolve {host}: {err}")))
+        .map_err(|err| Failure::new(Kind::NoHost, format!("cannot resolve {host}: {err}")))
         .with_context(|| format!("connecting to {host}:{port}"))?
         .map(|addr| Target {
             name: host.clone(),
@@ -223,7 +223,7 @@ fn direct_delivery(
     };
     let resolver = match &args.route.dns_server {
         Some(server) => Resolver::with_servers(
-            vec![parse_server(server).map_err(|e| Failure::new(Exit::Usage, e))?],
+            vec![parse_server(server).map_err(|e| Failure::new(Kind::Usage, e))?],
             &options,
         ),
         None => Resolver::system(&options)
@@ -248,23 +248,8 @@ fn direct_delivery(
         connector,
         args.route.port.unwrap_or(25),
         &jobs,
-        &Transcript::stderr(connector.verbose),
+        &connector.transcript.clone(),
     ))
-}
-
-/// Severity for the run's exit code: a problem the user must fix outranks one that a retry
-/// may solve, which outranks a final refusal.
-fn severity(exit: Exit) -> u8 {
-    match exit {
-        Exit::Success => 0,
-        Exit::Unavailable => 1,
-        Exit::NoHost => 2,
-        Exit::TempFail => 3,
-        Exit::Protocol => 4,
-        Exit::NoPerm => 5,
-        Exit::Config => 6,
-        _ => 7,
-    }
 }
 
 fn message_status(reports: &[Report]) -> &'static str {
@@ -299,11 +284,9 @@ fn report(
             let RcptOutcome {
                 status,
                 reply,
-                exit,
+                kind,
             } = &report.outcome;
-            if severity(*exit) > severity(worst) {
-                worst = *exit;
-            }
+            worst = exit::worst([worst, kind.map_or(Exit::Success, Kind::exit)]);
             if *status == Status::Accepted {
                 continue;
             }
@@ -321,13 +304,9 @@ fn report(
             } else {
                 String::new()
             };
-            eprintln!(
-                "mailkit: error: delivering to {}{}{}: {status}: {}",
-                escape_line(address),
-                escape_line(&via),
-                escape_line(&id),
-                escape_line(reply)
-            );
+            output::error(&format!(
+                "delivering to {address}{via}{id}: {status}: {reply}"
+            ));
         }
         if printer.is_json() {
             printer.json(&MessageJson {
@@ -350,31 +329,4 @@ fn report(
     }
     printer.flush()?;
     Ok(worst)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn severity_prefers_what_needs_fixing() {
-        let mut codes = [
-            Exit::TempFail,
-            Exit::Unavailable,
-            Exit::NoPerm,
-            Exit::Success,
-            Exit::NoHost,
-        ];
-        codes.sort_by_key(|e| severity(*e));
-        assert_eq!(
-            codes,
-            [
-                Exit::Success,
-                Exit::Unavailable,
-                Exit::NoHost,
-                Exit::TempFail,
-                Exit::NoPerm
-            ]
-        );
-    }
 }
