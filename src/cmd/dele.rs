@@ -29,7 +29,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     if !args.uid.is_empty() || args.folder.is_some() || args.allow_plain_expunge {
         crate::bail!(
-            Exit::Usage,
+            crate::exit::Kind::Usage,
             "--uid, --folder and --allow-plain-expunge are IMAP only; add --protocol imap (or use port 993/143)"
         );
     }

@@ -35,7 +35,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         || args.allow_plain_expunge
     {
         crate::bail!(
-            Exit::Usage,
+            crate::exit::Kind::Usage,
             "--folder, --move-to, --mark-seen, --watch and --allow-plain-expunge are IMAP only; add --protocol imap (or use port 993/143)"
         );
     }

@@ -43,7 +43,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     if !args.yes && !args.dry_run && !output::stdin_is_terminal() {
         crate::bail!(
-            Kind::Usage,
+            Kind::NoTerminal,
             "refusing to delete without confirmation: stdin is not a terminal; pass --yes"
         );
     }

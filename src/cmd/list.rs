@@ -35,7 +35,7 @@ pub fn run(args: &ListArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     if args.folders || !args.folder.is_empty() {
         crate::bail!(
-            Exit::Usage,
+            crate::exit::Kind::Usage,
             "--folders and --folder are IMAP only; add --protocol imap (or use port 993/143)"
         );
     }

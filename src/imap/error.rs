@@ -170,11 +170,7 @@ impl ImapError {
             ImapError::NoStartTls | ImapError::CleartextRefused => Kind::TrustRefused,
             ImapError::NoMechanism(_) => Kind::AuthRefused,
             ImapError::BadName(_) => Kind::Usage,
-            ImapError::Tls(err) => match err.exit() {
-                crate::exit::Exit::NoPerm => Kind::TrustRefused,
-                crate::exit::Exit::Config => Kind::Config,
-                _ => Kind::Protocol,
-            },
+            ImapError::Tls(err) => err.kind(),
             ImapError::Local { .. } => Kind::LocalIo,
         }
     }

@@ -357,7 +357,7 @@ impl<S: Read + Write + Timed> Session<S> {
                             .into(),
                     )
                 })?;
-                let shown = format!("LOGIN {} (redacted)", quoted_for_log(user));
+                let shown = crate::output::redacted(&format!("LOGIN {}", quoted_for_log(user)));
                 self.run(body, Some(&shown), true, |_| Ok(()))?;
             }
             ImapMechanism::Plain => {
@@ -420,7 +420,7 @@ impl<S: Read + Write + Timed> Session<S> {
                     };
                     answered = true;
                     let bytes = AuthenticateDataCodec::default().encode(&data).dump();
-                    self.write_raw(&bytes, "(redacted)", &shown)?;
+                    self.write_raw(&bytes, &crate::output::redacted(""), &shown)?;
                 }
                 Response::Status(Status::Tagged(tagged)) if tagged.tag.inner() == tag => {
                     return self.check(tagged.body, &shown, true);
@@ -880,7 +880,7 @@ impl<S: Read + Write + Timed> Session<S> {
                 Fragment::Line { data } => {
                     let shown = match (&shown_line, first) {
                         (Some(line), true) => line.clone(),
-                        (Some(_), false) => "(redacted)".into(),
+                        (Some(_), false) => crate::output::redacted(""),
                         (None, _) => {
                             String::from_utf8_lossy(data.strip_suffix(b"\r\n").unwrap_or(&data))
                                 .into_owned()
@@ -895,7 +895,7 @@ impl<S: Read + Write + Timed> Session<S> {
                         self.await_continuation(&tag, &name)?;
                     }
                     let shown = if shown_line.is_some() {
-                        "(redacted)".to_string()
+                        crate::output::redacted("")
                     } else {
                         format!("({} bytes)", data.len())
                     };
