@@ -130,6 +130,7 @@ impl Folders<'_> {
         let removal = self.removal.cloned().unwrap_or(Removal::Expunge);
         let mut mailbox = Mailbox::new(session, removal, args.mark_seen).map_err(Failure::from)?;
         mailbox.keep_open = true;
+        mailbox.max_size = args.max_size;
         let listing = mailbox
             .listing()
             .with_context(|| format!("in folder {}", output::escape_line(folder)))?;

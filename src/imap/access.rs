@@ -47,6 +47,8 @@ pub struct Mailbox<'s, S: Read + Write + Timed> {
     pub keep_open: bool,
     /// A plain EXPUNGE may be used where UID EXPUNGE is missing (`--allow-plain-expunge`).
     pub allow_plain_expunge: bool,
+    /// The largest body accepted (`--max-size`), checked against the announced literal.
+    pub max_size: Option<u64>,
 }
 
 impl<'s, S: Read + Write + Timed> Mailbox<'s, S> {
@@ -74,6 +76,7 @@ impl<'s, S: Read + Write + Timed> Mailbox<'s, S> {
             ids: HashMap::new(),
             keep_open: false,
             allow_plain_expunge,
+            max_size: None,
         })
     }
 
@@ -323,9 +326,8 @@ impl<S: Read + Write + Timed> MailAccess for Mailbox<'_, S> {
             to_lf,
             got: Vec::new(),
         };
-        let missing =
-            self.session
-                .fetch_bodies(&uids, super::session::MAX_MESSAGE, &mut adapter)?;
+        let limit = self.max_size.unwrap_or(u64::MAX);
+        let missing = self.session.fetch_bodies(&uids, limit, &mut adapter)?;
         for (uid, message_id) in std::mem::take(&mut adapter.got) {
             self.retrieved.push(uid);
             if let Some(mid) = message_id
