@@ -353,3 +353,78 @@ fn a_server_that_never_ends_its_idle_does_not_stop_a_clean_exit() {
     assert!(status.success(), "{status:?}");
     assert!(fake.log().iter().any(|l| l == "DONE"));
 }
+
+#[test]
+fn sigkill_at_each_step_of_a_fetch_with_delete_then_a_rerun_loses_and_repeats_nothing() {
+    for step in [
+        "UID FETCH 1:*",
+        "UID FETCH 1:3",
+        "UID STORE",
+        "UID EXPUNGE",
+        "LOGOUT",
+    ] {
+        let faults = Faults {
+            stall_at: Some(step.to_string()),
+            ..Faults::default()
+        };
+        let fake = Fake::start(three(), 7, faults);
+        let dir = tempfile::tempdir().unwrap();
+        let md = dir.path().join("md");
+        let state = dir.path().join("state");
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mailkit"))
+            .args(["fetch", "--new", "--delete", "--maildir"])
+            .arg(&md)
+            .arg("--state-file")
+            .arg(&state)
+            .args([
+                "--server",
+                &fake.server(),
+                "--protocol",
+                "imap",
+                "--tls",
+                "none",
+            ])
+            .args(["--allow-cleartext-auth", "--user", "bob", "--timeout", "30"])
+            .env("MAILKIT_PASSWORD", "pw")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while !fake
+            .log()
+            .iter()
+            .any(|l| l.to_ascii_uppercase().starts_with(step))
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "never reached {step}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let files = saved(dir.path());
+        for m in three() {
+            if !fake.uids().contains(&m.uid) {
+                assert!(
+                    files.contains(&lf(&m.body)),
+                    "SIGKILL at {step}: UID {} lost",
+                    m.uid
+                );
+            }
+        }
+        fake.shared.lock().unwrap().faults.stall_at = None;
+        fetch(&fake, dir.path(), &["--new", "--delete"])
+            .assert()
+            .success();
+        let mut want: Vec<Vec<u8>> = three().iter().map(|m| lf(&m.body)).collect();
+        want.sort();
+        assert_eq!(
+            saved(dir.path()),
+            want,
+            "SIGKILL at {step}: each message exactly once"
+        );
+        assert!(fake.uids().is_empty(), "SIGKILL at {step}");
+    }
+}

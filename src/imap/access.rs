@@ -413,3 +413,36 @@ impl<S: Read + Write + Timed> MailAccess for Mailbox<'_, S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn through(chunks: &[&[u8]]) -> Vec<u8> {
+        let mut w = LfWriter {
+            inner: Vec::new(),
+            to_lf: true,
+            cr: false,
+            bytes: 0,
+        };
+        for chunk in chunks {
+            w.write_all(chunk).unwrap();
+        }
+        let (out, bytes) = w.finish().unwrap();
+        assert_eq!(bytes, out.len() as u64);
+        out
+    }
+
+    #[test]
+    fn crlf_becomes_lf_even_when_split_across_writes() {
+        assert_eq!(through(&[b"a\r\nb\r\n"]), b"a\nb\n");
+        assert_eq!(through(&[b"a\r", b"\nb"]), b"a\nb");
+        assert_eq!(through(&[b"a\r", b"b\r"]), b"a\rb\r");
+        assert_eq!(through(&[b"\r\r\n", b"\r", b"\r\n"]), b"\r\n\r\n");
+    }
+
+    #[test]
+    fn identities_carry_the_uidvalidity() {
+        assert_eq!(identity(1764989233, 42), "1764989233/42");
+    }
+}

@@ -32,6 +32,8 @@ pub struct Faults {
     pub bye_at: Option<String>,
     /// In IDLE, never answer DONE.
     pub idle_never_ends: bool,
+    /// Stop answering on the first command starting with this (the test then kills mailkit).
+    pub stall_at: Option<String>,
 }
 
 impl Default for Faults {
@@ -45,6 +47,7 @@ impl Default for Faults {
             starttls_inject: None,
             bye_at: None,
             idle_never_ends: false,
+            stall_at: None,
         }
     }
 }
@@ -190,6 +193,11 @@ fn serve(mut stream: TcpStream, shared: &Arc<Mutex<Shared>>) -> std::io::Result<
         {
             stream.write_all(b"* BYE going away\r\n")?;
             return Ok(());
+        }
+        if let Some(step) = &faults.stall_at
+            && upper.starts_with(step.as_str())
+        {
+            thread::sleep(Duration::from_secs(3600));
         }
         let ok =
             |s: &mut TcpStream, text: &str| s.write_all(format!("{tag} OK {text}\r\n").as_bytes());
