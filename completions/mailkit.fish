@@ -87,8 +87,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l folder -d 'IMA
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l move-to -d 'IMAP: move each message to this folder once it is safely on disk (MOVE, else COPY, \\Deleted and UID EXPUNGE)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s a -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s s -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (RFC 3501): ports 993 (TLS) and 143 (STARTTLS); messages stay in folders'
-pop3\t'POP3 (RFC 1939): ports 995 (TLS) and 110 (STLS)'"
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (ports 993, 143): messages stay in folders on the server'
+pop3\t'POP3 (ports 995, 110)'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s u -l user -d 'Login name' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (SMTPS 465, POP3S 995)'
 starttls\t'Upgrade with STARTTLS/STLS, and fail if the server does not offer it'
@@ -121,8 +121,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s V -l version -
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l folder -d 'IMAP: the folder to list (repeatable; default INBOX)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s a -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s s -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (RFC 3501): ports 993 (TLS) and 143 (STARTTLS); messages stay in folders'
-pop3\t'POP3 (RFC 1939): ports 995 (TLS) and 110 (STLS)'"
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (ports 993, 143): messages stay in folders on the server'
+pop3\t'POP3 (ports 995, 110)'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s u -l user -d 'Login name' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (SMTPS 465, POP3S 995)'
 starttls\t'Upgrade with STARTTLS/STLS, and fail if the server does not offer it'
@@ -152,8 +152,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l uid -d 'IMAP: d
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l folder -d 'IMAP: the folder (default INBOX)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s a -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s s -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (RFC 3501): ports 993 (TLS) and 143 (STARTTLS); messages stay in folders'
-pop3\t'POP3 (RFC 1939): ports 995 (TLS) and 110 (STLS)'"
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (ports 993, 143): messages stay in folders on the server'
+pop3\t'POP3 (ports 995, 110)'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s u -l user -d 'Login name' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (SMTPS 465, POP3S 995)'
 starttls\t'Upgrade with STARTTLS/STLS, and fail if the server does not offer it'

@@ -1,15 +1,18 @@
 //! mailkit: a command-line mail toolkit.
 //!
 //! The layers, top to bottom:
-//! - `cli`: the clap definition (flags and help text), nothing else;
+//! - `cli`: the clap definition (flags and help text) and the conversion of its value types
+//!   into mailkit's own, nothing else;
 //! - `cmd`: one module per subcommand, turning flags into calls on a client module and printing
 //!   the result through `output`;
 //! - client modules: `message` (RFC 5322/2045 inspection, the only user of mail-parser),
 //!   `dns` (RFC 1035 queries, the only user of hickory), `smtp` (RFC 5321 and extensions),
-//!   `pop3` (RFC 1939/2449/2595/5034), `net` (TCP and TLS), `accounts` and `secret`
-//!   (credentials);
-//! - `exit`: the single table from errors to exit codes; `output`: the single writer of stdout
-//!   and the escaping of untrusted text.
+//!   `pop3` (RFC 1939/2449/2595/5034), `sasl` (PLAIN, LOGIN, XOAUTH2 for every protocol),
+//!   `net` (TCP, TLS and the TLS mode), `accounts` and `secret` (credentials), `maildrop`
+//!   (local mail stores and the loss-proof fetch pipeline);
+//! - `exit`: the single table from failure kinds to exit codes; `output`: the single writer of
+//!   stdout and stderr (results, diagnostics, the `-v` transcript) and the escaping of untrusted
+//!   text.
 
 #![warn(missing_docs)]
 
@@ -25,6 +28,7 @@ pub mod message;
 pub mod net;
 pub mod output;
 pub mod pop3;
+pub mod sasl;
 pub mod secret;
 pub mod smtp;
 #[cfg(test)]

@@ -177,6 +177,7 @@ fn sorted(mut v: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn list_over_993_and_143_shows_uid_flags_date_size_and_decoded_headers() {
     let mb = mailbox();
     let msgs = messages();
@@ -223,6 +224,7 @@ fn list_over_993_and_143_shows_uid_flags_date_size_and_decoded_headers() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn folders_with_counts() {
     let mb = mailbox();
     mb.fill(&messages()[..3]);
@@ -245,6 +247,7 @@ fn folders_with_counts() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn fetch_to_maildir_byte_for_byte_then_new_then_delete() {
     let mb = mailbox();
     let msgs = messages();
@@ -289,6 +292,7 @@ fn fetch_to_maildir_byte_for_byte_then_new_then_delete() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn fetch_to_mbox_and_stdout() {
     let mb = mailbox();
     let msgs = messages();
@@ -330,6 +334,7 @@ fn fetch_to_mbox_and_stdout() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn move_to_archive_and_mark_seen() {
     let mb = mailbox();
     let msgs = messages();
@@ -356,6 +361,7 @@ fn move_to_archive_and_mark_seen() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn dele_by_uid_with_dry_run() {
     let mb = mailbox();
     mb.fill(&messages()[..3]);
@@ -402,6 +408,7 @@ fn dele_by_uid_with_dry_run() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn refusals_wrong_password_cleartext_and_untrusted_ca() {
     let mb = mailbox();
     mb.mailkit(false, &["list"])
@@ -427,6 +434,7 @@ fn refusals_wrong_password_cleartext_and_untrusted_ca() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn verbose_transcript_redacts_the_password() {
     let mb = mailbox();
     for auth in ["user", "plain"] {
@@ -442,6 +450,7 @@ fn verbose_transcript_redacts_the_password() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn watch_picks_up_a_message_delivered_through_postfix_and_stops_cleanly() {
     let mb = mailbox();
     mb.fill(&messages()[..1]);

@@ -72,6 +72,7 @@ fn short(args: &[&str]) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn the_system_resolver_answers_mx_with_every_preference() {
     let doc = json(&["hamburger.test", "MX"], 0);
     assert_eq!(doc["server"], format!("{}:53", bed().var("DNS_RESOLVER")));
@@ -94,6 +95,7 @@ fn the_system_resolver_answers_mx_with_every_preference() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn the_authoritative_server_sets_aa_without_recursion() {
     let auth = format!("@{}", bed().var("DNS_AUTH"));
     let doc = json(&[&auth, "hamburger.test", "SOA", "--norecurse"], 0);
@@ -107,6 +109,7 @@ fn the_authoritative_server_sets_aa_without_recursion() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn every_record_type_of_the_zone_comes_back_in_presentation_form() {
     let bed = bed();
     let auth = format!("@{}", bed.var("DNS_AUTH"));
@@ -146,6 +149,7 @@ fn every_record_type_of_the_zone_comes_back_in_presentation_form() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn several_types_in_one_call_print_one_block_each() {
     resolve(&["www.hamburger.test", "A", "AAAA"])
         .assert()
@@ -158,6 +162,7 @@ fn several_types_in_one_call_print_one_block_each() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn nxdomain_and_nodata_exit_1() {
     let nx = json(&["nosuch.hamburger.test", "A"], 1);
     assert_eq!(nx["header"]["rcode"], "NXDOMAIN");
@@ -174,6 +179,7 @@ fn nxdomain_and_nodata_exit_1() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn reverse_lookup_finds_the_ptr_of_127_25_0_1() {
     assert_eq!(short(&["-x", "127.25.0.1"]), ["mx1.hamburger.test."]);
     let auth = format!("@{}", bed().var("DNS_AUTH"));
@@ -184,6 +190,7 @@ fn reverse_lookup_finds_the_ptr_of_127_25_0_1() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn a_truncated_answer_is_fetched_again_over_tcp() {
     let auth = format!("@{}", bed().var("DNS_AUTH"));
     let out = resolve(&[&auth, "big.hamburger.test", "TXT", "--json"])
@@ -213,6 +220,7 @@ fn a_truncated_answer_is_fetched_again_over_tcp() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn control_bytes_of_a_real_txt_record_are_escaped() {
     resolve(&["ctrl.hamburger.test", "TXT", "--short"])
         .assert()
@@ -223,6 +231,7 @@ fn control_bytes_of_a_real_txt_record_are_escaped() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn servfail_from_a_lame_delegation_exits_75() {
     resolve(&["lame2.test", "MX"])
         .assert()
@@ -231,6 +240,7 @@ fn servfail_from_a_lame_delegation_exits_75() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn trace_follows_the_referrals_from_the_root_hints() {
     let bed = bed();
     let steps = trace_steps("mx1.hamburger.test");
@@ -284,6 +294,7 @@ fn trace_follows_the_referrals_from_the_root_hints() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn trace_follows_a_cname_into_another_zone_from_the_root() {
     let steps = trace_steps("registry.crepes.test");
     let kinds: Vec<(&str, &str)> = steps
@@ -305,6 +316,7 @@ fn trace_follows_a_cname_into_another_zone_from_the_root() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn trace_ends_with_nxdomain_or_a_dead_server() {
     let hints = bed().var("ROOT_HINTS").to_string();
     resolve(&["nosuch.hamburger.test", "--trace", "--root-hints", &hints])
@@ -345,6 +357,7 @@ fn findings(value: &Value) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn check_orders_hosts_by_preference_with_addresses_and_ttls() {
     let doc = check("hamburger.test", 0);
     let hosts = host_names(&doc);
@@ -364,6 +377,7 @@ fn check_orders_hosts_by_preference_with_addresses_and_ttls() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn check_reports_every_mail_routing_case() {
     let nullmx = check("nullmx.hamburger.test", 0);
     assert_eq!(nullmx["route"], "null_mx");
@@ -411,6 +425,7 @@ fn check_reports_every_mail_routing_case() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn check_finds_lame_and_unreachable_name_servers() {
     let lame = check("lame.test", 75);
     assert_eq!(lame["zone"], "lame.test.");
@@ -436,6 +451,7 @@ fn check_finds_lame_and_unreachable_name_servers() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn check_text_view_lists_hosts_in_sender_order() {
     resolve(&["hamburger.test", "--check"])
         .assert()
@@ -449,6 +465,7 @@ fn check_text_view_lists_hosts_in_sender_order() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn mail_route_api_shuffles_equal_preferences_for_senders() {
     use mailkit::dns::{MailRoute, QueryOptions, Resolver};
     bed();
@@ -478,6 +495,7 @@ fn mail_route_api_shuffles_equal_preferences_for_senders() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn batch_keeps_input_order_across_the_bench_zone() {
     let auth = format!("@{}", bed().var("DNS_AUTH"));
     // A scrambled order, with a missing name and a NODATA in the middle.
@@ -514,6 +532,7 @@ fn batch_keeps_input_order_across_the_bench_zone() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn batch_json_lines_through_the_system_resolver() {
     let out = resolve(&["--batch", "-", "--json"])
         .write_stdin("mx1.hamburger.test\nnosuch.hamburger.test\nhamburger.test MX\n")

@@ -654,3 +654,58 @@ fn a_stalled_tls_handshake_is_a_timeout() {
     );
     server.join().unwrap();
 }
+
+/// A server that offers AUTH PLAIN and accepts any login.
+fn auth_fake() -> (SocketAddr, Arc<Mutex<Seen>>) {
+    fake("220 fake\r\n", |line| {
+        if line.starts_with("EHLO") {
+            send("250-fake\r\n250 AUTH PLAIN LOGIN\r\n")
+        } else if line.starts_with("AUTH") {
+            send("235 ok\r\n")
+        } else {
+            standard(line)
+        }
+    })
+}
+
+#[test]
+fn the_password_may_come_from_mailkit_password_as_for_pop3() {
+    let (addr, seen) = auth_fake();
+    compose_hello(addr)
+        .args(["--user", "alice", "--allow-cleartext-auth"])
+        .env("MAILKIT_PASSWORD", "hunter2")
+        .assert()
+        .success();
+    assert!(saw(&seen, "AUTH PLAIN AGFsaWNlAGh1bnRlcjI="));
+}
+
+#[test]
+fn an_auth_the_protocol_does_not_know_is_a_configuration_error() {
+    let (addr, seen) = auth_fake();
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = dir.path().join("accounts.toml");
+    std::fs::write(
+        &accounts,
+        format!(
+            "[accounts.a]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nuser = \"alice\"\npassword_env = \"SEND_TEST_PW\"\nauth = \"cram-md5\"\n",
+            addr.port()
+        ),
+    )
+    .unwrap();
+    let out = Command::cargo_bin("mailkit")
+        .unwrap()
+        .args(["send", "--account", "a", "--allow-cleartext-auth"])
+        .args(["--from", "a@client.test", "--to", "b@x.test", "--body", "x"])
+        .env("MAILKIT_ACCOUNTS", &accounts)
+        .env("SEND_TEST_PW", "hunter2")
+        .assert()
+        .code(78)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("account auth \"cram-md5\" is not an SMTP mechanism"),
+        "{stderr}"
+    );
+    assert!(!saw(&seen, "EHLO"), "refused before connecting");
+}

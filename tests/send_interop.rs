@@ -118,6 +118,7 @@ fn write_temp(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn direct_mx_delivery_keeps_every_byte_and_strips_bcc() {
     let bed = TestBed::get();
     let tok = token("direct");
@@ -164,6 +165,7 @@ fn without_bcc_line(text: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn relay_587_starttls_auth_with_attachment_and_redacted_transcript() {
     let bed = TestBed::get();
     let tok = token("submission");
@@ -228,6 +230,7 @@ fn base64_lines(data: &[u8]) -> String {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn relay_465_implicit_tls_from_an_account() {
     let bed = TestBed::get();
     let tok = token("smtps");
@@ -256,6 +259,7 @@ fn relay_465_implicit_tls_from_an_account() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn unknown_user_is_reported_and_the_others_still_get_it() {
     let bed = TestBed::get();
     let tok = token("partial");
@@ -293,6 +297,7 @@ fn unknown_user_is_reported_and_the_others_still_get_it() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn null_mx_and_nonexistent_domains_fail_without_connecting() {
     let bed = TestBed::get();
     let out = from_crepes(&bed, "x@nullmx.hamburger.test")
@@ -311,6 +316,7 @@ fn null_mx_and_nonexistent_domains_fail_without_connecting() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn a_dead_first_mx_falls_back_to_the_second() {
     let bed = TestBed::get();
     // fallback.hamburger.test: MX 10 dead (refuses), MX 20 mx1. Postfix does not take mail
@@ -336,6 +342,7 @@ fn a_dead_first_mx_falls_back_to_the_second() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn wrong_password_exits_77() {
     let bed = TestBed::get();
     mailkit(&bed)
@@ -355,6 +362,7 @@ fn wrong_password_exits_77() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn an_untrusted_certificate_exits_77() {
     let bed = TestBed::get();
     let out = Command::cargo_bin("mailkit")
@@ -384,6 +392,7 @@ fn an_untrusted_certificate_exits_77() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn several_messages_to_two_domains_use_one_connection_each() {
     let bed = TestBed::get();
     let tok = token("batch");
@@ -417,6 +426,7 @@ fn several_messages_to_two_domains_use_one_connection_each() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn dsn_and_8bitmime_parameters_reach_postfix() {
     let bed = TestBed::get();
     let tok = token("dsn");
@@ -447,6 +457,7 @@ fn dsn_and_8bitmime_parameters_reach_postfix() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn an_mbox_goes_to_smtp_sink_pipelined_on_one_connection() {
     let bed = TestBed::get();
     let tok = token("sink");
@@ -514,6 +525,7 @@ fn an_mbox_goes_to_smtp_sink_pipelined_on_one_connection() {
 }
 
 #[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn a_non_ascii_sender_goes_with_smtputf8() {
     let bed = TestBed::get();
     let tok = token("utf8");

@@ -10,6 +10,7 @@ pub mod pop3;
 pub mod resolve;
 pub mod security;
 pub mod send;
+pub mod values;
 
 use clap::{Args, Parser, Subcommand};
 

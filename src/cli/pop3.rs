@@ -3,10 +3,7 @@
 use clap::Args;
 
 use super::security::{PasswordArgs, TrustArgs};
-use crate::{
-    accounts::{Protocol, TlsMode},
-    pop3::Mechanism,
-};
+use crate::cli::values::{Pop3AuthArg, ProtocolArg, TlsArg};
 
 /// How to reach and log in to the POP3 or IMAP server. The password never comes from the command line:
 /// it comes from `--password-env`, `--password-file`, `--password-command`, `$MAILKIT_PASSWORD`,
@@ -24,21 +21,21 @@ pub struct ConnectionArgs {
     pub server: Option<String>,
     /// Protocol (default: the account's, else the port's: 143/993 IMAP, 110/995 POP3)
     #[arg(long, value_enum, value_name = "PROTO")]
-    pub protocol: Option<Protocol>,
+    pub protocol: Option<ProtocolArg>,
     /// Login name
     #[arg(long, short = 'u')]
     pub user: Option<String>,
     /// Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on
     /// 143, required), none
     #[arg(long, value_enum, value_name = "MODE")]
-    pub tls: Option<TlsMode>,
+    pub tls: Option<TlsArg>,
     /// Certificate trust and cleartext login.
     #[command(flatten)]
     pub trust: TrustArgs,
     /// Login mechanism (auto: SASL PLAIN if offered, else USER/PASS or IMAP LOGIN, else APOP;
     /// user means IMAP LOGIN over IMAP)
     #[arg(long, value_enum, value_name = "MECH")]
-    pub auth: Option<Mechanism>,
+    pub auth: Option<Pop3AuthArg>,
     /// Where the password comes from (else $MAILKIT_PASSWORD when set).
     #[command(flatten)]
     pub password: PasswordArgs,
@@ -49,4 +46,24 @@ pub struct ConnectionArgs {
     /// Seconds to wait for the connection and for each reply
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub timeout: u64,
+}
+
+impl ConnectionArgs {
+    /// The flags as [`Endpoint::resolve`](crate::accounts::Endpoint::resolve) takes them.
+    pub fn endpoint_flags(&self) -> crate::accounts::Flags {
+        crate::accounts::Flags {
+            account: self.account.clone(),
+            server: self.server.clone(),
+            port: None,
+            tls: self.tls.map(Into::into),
+            user: self.user.clone(),
+            auth: self.auth.map(Into::into),
+            secret: self.password.source(),
+            oauth_token_command: self.oauth_token_command.clone(),
+            ca_file: self.trust.ca_file.clone(),
+            insecure_skip_tls_verify: self.trust.insecure_skip_tls_verify,
+            allow_cleartext_auth: self.trust.allow_cleartext_auth,
+            timeout: self.timeout,
+        }
+    }
 }

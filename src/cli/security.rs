@@ -5,10 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::{
-    accounts::{Account, SecretSource},
-    net::TlsOptions,
-};
+use crate::accounts::SecretSource;
 
 /// How far to trust the server: a private CA, or (named as insecure) nothing at all.
 #[derive(Debug, Args)]
@@ -22,19 +19,6 @@ pub struct TrustArgs {
     /// INSECURE: allow a password or token over a connection without TLS
     #[arg(long)]
     pub allow_cleartext_auth: bool,
-}
-
-impl TrustArgs {
-    /// The TLS options: the flag's CA file, else the account's.
-    pub fn tls_options(&self, account: Option<&Account>) -> TlsOptions {
-        TlsOptions {
-            ca_file: self
-                .ca_file
-                .clone()
-                .or_else(|| account.and_then(|a| a.ca_file.clone())),
-            insecure_skip_verify: self.insecure_skip_tls_verify,
-        }
-    }
 }
 
 /// Where the password comes from on the command line: never the password itself, which

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::security::{PasswordArgs, TrustArgs};
-use crate::{accounts::TlsMode, smtp::Mechanism};
+use crate::cli::values::{SaslArg, TlsArg};
 
 /// Flags of `mailkit send`.
 #[derive(Debug, Args)]
@@ -104,7 +104,7 @@ pub struct RouteArgs {
     /// Connection protection: tls (implicit), starttls (required), opportunistic (upgrade when
     /// offered, warn otherwise; the default for MX delivery) or none
     #[arg(long, value_enum, value_name = "MODE")]
-    pub tls: Option<TlsMode>,
+    pub tls: Option<TlsArg>,
 
     /// Certificate trust and cleartext AUTH.
     #[command(flatten)]
@@ -121,7 +121,7 @@ pub struct RouteArgs {
 
     /// SASL mechanism (default: PLAIN, else LOGIN, from the server's offer)
     #[arg(long, value_enum, value_name = "MECHANISM")]
-    pub auth: Option<Mechanism>,
+    pub auth: Option<SaslArg>,
 
     /// DNS server for MX lookups, `IP[:PORT]` (default: the system resolver)
     #[arg(long, value_name = "IP[:PORT]")]
@@ -147,6 +147,26 @@ pub struct RouteArgs {
     /// DSN: envelope identifier quoted back in notifications
     #[arg(long, value_name = "ID")]
     pub envid: Option<String>,
+}
+
+impl RouteArgs {
+    /// The flags as [`Endpoint::resolve`](crate::accounts::Endpoint::resolve) takes them.
+    pub fn endpoint_flags(&self) -> crate::accounts::Flags {
+        crate::accounts::Flags {
+            account: self.account.clone(),
+            server: self.server.clone(),
+            port: self.port,
+            tls: self.tls.map(Into::into),
+            user: self.user.clone(),
+            auth: self.auth.map(|m| crate::accounts::Auth::Sasl(m.into())),
+            secret: self.password.source(),
+            oauth_token_command: None,
+            ca_file: self.trust.ca_file.clone(),
+            insecure_skip_tls_verify: self.trust.insecure_skip_tls_verify,
+            allow_cleartext_auth: self.trust.allow_cleartext_auth,
+            timeout: self.timeout,
+        }
+    }
 }
 
 /// What a DSN returns (RFC 3461 §4.3).

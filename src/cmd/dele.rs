@@ -4,8 +4,8 @@
 use anyhow::Context;
 use serde::Serialize;
 
-use super::pop3_common::Connection;
 use crate::{
+    accounts::{Endpoint, Service},
     cli::{GlobalArgs, dele::DeleArgs},
     exit::{Exit, Failure, Kind},
     maildrop::MailAccess,
@@ -45,8 +45,9 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "message numbers hold for one session only; --uidl names a message for good",
         );
     }
-    let connection = Connection::resolve(&args.connection, global)?;
-    let mut session = connection.open()?;
+    let endpoint = Endpoint::resolve(Service::Pop3, &args.connection.endpoint_flags())?;
+    let mut session =
+        crate::pop3::connect::login(&endpoint, crate::output::Transcript::stderr(global.verbose))?;
     let listing = session.listing()?;
     let chosen = listing.select(&args.numbers, &args.uidl)?;
     let mut printer = Printer::stdout(global.json);
@@ -88,7 +89,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             .with_prompt(format!(
                 "Delete {} messages ({bytes} bytes) from {}?",
                 chosen.len(),
-                connection.options.host
+                endpoint.host.as_deref().unwrap_or_default()
             ))
             .default(false)
             .interact()

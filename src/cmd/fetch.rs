@@ -8,9 +8,8 @@ use std::{collections::HashSet, io};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::pop3_common::Connection;
 use crate::{
-    accounts::Protocol,
+    accounts::{Endpoint, Protocol, Service},
     cli::{GlobalArgs, fetch::FetchArgs},
     exit::{Exit, Failure, Kind},
     maildrop::{
@@ -51,9 +50,10 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "--stdout writes the message itself to stdout; it cannot be combined with --json"
         );
     }
-    let connection = Connection::resolve(&args.connection, global)?;
+    let endpoint = Endpoint::resolve(Service::Pop3, &args.connection.endpoint_flags())?;
     let target = open_target(args)?;
-    let mut session = connection.open()?;
+    let mut session =
+        crate::pop3::connect::login(&endpoint, crate::output::Transcript::stderr(global.verbose))?;
     let listing = session.listing()?;
     if args.new && !listing.has_uidl {
         crate::bail!(
@@ -65,7 +65,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         (Some(_), true) => {
             let path = match &args.state_file {
                 Some(path) => path.clone(),
-                None => maildrop::state::default_path(&connection.key).ok_or_else(|| {
+                None => maildrop::state::default_path(&endpoint.key()).ok_or_else(|| {
                     Failure::new(
                         Kind::Config,
                         "no state directory: set $XDG_STATE_HOME or $HOME, or --state-file",

@@ -8,32 +8,25 @@ use std::{
     io::{BufWriter, Write},
     os::unix::fs::OpenOptionsExt,
     path::{Path, PathBuf},
-    time::Duration,
 };
 
 use anyhow::Context;
 
-use super::pop3_common::{PASSWORD_ENV, TOKEN_ENV};
 use crate::{
-    accounts::{self, Account, Protocol, SecretSource, TlsMode},
+    accounts::{self, Account, Endpoint, Protocol, Service},
     cli::{GlobalArgs, pop3::ConnectionArgs},
     exit::{Failure, Kind},
-    imap::{
-        ImapMechanism, Session,
-        access::Removal,
-        connect::{self, ConnectOptions},
-    },
+    imap::{Session, access::Removal, connect},
     maildrop,
     net::Stream,
     output::{self, Transcript},
-    pop3::Mechanism,
 };
 
 /// The protocol the flags and account mean: `--protocol`, else the account's `protocol`,
 /// else the port (143/993 IMAP, anything else POP3).
 pub fn protocol(args: &ConnectionArgs) -> anyhow::Result<Protocol> {
     if let Some(protocol) = args.protocol {
-        return Ok(protocol);
+        return Ok(protocol.into());
     }
     let account = match &args.account {
         Some(name) => accounts::load_named(name).context("reading the account")?,
@@ -49,122 +42,14 @@ pub fn protocol(args: &ConnectionArgs) -> anyhow::Result<Protocol> {
     Ok(Protocol::of_port(port.or(account.port)))
 }
 
-/// A resolved IMAP connection: where, how, and as whom.
-pub struct ImapConnection {
-    /// The options for [`connect::open`].
-    pub options: ConnectOptions,
-    /// Where the password or token comes from.
-    pub secret: SecretSource,
-    /// Names this mailbox for the state files: `[account+]user@host:port`.
-    pub key: String,
+/// The IMAP endpoint of the flags and account, resolved by the one rule every command uses.
+pub fn endpoint(args: &ConnectionArgs) -> anyhow::Result<Endpoint> {
+    Endpoint::resolve(Service::Imap, &args.endpoint_flags())
 }
 
-impl ImapConnection {
-    /// Resolves flags over the account over defaults (993 with TLS, 143 with STARTTLS).
-    pub fn resolve(args: &ConnectionArgs, global: &GlobalArgs) -> anyhow::Result<ImapConnection> {
-        let account = match &args.account {
-            Some(name) => accounts::load_named(name).context("reading the account")?,
-            None => Account::default(),
-        };
-        let (flag_host, flag_port) = match &args.server {
-            Some(server) => {
-                let (host, port) = crate::net::split_server(server)?;
-                (Some(host), port)
-            }
-            None => (None, None),
-        };
-        let Some(host) = flag_host.or(account.host.clone()) else {
-            crate::bail!(
-                Kind::Usage,
-                "no server: give --server HOST[:PORT] or --account"
-            );
-        };
-        let port = flag_port.or(account.port);
-        let tls = match args.tls.or(account.tls) {
-            Some(TlsMode::Opportunistic) => crate::bail!(
-                Kind::Config,
-                "IMAP never falls back to cleartext: use --tls tls, starttls or none"
-            ),
-            Some(mode) => mode,
-            None if port == Some(143) => TlsMode::Starttls,
-            None => TlsMode::Tls,
-        };
-        let port = port.unwrap_or(if tls == TlsMode::Tls { 993 } else { 143 });
-        let Some(user) = args.user.clone().or(account.user.clone()) else {
-            crate::bail!(Kind::Usage, "no user: give --user or --account");
-        };
-        let mechanism = match (args.auth, account.auth.as_deref()) {
-            (Some(Mechanism::Auto), _) | (None, None) => ImapMechanism::Auto,
-            (Some(Mechanism::User), _) => ImapMechanism::Login,
-            (Some(Mechanism::Plain), _) => ImapMechanism::Plain,
-            (Some(Mechanism::Xoauth2), _) => ImapMechanism::Xoauth2,
-            (Some(Mechanism::Apop), _) => {
-                crate::bail!(
-                    Kind::Usage,
-                    "--auth apop is POP3 only; IMAP has login, plain, xoauth2"
-                )
-            }
-            (None, Some(name)) => parse_mechanism(name)?,
-        };
-        let token = matches!(
-            mechanism,
-            ImapMechanism::Xoauth2 | ImapMechanism::Oauthbearer
-        );
-        let secret = if token {
-            match (&args.oauth_token_command, account.oauth_token_source()) {
-                (Some(command), _) => SecretSource::Command(command.clone()),
-                (None, Some(source)) => source,
-                (None, None) => SecretSource::Env(TOKEN_ENV.to_string()),
-            }
-        } else if let Some(source) = args.password.source() {
-            source
-        } else if std::env::var_os(PASSWORD_ENV).is_some() {
-            SecretSource::Env(PASSWORD_ENV.to_string())
-        } else {
-            account.password_source()?.unwrap_or(SecretSource::Prompt)
-        };
-        let key = match &args.account {
-            Some(name) => format!("{name}+{user}@{host}:{port}"),
-            None => format!("{user}@{host}:{port}"),
-        };
-        Ok(ImapConnection {
-            options: ConnectOptions {
-                host,
-                port,
-                tls,
-                tls_options: args.trust.tls_options(Some(&account)),
-                timeout: Duration::from_secs(args.timeout.max(1)),
-                user,
-                mechanism,
-                allow_cleartext: args.trust.allow_cleartext_auth,
-                transcript: Transcript::stderr(global.verbose),
-            },
-            secret,
-            key,
-        })
-    }
-
-    /// Connects and logs in; the secret is obtained only once the connection is protected.
-    pub fn open(&self) -> anyhow::Result<Session<Stream>> {
-        let o = &self.options;
-        let what = format!("password for {}@{}", o.user, o.host);
-        connect::open(o, || accounts::fetch_secret(&self.secret, &what))
-            .with_context(|| format!("logging in to {}:{} as {}", o.host, o.port, o.user))
-    }
-}
-
-fn parse_mechanism(name: &str) -> anyhow::Result<ImapMechanism> {
-    Ok(match name.to_ascii_lowercase().as_str() {
-        "auto" => ImapMechanism::Auto,
-        "login" | "user" => ImapMechanism::Login,
-        "plain" => ImapMechanism::Plain,
-        "xoauth2" => ImapMechanism::Xoauth2,
-        "oauthbearer" => ImapMechanism::Oauthbearer,
-        other => crate::bail!(
-            Kind::Config,
-            "account auth {other:?} is not an IMAP mechanism (auto, login, plain, xoauth2, oauthbearer)"
-        ),
-    })
+/// Connects and logs in to the endpoint, with the `-v` transcript when asked for.
+pub fn open(endpoint: &Endpoint, global: &GlobalArgs) -> anyhow::Result<Session<Stream>> {
+    connect::login(endpoint, Transcript::stderr(global.verbose))
 }
 
 /// The state file of one folder: `$XDG_STATE_HOME/mailkit/imap/<key>/<folder>` (or

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use serde::Serialize;
 
-use super::imap_common::{self, ImapConnection};
+use super::imap_common;
 use crate::{
     cli::{GlobalArgs, dele::DeleArgs},
     exit::{Exit, Failure, Kind},
@@ -47,9 +47,9 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "refusing to delete without confirmation: stdin is not a terminal; pass --yes"
         );
     }
-    let connection = ImapConnection::resolve(&args.connection, global)?;
+    let endpoint = imap_common::endpoint(&args.connection)?;
     let folder = args.folder.clone().unwrap_or_else(|| "INBOX".to_string());
-    let mut session = connection.open()?;
+    let mut session = imap_common::open(&endpoint, global)?;
     let validity = session
         .select(&folder, args.dry_run)
         .map_err(Failure::from)
@@ -103,7 +103,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
                 chosen.len(),
                 if chosen.len() == 1 { "" } else { "s" },
                 folder,
-                connection.options.host
+                endpoint.host.as_deref().unwrap_or_default()
             ))
             .default(false)
             .interact()

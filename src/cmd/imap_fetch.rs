@@ -15,9 +15,10 @@ use anyhow::Context;
 
 use super::{
     fetch::{ToPrinter, open_target, progress_bar},
-    imap_common::{self, ImapConnection},
+    imap_common,
 };
 use crate::{
+    accounts::Endpoint,
     cli::{GlobalArgs, fetch::FetchArgs},
     exit::{Exit, Failure, Kind},
     imap::{
@@ -50,7 +51,8 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "--watch follows one folder; give --folder once"
         );
     }
-    let connection = ImapConnection::resolve(&args.connection, global)?;
+    let endpoint = imap_common::endpoint(&args.connection)?;
+    let key = endpoint.key();
     let target = open_target(args)?;
     if (args.new || args.watch) && target.is_none() {
         crate::bail!(
@@ -71,7 +73,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         some => some.to_vec(),
     };
     let mut printer = Printer::stdout(global.json);
-    let mut session = connection.open()?;
+    let mut session = imap_common::open(&endpoint, global)?;
     let removal = if args.delete || args.move_to.is_some() {
         Some(imap_common::removal(
             &mut session,
@@ -84,7 +86,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let run = Folders {
         args,
         global,
-        key: &connection.key,
+        key: &key,
         target: target.as_ref(),
         removal: removal.as_ref(),
         several: folders.len() > 1,
@@ -93,7 +95,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         run.fetch(&mut session, folder, &mut printer)?;
     }
     if args.watch {
-        watch(&run, &connection, session, &folders[0], &stop, &mut printer)?;
+        watch(&run, &endpoint, session, &folders[0], &stop, &mut printer)?;
     } else {
         session
             .logout()
@@ -265,7 +267,7 @@ fn report(printer: &mut Printer, folder: &str, outcomes: &[Outcome]) -> anyhow::
 /// signal is acted on between steps, so whatever was fetched is committed.
 fn watch(
     run: &Folders<'_>,
-    connection: &ImapConnection,
+    endpoint: &Endpoint,
     mut session: Session<Stream>,
     folder: &str,
     stop: &AtomicBool,
@@ -277,7 +279,7 @@ fn watch(
     while !stopped() {
         let step = (|| -> anyhow::Result<()> {
             if !connected {
-                session = connection.open()?;
+                session = imap_common::open(endpoint, run.global)?;
                 connected = true;
                 run.fetch(&mut session, folder, printer)?;
             }

@@ -5,7 +5,7 @@
 use anyhow::Context;
 use serde::Serialize;
 
-use super::imap_common::ImapConnection;
+use super::imap_common;
 use crate::{
     cli::{GlobalArgs, list::ListArgs},
     exit::{Exit, Failure},
@@ -41,8 +41,8 @@ struct FolderRow {
 
 /// Runs `mailkit list` against an IMAP server.
 pub fn run(args: &ListArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let connection = ImapConnection::resolve(&args.connection, global)?;
-    let mut session = connection.open()?;
+    let endpoint = imap_common::endpoint(&args.connection)?;
+    let mut session = imap_common::open(&endpoint, global)?;
     let mut printer = Printer::stdout(global.json);
     if args.folders {
         let folders = session

@@ -4,8 +4,8 @@
 use anyhow::Context;
 use serde::Serialize;
 
-use super::pop3_common::Connection;
 use crate::{
+    accounts::{Endpoint, Service},
     cli::{GlobalArgs, list::ListArgs},
     exit::{Exit, Failure},
     maildrop::MailAccess,
@@ -39,8 +39,9 @@ pub fn run(args: &ListArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "--folders and --folder are IMAP only; add --protocol imap (or use port 993/143)"
         );
     }
-    let connection = Connection::resolve(&args.connection, global)?;
-    let mut session = connection.open()?;
+    let endpoint = Endpoint::resolve(Service::Pop3, &args.connection.endpoint_flags())?;
+    let mut session =
+        crate::pop3::connect::login(&endpoint, crate::output::Transcript::stderr(global.verbose))?;
     let listing = session.listing()?;
     let numbers: Vec<u32> = listing.entries.iter().map(|e| e.number).collect();
     let headers = if args.headers {

@@ -10,6 +10,5 @@ pub mod imap_fetch;
 pub mod imap_list;
 pub mod list;
 pub mod parse;
-pub mod pop3_common;
 pub mod resolve;
 pub mod send;

@@ -1,81 +1,68 @@
 //! Opening a logged-in IMAP session over the network: TCP, implicit TLS or STARTTLS (required
 //! unless cleartext was asked for), CAPABILITY before and after TLS, and the login.
 
-use std::time::Duration;
+use anyhow::Context as _;
 
-use super::{ImapError, ImapMechanism, Session};
+use super::{ImapError, Login, Session};
 use crate::{
-    accounts::TlsMode,
+    accounts::{Auth, Endpoint},
     exit::Failure,
-    net::{self, Stream, TlsClient, TlsOptions},
+    net::{self, Stream, TlsClient, TlsMode},
     output::Transcript,
-    secret::Secret,
 };
 
-/// Everything needed to reach and log in to an IMAP server.
-#[derive(Clone, Debug)]
-pub struct ConnectOptions {
-    /// Server host name or address; also the name the certificate must match.
-    pub host: String,
-    /// Server port.
-    pub port: u16,
-    /// `Tls` (implicit, 993), `Starttls` (143, required) or `None` (cleartext).
-    pub tls: TlsMode,
-    /// Certificate verification settings.
-    pub tls_options: TlsOptions,
-    /// Connect timeout, and the overall deadline of every reply.
-    pub timeout: Duration,
-    /// Login name.
-    pub user: String,
-    /// How to log in.
-    pub mechanism: ImapMechanism,
-    /// Whether a password may cross a connection without TLS.
-    pub allow_cleartext: bool,
-    /// The `-v` transcript.
-    pub transcript: Transcript,
+/// Connects, secures and logs in to `endpoint`. The secret is asked for only once the
+/// connection is protected (or cleartext was allowed), and not at all after PREAUTH.
+pub fn login(endpoint: &Endpoint, transcript: Transcript) -> anyhow::Result<Session<Stream>> {
+    let host = endpoint.host.as_deref().unwrap_or_default();
+    let user = endpoint.user.as_deref().unwrap_or_default();
+    open(endpoint, host, user, transcript)
+        .with_context(|| format!("logging in to {host}:{} as {user}", endpoint.port))
 }
 
-/// Connects, secures and logs in. The secret is asked for only once the connection is
-/// protected (or cleartext was allowed), and not at all after a PREAUTH greeting.
-pub fn open(
-    options: &ConnectOptions,
-    secret: impl FnOnce() -> Result<Secret, Failure>,
+fn open(
+    endpoint: &Endpoint,
+    host: &str,
+    user: &str,
+    transcript: Transcript,
 ) -> Result<Session<Stream>, Failure> {
-    let (tcp, addr) = net::connect(&options.host, options.port, options.timeout)?;
-    options
-        .transcript
-        .event(&format!("connected to {} ({addr})", options.host));
-    let client = match options.tls {
-        TlsMode::None => None,
-        _ => Some(TlsClient::new(&options.tls_options)?),
+    let login = match endpoint.auth {
+        Auth::Auto => Login::Auto,
+        // `user` (POP3's USER/PASS) and `login` both mean IMAP's LOGIN command.
+        Auth::User | Auth::Sasl(crate::sasl::Mechanism::Login) => Login::Login,
+        Auth::Sasl(mechanism) => Login::Sasl(mechanism),
+        Auth::Apop => {
+            return Err(ImapError::NoMechanism("APOP is POP3 only".into()).into());
+        }
     };
-    let stream = match (&client, options.tls) {
-        (Some(client), TlsMode::Tls) => client.handshake(tcp, &options.host)?,
+    let (tcp, addr) = net::connect(host, endpoint.port, endpoint.timeout)?;
+    transcript.event(&format!("connected to {host} ({addr})"));
+    let client = match endpoint.tls {
+        TlsMode::None => None,
+        _ => Some(TlsClient::new(&endpoint.tls_options)?),
+    };
+    let stream = match (&client, endpoint.tls) {
+        (Some(client), TlsMode::Tls) => client.handshake(tcp, host)?,
         _ => Stream::Plain(tcp),
     };
     let secure = stream.is_tls();
-    let mut session = Session::open(stream, secure, options.transcript.clone(), options.timeout)?;
+    let mut session = Session::open(stream, secure, transcript, endpoint.timeout)?;
     if session.capabilities().is_empty() {
         session.capability()?;
     }
-    if let (Some(client), TlsMode::Starttls | TlsMode::Opportunistic) = (&client, options.tls) {
+    if let (Some(client), TlsMode::Starttls | TlsMode::Opportunistic) = (&client, endpoint.tls) {
         if session.is_authenticated() {
             return Err(ImapError::NoStartTls.into());
         }
-        session = session.starttls(|stream| stream.start_tls(client, &options.host))?;
+        session = session.starttls(|stream| stream.start_tls(client, host))?;
     }
     if session.is_authenticated() {
         return Ok(session);
     }
-    if !session.is_secure() && !options.allow_cleartext {
+    if !session.is_secure() && !endpoint.allow_cleartext_auth {
         return Err(ImapError::CleartextRefused.into());
     }
-    let secret = secret()?;
-    session.login(
-        options.mechanism,
-        &options.user,
-        &secret,
-        options.allow_cleartext,
-    )?;
+    let secret = endpoint.secret()?;
+    session.login(login, user, &secret, endpoint.allow_cleartext_auth)?;
     Ok(session)
 }

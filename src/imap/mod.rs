@@ -10,6 +10,6 @@ pub mod session;
 
 pub use error::ImapError;
 pub use session::{
-    BodySink, Fetched, Folder, FolderStatus, ImapMechanism, MessageInfo, Selected, Session,
-    SystemFlag, Woken,
+    BodySink, Fetched, Folder, FolderStatus, Login, MessageInfo, Selected, Session, SystemFlag,
+    Woken,
 };

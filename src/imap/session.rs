@@ -14,11 +14,11 @@ use std::{
 };
 
 use imap_codec::{
-    AuthenticateDataCodec, CommandCodec, GreetingCodec, IdleDoneCodec, ResponseCodec,
+    CommandCodec, GreetingCodec, IdleDoneCodec, ResponseCodec,
     decode::{Decoder, GreetingDecodeError, ResponseDecodeError},
     encode::{Encoder, Fragment},
     imap_types::{
-        auth::{AuthMechanism, AuthenticateData},
+        auth::AuthMechanism,
         command::{Command, CommandBody},
         core::{AString, Vec1},
         extensions::idle::IdleDone,
@@ -26,14 +26,13 @@ use imap_codec::{
         flag::{Flag, FlagFetch, StoreResponse, StoreType},
         mailbox::{ListMailbox, Mailbox},
         response::{Code, Data, GreetingKind, Response, Status, StatusBody, StatusKind},
-        secret::Secret as CodecSecret,
         sequence::SequenceSet,
         status::{StatusDataItem, StatusDataItemName},
     },
 };
 
 use super::ImapError;
-use crate::{net::Stream, output::Transcript, secret::Secret};
+use crate::{net::Stream, output::Transcript, sasl, secret::Secret};
 
 /// The longest line accepted outside literals: far above any real response line.
 const MAX_LINE: usize = 256 * 1024;
@@ -139,18 +138,14 @@ pub trait BodySink {
 }
 
 /// How to log in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ImapMechanism {
-    /// AUTHENTICATE PLAIN if offered, else LOGIN (unless LOGINDISABLED)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Login {
+    /// AUTHENTICATE PLAIN if offered, else LOGIN (unless LOGINDISABLED).
     Auto,
-    /// LOGIN user password (RFC 3501 §6.2.3)
+    /// LOGIN user password (RFC 3501 §6.2.3).
     Login,
-    /// AUTHENTICATE PLAIN (RFC 4616)
-    Plain,
-    /// AUTHENTICATE XOAUTH2 with an OAuth 2 access token
-    Xoauth2,
-    /// AUTHENTICATE OAUTHBEARER (RFC 7628) with an OAuth 2 access token
-    Oauthbearer,
+    /// AUTHENTICATE with a SASL mechanism (RFC 3501 §6.2.2), driven by [`crate::sasl`].
+    Sasl(sasl::Mechanism),
 }
 
 /// The flags mailkit sets.
@@ -324,7 +319,7 @@ impl<S: Read + Write + Timed> Session<S> {
     /// cleartext connection unless `allow_cleartext`. Capabilities are asked again after.
     pub fn login(
         &mut self,
-        mechanism: ImapMechanism,
+        login: Login,
         user: &str,
         secret: &Secret,
         allow_cleartext: bool,
@@ -332,19 +327,13 @@ impl<S: Read + Write + Timed> Session<S> {
         if !self.secure && !allow_cleartext {
             return Err(ImapError::CleartextRefused);
         }
-        let mechanism = match mechanism {
-            ImapMechanism::Auto if self.has("AUTH=PLAIN") => ImapMechanism::Plain,
-            ImapMechanism::Auto => ImapMechanism::Login,
+        let login = match login {
+            Login::Auto if self.has("AUTH=PLAIN") => Login::Sasl(sasl::Mechanism::Plain),
+            Login::Auto => Login::Login,
             other => other,
         };
-        let needs = |name: &str| {
-            format!(
-                "the server does not offer AUTH={name} (capabilities: {})",
-                self.caps.join(" ")
-            )
-        };
-        match mechanism {
-            ImapMechanism::Login | ImapMechanism::Auto => {
+        match login {
+            Login::Login | Login::Auto => {
                 if self.has("LOGINDISABLED") {
                     return Err(ImapError::NoMechanism(format!(
                         "the server has LOGINDISABLED and offers no AUTH=PLAIN (capabilities: {})",
@@ -360,28 +349,15 @@ impl<S: Read + Write + Timed> Session<S> {
                 let shown = crate::output::redacted(&format!("LOGIN {}", quoted_for_log(user)));
                 self.run(body, Some(&shown), true, |_| Ok(()))?;
             }
-            ImapMechanism::Plain => {
-                if !self.has("AUTH=PLAIN") {
-                    return Err(ImapError::NoMechanism(needs("PLAIN")));
+            Login::Sasl(mechanism) => {
+                if !self.has(&format!("AUTH={}", mechanism.name())) {
+                    return Err(ImapError::NoMechanism(format!(
+                        "the server does not offer AUTH={} (capabilities: {})",
+                        mechanism.name(),
+                        self.caps.join(" ")
+                    )));
                 }
-                let payload = format!("\0{user}\0{}", secret.expose());
-                self.authenticate(AuthMechanism::Plain, payload.into_bytes())?;
-            }
-            ImapMechanism::Xoauth2 => {
-                if !self.has("AUTH=XOAUTH2") {
-                    return Err(ImapError::NoMechanism(needs("XOAUTH2")));
-                }
-                let payload = format!("user={user}\x01auth=Bearer {}\x01\x01", secret.expose());
-                self.authenticate(AuthMechanism::XOAuth2, payload.into_bytes())?;
-            }
-            ImapMechanism::Oauthbearer => {
-                if !self.has("AUTH=OAUTHBEARER") {
-                    return Err(ImapError::NoMechanism(needs("OAUTHBEARER")));
-                }
-                let payload = format!("n,a={user},\x01auth=Bearer {}\x01\x01", secret.expose());
-                let mech = AuthMechanism::try_from("OAUTHBEARER")
-                    .map_err(|_| ImapError::NoMechanism("OAUTHBEARER".into()))?;
-                self.authenticate(mech, payload.into_bytes())?;
+                self.authenticate(sasl::Exchange::new(mechanism, user, secret))?;
             }
         }
         self.authenticated = true;
@@ -397,30 +373,28 @@ impl<S: Read + Write + Timed> Session<S> {
         self.has("UIDPLUS") || self.has("IDLE") || self.has("MOVE")
     }
 
-    /// AUTHENTICATE (RFC 3501 §6.2.2) with one client response after the first `+`; a
-    /// failure challenge (XOAUTH2/OAUTHBEARER send a JSON error as `+ ...`) is answered with
-    /// the empty response RFC 7628 §3.2.3 asks for, before the tagged NO.
-    fn authenticate(
-        &mut self,
-        mechanism: AuthMechanism<'_>,
-        payload: Vec<u8>,
-    ) -> Result<(), ImapError> {
-        let shown = format!("AUTHENTICATE {mechanism}");
-        let tag = self.send(CommandBody::authenticate(mechanism.clone()), Some(&shown))?;
-        let mut answered = false;
+    /// AUTHENTICATE (RFC 3501 §6.2.2): each `+` challenge is answered with the exchange's next
+    /// message (its base64 line); a failure challenge (XOAUTH2/OAUTHBEARER send a JSON error as
+    /// `+ ...`) gets the empty answer RFC 7628 §3.2.3 asks for, before the tagged NO. The
+    /// rounds are bounded by the exchange.
+    fn authenticate(&mut self, mut exchange: sasl::Exchange) -> Result<(), ImapError> {
+        let name = exchange.mechanism().name();
+        let mechanism = AuthMechanism::try_from(name)
+            .map_err(|_| ImapError::NoMechanism(format!("{name} cannot be named in IMAP")))?;
+        let shown = format!("AUTHENTICATE {name}");
+        let tag = self.send(CommandBody::authenticate(mechanism), Some(&shown))?;
         loop {
             let deadline = Instant::now() + self.timeout;
             let response = self.next_response(&shown, deadline)?;
             match response {
                 Response::CommandContinuationRequest(_) => {
-                    let data = if answered {
-                        AuthenticateData::Continue(CodecSecret::new(Vec::new().into()))
-                    } else {
-                        AuthenticateData::Continue(CodecSecret::new(payload.clone().into()))
-                    };
-                    answered = true;
-                    let bytes = AuthenticateDataCodec::default().encode(&data).dump();
-                    self.write_raw(&bytes, &crate::output::redacted(""), &shown)?;
+                    let answer = exchange.answer("").map_err(|err| ImapError::Malformed {
+                        doing: shown.clone(),
+                        line: err.to_string(),
+                    })?;
+                    let line = format!("{answer}\r\n");
+                    self.write_raw(line.as_bytes(), &crate::output::redacted(""), &shown)?;
+                    self.flush(&shown)?;
                 }
                 Response::Status(Status::Tagged(tagged)) if tagged.tag.inner() == tag => {
                     return self.check(tagged.body, &shown, true);
@@ -1505,7 +1479,7 @@ mod tests {
         all.extend_from_slice(b"A0001 OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS MOVE] in\r\n");
         let mut s = Session::open(Script::new(&all), true, log, Duration::from_secs(5)).unwrap();
         assert!(s.has("literal+"));
-        s.login(ImapMechanism::Auto, "bob", &Secret::new("hunter2"), false)
+        s.login(Login::Auto, "bob", &Secret::new("hunter2"), false)
             .unwrap();
         assert!(s.has("UIDPLUS") && s.has("MOVE"));
         let written = String::from_utf8(s.into_inner().written().to_vec()).unwrap();
@@ -1524,7 +1498,7 @@ mod tests {
         let mut all = GREETING.to_vec();
         all.extend_from_slice(b"+ \r\nA0001 OK [CAPABILITY IMAP4rev1 UIDPLUS] done\r\n");
         let mut s = Session::open(Script::new(&all), true, log, Duration::from_secs(5)).unwrap();
-        s.login(ImapMechanism::Auto, "bob", &Secret::new("pw"), false)
+        s.login(Login::Auto, "bob", &Secret::new("pw"), false)
             .unwrap();
         let written = String::from_utf8(s.into_inner().written().to_vec()).unwrap();
         assert_eq!(written, "A0001 AUTHENTICATE PLAIN\r\nAGJvYgBwdw==\r\n");
@@ -1542,14 +1516,19 @@ mod tests {
         )
         .unwrap();
         let err = s
-            .login(ImapMechanism::Login, "bob", &Secret::new("pw"), false)
+            .login(Login::Login, "bob", &Secret::new("pw"), false)
             .unwrap_err();
         assert!(matches!(err, ImapError::NoMechanism(_)), "{err}");
         assert!(s.into_inner().written().is_empty());
 
         let mut s = session(b"+ \r\nA0001 NO [AUTHENTICATIONFAILED] bad\r\n");
         let err = s
-            .login(ImapMechanism::Plain, "bob", &Secret::new("pw"), false)
+            .login(
+                Login::Sasl(sasl::Mechanism::Plain),
+                "bob",
+                &Secret::new("pw"),
+                false,
+            )
             .unwrap_err();
         assert_eq!(err.kind(), crate::exit::Kind::AuthRefused, "{err}");
     }
@@ -1564,7 +1543,7 @@ mod tests {
         )
         .unwrap();
         let err = s
-            .login(ImapMechanism::Auto, "bob", &Secret::new("pw"), false)
+            .login(Login::Auto, "bob", &Secret::new("pw"), false)
             .unwrap_err();
         assert!(matches!(err, ImapError::CleartextRefused));
     }

@@ -11,6 +11,20 @@ use std::{
 
 pub use tls::{Stream, TlsClient, TlsError, TlsOptions};
 
+/// How a connection is protected; the accounts file and the `--tls` flag both name one.
+#[derive(Clone, Copy, Debug, serde::Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// TLS from the first byte (SMTPS 465, POP3S 995).
+    Tls,
+    /// Upgrade with STARTTLS/STLS, and fail if the server does not offer it.
+    Starttls,
+    /// Upgrade when offered, carry on in cleartext with a warning otherwise (port-25 delivery).
+    Opportunistic,
+    /// Never encrypt.
+    None,
+}
+
 /// Why a connection could not be made; every variant names the address, so an error message
 /// says which host did not answer.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,6 @@ use std::{
     io::{self, Read, Write},
 };
 
-use base64::Engine as _;
 use md5::Digest as _;
 
 use super::{
@@ -17,6 +16,7 @@ use crate::{
     maildrop::MessageSink,
     net::TlsError,
     output::{Transcript, escape_bytes, redacted},
+    sasl,
     secret::Secret,
 };
 
@@ -91,7 +91,7 @@ impl Capabilities {
 }
 
 /// How to log in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mechanism {
     /// SASL PLAIN if offered, else USER/PASS, else APOP.
     Auto,
@@ -234,14 +234,8 @@ impl<S: Read + Write> Session<S> {
                     true,
                 )?;
             }
-            Mechanism::Plain => {
-                let payload = format!("\0{user}\0{}", secret.expose());
-                self.sasl("PLAIN", payload.as_bytes())?;
-            }
-            Mechanism::Xoauth2 => {
-                let payload = format!("user={user}\x01auth=Bearer {}\x01\x01", secret.expose());
-                self.sasl("XOAUTH2", payload.as_bytes())?;
-            }
+            Mechanism::Plain => self.sasl(sasl::Mechanism::Plain, user, secret)?,
+            Mechanism::Xoauth2 => self.sasl(sasl::Mechanism::XOAuth2, user, secret)?,
         }
         Ok(())
     }
@@ -264,22 +258,34 @@ impl<S: Read + Write> Session<S> {
     /// RFC 5034 two-step SASL: `AUTH MECH`, a `+` continuation, the payload, then `+OK`. An
     /// XOAUTH2 failure arrives as a `+` challenge carrying a JSON error, answered with an empty
     /// line before the final `-ERR`.
-    fn sasl(&mut self, mech: &str, payload: &[u8]) -> Result<(), Pop3Error> {
-        let command = format!("AUTH {mech}");
+    fn sasl(
+        &mut self,
+        mechanism: sasl::Mechanism,
+        user: &str,
+        secret: &Secret,
+    ) -> Result<(), Pop3Error> {
+        let command = format!("AUTH {}", mechanism.name());
+        let mut exchange = sasl::Exchange::new(mechanism, user, secret);
         self.command(&command)?;
-        let line = self.read_line(&command)?;
-        self.log_continuation(&line);
-        if !is_continuation(&line) {
-            let status = self.status_of(&command, &line)?;
-            return self.check(&status, &command, true);
-        }
-        let encoded = base64::engine::general_purpose::STANDARD.encode(payload);
-        self.send(&encoded, &redacted(""));
         let mut line = self.read_line(&command)?;
         self.log_continuation(&line);
-        if is_continuation(&line) {
-            self.send("", "");
+        while is_continuation(&line) {
+            let challenge = String::from_utf8_lossy(line.get(2..).unwrap_or_default());
+            let answer =
+                exchange
+                    .answer(challenge.trim_end())
+                    .map_err(|err| Pop3Error::Malformed {
+                        command: command.clone(),
+                        line: err.to_string(),
+                    })?;
+            let shown = if answer.is_empty() {
+                String::new()
+            } else {
+                redacted("")
+            };
+            self.send(&answer, &shown);
             line = self.read_line(&command)?;
+            self.log_continuation(&line);
         }
         let status = self.status_of(&command, &line)?;
         self.check(&status, &command, true)
@@ -671,6 +677,7 @@ fn local(doing: &str, source: io::Error) -> Pop3Error {
 mod tests {
     use super::*;
     use crate::testing::Script;
+    use base64::Engine as _;
 
     fn open(input: &[u8], secure: bool) -> Session<Script> {
         Session::open(Script::new(input), secure, Transcript::off()).unwrap()

@@ -12,7 +12,7 @@ use std::{
 
 use super::{Credentials, Envelope, Payload, RcptOutcome, Session, SmtpError, Status};
 use crate::{
-    accounts::TlsMode,
+    net::TlsMode,
     net::{self, Stream, TlsClient},
     output::Transcript,
 };

@@ -15,6 +15,7 @@ pub mod session;
 
 use std::fmt;
 
+pub use crate::sasl::Mechanism;
 pub use data::Payload;
 pub use reply::Reply;
 pub use session::{Session, Transaction};
@@ -171,29 +172,6 @@ impl Capabilities {
             }
         }
         caps
-    }
-}
-
-/// A SASL mechanism mailkit can use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Mechanism {
-    /// RFC 4616: user and password in one base64 line.
-    Plain,
-    /// The widespread non-standard username/password challenge pair.
-    Login,
-    /// Google's and Microsoft's OAuth 2 bearer token mechanism.
-    #[value(name = "xoauth2")]
-    XOAuth2,
-}
-
-impl Mechanism {
-    /// The name in `AUTH` commands and EHLO replies.
-    pub fn name(self) -> &'static str {
-        match self {
-            Mechanism::Plain => "PLAIN",
-            Mechanism::Login => "LOGIN",
-            Mechanism::XOAuth2 => "XOAUTH2",
-        }
     }
 }
 

@@ -3,18 +3,13 @@
 
 use std::io::{BufReader, Read, Write};
 
-use base64::{Engine as _, engine::general_purpose::STANDARD as BASE64};
-
 use super::{
     Capabilities, Credentials, Dsn, Envelope, Mechanism, RcptOutcome, SmtpError, Status,
     command::{Command, xtext},
     data::Payload,
     reply::{Reply, read_reply},
 };
-use crate::output::Transcript;
-
-/// The most 334 challenges one AUTH exchange may take; PLAIN needs 0, LOGIN 2, XOAUTH2 1.
-pub const MAX_AUTH_ROUNDS: usize = 4;
+use crate::{output::Transcript, sasl};
 
 /// The result of several mail transactions on one connection.
 #[derive(Debug)]
@@ -166,31 +161,18 @@ impl<S: Read + Write> Session<S> {
                     ))
                 })?,
         };
-        let user = &creds.user;
-        let secret = creds.secret.expose();
-        let (initial, steps): (Option<String>, Vec<String>) = match mechanism {
-            Mechanism::Plain => (Some(BASE64.encode(format!("\0{user}\0{secret}"))), vec![]),
-            Mechanism::Login => (None, vec![BASE64.encode(user), BASE64.encode(secret)]),
-            Mechanism::XOAuth2 => (
-                Some(BASE64.encode(format!("user={user}\x01auth=Bearer {secret}\x01\x01"))),
-                vec![],
-            ),
-        };
-        let mut steps = steps.into_iter();
+        let mut exchange = sasl::Exchange::new(mechanism, &creds.user, &creds.secret);
+        let initial = exchange.initial_response();
         let mut reply = self.command(&Command::Auth {
             mechanism: mechanism.name(),
             initial: initial.as_deref(),
         })?;
-        let mut rounds = 0;
         while reply.code == 334 {
-            rounds += 1;
-            if rounds > MAX_AUTH_ROUNDS {
-                return Err(SmtpError::Malformed(format!(
-                    "AUTH took more than {MAX_AUTH_ROUNDS} rounds"
-                )));
-            }
             // An XOAUTH2 failure comes as a 334 with an error document; an empty line ends it.
-            let answer = steps.next().unwrap_or_default();
+            let challenge = reply.lines.first().map_or("", String::as_str);
+            let answer = exchange
+                .answer(challenge)
+                .map_err(|err| SmtpError::Malformed(err.to_string()))?;
             reply = self.command(&Command::AuthResponse(&answer))?;
         }
         match reply.code {

@@ -14,12 +14,12 @@ pub(super) struct Outgoing {
 /// bad input fails fast with 65 (or 2 for contradictory flags).
 pub(super) fn messages(
     args: &SendArgs,
-    account: Option<&Account>,
+    account_from: Option<&str>,
 ) -> anyhow::Result<Vec<Outgoing>> {
     let sender = args
         .from
         .clone()
-        .or_else(|| account.and_then(|a| a.from.clone()))
+        .or_else(|| account_from.map(str::to_string))
         .map(|text| Mailbox::parse(&text).map_err(Failure::from))
         .transpose()?;
     let parse_all = |list: &[String]| {

@@ -10,7 +10,7 @@ mod input;
 use input::Outgoing;
 
 use crate::{
-    accounts::{self, Account, SecretSource, TlsMode},
+    accounts::{Auth, Endpoint, Service},
     cli::{
         GlobalArgs,
         send::{Ret, SendArgs},
@@ -50,26 +50,23 @@ struct MessageJson<'a> {
 
 /// Runs `mailkit send`.
 pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    let account = match &args.route.account {
-        Some(name) => Some(accounts::load_named(name).context("loading the account")?),
-        None => None,
-    };
+    let endpoint = Endpoint::resolve(Service::Smtp, &args.route.endpoint_flags())?;
     let ehlo = ehlo_name(args)?;
-    let outgoing = input::messages(args, account.as_ref()).context("preparing the message")?;
-    let tls = TlsClient::new(&args.route.trust.tls_options(account.as_ref()))
+    let outgoing =
+        input::messages(args, endpoint.from.as_deref()).context("preparing the message")?;
+    let tls = TlsClient::new(&endpoint.tls_options)
         .map_err(Failure::from)
         .context("setting up TLS")?;
     let mut connector = Connector {
-        tls_mode: TlsMode::Opportunistic,
+        tls_mode: endpoint.tls,
         tls,
         ehlo,
-        credentials: None,
-        allow_cleartext_auth: args.route.trust.allow_cleartext_auth,
-        timeout: Duration::from_secs(args.route.timeout.max(1)),
+        credentials: credentials(&endpoint)?,
+        allow_cleartext_auth: endpoint.allow_cleartext_auth,
+        timeout: endpoint.timeout,
         transcript: Transcript::stderr(global.verbose),
         warnings: Vec::new(),
     };
-    let relay = args.route.server.is_some() || account.as_ref().is_some_and(|a| a.host.is_some());
     // A spinner for long runs at a terminal; never with -v, whose transcript it would garble.
     let spinner = (outgoing.len() > 1 && !global.verbose && crate::output::stderr_is_terminal())
         .then(|| {
@@ -78,10 +75,16 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             spinner.enable_steady_tick(Duration::from_millis(120));
             spinner
         });
-    let reports = if relay {
-        relay_delivery(args, account.as_ref(), &mut connector, &outgoing)
-    } else {
-        direct_delivery(args, account.as_ref(), &mut connector, &outgoing)
+    let jobs: Vec<Job<'_>> = outgoing
+        .iter()
+        .map(|o| Job {
+            envelope: &o.envelope,
+            payload: &o.payload,
+        })
+        .collect();
+    let reports = match &endpoint.host {
+        Some(host) => relay_delivery(host, endpoint.port, &mut connector, &jobs),
+        None => direct_delivery(args, endpoint.port, &mut connector, &jobs),
     };
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
@@ -125,83 +128,34 @@ fn is_hostname(name: &str) -> bool {
 
 /// Relay mode: every message through one server (one connection for all of them).
 fn relay_delivery(
-    args: &SendArgs,
-    account: Option<&Account>,
+    host: &str,
+    port: u16,
     connector: &mut Connector,
-    outgoing: &[Outgoing],
+    jobs: &[Job<'_>],
 ) -> anyhow::Result<Vec<Vec<Report>>> {
-    let (host, server_port) = match &args.route.server {
-        Some(server) => crate::net::split_server(server)?,
-        None => (
-            account.and_then(|a| a.host.clone()).unwrap_or_default(),
-            None,
-        ),
-    };
-    let port = args
-        .route
-        .port
-        .or(server_port)
-        .or_else(|| account.and_then(|a| a.port));
-    let mode = args
-        .route
-        .tls
-        .or_else(|| account.and_then(|a| a.tls))
-        .unwrap_or(if port == Some(465) {
-            TlsMode::Tls
-        } else {
-            TlsMode::Starttls
-        });
-    let port = port.unwrap_or(if mode == TlsMode::Tls { 465 } else { 587 });
-    connector.tls_mode = mode;
-    connector.credentials = credentials(args, account)?;
-    let targets: Vec<Target> = (host.as_str(), port)
+    let targets: Vec<Target> = (host, port)
         .to_socket_addrs()
         .map_err(|err| Failure::new(Kind::NoHost, format!("cannot resolve {host}: {err}")))
         .with_context(|| format!("connecting to {host}:{port}"))?
         .map(|addr| Target {
-            name: host.clone(),
+            name: host.to_string(),
             addr,
         })
         .collect();
-    let jobs: Vec<Job<'_>> = outgoing
-        .iter()
-        .map(|o| Job {
-            envelope: &o.envelope,
-            payload: &o.payload,
-        })
-        .collect();
-    Ok(deliver::deliver(connector, &targets, &jobs))
+    Ok(deliver::deliver(connector, &targets, jobs))
 }
 
-/// The credentials: user from the flag or the account, secret from the flags' source, else
-/// the account's, else a prompt.
-fn credentials(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Option<Credentials>> {
-    let Some(user) = args
-        .route
-        .user
-        .clone()
-        .or_else(|| account.and_then(|a| a.user.clone()))
-    else {
+/// The credentials to log in with, when there is a user; the secret is read now, before any
+/// connection, so a run of many messages asks once.
+fn credentials(endpoint: &Endpoint) -> anyhow::Result<Option<Credentials>> {
+    let Some(user) = endpoint.user.clone() else {
         return Ok(None);
     };
-    let source = match args.route.password.source() {
-        Some(source) => source,
-        None => {
-            let from_account = match (args.route.auth, account) {
-                (Some(crate::smtp::Mechanism::XOAuth2), Some(a)) => a.oauth_token_source(),
-                (_, Some(a)) => a.password_source()?,
-                (_, None) => None,
-            };
-            from_account.unwrap_or(SecretSource::Prompt)
-        }
+    let mechanism = match endpoint.auth {
+        Auth::Sasl(mechanism) => Some(mechanism),
+        Auth::Auto | Auth::User | Auth::Apop => None,
     };
-    let mechanism = args.route.auth.or_else(|| {
-        account
-            .and_then(|a| a.auth.as_deref())
-            .and_then(|name| <crate::smtp::Mechanism as clap::ValueEnum>::from_str(name, true).ok())
-    });
-    let secret = accounts::fetch_secret(&source, &format!("password for {user}"))
-        .context("reading the password")?;
+    let secret = endpoint.secret().context("reading the password")?;
     Ok(Some(Credentials {
         user,
         secret,
@@ -213,9 +167,9 @@ fn credentials(args: &SendArgs, account: Option<&Account>) -> anyhow::Result<Opt
 /// each domain's MX hosts tried in order, each host's addresses in turn.
 fn direct_delivery(
     args: &SendArgs,
-    account: Option<&Account>,
+    port: u16,
     connector: &mut Connector,
-    outgoing: &[Outgoing],
+    jobs: &[Job<'_>],
 ) -> anyhow::Result<Vec<Vec<Report>>> {
     let options = QueryOptions {
         timeout: Duration::from_secs(args.route.timeout.clamp(1, 10)),
@@ -230,25 +184,13 @@ fn direct_delivery(
             .map_err(Failure::from)
             .context("reading the system resolver configuration")?,
     };
-    connector.tls_mode = args
-        .route
-        .tls
-        .or_else(|| account.and_then(|a| a.tls))
-        .unwrap_or(TlsMode::Opportunistic);
-    connector.credentials = credentials(args, account)?;
-    let jobs: Vec<Job<'_>> = outgoing
-        .iter()
-        .map(|o| Job {
-            envelope: &o.envelope,
-            payload: &o.payload,
-        })
-        .collect();
+    let transcript = connector.transcript.clone();
     Ok(direct::deliver(
         &resolver,
         connector,
-        args.route.port.unwrap_or(25),
-        &jobs,
-        &connector.transcript.clone(),
+        port,
+        jobs,
+        &transcript,
     ))
 }
 
