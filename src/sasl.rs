@@ -159,6 +159,20 @@ mod tests {
     }
 
     #[test]
+    fn oauthbearer_is_the_gs2_header_and_the_token() {
+        let mut x = exchange(Mechanism::OAuthBearer);
+        let first = x.initial_response().unwrap();
+        assert_eq!(
+            BASE64.decode(first).unwrap(),
+            b"n,a=alice,\x01auth=Bearer pw\x01\x01"
+        );
+        assert_eq!(
+            Mechanism::from_name("oauthbearer"),
+            Some(Mechanism::OAuthBearer)
+        );
+    }
+
+    #[test]
     fn rounds_are_bounded() {
         let mut x = exchange(Mechanism::Login);
         for _ in 0..MAX_ROUNDS {
