@@ -244,11 +244,13 @@ check_configs() {
 
 # start NAME LOG CMD...: run CMD in the namespace, in its own session, in the
 # background, and record its pid. ip netns exec and setsid both exec, so $! is
-# the daemon itself.
+# the daemon itself. Descriptor 9 (tests/run.sh's lock on the bed) is closed for
+# the daemon: inherited, it would keep the lock held for as long as a bed left up
+# with MAILKIT_TESTBED_KEEP=1 runs, and every other run would wait forever.
 start() {
     local name=$1 log=$2
     shift 2
-    setsid ip netns exec "$NETNS" "$@" </dev/null >>"$log" 2>&1 &
+    setsid ip netns exec "$NETNS" "$@" </dev/null >>"$log" 2>&1 9>&- &
     echo $! >"$PIDS/$name.pid"
 }
 
