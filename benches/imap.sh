@@ -47,7 +47,7 @@ Host $IMAP_HOST
 Port $IMAPS_PORT
 User box6
 Pass $BOX6_PASS
-TLSType IMAPS
+SSLType IMAPS
 CertificateFile $CA_FILE
 
 IMAPStore remote
