@@ -105,12 +105,8 @@ for ((run = 0; run <= RUNS; run++)); do
         'BEGIN { printf "%3d  %7.3f  %6.3f  %9.3f  %14.2f  %17.2f\n", r, a, b, c, b / a, c / a }' |
         tee -a "$WORK/runs.txt"
 done
-awk 'NR > 1 { m[NR] = $5; f[NR] = $6; n++ }
-    END {
-        asort(m); asort(f)
-        mid = int((n + 1) / 2)
-        printf "median ratio: mbsync/mailkit %.2fx (goal >= 2), fetchmail/mailkit %.2fx (goal >= 3)\n", m[mid], f[mid]
-    }' "$WORK/runs.txt"
+median() { awk -v col="$1" 'NR > 1 { print $col }' "$WORK/runs.txt" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+printf 'median ratio: mbsync/mailkit %sx (goal >= 2), fetchmail/mailkit %sx (goal >= 3)\n' "$(median 5)" "$(median 6)"
 
 echo "== fetch --new with nothing new ($COUNT messages on the server, all fetched before)" >&2
 for i in 1 2 3; do
