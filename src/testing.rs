@@ -1,7 +1,10 @@
 //! Test support shared by the protocol modules' unit tests: a scripted stream standing in for
 //! a server, so sessions generic over `Read + Write` are driven without sockets.
 
-use std::io::{self, Read, Write};
+use std::{
+    io::{self, Read, Write},
+    sync::{Arc, Mutex},
+};
 
 /// A scripted server: the bytes it sends (each chunk delivered by a separate read, to model
 /// replies split across packets) and everything the client wrote.
@@ -13,6 +16,9 @@ pub struct Script {
     pub fail_writes_after: Option<usize>,
     /// Deliver at most this many bytes per read, to model a slow network.
     pub max_read: Option<usize>,
+    /// Where writes are also copied, for a test that no longer holds the script (it went
+    /// into a session that was dropped).
+    copy: Option<Arc<Mutex<Vec<u8>>>>,
 }
 
 impl Script {
@@ -30,6 +36,17 @@ impl Script {
             chunks: chunks.iter().map(|c| c.to_vec()).collect(),
             ..Script::default()
         }
+    }
+
+    /// Like [`Script::new`], with everything the client writes also kept in the returned
+    /// buffer, which outlives the script.
+    pub fn recorded(server: &[u8]) -> (Script, Arc<Mutex<Vec<u8>>>) {
+        let copy = Arc::new(Mutex::new(Vec::new()));
+        let script = Script {
+            copy: Some(Arc::clone(&copy)),
+            ..Script::new(server)
+        };
+        (script, copy)
     }
 
     /// Queues more bytes for the server to send, after the ones already scripted (what a
@@ -70,6 +87,11 @@ impl Write for Script {
             return Err(io::Error::from(io::ErrorKind::ConnectionReset));
         }
         self.written.extend_from_slice(buf);
+        if let Some(copy) = &self.copy {
+            copy.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend_from_slice(buf);
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {

@@ -287,3 +287,40 @@ fn many_messages_come_out_in_input_order() {
     let want: String = (1..=3000).map(|i| format!("m{i}\n")).collect();
     assert_eq!(String::from_utf8(output.stdout).unwrap(), want);
 }
+
+#[test]
+fn a_message_number_beyond_the_last_exits_1_like_an_absent_part() {
+    let output = parse(&["-n", "5", "mailbox.mbox"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "mailkit: mailbox.mbox: no message 5\n"
+    );
+    let output = parse(&["-n", "2", "simple.eml"]);
+    assert_eq!(output.status.code(), Some(1));
+    run(&["-n", "4", "--header", "subject", "mailbox.mbox"], 0);
+}
+
+#[test]
+fn a_directory_where_a_file_is_expected_is_missing_input_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path().to_str().unwrap();
+    let mailkit = || Command::cargo_bin("mailkit").unwrap();
+    let send = [
+        "send",
+        "--server",
+        "127.0.0.1:9",
+        "--from",
+        "a@b.test",
+        "--to",
+        "c@d.test",
+    ];
+    mailkit().args(send).arg(dir).assert().code(66);
+    mailkit()
+        .args(send)
+        .args(["--body", "x", "--attach", dir])
+        .assert()
+        .code(66);
+    mailkit().args(["parse", dir]).assert().code(66);
+}

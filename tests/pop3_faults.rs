@@ -2,7 +2,7 @@
 //! server will not produce: disconnects, missing terminators, refused DELE, STLS injection,
 //! malformed listings, duplicate UIDLs, local write failures, and kills at every step.
 
-mod pop3_fake;
+mod support;
 
 use std::{
     fs,
@@ -11,7 +11,7 @@ use std::{
 };
 
 use assert_cmd::Command;
-use pop3_fake::{Fake, Faults, Message, as_lf, message};
+use support::pop3::{Fake, Faults, Message, as_lf, message};
 
 fn mailbox(n: usize) -> Vec<Message> {
     (1..=n)
@@ -330,6 +330,21 @@ fn starttls_required_but_not_offered_is_refused() {
 }
 
 #[test]
+fn starttls_required_but_refused_is_a_trust_refusal_as_in_smtp() {
+    let fake = Fake::start(
+        mailbox(1),
+        Faults {
+            caps: vec!["STLS".into()],
+            stls_err: true,
+            ..Faults::default()
+        },
+    );
+    let out = bare_list(&fake, "starttls").output().unwrap();
+    assert_eq!(code(&out), 77, "{}", stderr(&out));
+    assert!(!fake.log().iter().any(|c| c.starts_with("PASS")));
+}
+
+#[test]
 fn no_cleartext_password_without_the_flag() {
     let fake = Fake::start(mailbox(1), Faults::default());
     let out = bare_list(&fake, "none").output().unwrap();
@@ -475,6 +490,7 @@ fn interactive_mode_needs_a_terminal() {
     let out = run(&fake, &args);
     assert_eq!(code(&out), 78, "{}", stderr(&out));
     assert!(fake.log().is_empty(), "refused before connecting");
+    fake.expect_unused();
 }
 
 #[test]

@@ -3,83 +3,22 @@
 //! silence, truncation, and replies out of order in a batch. The fakes build their replies
 //! with hickory-proto (the same codec the product uses), never by hand.
 
+mod support;
+
 use std::{
     io::{Read, Write},
     net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket},
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, atomic::Ordering},
     thread,
 };
 
 use assert_cmd::Command;
 use hickory_proto::{
-    op::{Message, OpCode, ResponseCode},
+    op::{Message, ResponseCode},
     rr::{Name, RData, Record, RecordType, rdata},
 };
 use predicates::prelude::*;
-
-/// What a fake server sends back for one query: zero or more datagrams.
-type Handler = dyn Fn(&Message) -> Vec<Vec<u8>> + Send + Sync;
-
-struct Fake {
-    addr: SocketAddr,
-    queries: Arc<AtomicUsize>,
-}
-
-/// A UDP fake on 127.0.0.1:0 answering each query with `handler`; it lives until the test
-/// process ends.
-fn fake(handler: impl Fn(&Message) -> Vec<Vec<u8>> + Send + Sync + 'static) -> Fake {
-    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    let addr = socket.local_addr().unwrap();
-    let queries = Arc::new(AtomicUsize::new(0));
-    let counter = queries.clone();
-    let handler: Arc<Handler> = Arc::new(handler);
-    thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok((len, peer)) = socket.recv_from(&mut buf) {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let Ok(query) = Message::from_vec(&buf[..len]) else {
-                continue;
-            };
-            for datagram in handler(&query) {
-                let _ = socket.send_to(&datagram, peer);
-            }
-        }
-    });
-    Fake { addr, queries }
-}
-
-/// A reply to `query` with `records` in the answer section.
-fn reply(query: &Message, rcode: ResponseCode, records: Vec<Record>) -> Message {
-    let mut reply = Message::response(query.metadata.id, OpCode::Query);
-    reply.metadata.response_code = rcode;
-    reply.metadata.recursion_desired = query.metadata.recursion_desired;
-    reply.metadata.recursion_available = true;
-    reply.add_queries(query.queries.clone());
-    reply.add_answers(records);
-    reply
-}
-
-fn a_record(name: &Name, ip: [u8; 4]) -> Record {
-    Record::from_rdata(name.clone(), 60, RData::A(rdata::A(ip.into())))
-}
-
-/// The wire bytes of a NOERROR reply answering the question with one A record.
-fn a_reply(query: &Message, ip: [u8; 4]) -> Vec<u8> {
-    reply(
-        query,
-        ResponseCode::NoError,
-        vec![a_record(&qname(query), ip)],
-    )
-    .to_vec()
-    .unwrap()
-}
-
-fn qname(query: &Message) -> Name {
-    query.queries[0].name.clone()
-}
+use support::dns::{Fake, a_record, a_reply, fake, qname, reply};
 
 /// `-s ADDR` for each fake server, in the order they should be asked.
 fn servers(fakes: &[&Fake]) -> Vec<String> {
@@ -366,6 +305,7 @@ fn oversized_names_are_usage_errors_before_any_query() {
         .code(2)
         .stderr(predicate::str::contains("unknown record type"));
     assert_eq!(server.queries.load(Ordering::SeqCst), 0);
+    server.expect_unused();
 }
 
 #[test]

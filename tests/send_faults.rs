@@ -2,158 +2,15 @@
 //! servers will not produce on demand: split replies, disconnects, 421 at every stage,
 //! STARTTLS injection, partial refusals.
 
+mod support;
+
 use std::{
-    io::{BufRead, BufReader, Write},
-    net::{SocketAddr, TcpListener, TcpStream},
-    sync::{Arc, Mutex},
-    thread,
+    net::{SocketAddr, TcpListener},
     time::Duration,
 };
 
 use assert_cmd::Command;
-
-/// What the fake server does in answer to a command line (or to `.` at the end of DATA).
-enum Act {
-    /// Send these bytes (each string a separate write, with a pause between them).
-    Send(Vec<String>),
-    /// Close the connection without answering.
-    Close,
-    /// Read this many bytes of the message, then close (a loss in the middle of DATA).
-    CloseAfterDataBytes(usize),
-}
-
-fn send(text: &str) -> Act {
-    Act::Send(vec![text.to_string()])
-}
-
-/// Everything the fake server saw: command lines, and each message's bytes as received.
-#[derive(Default, Clone, Debug)]
-struct Seen {
-    connections: usize,
-    lines: Vec<String>,
-    messages: Vec<Vec<u8>>,
-}
-
-/// Whether the fake server saw a command line starting with `verb`.
-fn saw(seen: &Mutex<Seen>, verb: &str) -> bool {
-    seen.lock()
-        .unwrap()
-        .lines
-        .iter()
-        .any(|l| l.starts_with(verb))
-}
-
-const EHLO: &str = "250-fake\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 100000\r\n";
-
-/// A fake server; `handler` gets each command line (upper-cased verb kept as sent) and `.`
-/// at the end of each message.
-fn fake(
-    greeting: &str,
-    handler: impl FnMut(&str) -> Act + Send + 'static,
-) -> (SocketAddr, Arc<Mutex<Seen>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let seen2 = seen.clone();
-    let greeting = greeting.to_string();
-    let handler = Arc::new(Mutex::new(handler));
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            seen2.lock().unwrap().connections += 1;
-            serve(stream, &greeting, &handler, &seen2);
-        }
-    });
-    (addr, seen)
-}
-
-fn serve(
-    stream: TcpStream,
-    greeting: &str,
-    handler: &Arc<Mutex<impl FnMut(&str) -> Act>>,
-    seen: &Arc<Mutex<Seen>>,
-) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut writer = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    if writer.write_all(greeting.as_bytes()).is_err() {
-        return;
-    }
-    let mut in_data = false;
-    loop {
-        let act = if in_data {
-            let mut message = Vec::new();
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                if reader.read_until(b'\n', &mut line).unwrap_or(0) == 0 {
-                    return;
-                }
-                if line == b".\r\n" {
-                    break;
-                }
-                message.extend_from_slice(&line);
-            }
-            seen.lock().unwrap().messages.push(message);
-            in_data = false;
-            (handler.lock().unwrap())(".")
-        } else {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end().to_string();
-            seen.lock().unwrap().lines.push(line.clone());
-            let act = (handler.lock().unwrap())(&line);
-            if line == "DATA" && matches!(&act, Act::Send(t) if t.concat().starts_with("354")) {
-                in_data = true;
-            }
-            act
-        };
-        match act {
-            Act::Send(parts) => {
-                for (i, part) in parts.iter().enumerate() {
-                    if i > 0 {
-                        thread::sleep(Duration::from_millis(30));
-                    }
-                    if writer.write_all(part.as_bytes()).is_err() {
-                        return;
-                    }
-                    let _ = writer.flush();
-                }
-                if parts.concat().starts_with("221") || parts.concat().starts_with("421") {
-                    return;
-                }
-            }
-            Act::Close => return,
-            Act::CloseAfterDataBytes(n) => {
-                let _ = writer.write_all(b"354 go ahead\r\n");
-                let mut buf = vec![0; n];
-                let _ = std::io::Read::read_exact(&mut reader, &mut buf);
-                return;
-            }
-        }
-    }
-}
-
-/// A well-behaved server answering everything positively, except per `rcpt` for recipients.
-fn standard(line: &str) -> Act {
-    let verb = line
-        .split([' ', ':'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    match verb.as_str() {
-        "EHLO" => send(EHLO),
-        "MAIL" | "RCPT" | "RSET" => send("250 2.1.0 ok\r\n"),
-        "DATA" => send("354 go ahead\r\n"),
-        "." => send("250 2.0.0 queued\r\n"),
-        "QUIT" => send("221 bye\r\n"),
-        _ => send("502 what\r\n"),
-    }
-}
+use support::smtp::{Act, Server, fake, saw, send, standard};
 
 fn with_tls(addr: SocketAddr, tls: &str) -> Command {
     let mut cmd = Command::cargo_bin("mailkit").unwrap();
@@ -216,7 +73,7 @@ fn replies_split_across_reads_are_understood() {
 
 #[test]
 fn disconnect_while_reading_data_is_deferred() {
-    let (addr, _) = fake("220 fake\r\n", |line| match line {
+    let (addr, _server) = fake("220 fake\r\n", |line| match line {
         "DATA" => Act::CloseAfterDataBytes(10),
         l if l.starts_with("EHLO") => send("250 fake\r\n"),
         _ => standard(line),
@@ -266,7 +123,7 @@ fn a_421_at_each_stage_exits_75() {
         } else {
             "220 fake\r\n"
         };
-        let (addr, _) = fake(greeting, move |line| {
+        let (addr, _server) = fake(greeting, move |line| {
             let verb = line.split([' ', ':']).next().unwrap_or("");
             if verb == stage {
                 send("421 4.3.2 shutting down\r\n")
@@ -580,18 +437,19 @@ fn an_mbox_option_refuses_a_file_that_is_not_an_mbox() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(seen.lock().unwrap().connections, 0);
+    seen.expect_unused();
 }
 
 #[test]
 fn malformed_greeting_is_a_protocol_error() {
-    let (addr, _) = fake("HTTP/1.1 400 Bad Request\r\n", standard);
+    let (addr, _server) = fake("HTTP/1.1 400 Bad Request\r\n", standard);
     compose_hello(addr).assert().code(76);
 }
 
 #[test]
 fn a_silent_server_times_out_as_a_temporary_failure() {
     // Greets, then never answers: the per-reply timeout must end the session.
-    let (addr, _) = fake("220 fake\r\n", |_| Act::Send(vec![]));
+    let (addr, _server) = fake("220 fake\r\n", |_| Act::Send(vec![]));
     let out = Command::cargo_bin("mailkit")
         .unwrap()
         .args([
@@ -656,7 +514,7 @@ fn a_stalled_tls_handshake_is_a_timeout() {
 }
 
 /// A server that offers AUTH PLAIN and accepts any login.
-fn auth_fake() -> (SocketAddr, Arc<Mutex<Seen>>) {
+fn auth_fake() -> (SocketAddr, Server) {
     fake("220 fake\r\n", |line| {
         if line.starts_with("EHLO") {
             send("250-fake\r\n250 AUTH PLAIN LOGIN\r\n")
@@ -666,6 +524,24 @@ fn auth_fake() -> (SocketAddr, Arc<Mutex<Seen>>) {
             standard(line)
         }
     })
+}
+
+#[test]
+fn starttls_required_but_refused_is_a_trust_refusal_as_in_pop3() {
+    let (addr, seen) = fake("220 fake\r\n", |line| {
+        if line.starts_with("EHLO") {
+            send("250-fake\r\n250 STARTTLS\r\n")
+        } else if line == "STARTTLS" {
+            send("454 4.7.0 TLS not available now\r\n")
+        } else {
+            standard(line)
+        }
+    });
+    with_tls(addr, "starttls")
+        .args(["--from", "a@client.test", "--to", "b@x.test", "--body", "x"])
+        .assert()
+        .code(77);
+    assert!(!saw(&seen, "MAIL"));
 }
 
 #[test]
@@ -708,4 +584,5 @@ fn an_auth_the_protocol_does_not_know_is_a_configuration_error() {
         "{stderr}"
     );
     assert!(!saw(&seen, "EHLO"), "refused before connecting");
+    seen.expect_unused();
 }

@@ -15,7 +15,7 @@ use hickory_proto::op::Message;
 
 use super::{
     DnsError, QueryOptions, RecordType, Resolver,
-    message::{Response, Transport, build_query, matches},
+    message::{Response, Transport, build_query, matches, query_id},
     name::parse_name,
     transport::{MAX_MESSAGE, exchange, is_timeout, local_for},
 };
@@ -188,11 +188,25 @@ impl Resolver {
                         continue;
                     }
                 };
-                let mut query = build_query(&name, q.rtype, options.recursion);
+                let mut query = match build_query(&name, q.rtype, options.recursion) {
+                    Ok(query) => query,
+                    Err(err) => {
+                        let _ = tx.send((index, Err(err)));
+                        continue;
+                    }
+                };
+                // Unique among the queries in flight, so each reply finds its question.
                 let id = loop {
-                    let id = fastrand::u16(..);
-                    if !flights.contains_key(&id) {
-                        break id;
+                    match query_id() {
+                        Ok(id) if flights.contains_key(&id) => continue,
+                        other => break other,
+                    }
+                };
+                let id = match id {
+                    Ok(id) => id,
+                    Err(err) => {
+                        let _ = tx.send((index, Err(err)));
+                        continue;
                     }
                 };
                 query.metadata.id = id;

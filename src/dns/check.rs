@@ -15,7 +15,7 @@ use super::{
     trace::{ZoneServer, ns_targets, server_address},
     transport::exchange,
 };
-use crate::exit::{self, Exit};
+use crate::exit::{self, Exit, Kind};
 
 /// The mail-routing report of one domain.
 #[derive(Clone, Debug, Serialize)]
@@ -164,7 +164,7 @@ impl Resolver {
             Ok(MailRoute::NoSuchDomain) => {
                 check.route = "no_such_domain";
                 check.findings.push(DomainFinding::NxDomain);
-                check.exit = Exit::Negative;
+                check.exit = Kind::NotFound.exit();
             }
             Ok(MailRoute::NullMx) => {
                 check.route = "null_mx";
@@ -179,7 +179,7 @@ impl Resolver {
                 if hosts.iter().all(|h| h.addresses.is_empty()) {
                     check.findings.push(DomainFinding::NoUsableHost);
                     if implicit {
-                        check.exit = Exit::Negative;
+                        check.exit = Kind::NotFound.exit();
                     }
                 }
                 check.hosts = hosts;
@@ -218,7 +218,7 @@ impl Resolver {
                 check.findings.push(finding);
             }
             if !servers.is_empty() && servers.iter().all(|s| !s.authoritative) {
-                check.exit = exit::worst([check.exit, Exit::TempFail]);
+                check.exit = exit::worst([check.exit, Kind::Temporary.exit()]);
             }
             check.name_servers = servers;
         }
@@ -361,7 +361,13 @@ fn check_one(
         check.status = "unreachable: the name server has no address".into();
         return check;
     };
-    let query = build_query(zone, RecordType::SOA, false);
+    let query = match build_query(zone, RecordType::SOA, false) {
+        Ok(query) => query,
+        Err(err) => {
+            check.status = format!("unreachable: {err}");
+            return check;
+        }
+    };
     check.status = match exchange(&query, addr, options, &|_| {}) {
         Ok(reply) if reply.header.flags.aa && reply.outcome == Outcome::Answer => {
             check.authoritative = true;

@@ -63,6 +63,9 @@ pub enum DnsError {
         /// What was wrong.
         reason: String,
     },
+    /// The operating system's random source failed, so no unguessable query ID can be made.
+    #[error("no random source for a DNS query ID: {0}")]
+    NoRandom(String),
 }
 
 impl DnsError {
@@ -79,6 +82,7 @@ impl DnsError {
             },
             DnsError::Malformed { .. } => Kind::Protocol,
             DnsError::Config { .. } => Kind::Config,
+            DnsError::NoRandom(_) => Kind::Internal,
         }
     }
 

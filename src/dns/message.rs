@@ -22,16 +22,29 @@ use crate::exit::Kind;
 /// fetched over TCP instead of being lost in fragments.
 pub(crate) const EDNS_PAYLOAD: u16 = 1232;
 
-/// A fresh query for one question with a random ID (RFC 5452 §9.2), RD as asked, and an EDNS
+/// A query ID from the operating system's cryptographic random source (RFC 5452 §9.2): an
+/// off-path attacker who could predict it (as a seeded PRNG's output can be) could forge the
+/// reply.
+pub(crate) fn query_id() -> Result<u16, DnsError> {
+    let mut id = [0u8; 2];
+    getrandom::fill(&mut id).map_err(|err| DnsError::NoRandom(err.to_string()))?;
+    Ok(u16::from_ne_bytes(id))
+}
+
+/// A fresh query for one question with a random ID ([`query_id`]), RD as asked, and an EDNS
 /// OPT record.
-pub(crate) fn build_query(name: &Name, rtype: RecordType, recursion: bool) -> Message {
-    let mut message = Message::new(fastrand::u16(..), MessageType::Query, OpCode::Query);
+pub(crate) fn build_query(
+    name: &Name,
+    rtype: RecordType,
+    recursion: bool,
+) -> Result<Message, DnsError> {
+    let mut message = Message::new(query_id()?, MessageType::Query, OpCode::Query);
     message.metadata.recursion_desired = recursion;
     message.add_query(Query::query(name.clone(), rtype.to_hickory()));
     let mut edns = Edns::new();
     edns.set_max_payload(EDNS_PAYLOAD);
     message.set_edns(edns);
-    message
+    Ok(message)
 }
 
 /// Whether `reply` answers `query`: same ID, QR set, and the same single question (RFC 5452
@@ -483,7 +496,7 @@ mod tests {
 
     #[test]
     fn a_query_round_trips_through_the_wire_format() {
-        let query = build_query(&name("hamburger.test"), RecordType::MX, true);
+        let query = build_query(&name("hamburger.test"), RecordType::MX, true).unwrap();
         let bytes = query.to_vec().unwrap();
         let parsed = Message::from_vec(&bytes).unwrap();
         assert_eq!(parsed.metadata.id, query.metadata.id);
@@ -493,13 +506,13 @@ mod tests {
             parsed.edns.as_ref().map(Edns::max_payload),
             Some(EDNS_PAYLOAD)
         );
-        let norec = build_query(&name("hamburger.test"), RecordType::MX, false);
+        let norec = build_query(&name("hamburger.test"), RecordType::MX, false).unwrap();
         assert!(!norec.metadata.recursion_desired);
     }
 
     #[test]
     fn replies_match_only_with_the_same_id_and_question() {
-        let query = build_query(&name("hamburger.test"), RecordType::MX, true);
+        let query = build_query(&name("hamburger.test"), RecordType::MX, true).unwrap();
         let good = reply_to(&query);
         assert!(matches(&query, &good));
         let mut wrong_id = good.clone();
@@ -518,7 +531,7 @@ mod tests {
 
     #[test]
     fn outcome_distinguishes_answer_nodata_nxdomain_referral_and_failures() {
-        let query = build_query(&name("hamburger.test"), RecordType::MX, true);
+        let query = build_query(&name("hamburger.test"), RecordType::MX, true).unwrap();
         let mut answer = reply_to(&query);
         answer.add_answer(record(
             "hamburger.test",
@@ -590,7 +603,7 @@ mod tests {
 
     #[test]
     fn the_view_carries_header_sections_and_rcode_names() {
-        let query = build_query(&name("hamburger.test"), RecordType::MX, true);
+        let query = build_query(&name("hamburger.test"), RecordType::MX, true).unwrap();
         let mut reply = reply_to(&query);
         reply.metadata.authoritative = true;
         reply.add_answer(record(
@@ -617,5 +630,12 @@ mod tests {
         assert_eq!(json["answer"][0]["type"], "MX");
         assert_eq!(json["elapsed"], 3.0);
         assert_eq!(rcode_name(ResponseCode::from(1, 7)), "BADCOOKIE");
+    }
+
+    #[test]
+    fn query_ids_come_from_the_os_random_source_and_vary() {
+        let ids: std::collections::HashSet<u16> = (0..64).map(|_| query_id().unwrap()).collect();
+        // 64 draws from 65,536 values: a repeat-only run would mean no randomness at all.
+        assert!(ids.len() > 32, "{ids:?}");
     }
 }

@@ -181,7 +181,7 @@ impl Resolver {
         name: &Name,
         rtype: RecordType,
     ) -> Result<Response, DnsError> {
-        let query = build_query(name, rtype, self.options.recursion);
+        let query = build_query(name, rtype, self.options.recursion)?;
         exchange(&query, server, &self.options, &|text| self.note(text))
     }
 

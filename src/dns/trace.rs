@@ -283,7 +283,7 @@ fn iterate(
         let mut reply = None;
         for (server_name, addr) in &servers {
             *step += 1;
-            let query = build_query(qname, rtype, false);
+            let query = build_query(qname, rtype, false)?;
             let started = std::time::Instant::now();
             let event =
                 |kind: String, response: Option<Response>, error: Option<String>| TraceEvent {
@@ -481,7 +481,9 @@ impl Resolver {
             ..self.options().clone()
         };
         for &server in parent_servers {
-            let query = build_query(name, RecordType::NS, false);
+            let Ok(query) = build_query(name, RecordType::NS, false) else {
+                continue;
+            };
             let Ok(reply) = exchange(&query, server, &options, &|text| self.note(text)) else {
                 continue;
             };

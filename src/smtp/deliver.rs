@@ -284,56 +284,32 @@ fn address_literal(ip: std::net::IpAddr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::{collections::VecDeque, io};
-
-    /// A fake server stream: canned bytes in, writes kept.
-    struct Fake {
-        input: io::Cursor<Vec<u8>>,
-        written: std::rc::Rc<std::cell::RefCell<Vec<u8>>>,
-    }
-
-    impl Read for Fake {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            self.input.read(buf)
-        }
-    }
-
-    impl Write for Fake {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.written.borrow_mut().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::testing::Script;
+    use std::{
+        collections::VecDeque,
+        io,
+        sync::{Arc, Mutex},
+    };
 
     /// Each target gets the next scripted behaviour: a connection error or a server script.
     struct Hosts {
         behaviours: VecDeque<Result<&'static [u8], SmtpError>>,
-        written: Vec<std::rc::Rc<std::cell::RefCell<Vec<u8>>>>,
+        written: Vec<Arc<Mutex<Vec<u8>>>>,
         opened: Vec<String>,
         warnings: Vec<String>,
     }
 
     impl Connect for Hosts {
-        type Stream = Fake;
+        type Stream = Script;
         fn warn(&mut self, warning: String) {
             self.warnings.push(warning);
         }
-        fn open(&mut self, target: &Target) -> Result<Session<Fake>, SmtpError> {
+        fn open(&mut self, target: &Target) -> Result<Session<Script>, SmtpError> {
             self.opened.push(target.name.clone());
             let script = self.behaviours.pop_front().ok_or(SmtpError::Closed)??;
-            let written = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-            self.written.push(written.clone());
-            let mut session = Session::open(
-                Fake {
-                    input: io::Cursor::new(script.to_vec()),
-                    written,
-                },
-                false,
-                Transcript::off(),
-            )?;
+            let (stream, written) = Script::recorded(script);
+            self.written.push(written);
+            let mut session = Session::open(stream, false, Transcript::off())?;
             session.hello("c", false)?;
             Ok(session)
         }
@@ -422,7 +398,7 @@ mod tests {
             assert_eq!(report.outcome.status, Status::Accepted);
             assert_eq!(report.host.as_deref(), Some("mx3.test"));
         }
-        let out = String::from_utf8(hosts.written[1].borrow().clone()).unwrap();
+        let out = String::from_utf8(hosts.written[1].lock().unwrap().clone()).unwrap();
         assert_eq!(
             out.matches("MAIL FROM").count(),
             2,
@@ -455,7 +431,7 @@ mod tests {
         assert_eq!(reports[0][0].host.as_deref(), Some("mx1.test"));
         assert_eq!(reports[0][1].outcome.status, Status::Accepted);
         assert_eq!(reports[0][1].host.as_deref(), Some("mx2.test"));
-        let second = String::from_utf8(hosts.written[1].borrow().clone()).unwrap();
+        let second = String::from_utf8(hosts.written[1].lock().unwrap().clone()).unwrap();
         assert!(second.contains("RCPT TO:<later@x>") && !second.contains("bad@x"));
     }
 

@@ -156,25 +156,11 @@ fn parse_line(line: &[u8]) -> Result<(u16, bool, &[u8]), SmtpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::{BufReader, Cursor, Read};
+    use crate::testing::Script;
+    use std::io::{BufReader, Cursor};
 
     fn parse(bytes: &[u8]) -> Result<Reply, SmtpError> {
         read_reply(&mut Cursor::new(bytes.to_vec()), |_| {})
-    }
-
-    /// A reader that hands out at most `chunk` bytes per read, as a slow network does.
-    struct Trickle<'a> {
-        data: &'a [u8],
-        chunk: usize,
-    }
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.chunk.min(buf.len()).min(self.data.len());
-            buf[..n].copy_from_slice(&self.data[..n]);
-            self.data = &self.data[n..];
-            Ok(n)
-        }
     }
 
     #[test]
@@ -233,7 +219,9 @@ mod tests {
     fn replies_split_across_reads_are_reassembled() {
         let data = b"250-mx\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n220 next\r\n";
         for chunk in [1, 2, 3, 7] {
-            let mut input = BufReader::with_capacity(4, Trickle { data, chunk });
+            let mut script = Script::new(data);
+            script.max_read = Some(chunk);
+            let mut input = BufReader::with_capacity(4, script);
             let reply = read_reply(&mut input, |_| {}).unwrap();
             assert_eq!(reply.lines, ["mx", "8BITMIME", "SMTPUTF8"]);
             assert_eq!(read_reply(&mut input, |_| {}).unwrap().code, 220);

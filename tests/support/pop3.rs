@@ -1,10 +1,15 @@
 //! A scripted POP3 server on 127.0.0.1:0 for fault tests: a mailbox whose deletions take
 //! effect only at QUIT (RFC 1939 §6), a log of every command, and switchable misbehaviour.
+//! Dropping a fake that no client connected to fails the test (a test that expects no
+//! connection says so with [`Fake::expect_unused`]), so a fake cannot be set up in vain.
 
 use std::{
     io::{BufRead, BufReader, Write},
     net::{SocketAddr, TcpListener, TcpStream},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     thread,
     time::{Duration, Instant},
 };
@@ -25,6 +30,8 @@ pub struct Faults {
     pub dele_err: Option<u32>,
     /// After STLS's +OK, send these bytes in the same write.
     pub stls_inject: Option<Vec<u8>>,
+    /// Answer STLS with -ERR although CAPA offers it.
+    pub stls_err: bool,
     /// Replace the LIST body with these lines.
     pub list_body: Option<Vec<String>>,
     /// Replace the UIDL body with these lines.
@@ -55,6 +62,8 @@ pub struct Shared {
     pub faults: Faults,
     /// Whether a session is stalled right now.
     pub stalled: bool,
+    /// Connections accepted so far.
+    pub connections: usize,
 }
 
 /// A running fake server.
@@ -63,6 +72,8 @@ pub struct Fake {
     pub addr: SocketAddr,
     /// Its state.
     pub shared: Arc<Mutex<Shared>>,
+    /// Set when the test expects no client to connect.
+    unused_ok: AtomicBool,
 }
 
 impl Fake {
@@ -80,10 +91,20 @@ impl Fake {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 let shared = for_thread.clone();
+                shared.lock().unwrap().connections += 1;
                 thread::spawn(move || serve(stream, &shared));
             }
         });
-        Fake { addr, shared }
+        Fake {
+            addr,
+            shared,
+            unused_ok: AtomicBool::new(false),
+        }
+    }
+
+    /// Says that no client is expected to connect (the command must fail before that).
+    pub fn expect_unused(&self) {
+        self.unused_ok.store(true, Ordering::Relaxed);
     }
 
     /// `--server` value.
@@ -117,6 +138,18 @@ impl Fake {
                 self.log()
             );
             thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let connections = self.shared.lock().map_or(1, |s| s.connections);
+        if connections == 0 && !self.unused_ok.load(Ordering::Relaxed) && !thread::panicking() {
+            panic!(
+                "the fake POP3 server at {} was never connected to (call expect_unused if that is the point)",
+                self.addr
+            );
         }
     }
 }
@@ -217,6 +250,7 @@ fn serve(stream: TcpStream, shared: &Mutex<Shared>) {
                 r.push_str(".\r\n");
                 r.into_bytes()
             }
+            "STLS" if faults.stls_err => b"-ERR TLS not available now\r\n".to_vec(),
             "STLS" => {
                 let mut r = b"+OK begin TLS\r\n".to_vec();
                 if let Some(extra) = &faults.stls_inject {
