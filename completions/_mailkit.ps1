@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the messages of a POP3 mailbox or IMAP folders (or the folders) without changing them')
             [CompletionResult]::new('dele', 'dele', [CompletionResultType]::ParameterValue, 'Delete messages from a POP3 mailbox (by UIDL or number) or an IMAP folder (by UID)')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Query DNS like dig, and explain where mail for a domain goes')
+            [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'The outgoing queue: list, deliver (run, flush), show, remove, hold, release, retry')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -71,11 +72,14 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--notify', '--notify', [CompletionResultType]::ParameterName, 'DSN: when to notify the sender (NEVER, or a comma list of SUCCESS, FAILURE, DELAY)')
             [CompletionResult]::new('--ret', '--ret', [CompletionResultType]::ParameterName, 'DSN: return the full message or only headers in notifications')
             [CompletionResult]::new('--envid', '--envid', [CompletionResultType]::ParameterName, 'DSN: envelope identifier quoted back in notifications')
+            [CompletionResult]::new('--queue-dir', '--queue-dir', [CompletionResultType]::ParameterName, 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Send a raw message read from stdin (same as giving `-`)')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Read recipients from the raw message''s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent')
             [CompletionResult]::new('--read-recipients', '--read-recipients', [CompletionResultType]::ParameterName, 'Read recipients from the raw message''s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'INSECURE: accept any TLS certificate (anyone on the path can read the session)')
             [CompletionResult]::new('--allow-cleartext-auth', '--allow-cleartext-auth', [CompletionResultType]::ParameterName, 'INSECURE: allow a password or token over a connection without TLS')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Do not send now: write the message durably into the queue, print its queue id, exit 0; `mailkit queue run` delivers it')
+            [CompletionResult]::new('--queue-on-failure', '--queue-on-failure', [CompletionResultType]::ParameterName, 'Try now; on a temporary failure keep the message (for the recipients still pending) in the queue and exit 0 with a note. A permanent failure still exits 69')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
@@ -221,6 +225,162 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailkit;queue' {
+            [CompletionResult]::new('--queue-dir', '--queue-dir', [CompletionResultType]::ParameterName, 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List queued messages: id, age, state, attempts, next attempt, sender, and each recipient''s last reply')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Deliver the messages that are due (safe from cron, and alongside another run)')
+            [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Deliver every queued message now, ignoring the retry schedule')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one message''s envelope, route and recipients (--raw: the message itself)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove messages from the queue without sending them')
+            [CompletionResult]::new('hold', 'hold', [CompletionResultType]::ParameterValue, 'Keep messages in the queue without trying them until released')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Let held messages be tried again')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Send again, at the next run, to recipients that are uncertain or were given up on (never to those that accepted or refused for good)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mailkit;queue;list' {
+            [CompletionResult]::new('--queue-dir', '--queue-dir', [CompletionResultType]::ParameterName, 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;run' {
+            [CompletionResult]::new('--retry-first', '--retry-first', [CompletionResultType]::ParameterName, 'Wait after the first failed attempt; it doubles after each further one (300, 5m, 1h)')
+            [CompletionResult]::new('--retry-max', '--retry-max', [CompletionResultType]::ParameterName, 'The longest wait between attempts')
+            [CompletionResult]::new('--max-lifetime', '--max-lifetime', [CompletionResultType]::ParameterName, 'Give up on a message this long after it was queued, and bounce it')
+            [CompletionResult]::new('--queue-dir', '--queue-dir', [CompletionResultType]::ParameterName, 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)')
+            [CompletionResult]::new('--no-bounce', '--no-bounce', [CompletionResultType]::ParameterName, 'Do not send delivery status notifications (bounces) to the senders of refused mail')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;flush' {
+            [CompletionResult]::new('--retry-first', '--retry-first', [CompletionResultType]::ParameterName, 'Wait after the first failed attempt; it doubles after each further one (300, 5m, 1h)')
+            [CompletionResult]::new('--retry-max', '--retry-max', [CompletionResultType]::ParameterName, 'The longest wait between attempts')
+            [CompletionResult]::new('--max-lifetime', '--max-lifetime', [CompletionResultType]::ParameterName, 'Give up on a message this long after it was queued, and bounce it')
+            [CompletionResult]::new('--queue-dir', '--queue-dir', [CompletionResultType]::ParameterName, 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)')
+            [CompletionResult]::new('--no-bounce', '--no-bounce', [CompletionResultType]::ParameterName, 'Do not send delivery status notifications (bounces) to the senders of refused mail')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;show' {
+            [CompletionResult]::new('--queue-dir', '--queue-dir', [CompletionResultType]::ParameterName, 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the message bytes unchanged instead of the details')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;rm' {
+            [CompletionResult]::new('--queue-dir', '--queue-dir', [CompletionResultType]::ParameterName, 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;hold' {
+            [CompletionResult]::new('--queue-dir', '--queue-dir', [CompletionResultType]::ParameterName, 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;release' {
+            [CompletionResult]::new('--queue-dir', '--queue-dir', [CompletionResultType]::ParameterName, 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;retry' {
+            [CompletionResult]::new('--queue-dir', '--queue-dir', [CompletionResultType]::ParameterName, 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailkit;queue;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List queued messages: id, age, state, attempts, next attempt, sender, and each recipient''s last reply')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Deliver the messages that are due (safe from cron, and alongside another run)')
+            [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Deliver every queued message now, ignoring the retry schedule')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one message''s envelope, route and recipients (--raw: the message itself)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove messages from the queue without sending them')
+            [CompletionResult]::new('hold', 'hold', [CompletionResultType]::ParameterValue, 'Keep messages in the queue without trying them until released')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Let held messages be tried again')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Send again, at the next run, to recipients that are uncertain or were given up on (never to those that accepted or refused for good)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mailkit;queue;help;list' {
+            break
+        }
+        'mailkit;queue;help;run' {
+            break
+        }
+        'mailkit;queue;help;flush' {
+            break
+        }
+        'mailkit;queue;help;show' {
+            break
+        }
+        'mailkit;queue;help;rm' {
+            break
+        }
+        'mailkit;queue;help;hold' {
+            break
+        }
+        'mailkit;queue;help;release' {
+            break
+        }
+        'mailkit;queue;help;retry' {
+            break
+        }
+        'mailkit;queue;help;help' {
+            break
+        }
         'mailkit;parse' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Only the N-th message (1-based) of each mbox or Maildir')
             [CompletionResult]::new('--message', '--message', [CompletionResultType]::ParameterName, 'Only the N-th message (1-based) of each mbox or Maildir')
@@ -262,6 +422,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the messages of a POP3 mailbox or IMAP folders (or the folders) without changing them')
             [CompletionResult]::new('dele', 'dele', [CompletionResultType]::ParameterValue, 'Delete messages from a POP3 mailbox (by UIDL or number) or an IMAP folder (by UID)')
             [CompletionResult]::new('resolve', 'resolve', [CompletionResultType]::ParameterValue, 'Query DNS like dig, and explain where mail for a domain goes')
+            [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'The outgoing queue: list, deliver (run, flush), show, remove, hold, release, retry')
             [CompletionResult]::new('parse', 'parse', [CompletionResultType]::ParameterValue, 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -280,6 +441,41 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;help;resolve' {
+            break
+        }
+        'mailkit;help;queue' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List queued messages: id, age, state, attempts, next attempt, sender, and each recipient''s last reply')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Deliver the messages that are due (safe from cron, and alongside another run)')
+            [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Deliver every queued message now, ignoring the retry schedule')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one message''s envelope, route and recipients (--raw: the message itself)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove messages from the queue without sending them')
+            [CompletionResult]::new('hold', 'hold', [CompletionResultType]::ParameterValue, 'Keep messages in the queue without trying them until released')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Let held messages be tried again')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Send again, at the next run, to recipients that are uncertain or were given up on (never to those that accepted or refused for good)')
+            break
+        }
+        'mailkit;help;queue;list' {
+            break
+        }
+        'mailkit;help;queue;run' {
+            break
+        }
+        'mailkit;help;queue;flush' {
+            break
+        }
+        'mailkit;help;queue;show' {
+            break
+        }
+        'mailkit;help;queue;rm' {
+            break
+        }
+        'mailkit;help;queue;hold' {
+            break
+        }
+        'mailkit;help;queue;release' {
+            break
+        }
+        'mailkit;help;queue;retry' {
             break
         }
         'mailkit;help;parse' {

@@ -34,6 +34,9 @@ _mailkit() {
             mailkit,parse)
                 cmd="mailkit__subcmd__parse"
                 ;;
+            mailkit,queue)
+                cmd="mailkit__subcmd__queue"
+                ;;
             mailkit,resolve)
                 cmd="mailkit__subcmd__resolve"
                 ;;
@@ -58,11 +61,92 @@ _mailkit() {
             mailkit__subcmd__help,parse)
                 cmd="mailkit__subcmd__help__subcmd__parse"
                 ;;
+            mailkit__subcmd__help,queue)
+                cmd="mailkit__subcmd__help__subcmd__queue"
+                ;;
             mailkit__subcmd__help,resolve)
                 cmd="mailkit__subcmd__help__subcmd__resolve"
                 ;;
             mailkit__subcmd__help,send)
                 cmd="mailkit__subcmd__help__subcmd__send"
+                ;;
+            mailkit__subcmd__help__subcmd__queue,flush)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__flush"
+                ;;
+            mailkit__subcmd__help__subcmd__queue,hold)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__hold"
+                ;;
+            mailkit__subcmd__help__subcmd__queue,list)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__list"
+                ;;
+            mailkit__subcmd__help__subcmd__queue,release)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__release"
+                ;;
+            mailkit__subcmd__help__subcmd__queue,retry)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__retry"
+                ;;
+            mailkit__subcmd__help__subcmd__queue,rm)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__rm"
+                ;;
+            mailkit__subcmd__help__subcmd__queue,run)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__run"
+                ;;
+            mailkit__subcmd__help__subcmd__queue,show)
+                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__show"
+                ;;
+            mailkit__subcmd__queue,flush)
+                cmd="mailkit__subcmd__queue__subcmd__flush"
+                ;;
+            mailkit__subcmd__queue,help)
+                cmd="mailkit__subcmd__queue__subcmd__help"
+                ;;
+            mailkit__subcmd__queue,hold)
+                cmd="mailkit__subcmd__queue__subcmd__hold"
+                ;;
+            mailkit__subcmd__queue,list)
+                cmd="mailkit__subcmd__queue__subcmd__list"
+                ;;
+            mailkit__subcmd__queue,release)
+                cmd="mailkit__subcmd__queue__subcmd__release"
+                ;;
+            mailkit__subcmd__queue,retry)
+                cmd="mailkit__subcmd__queue__subcmd__retry"
+                ;;
+            mailkit__subcmd__queue,rm)
+                cmd="mailkit__subcmd__queue__subcmd__rm"
+                ;;
+            mailkit__subcmd__queue,run)
+                cmd="mailkit__subcmd__queue__subcmd__run"
+                ;;
+            mailkit__subcmd__queue,show)
+                cmd="mailkit__subcmd__queue__subcmd__show"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,flush)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__flush"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,help)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__help"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,hold)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__hold"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,list)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__list"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,release)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__release"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,retry)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__retry"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,rm)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__rm"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,run)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__run"
+                ;;
+            mailkit__subcmd__queue__subcmd__help,show)
+                cmd="mailkit__subcmd__queue__subcmd__help__subcmd__show"
                 ;;
             *)
                 ;;
@@ -71,7 +155,7 @@ _mailkit() {
 
     case "${cmd}" in
         mailkit)
-            opts="-v -h -V --json --verbose --help --version send fetch list dele resolve parse generate help"
+            opts="-v -h -V --json --verbose --help --version send fetch list dele resolve queue parse generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -299,7 +383,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help)
-            opts="send fetch list dele resolve parse generate help"
+            opts="send fetch list dele resolve queue parse generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,6 +469,132 @@ _mailkit() {
         mailkit__subcmd__help__subcmd__parse)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue)
+            opts="list run flush show rm hold release retry"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__flush)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__hold)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__release)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__help__subcmd__queue__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -548,6 +758,332 @@ _mailkit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mailkit__subcmd__queue)
+            opts="-v -h -V --queue-dir --json --verbose --help --version list run flush show rm hold release retry help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__flush)
+            opts="-v -h -V --no-bounce --retry-first --retry-max --max-lifetime --queue-dir --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --retry-first)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help)
+            opts="list run flush show rm hold release retry help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__flush)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__hold)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__release)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__hold)
+            opts="-v -h -V --queue-dir --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__list)
+            opts="-v -h -V --queue-dir --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__release)
+            opts="-v -h -V --queue-dir --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__retry)
+            opts="-v -h -V --queue-dir --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__rm)
+            opts="-v -h -V --queue-dir --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__run)
+            opts="-v -h -V --no-bounce --retry-first --retry-max --max-lifetime --queue-dir --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --retry-first)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailkit__subcmd__queue__subcmd__show)
+            opts="-v -h -V --raw --queue-dir --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --queue-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mailkit__subcmd__resolve)
             opts="-s -x -v -h -V --server --reverse --tcp --norecurse --timeout --attempts --short --trace --root-hints --check --batch --concurrency --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -599,7 +1135,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__send)
-            opts="-t -f -s -b -H -a -v -h -V --raw --mbox --read-recipients --from --to --cc --bcc --subject --body --body-file --html-file --header --attach --server --account --port --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --user --password-env --password-file --password-command --auth --dns-server --ehlo --timeout --notify --ret --envid --json --verbose --help --version"
+            opts="-t -f -s -b -H -a -v -h -V --raw --mbox --read-recipients --from --to --cc --bcc --subject --body --body-file --html-file --header --attach --server --account --port --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --user --password-env --password-file --password-command --auth --dns-server --ehlo --timeout --notify --ret --envid --queue --queue-on-failure --queue-dir --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -730,6 +1266,10 @@ _mailkit() {
                     return 0
                     ;;
                 --envid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

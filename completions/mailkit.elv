@@ -30,6 +30,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand list 'List the messages of a POP3 mailbox or IMAP folders (or the folders) without changing them'
             cand dele 'Delete messages from a POP3 mailbox (by UIDL or number) or an IMAP folder (by UID)'
             cand resolve 'Query DNS like dig, and explain where mail for a domain goes'
+            cand queue 'The outgoing queue: list, deliver (run, flush), show, remove, hold, release, retry'
             cand parse 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -67,11 +68,14 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --notify 'DSN: when to notify the sender (NEVER, or a comma list of SUCCESS, FAILURE, DELAY)'
             cand --ret 'DSN: return the full message or only headers in notifications'
             cand --envid 'DSN: envelope identifier quoted back in notifications'
+            cand --queue-dir 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)'
             cand --raw 'Send a raw message read from stdin (same as giving `-`)'
             cand -t 'Read recipients from the raw message''s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent'
             cand --read-recipients 'Read recipients from the raw message''s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent'
             cand --insecure-skip-tls-verify 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
             cand --allow-cleartext-auth 'INSECURE: allow a password or token over a connection without TLS'
+            cand --queue 'Do not send now: write the message durably into the queue, print its queue id, exit 0; `mailkit queue run` delivers it'
+            cand --queue-on-failure 'Try now; on a temporary failure keep the message (for the recipients still pending) in the queue and exit 0 with a note. A permanent failure still exits 69'
             cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
             cand -v 'Show the protocol transcript on stderr (secrets redacted)'
             cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
@@ -212,6 +216,143 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailkit;queue'= {
+            cand --queue-dir 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List queued messages: id, age, state, attempts, next attempt, sender, and each recipient''s last reply'
+            cand run 'Deliver the messages that are due (safe from cron, and alongside another run)'
+            cand flush 'Deliver every queued message now, ignoring the retry schedule'
+            cand show 'Show one message''s envelope, route and recipients (--raw: the message itself)'
+            cand rm 'Remove messages from the queue without sending them'
+            cand hold 'Keep messages in the queue without trying them until released'
+            cand release 'Let held messages be tried again'
+            cand retry 'Send again, at the next run, to recipients that are uncertain or were given up on (never to those that accepted or refused for good)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailkit;queue;list'= {
+            cand --queue-dir 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;run'= {
+            cand --retry-first 'Wait after the first failed attempt; it doubles after each further one (300, 5m, 1h)'
+            cand --retry-max 'The longest wait between attempts'
+            cand --max-lifetime 'Give up on a message this long after it was queued, and bounce it'
+            cand --queue-dir 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)'
+            cand --no-bounce 'Do not send delivery status notifications (bounces) to the senders of refused mail'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;flush'= {
+            cand --retry-first 'Wait after the first failed attempt; it doubles after each further one (300, 5m, 1h)'
+            cand --retry-max 'The longest wait between attempts'
+            cand --max-lifetime 'Give up on a message this long after it was queued, and bounce it'
+            cand --queue-dir 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)'
+            cand --no-bounce 'Do not send delivery status notifications (bounces) to the senders of refused mail'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;show'= {
+            cand --queue-dir 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)'
+            cand --raw 'Print the message bytes unchanged instead of the details'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;rm'= {
+            cand --queue-dir 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;hold'= {
+            cand --queue-dir 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;release'= {
+            cand --queue-dir 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;retry'= {
+            cand --queue-dir 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailkit;queue;help'= {
+            cand list 'List queued messages: id, age, state, attempts, next attempt, sender, and each recipient''s last reply'
+            cand run 'Deliver the messages that are due (safe from cron, and alongside another run)'
+            cand flush 'Deliver every queued message now, ignoring the retry schedule'
+            cand show 'Show one message''s envelope, route and recipients (--raw: the message itself)'
+            cand rm 'Remove messages from the queue without sending them'
+            cand hold 'Keep messages in the queue without trying them until released'
+            cand release 'Let held messages be tried again'
+            cand retry 'Send again, at the next run, to recipients that are uncertain or were given up on (never to those that accepted or refused for good)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailkit;queue;help;list'= {
+        }
+        &'mailkit;queue;help;run'= {
+        }
+        &'mailkit;queue;help;flush'= {
+        }
+        &'mailkit;queue;help;show'= {
+        }
+        &'mailkit;queue;help;rm'= {
+        }
+        &'mailkit;queue;help;hold'= {
+        }
+        &'mailkit;queue;help;release'= {
+        }
+        &'mailkit;queue;help;retry'= {
+        }
+        &'mailkit;queue;help;help'= {
+        }
         &'mailkit;parse'= {
             cand -n 'Only the N-th message (1-based) of each mbox or Maildir'
             cand --message 'Only the N-th message (1-based) of each mbox or Maildir'
@@ -251,6 +392,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand list 'List the messages of a POP3 mailbox or IMAP folders (or the folders) without changing them'
             cand dele 'Delete messages from a POP3 mailbox (by UIDL or number) or an IMAP folder (by UID)'
             cand resolve 'Query DNS like dig, and explain where mail for a domain goes'
+            cand queue 'The outgoing queue: list, deliver (run, flush), show, remove, hold, release, retry'
             cand parse 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -264,6 +406,32 @@ set edit:completion:arg-completer[mailkit] = {|@words|
         &'mailkit;help;dele'= {
         }
         &'mailkit;help;resolve'= {
+        }
+        &'mailkit;help;queue'= {
+            cand list 'List queued messages: id, age, state, attempts, next attempt, sender, and each recipient''s last reply'
+            cand run 'Deliver the messages that are due (safe from cron, and alongside another run)'
+            cand flush 'Deliver every queued message now, ignoring the retry schedule'
+            cand show 'Show one message''s envelope, route and recipients (--raw: the message itself)'
+            cand rm 'Remove messages from the queue without sending them'
+            cand hold 'Keep messages in the queue without trying them until released'
+            cand release 'Let held messages be tried again'
+            cand retry 'Send again, at the next run, to recipients that are uncertain or were given up on (never to those that accepted or refused for good)'
+        }
+        &'mailkit;help;queue;list'= {
+        }
+        &'mailkit;help;queue;run'= {
+        }
+        &'mailkit;help;queue;flush'= {
+        }
+        &'mailkit;help;queue;show'= {
+        }
+        &'mailkit;help;queue;rm'= {
+        }
+        &'mailkit;help;queue;hold'= {
+        }
+        &'mailkit;help;queue;release'= {
+        }
+        &'mailkit;help;queue;retry'= {
         }
         &'mailkit;help;parse'= {
         }

@@ -28,6 +28,7 @@ pub mod message;
 pub mod net;
 pub mod output;
 pub mod pop3;
+pub mod queue;
 pub mod sasl;
 pub mod secret;
 pub mod smtp;
@@ -48,6 +49,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Dele(args) => cmd::dele::run(args, global),
         Command::Resolve(args) => cmd::resolve::run(args, global),
         Command::Parse(args) => cmd::parse::run(args, global),
+        Command::Queue(args) => cmd::queue::run(args, global),
         Command::Generate(args) => cmd::generate::run(args),
     }
 }

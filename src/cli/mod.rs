@@ -7,6 +7,7 @@ pub mod generate;
 pub mod list;
 pub mod parse;
 pub mod pop3;
+pub mod queue;
 pub mod resolve;
 pub mod security;
 pub mod send;
@@ -57,6 +58,8 @@ pub enum Command {
     Dele(dele::DeleArgs),
     /// Query DNS like dig, and explain where mail for a domain goes
     Resolve(resolve::ResolveArgs),
+    /// The outgoing queue: list, deliver (run, flush), show, remove, hold, release, retry
+    Queue(queue::QueueArgs),
     /// Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments
     Parse(parse::ParseArgs),
     /// Write shell completions and man pages (for packagers and the repository)

@@ -53,6 +53,10 @@ pub struct SendArgs {
     /// Where and how to connect.
     #[command(flatten)]
     pub route: Box<RouteArgs>,
+
+    /// Queueing instead of, or after, a failed attempt.
+    #[command(flatten)]
+    pub queueing: super::queue::SendQueueArgs,
 }
 
 /// Flags that compose a message, boxed to keep the command enum small.

@@ -10,5 +10,6 @@ pub mod imap_fetch;
 pub mod imap_list;
 pub mod list;
 pub mod parse;
+pub mod queue;
 pub mod resolve;
 pub mod send;

@@ -52,9 +52,38 @@ impl Payload {
     }
 }
 
+impl Payload {
+    /// The message as it was before the DATA encoding, with CRLF line endings: what the queue
+    /// stores, since encoding it again gives the same wire bytes.
+    pub fn message(&self) -> Vec<u8> {
+        let body = self.wire.strip_suffix(b".\r\n").unwrap_or(&self.wire);
+        let mut out = Vec::with_capacity(body.len());
+        for line in body.split_inclusive(|&b| b == b'\n') {
+            out.extend_from_slice(line.strip_prefix(b".").unwrap_or(line));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_message_comes_back_from_the_wire_bytes() {
+        for message in [
+            &b""[..],
+            b"a",
+            b".\n..x\r\n.",
+            b"Subject: x\n\n.hi\r\nbye",
+            b"\xff.\r",
+        ] {
+            let payload = Payload::new(message);
+            let back = payload.message();
+            assert_eq!(Payload::new(&back), payload, "{message:?}");
+            assert!(!back.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'));
+        }
+    }
 
     #[test]
     fn encoding_table() {

@@ -36,6 +36,14 @@ pub trait Connect {
 
     /// Takes a warning for the user (something asked for that the server cannot do).
     fn warn(&mut self, warning: String);
+
+    /// Hears that `job`'s content is about to be handed to a server: from then until its
+    /// reply, a lost connection leaves its fate unknown, and a queue records that first. The
+    /// job's payload is the caller's own, so callers that split messages by destination can
+    /// still tell which message it is.
+    fn sending(&mut self, job: &Job<'_>) {
+        let _ = job;
+    }
 }
 
 /// One message for one destination: its envelope (only this destination's recipients) and
@@ -124,7 +132,7 @@ pub fn deliver<C: Connect>(
             .zip(&envelopes)
             .map(|(&j, envelope)| (envelope, jobs[j].payload))
             .collect();
-        let batch = session.send_all(&items);
+        let batch = session.send_all_observed(&items, &mut |k| connector.sending(&jobs[active[k]]));
         let attempted = batch.transactions.len();
         for (&j, outcomes) in active.iter().zip(batch.transactions) {
             let mut still = Vec::new();

@@ -209,11 +209,22 @@ impl<S: Read + Write> Session<S> {
     /// one reported were not attempted. A transaction that delivered nothing is followed by
     /// RSET.
     pub fn send_all(&mut self, items: &[(&Envelope, &Payload)]) -> Batch {
+        self.send_all_observed(items, &mut |_| {})
+    }
+
+    /// [`Session::send_all`], calling `sending(i)` just before the content of item `i` is
+    /// handed to the connection: from then until its reply, a lost connection leaves the
+    /// message's fate unknown, and a queue records that before the bytes leave.
+    pub fn send_all_observed(
+        &mut self,
+        items: &[(&Envelope, &Payload)],
+        sending: &mut dyn FnMut(usize),
+    ) -> Batch {
         if self.caps.pipelining {
-            return self.send_pipelined(items);
+            return self.send_pipelined(items, sending);
         }
         let mut transactions = Vec::with_capacity(items.len());
-        for (envelope, payload) in items {
+        for (item, (envelope, payload)) in items.iter().enumerate() {
             let count = envelope.recipients.len();
             let (mail_params, rcpt_params, refused) = self.prepare(envelope, payload);
             if let Some(reason) = refused {
@@ -225,7 +236,8 @@ impl<S: Read + Write> Session<S> {
                 params: &mail_params,
             };
             let rcpts = rcpt_commands(envelope, &rcpt_params);
-            let Transaction { recipients, fatal } = self.transact(&mail, &rcpts, payload);
+            let Transaction { recipients, fatal } =
+                self.transact(&mail, &rcpts, payload, &mut |_| sending(item));
             let delivered = recipients.iter().any(|o| o.status == Status::Accepted);
             transactions.push(recipients);
             let fatal = match fatal {
@@ -261,7 +273,11 @@ impl<S: Read + Write> Session<S> {
         )
     }
 
-    fn send_pipelined(&mut self, items: &[(&Envelope, &Payload)]) -> Batch {
+    fn send_pipelined(
+        &mut self,
+        items: &[(&Envelope, &Payload)],
+        sending: &mut dyn FnMut(usize),
+    ) -> Batch {
         let mut done: Vec<Vec<RcptOutcome>> = Vec::with_capacity(items.len());
         // Content still to send: the transaction it belongs to (None for the empty message
         // that ends a DATA accepted without recipients) and its bytes.
@@ -291,7 +307,7 @@ impl<S: Read + Write> Session<S> {
                     fatal: Some(err),
                 }
             };
-            if let Err(err) = self.finish_content(content.take(), &commands, &mut done) {
+            if let Err(err) = self.finish_content(content.take(), &commands, &mut done, sending) {
                 return lost(err, &mut done);
             }
             if rset && let Err(err) = self.rset_reply() {
@@ -336,7 +352,7 @@ impl<S: Read + Write> Session<S> {
         let trailer: &[Command<'_>] = if rset { &[Command::Rset] } else { &[] };
         let mut fatal = None;
         if content.is_some() || rset {
-            let finished = self.finish_content(content.take(), trailer, &mut done);
+            let finished = self.finish_content(content.take(), trailer, &mut done, sending);
             fatal = finished
                 .and_then(|()| if rset { self.rset_reply() } else { Ok(()) })
                 .err();
@@ -349,12 +365,14 @@ impl<S: Read + Write> Session<S> {
 
     /// Writes the pending message content (if any) and then `commands`, in one flush, and
     /// settles the content's transaction with the final reply. Content that was handed to the
-    /// connection but never answered leaves its recipients `unknown`.
+    /// connection but never answered leaves its recipients `unknown`; `sending` hears of a
+    /// transaction's content just before it goes.
     fn finish_content(
         &mut self,
         content: Option<(Option<usize>, &[u8])>,
         commands: &[Command<'_>],
         done: &mut [Vec<RcptOutcome>],
+        sending: &mut dyn FnMut(usize),
     ) -> Result<(), SmtpError> {
         let Some((index, bytes)) = content else {
             return self.write(commands);
@@ -366,6 +384,9 @@ impl<S: Read + Write> Session<S> {
                 }
             }
         };
+        if let Some(index) = index {
+            sending(index);
+        }
         let note = match index {
             Some(_) => format!("({} bytes of message)\n.", bytes.len()),
             None => ".".to_string(),
@@ -455,6 +476,7 @@ impl<S: Read + Write> Session<S> {
         mail: &Command<'_>,
         rcpts: &[Command<'_>],
         payload: &Payload,
+        sending: &mut dyn FnMut(usize),
     ) -> Transaction {
         let count = rcpts.len();
         let lost = |err: SmtpError| Transaction {
@@ -494,7 +516,7 @@ impl<S: Read + Write> Session<S> {
         }
         let mut done = [outcomes];
         let fatal = self
-            .finish_content(Some((Some(0), &payload.wire)), &[], &mut done)
+            .finish_content(Some((Some(0), &payload.wire)), &[], &mut done, sending)
             .err();
         let [recipients] = done;
         Transaction { recipients, fatal }
@@ -875,6 +897,34 @@ mod tests {
                     .\r\nRSET\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<d@x>\r\nDATA\r\n\
                     3\r\n.\r\n";
         assert!(out.ends_with(want), "{out}");
+    }
+
+    #[test]
+    fn sending_is_heard_only_for_content_that_goes_out() {
+        let pipelined: &[&[u8]] = &[
+            b"250 ok\r\n550 no\r\n554 no valid recipients\r\n",
+            b"250 reset\r\n250 ok\r\n250 ok\r\n354 go\r\n",
+            b"250 queued\r\n",
+        ];
+        let one_by_one: &[&[u8]] = &[
+            b"250 ok\r\n",
+            b"550 no\r\n",
+            b"250 reset\r\n",
+            b"250 ok\r\n",
+            b"250 ok\r\n",
+            b"354 go\r\n",
+            b"250 queued\r\n",
+        ];
+        for (ext, replies) in [("250-PIPELINING\r\n", pipelined), ("", one_by_one)] {
+            let mut s = session(ext, replies);
+            let (one, two) = (envelope(&["b@x"]), envelope(&["c@x"]));
+            let (p1, p2) = (Payload::new(b"1"), Payload::new(b"2"));
+            let mut heard = Vec::new();
+            let batch = s.send_all_observed(&[(&one, &p1), (&two, &p2)], &mut |i| heard.push(i));
+            assert!(batch.fatal.is_none(), "{ext:?}: {:?}", batch.fatal);
+            assert_eq!(batch.transactions[1][0].status, Status::Accepted, "{ext:?}");
+            assert_eq!(heard, [1], "{ext:?}: only the second had content to send");
+        }
     }
 
     #[test]

@@ -7,3 +7,4 @@
 pub mod dns;
 pub mod pop3;
 pub mod smtp;
+pub mod smtp_stages;

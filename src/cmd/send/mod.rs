@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 mod input;
+mod queued;
 
 use input::Outgoing;
 
@@ -54,6 +55,9 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let ehlo = ehlo_name(args)?;
     let outgoing =
         input::messages(args, endpoint.from.as_deref()).context("preparing the message")?;
+    if args.queueing.queue {
+        return queued::enqueue_all(args, &endpoint, ehlo, &outgoing, global);
+    }
     let tls = TlsClient::new(&endpoint.tls_options)
         .map_err(Failure::from)
         .context("setting up TLS")?;
@@ -89,9 +93,16 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
-    let reports = reports?;
+    let mut reports = reports?;
     for warning in &connector.warnings {
         output::warning(warning);
+    }
+    // A queue that cannot be written leaves the outcomes as they were: reported, and 75.
+    if args.queueing.queue_on_failure
+        && let Err(err) =
+            queued::enqueue_rest(args, &endpoint, connector.ehlo, &outgoing, &mut reports)
+    {
+        output::error(&format!("{err:#}"));
     }
     report(&outgoing, &reports, global)
 }
@@ -229,7 +240,8 @@ fn report(
                 kind,
             } = &report.outcome;
             worst = exit::worst([worst, kind.map_or(Exit::Success, Kind::exit)]);
-            if *status == Status::Accepted {
+            // Accepted, or kept in the queue for a later attempt by --queue-on-failure.
+            if kind.is_none() {
                 continue;
             }
             let via = report
