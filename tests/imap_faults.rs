@@ -1,8 +1,8 @@
-//! `mailkit fetch/list/dele` over IMAP against a scripted fake (tests/imap_fake) for what a
+//! `mailkit fetch/list/dele` over IMAP against a scripted fake (tests/support/imap.rs) for what a
 //! real server will not do on demand. Every test checks the invariant that matters: nothing is
 //! removed from the server that is not durably saved, and nothing is saved that is not whole.
 
-mod imap_fake;
+mod support;
 
 use std::{
     fs,
@@ -11,7 +11,7 @@ use std::{
 };
 
 use assert_cmd::Command;
-use imap_fake::{Fake, Faults, Message, message};
+use support::imap::{Fake, Faults, Message, message};
 
 fn mailkit(fake: &Fake, args: &[&str]) -> Command {
     let mut cmd = Command::cargo_bin("mailkit").unwrap();

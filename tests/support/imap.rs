@@ -1,8 +1,8 @@
 //! A scripted IMAP server on 127.0.0.1:0 for what Dovecot will not do: renumber a folder,
 //! interleave EXPUNGE/FETCH into a UID FETCH, lack UIDPLUS, cut or inflate a literal,
 //! drip-feed, inject after STARTTLS, say BYE at a chosen step, never end an IDLE. It keeps a
-//! log of every command line, so tests can assert on exactly what mailkit asked for.
-#![allow(dead_code)]
+//! log of every command line, so tests can assert on exactly what mailkit asked for, and
+//! asserts when dropped that mailkit connected to it.
 
 use std::{
     io::{BufRead, BufReader, Write},
@@ -76,6 +76,8 @@ pub struct Shared {
     pub log: Vec<String>,
     /// The misbehaviour.
     pub faults: Faults,
+    /// Connections accepted.
+    pub connections: usize,
 }
 
 /// A running fake server.
@@ -110,6 +112,7 @@ impl Fake {
             uid_validity,
             log: Vec::new(),
             faults,
+            connections: 0,
         }));
         let for_thread = shared.clone();
         thread::spawn(move || {
@@ -146,6 +149,18 @@ impl Fake {
     }
 }
 
+impl Drop for Fake {
+    fn drop(&mut self) {
+        if !thread::panicking() {
+            let connections = self.shared.lock().map(|s| s.connections).unwrap_or(1);
+            assert!(
+                connections > 0,
+                "the fake IMAP server was never connected to"
+            );
+        }
+    }
+}
+
 fn parse_set(set: &str, max: u32) -> Vec<(u32, u32)> {
     set.split(',')
         .map(|part| {
@@ -166,7 +181,11 @@ fn in_set(uid: u32, set: &[(u32, u32)]) -> bool {
 }
 
 fn serve(mut stream: TcpStream, shared: &Arc<Mutex<Shared>>) -> std::io::Result<()> {
-    let faults = shared.lock().unwrap().faults.clone();
+    let faults = {
+        let mut s = shared.lock().unwrap();
+        s.connections += 1;
+        s.faults.clone()
+    };
     let greeting = b"* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] fake ready\r\n";
     match faults.drip {
         Some(pause) => {
