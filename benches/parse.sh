@@ -1,15 +1,19 @@
 #!/bin/sh
-# Benchmark of `mailkit parse --json` against mblaze (`mshow -t`) and Python's email package,
-# on a header-heavy mbox of real messages: the SpamAssassin ham set shipped by the Debian package
-# golang-github-gatherstars-com-jwz-dev, repeated to COUNT messages.
+# Benchmark of `mailkit parse` against mblaze (`mhdr -d`, `mshow -t`) and Python's email
+# package, on a header-heavy mbox of real messages: the SpamAssassin ham set shipped by the
+# Debian package golang-github-gatherstars-com-jwz-dev, repeated to COUNT messages.
 #
 # usage: benches/parse.sh [COUNT [COUNT2]]     (default: 20000 40000)
-#   RUNS=N        hyperfine runs per command (default 3, after one warm-up)
-#   PARSE_BENCH_DIR=DIR   where inputs and results go (default target/bench-parse)
+#   RUNS=N                rounds per comparison (default 7, after one warm-up round)
+#   PARSE_BENCH_DIR=DIR   where inputs go (default target/bench-parse)
 #
-# Times all three on the first size in one hyperfine run and prints MiB/s and ratios; then
-# measures mailkit's peak RSS (GNU time) on both sizes, to show it does not grow with the mbox.
-# mblaze reads a Maildir holding the same messages (it has no mbox reader; mshow expands a
+# Commands are run alternately, round by round (benches/alternate.py), and each row prints the
+# median of the per-round ratios, pinned to one CPU (taskset -c 0) and then on two (0,1):
+#   - `parse --json` vs `mhdr -d` (every header, decoded) and `mshow -t` (the MIME tree);
+#   - the default view (key headers, MIME tree, hops) vs `mshow -t`;
+#   - `parse --json` vs Python's email package (reference).
+# Then mailkit's peak RSS (GNU time) on both sizes, to show it does not grow with the mbox.
+# mblaze reads a Maildir holding the same messages (it has no mbox reader; it expands a
 # Maildir argument to its messages), Python reads the mbox with mailbox + email.parser.
 set -eu
 
@@ -19,13 +23,13 @@ if [ ! -d "$HAM" ]; then
     echo "parse.sh: $HAM is missing: apt-get install golang-github-gatherstars-com-jwz-dev" >&2
     exit 1
 fi
-for tool in hyperfine mshow python3 /usr/bin/time; do
+for tool in mshow mhdr python3 taskset /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "parse.sh: $tool is missing" >&2; exit 1; }
 done
 
 SMALL=${1:-20000}
 LARGE=${2:-40000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-7}
 WORK=${PARSE_BENCH_DIR:-$PWD/target/bench-parse}
 mkdir -p "$WORK"
 export MBLAZE="$WORK/mblaze-profile"   # keep mblaze's state out of $HOME
@@ -43,24 +47,20 @@ done
 
 MBOX=$WORK/ham-$SMALL.mbox
 MAILDIR=$WORK/ham-$SMALL.maildir
-BYTES=$(stat -c %s "$MBOX")
-echo "input: $SMALL messages, $BYTES bytes ($MBOX)"
+echo "input: $SMALL messages, $(stat -c %s "$MBOX") bytes ($MBOX); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-hyperfine --warmup 1 --runs "$RUNS" --export-json "$WORK/hyperfine-$SMALL.json" \
-    -n mailkit "$BIN parse --json $MBOX" \
-    -n mblaze "mshow -t $MAILDIR" \
-    -n python "python3 benches/parse_email.py $MBOX"
-
-python3 - "$WORK/hyperfine-$SMALL.json" "$BYTES" <<'PY'
-import json, sys
-results = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
-mib = int(sys.argv[2]) / 2**20
-speed = {name: mib / mean for name, mean in results.items()}
-for name, s in speed.items():
-    print(f"{name:8} {results[name]*1000:10.1f} ms  {s:8.1f} MiB/s")
-print(f"mailkit / mblaze: {speed['mailkit'] / speed['mblaze']:.2f}x   (goal >= 2x)")
-print(f"mailkit / python: {speed['mailkit'] / speed['python']:.1f}x   (goal >= 20x)")
-PY
+for cpus in 0 0,1; do
+    python3 benches/alternate.py --runs "$RUNS" --cpus "$cpus" --label "json  " -- \
+        "mailkit=$BIN parse --json $MBOX" \
+        "mhdr -d=mhdr -d $MAILDIR" \
+        "mshow -t=mshow -t $MAILDIR"
+    python3 benches/alternate.py --runs "$RUNS" --cpus "$cpus" --label "tree  " -- \
+        "mailkit=$BIN parse $MBOX" \
+        "mshow -t=mshow -t $MAILDIR"
+done
+python3 benches/alternate.py --runs 3 --cpus 0 --label "python " -- \
+    "mailkit=$BIN parse --json $MBOX" \
+    "python=python3 benches/parse_email.py $MBOX"
 
 for n in "$SMALL" "$LARGE"; do
     rss=$(/usr/bin/time -f %M "$BIN" parse --json "$WORK/ham-$n.mbox" 2>&1 >/dev/null | tail -n 1)

@@ -1,30 +1,33 @@
 #!/usr/bin/env bash
-# POP3 fetch benchmark against the test bed's real Dovecot (run as root, bed up):
+# POP3 fetch benchmark against the test bed's real Dovecot (as root):
 #   benches/pop3.sh [COUNT]        (default 10000 messages of ~4 KB)
 #
-# Fills bob's mailbox (the POP3 tests own it: do not run them at the same time) with COUNT
-# realistic messages, then in one hyperfine run measures, all over implicit TLS (995) and
-# all keeping the messages on the server:
+# Started outside the bed, it runs itself through benches/testbed.sh, which holds the test bed
+# lock (the one tests/run.sh takes) for its whole duration and brings the bed up and down.
+# Fills bob's mailbox with COUNT realistic messages, then measures, all over implicit TLS (995)
+# and all keeping the messages on the server, alternating the commands round by round
+# (benches/alternate.py; each row prints the median per-round ratio), on one CPU and on two:
 #   - mailkit fetch --maildir   vs  mpop --delivery=maildir   (both durable: mpop fsyncs each
 #                                                             message, mailkit syncfs()s each batch)
 #   - mailkit fetch --mbox      vs  mpop --delivery=mbox      (mpop's fastest built-in mode)
-#   - fetchmail --bsmtp to a file (reference; fetchmail has no Maildir/mbox delivery of its own)
-# and peak RSS (/usr/bin/time -v) of mailkit fetching one 200 MB message to a Maildir and to
-# stdout. Output files go to a directory on the root disk (real fsyncs), shown at the end.
+# Every run writes into a fresh directory (this disk slows down after a mass delete; all runs'
+# output is removed at the end). Then the threads one Maildir fetch starts (clone/clone3
+# calls, strace -f -c) and peak RSS (/usr/bin/time -v) of mailkit fetching one 200 MB message
+# to a Maildir and to stdout.
+#   RUNS=N   rounds (default 5)
 set -euo pipefail
 
 COUNT=${1:-10000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-STATE=${MAILKIT_TESTBED:-/tmp/mailkit-testbed}
 
-if [[ "$(ip netns identify $$ 2>/dev/null)" != mailkit ]]; then
-    cargo build --release --locked --manifest-path "$ROOT/Cargo.toml" >&2
-    exec ip netns exec mailkit env MAILKIT_TESTBED="$STATE" "$0" "$@"
+if [[ "${MAILKIT_BENCH_IN_BED:-}" != 1 ]]; then
+    exec "$ROOT/benches/testbed.sh" "$ROOT/benches/pop3.sh" "$@"
 fi
+STATE=${MAILKIT_TESTBED:-/tmp/mailkit-testbed}
 
 # shellcheck disable=SC1091
 source "$STATE/env"
-for tool in hyperfine mpop fetchmail python3 /usr/bin/time; do
+for tool in mpop python3 strace taskset /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "pop3.sh: $tool is missing (apt-get install it)" >&2; exit 1; }
 done
 
@@ -53,48 +56,35 @@ MK=("$BIN" fetch --server "$SERVER" --user bob --ca-file "$CA_FILE")
 MPOP_CMD=$(printf '%q ' "${MPOP[@]}")
 MK_CMD=$(printf '%q ' "${MK[@]}")
 
-cat >"$WORK/fetchmailrc" <<EOF
-poll $POP3_HOST protocol pop3 service $POP3S_PORT
-    user "bob" password "$BOB_PASS"
-    ssl sslcertck sslcertfile "$CA_FILE" sslcommonname pop.hamburger.test
-    keep fetchall bsmtp "$WORK/fetchmail.bsmtp"
-EOF
-chmod 600 "$WORK/fetchmailrc"
-
-hyperfine --warmup 1 --runs "${RUNS:-5}" --export-markdown "$WORK/results.md" \
-    --export-json "$WORK/results.json" \
-    -n "mailkit fetch --maildir" \
-    --prepare "rm -rf $WORK/mk $WORK/mk.state*" \
-    "$MK_CMD--maildir $WORK/mk --state-file $WORK/mk.state" \
-    -n "mpop --delivery=maildir" \
-    --prepare "rm -rf $WORK/mp $WORK/mp.uidl && mkdir -p $WORK/mp/tmp $WORK/mp/new $WORK/mp/cur" \
-    "$MPOP_CMD--uidls-file=$WORK/mp.uidl --delivery=maildir,$WORK/mp" \
-    -n "mailkit fetch --mbox" \
-    --prepare "rm -f $WORK/mk.mbox $WORK/mk.state*" \
-    "$MK_CMD--mbox $WORK/mk.mbox --state-file $WORK/mk.state" \
-    -n "mpop --delivery=mbox" \
-    --prepare "rm -f $WORK/mp.mbox $WORK/mp.uidl" \
-    "$MPOP_CMD--uidls-file=$WORK/mp.uidl --delivery=mbox,$WORK/mp.mbox" \
-    -n "fetchmail --bsmtp (reference)" \
-    --prepare "rm -f $WORK/fetchmail.bsmtp $WORK/fetchmail.id" \
-    "fetchmail -f $WORK/fetchmailrc -i $WORK/fetchmail.id --nosyslog --silent || test \$? = 1"
+echo "== load: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Each run gets a fresh directory under $WORK/runs.
+mkdir -p "$WORK/runs"
+FRESH='d=$(mktemp -d -p '"$WORK/runs"')'
+for cpus in 0 0,1; do
+    python3 "$ROOT/benches/alternate.py" --runs "${RUNS:-5}" --cpus "$cpus" --label "maildir " -- \
+        "mailkit=$FRESH; ${MK_CMD}--maildir \$d/m --state-file \$d/state" \
+        "mpop=$FRESH; mkdir \$d/m \$d/m/tmp \$d/m/new \$d/m/cur; ${MPOP_CMD}--uidls-file=\$d/uidl --delivery=maildir,\$d/m"
+    python3 "$ROOT/benches/alternate.py" --runs "${RUNS:-5}" --cpus "$cpus" --label "mbox    " -- \
+        "mailkit=$FRESH; ${MK_CMD}--mbox \$d/mbox --state-file \$d/state" \
+        "mpop=$FRESH; ${MPOP_CMD}--uidls-file=\$d/uidl --delivery=mbox,\$d/mbox"
+done
 
 echo "== checking that every run delivered all $COUNT messages" >&2
-test "$(find "$WORK/mk/new" -type f | wc -l)" = "$COUNT"
-test "$(find "$WORK/mp/new" -type f | wc -l)" = "$COUNT"
-test "$(grep -c '^From MAILER-DAEMON ' "$WORK/mk.mbox")" = "$COUNT"
+for d in "$WORK"/runs/*; do
+    if [[ -d "$d/m/new" ]]; then
+        test "$(find "$d/m/new" -type f | wc -l)" = "$COUNT"
+    else
+        test "$(grep -c '^From ' "$d/mbox")" = "$COUNT"
+    fi
+done
+rm -rf "$WORK/runs"
 
-python3 - "$WORK/results.json" <<'EOF'
-import json, sys
-r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
-def ratio(a, b):
-    return f"{r[b] / r[a]:.2f}x"
-print()
-for name, mean in r.items():
-    print(f"{name:32s} {mean:7.3f} s")
-print(f"maildir: mailkit is {ratio('mailkit fetch --maildir', 'mpop --delivery=maildir')} mpop (goal >= 3x)")
-print(f"mbox:    mailkit is {ratio('mailkit fetch --mbox', 'mpop --delivery=mbox')} mpop (goal >= 1x)")
-EOF
+echo "== threads started by one Maildir fetch of $COUNT messages"
+rm -rf "$WORK/threads"
+strace -f -c -o "$WORK/strace.txt" -e trace=clone,clone3 "${MK[@]}" --maildir "$WORK/threads" --state-file "$WORK/threads.state"
+threads=$(awk '$NF ~ /^clone3?$/ {n += $4} END {print n + 0}' "$WORK/strace.txt")
+echo "threads mailkit fetch --maildir: $threads started (clone/clone3), $((threads + 1)) in total (goal <= 32)"
+rm -rf "$WORK/threads" "$WORK/threads.state"
 
 echo "== peak RSS fetching one 200 MB message" >&2
 empty_bob
@@ -108,4 +98,4 @@ for mode in maildir stdout; do
     echo "peak RSS, 200 MB message to $mode: $((kb / 1024)) MiB (goal <= 64 MiB)"
 done
 empty_bob
-echo "results: $WORK/results.md" >&2
+rm -rf "$WORK"

@@ -1,31 +1,39 @@
 #!/usr/bin/env bash
 # benches/resolve.sh: `mailkit resolve` against dig and kdig, all asking the test bed's
 # authoritative bind9 (DNS_AUTH, 127.53.0.3) inside the `mailkit` network namespace.
-#   1. one process, one query (whole process, many runs): goal <= 1/4 of dig, <= kdig;
+#   1. one process, one query (whole process): goal <= 1/2 of kdig's time, <= 1/8 of dig's;
 #   2. 10,000 names of bench.test: `mailkit resolve --batch` vs `dig -f` vs kdig with every
-#      name on its command line: goal >= 5x dig's queries/s and >= 25,000 queries/s.
-# Needs the test bed up (tests/testbed/up.sh), hyperfine, dig, kdig, jq; run as root (it enters
-# the namespace with `ip netns exec`). Usage: benches/resolve.sh [RUNS_SINGLE] [RUNS_BATCH]
+#      name on its command line: goal >= 10x dig's queries/s and >= 50,000 queries/s;
+#   3. the batch again while two busy loops load both CPUs ("under load").
+# Commands are run alternately, round by round (benches/alternate.py): each row prints the
+# median of the per-round ratios, pinned to one CPU (taskset -c 0) and on two (0,1).
+# As root; started outside the bed, it runs itself through benches/testbed.sh, which holds the
+# test bed lock (the one tests/run.sh takes) for its whole duration.
+# Usage: benches/resolve.sh [RUNS_SINGLE] [RUNS_BATCH]      (default 41 and 7)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+if [[ "${MAILKIT_BENCH_IN_BED:-}" != 1 ]]; then
+    exec benches/testbed.sh benches/resolve.sh "$@"
+fi
 STATE=${MAILKIT_TESTBED:-/tmp/mailkit-testbed}
-NETNS=$(sed -n 's/^NETNS=//p' "$STATE/env")
 SERVER=$(sed -n 's/^DNS_AUTH=//p' "$STATE/env")
 RECORDS=$(sed -n 's/^BENCH_RECORDS=//p' "$STATE/env")
-RUNS_SINGLE=${1:-300}
-RUNS_BATCH=${2:-10}
+RUNS_SINGLE=${1:-41}
+RUNS_BATCH=${2:-7}
 
-for tool in hyperfine dig kdig jq; do
+for tool in dig kdig taskset python3; do
     command -v "$tool" >/dev/null || { echo "resolve.sh: $tool is missing" >&2; exit 69; }
 done
 
-cargo build --release --locked --quiet
 BIN=$PWD/target/release/mailkit
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-
-resolve_in_netns() { ip netns exec "$NETNS" "$@"; }
+load_pids=()
+cleanup() {
+    for pid in "${load_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 # The same names for every tool.
 seq 0 $((RECORDS - 1)) | sed 's/^/n/; s/$/.bench.test/' >"$WORK/names.txt"
@@ -33,37 +41,35 @@ sed "s/^/@$SERVER /; s/$/ A/" "$WORK/names.txt" >"$WORK/dig.txt"
 { printf 'exec kdig @%s +noall +answer ' "$SERVER"; tr '\n' ' ' <"$WORK/names.txt"; echo; } >"$WORK/kdig.sh"
 
 # Sanity: every tool gets every answer, or the timing means nothing.
-got=$(resolve_in_netns "$BIN" resolve "@$SERVER" --batch "$WORK/names.txt" | grep -c NOERROR || true)
+got=$("$BIN" resolve "@$SERVER" --batch "$WORK/names.txt" | grep -c NOERROR || true)
 [ "$got" = "$RECORDS" ] || { echo "resolve.sh: mailkit answered $got of $RECORDS" >&2; exit 70; }
-got=$(resolve_in_netns dig "@$SERVER" +noall +answer -f "$WORK/dig.txt" | grep -c 'IN	A' || true)
+got=$(dig "@$SERVER" +noall +answer -f "$WORK/dig.txt" | grep -c 'IN	A' || true)
 [ "$got" = "$RECORDS" ] || { echo "resolve.sh: dig answered $got of $RECORDS" >&2; exit 70; }
 
-echo "== one query, whole process ($RUNS_SINGLE runs)"
-resolve_in_netns hyperfine -N --warmup 20 --runs "$RUNS_SINGLE" --export-json "$WORK/single.json" \
-    -n mailkit "$BIN resolve @$SERVER n42.bench.test A" \
-    -n dig "dig @$SERVER n42.bench.test A" \
-    -n kdig "kdig @$SERVER n42.bench.test A"
+echo "== load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== one query, whole process ($RUNS_SINGLE rounds)"
+for cpus in 0 0,1; do
+    python3 benches/alternate.py --runs "$RUNS_SINGLE" --cpus "$cpus" --label "one    " -- \
+        "mailkit=$BIN resolve @$SERVER n42.bench.test A" \
+        "kdig=kdig @$SERVER n42.bench.test A" \
+        "dig=dig @$SERVER n42.bench.test A"
+done
 
-echo "== $RECORDS names ($RUNS_BATCH runs)"
-resolve_in_netns hyperfine --warmup 1 --runs "$RUNS_BATCH" --export-json "$WORK/batch.json" \
-    -n mailkit "$BIN resolve @$SERVER --batch $WORK/names.txt >/dev/null" \
-    -n "dig -f" "dig @$SERVER +noall +answer -f $WORK/dig.txt >/dev/null" \
-    -n kdig "sh $WORK/kdig.sh >/dev/null"
-
-stat() { jq -r --arg n "$3" --arg s "$2" '.results[] | select(.command == $n) | .[$s]' "$1"; }
-
-echo
-echo "== summary (mean, then median: steadier on a busy machine)"
-for what in mean median; do
-    s_mk=$(stat "$WORK/single.json" $what mailkit)
-    s_dig=$(stat "$WORK/single.json" $what dig)
-    s_kdig=$(stat "$WORK/single.json" $what kdig)
-    b_mk=$(stat "$WORK/batch.json" $what mailkit)
-    b_dig=$(stat "$WORK/batch.json" $what "dig -f")
-    b_kdig=$(stat "$WORK/batch.json" $what kdig)
-    jq -rn --arg what "$what" --argjson smk "$s_mk" --argjson sdig "$s_dig" --argjson skdig "$s_kdig" \
-        --argjson bmk "$b_mk" --argjson bdig "$b_dig" --argjson bkdig "$b_kdig" --argjson n "$RECORDS" '
-      def r(x): (x * 100 | round) / 100;
-      "[\($what)] single query: mailkit \(r($smk*1000)) ms, dig \(r($sdig*1000)) ms, kdig \(r($skdig*1000)) ms; mailkit/dig = \(r($smk/$sdig)) (goal <= 0.25), mailkit/kdig = \(r($smk/$skdig)) (goal <= 1)",
-      "[\($what)] batch of \($n): mailkit \(($n/$bmk)|round) q/s, dig -f \(($n/$bdig)|round) q/s, kdig \(($n/$bkdig)|round) q/s; mailkit/dig = \(r($bdig/$bmk))x (goal >= 5), mailkit/kdig = \(r($bkdig/$bmk))x, >= 25000 q/s: \(if $n/$bmk >= 25000 then "met" else "missed" end)"'
+echo "== $RECORDS names ($RUNS_BATCH rounds); queries/s = $RECORDS / wall time"
+batch() {
+    python3 benches/alternate.py --runs "$RUNS_BATCH" --cpus "$1" --label "$2" --count "$RECORDS" -- \
+        "mailkit=$BIN resolve @$SERVER --batch $WORK/names.txt" \
+        "dig -f=dig @$SERVER +noall +answer -f $WORK/dig.txt" \
+        "kdig=sh $WORK/kdig.sh"
+}
+for cpus in 0 0,1; do
+    batch "$cpus" "batch  "
+done
+# Under load: one busy loop per CPU for the duration of the runs.
+for cpu in 0 1; do
+    taskset -c "$cpu" sh -c 'while :; do :; done' &
+    load_pids+=($!)
+done
+for cpus in 0 0,1; do
+    batch "$cpus" "loaded "
 done

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Benchmarks `mailkit send` against Postfix's smtp-sink on loopback (127.0.0.1 only):
-#   1. one message, whole process: mailkit vs msmtp, swaks and curl (hyperfine);
-#   2. 1,000 messages over one connection: `mailkit send --mbox` vs `smtp-source -m 1000 -s 1`.
-# Usage: benches/send.sh [--quick]     (needs hyperfine, postfix, msmtp, swaks, curl)
-# Goals (issue 4): one message <= 1/3 of curl's time and <= 1/10 of msmtp's; 1,000 messages at
-# >= smtp-source's messages per second.
+# Benchmarks `mailkit send` against Postfix's smtp-sink on loopback (127.0.0.1 only; no test
+# bed needed: the sink is started here and stopped on exit):
+#   1. one message, whole process: mailkit vs curl, msmtp and swaks;
+#   2. COUNT messages over one connection: `mailkit send --mbox` vs `smtp-source -m COUNT -s 1`
+#      (messages per second);
+#   3. peak RSS of `send --mbox` for 1,000 / 10,000 / 50,000 messages (1.7 / 17 / 85 MB).
+# Commands are run alternately, round by round (benches/alternate.py): each row prints the
+# median of the per-round ratios, pinned to one CPU (taskset -c 0) and on two (0,1).
+# Usage: benches/send.sh [COUNT]      (default 10000; needs postfix, msmtp, swaks, curl)
+#   RUNS=N   rounds (default 15 for one message, 5 for the mbox)
+# Goals (issue 13): one message <= 1/4 of curl's time; --mbox >= 5x smtp-source's messages/s
+# over one connection; peak RSS <= 16 MiB whatever the mbox size.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-runs=50
-[[ "${1:-}" == "--quick" ]] && runs=10
+COUNT=${1:-10000}
 
-for tool in hyperfine msmtp swaks curl /usr/sbin/smtp-sink /usr/sbin/smtp-source; do
-    command -v "$tool" >/dev/null || { echo "send.sh: $tool is missing (apt-get install hyperfine postfix msmtp swaks curl)" >&2; exit 1; }
+for tool in msmtp swaks curl taskset /usr/bin/time /usr/sbin/smtp-sink /usr/sbin/smtp-source; do
+    command -v "$tool" >/dev/null || { echo "send.sh: $tool is missing (apt-get install postfix msmtp swaks curl)" >&2; exit 1; }
 done
 
 cargo build --release --locked --quiet
@@ -36,41 +41,45 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
-size=2048
-send_message() {
-    printf 'From: bench@client.test\r\nTo: sink@sink.test\r\nSubject: bench %s\r\nMessage-ID: <bench.%s@client.test>\r\n\r\n' "$1" "$1"
-    head -c $((size * 3 / 4)) /dev/zero | tr '\0' 'x' | fold -w 72 | sed 's/$/\r/'
-}
-send_message one > "$work/one.eml"
-for i in $(seq 1000); do
-    printf 'From bench@client.test Mon Jan  1 00:00:00 2024\n'
-    send_message "$i" | tr -d '\r'
-    printf '\n'
-done > "$work/thousand.mbox"
+# Messages of about 1.7 KB: headers and 22 lines of text.
+size=1700
+python3 - "$work" "$COUNT" <<'EOF'
+import sys
+work, count = sys.argv[1], int(sys.argv[2])
+body = ("x" * 71 + "\n") * 22
+def message(i):
+    return (f"From: bench@client.test\nTo: sink@sink.test\nSubject: bench {i}\n"
+            f"Message-ID: <bench.{i}@client.test>\n\n{body}")
+with open(f"{work}/one.eml", "w", newline="\r\n") as f:
+    f.write(message("one"))
+for n in sorted({1000, count, 10000, 50000}):
+    with open(f"{work}/{n}.mbox", "w") as f:
+        for i in range(n):
+            f.write(f"From bench@client.test Mon Jan  1 00:00:00 2024\n{message(i)}\n")
+EOF
 
-echo "== one message, whole process (smtp-sink on 127.0.0.1:$port, $(wc -c < "$work/one.eml") bytes)"
-hyperfine --warmup 5 --runs "$runs" --export-json "$work/one.json" -N \
-    -n mailkit "$mailkit send --server 127.0.0.1:$port --tls none --ehlo client.test --from bench@client.test --to sink@sink.test $work/one.eml" \
-    -n curl "curl -s smtp://127.0.0.1:$port --mail-from bench@client.test --mail-rcpt sink@sink.test --upload-file $work/one.eml" \
-    -n msmtp "sh -c 'msmtp --host=127.0.0.1 --port=$port --tls=off --auth=off --from=bench@client.test sink@sink.test < $work/one.eml'" \
-    -n swaks "swaks --silent 2 --server 127.0.0.1:$port --helo client.test --from bench@client.test --to sink@sink.test --data $work/one.eml"
+echo "== load: $(cut -d' ' -f1-3 /proc/loadavg); sink on 127.0.0.1:$port"
+echo "== one message, whole process ($(wc -c < "$work/one.eml") bytes)"
+for cpus in 0 0,1; do
+    python3 benches/alternate.py --runs "${RUNS:-15}" --cpus "$cpus" --label "one    " -- \
+        "mailkit=$mailkit send --server 127.0.0.1:$port --tls none --ehlo client.test --from bench@client.test --to sink@sink.test $work/one.eml" \
+        "curl=curl -s smtp://127.0.0.1:$port --mail-from bench@client.test --mail-rcpt sink@sink.test --upload-file $work/one.eml" \
+        "msmtp=msmtp --host=127.0.0.1 --port=$port --tls=off --auth=off --from=bench@client.test sink@sink.test < $work/one.eml" \
+        "swaks=swaks --silent 2 --server 127.0.0.1:$port --helo client.test --from bench@client.test --to sink@sink.test --data @$work/one.eml"
+done
 
 echo
-echo "== 1,000 messages of ~$size bytes over one connection"
-hyperfine --warmup 2 --runs $((runs / 5 > 3 ? runs / 5 : 3)) --export-json "$work/thousand.json" -N \
-    -n mailkit "$mailkit send --server 127.0.0.1:$port --tls none --ehlo client.test --from bench@client.test --to sink@sink.test --mbox $work/thousand.mbox" \
-    -n smtp-source "/usr/sbin/smtp-source -m 1000 -s 1 -l $size -f bench@client.test -t sink@sink.test 127.0.0.1:$port"
+echo "== $COUNT messages of ~$size bytes over one connection (ratio of times = ratio of messages/s)"
+for cpus in 0 0,1; do
+    python3 benches/alternate.py --runs "${RUNS:-5}" --cpus "$cpus" --label "mbox   " --count "$COUNT" -- \
+        "mailkit=$mailkit send --server 127.0.0.1:$port --tls none --ehlo client.test --from bench@client.test --to sink@sink.test --mbox $work/$COUNT.mbox" \
+        "smtp-source=/usr/sbin/smtp-source -m $COUNT -s 1 -l $size -f bench@client.test -t sink@sink.test 127.0.0.1:$port"
+done
 
-python3 - "$work/one.json" "$work/thousand.json" <<'EOF'
-import json, sys
-one = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
-many = {r["command"]: r["median"] for r in json.load(open(sys.argv[2]))["results"]}
-print()
-print("== summary (medians: the machine may be shared, and a median shrugs off a stalled run)")
-m = one["mailkit"]
-for other in ("curl", "msmtp", "swaks"):
-    print(f"one message: mailkit {m*1000:.2f} ms vs {other} {one[other]*1000:.2f} ms = {m/one[other]:.3f} of its time")
-for name, secs in many.items():
-    print(f"1,000 messages: {name} {secs*1000:.0f} ms = {1000/secs:.0f} msgs/s")
-print(f"mailkit / smtp-source throughput: {many['smtp-source']/many['mailkit']:.2f}x")
-EOF
+echo
+echo "== peak RSS of send --mbox"
+for n in 1000 10000 50000; do
+    rss=$( { /usr/bin/time -f %M "$mailkit" send --server 127.0.0.1:"$port" --tls none --ehlo client.test \
+        --from bench@client.test --to sink@sink.test --mbox "$work/$n.mbox" >/dev/null; } 2>&1 | tail -n 1)
+    echo "rss    $n messages ($(stat -c %s "$work/$n.mbox") bytes): $((rss / 1024)) MiB (goal <= 16 MiB)"
+done

@@ -169,7 +169,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__dele)
-            opts="-y -n -a -s -u -v -h -V --uidl --uid --folder --allow-plain-expunge --yes --dry-run --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
+            opts="-y -n -A -S -u -v -h -V --uidl --uid --folder --allow-plain-expunge --yes --dry-run --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,7 +191,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -a)
+                -A)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -199,7 +199,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -s)
+                -S)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -216,7 +216,7 @@ _mailkit() {
                     return 0
                     ;;
                 --tls)
-                    COMPREPLY=($(compgen -W "tls starttls opportunistic none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "tls starttls none" -- "${cur}"))
                     return 0
                     ;;
                 --ca-file)
@@ -247,6 +247,10 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -255,7 +259,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__fetch)
-            opts="-n -m -d -i -a -s -u -v -h -V --uidl --new --maildir --mbox --stdout --delete --max-size --interactive --state-file --batch --folder --move-to --mark-seen --watch --allow-plain-expunge --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
+            opts="-n -m -d -i -A -S -u -v -h -V --uidl --new --maildir --mbox --stdout --delete --max-size --interactive --state-file --batch --folder --move-to --mark-seen --watch --allow-plain-expunge --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -301,7 +305,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -a)
+                -A)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -309,7 +313,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -s)
+                -S)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -326,7 +330,7 @@ _mailkit() {
                     return 0
                     ;;
                 --tls)
-                    COMPREPLY=($(compgen -W "tls starttls opportunistic none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "tls starttls none" -- "${cur}"))
                     return 0
                     ;;
                 --ca-file)
@@ -354,6 +358,10 @@ _mailkit() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -635,7 +643,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__list)
-            opts="-H -a -s -u -v -h -V --headers --folder --folders --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --json --verbose --help --version"
+            opts="-H -A -S -u -v -h -V --headers --folder --folders --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,7 +657,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -a)
+                -A)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -657,7 +665,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -s)
+                -S)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -674,7 +682,7 @@ _mailkit() {
                     return 0
                     ;;
                 --tls)
-                    COMPREPLY=($(compgen -W "tls starttls opportunistic none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "tls starttls none" -- "${cur}"))
                     return 0
                     ;;
                 --ca-file)
@@ -702,6 +710,10 @@ _mailkit() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1085,7 +1097,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__resolve)
-            opts="-s -x -v -h -V --server --reverse --tcp --norecurse --timeout --attempts --short --trace --root-hints --check --batch --concurrency --json --verbose --help --version"
+            opts="-S -x -v -h -V --server --reverse --tcp --norecurse --timeout --attempts --short --trace --root-hints --check --batch --concurrency --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1095,7 +1107,7 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                -s)
+                -S)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1135,7 +1147,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__send)
-            opts="-t -f -s -b -H -a -v -h -V --raw --mbox --read-recipients --from --to --cc --bcc --subject --body --body-file --html-file --header --attach --server --account --port --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --user --password-env --password-file --password-command --auth --dns-server --ehlo --timeout --notify --ret --envid --queue --queue-on-failure --queue-dir --json --verbose --help --version"
+            opts="-t -f -s -b -H -a -S -A -u -v -h -V --raw --mbox --read-recipients --from --to --cc --bcc --subject --body --body-file --html-file --header --attach --server --account --port --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --user --password-env --password-file --password-command --auth --dns-server --ehlo --timeout --connect-timeout --notify --ret --envid --queue --queue-on-failure --queue-dir --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1209,7 +1221,15 @@ _mailkit() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -S)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -A)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1226,6 +1246,10 @@ _mailkit() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1254,6 +1278,10 @@ _mailkit() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

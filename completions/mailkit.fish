@@ -48,15 +48,15 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l body-file -d 'F
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l html-file -d 'HTML file sent as an alternative to the text body' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s H -l header -d 'Extra header of a composed message, `"Name: value"`; repeatable' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s a -l attach -d 'File to attach (MIME type from its name, base64); repeatable' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l server -d 'Relay server, `host[:port]` (port 587 STARTTLS by default, 465 implicit TLS). Without a relay or account, mail goes directly to each recipient domain\'s MX hosts' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l account -d 'Account from the accounts file (server, port, TLS, user, password source)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s S -l server -d 'Relay server, `host[:port]` (port 587 STARTTLS by default, 465 implicit TLS). Without a relay or account, mail goes directly to each recipient domain\'s MX hosts' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s A -l account -d 'Account from the accounts file (server, port, TLS, user, password source)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l port -d 'Port to connect to, overriding the server\'s, the account\'s or port 25 for MX delivery' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l tls -d 'Connection protection: tls (implicit), starttls (required), opportunistic (upgrade when offered, warn otherwise; the default for MX delivery) or none' -r -f -a "tls\t'TLS from the first byte (SMTPS 465, POP3S 995)'
 starttls\t'Upgrade with STARTTLS/STLS, and fail if the server does not offer it'
 opportunistic\t'Upgrade when offered, carry on in cleartext with a warning otherwise (port-25 delivery)'
 none\t'Never encrypt'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ca-file -d 'Extra trusted CA certificates (PEM), for a private CA' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l user -d 'Login name for AUTH (the password comes from --password-env, --password-file, --password-command, or a prompt; never from the command line)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s u -l user -d 'Login name for AUTH (the password comes from --password-env, --password-file, --password-command, or a prompt; never from the command line)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-env -d 'Environment variable holding the password (or the OAuth token for xoauth2)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-file -d 'File holding the password (or the OAuth token), first line' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l password-command -d 'Command printing the password (or the OAuth token) as its first line' -r
@@ -65,7 +65,8 @@ login\t'The widespread non-standard username/password challenge pair'
 xoauth2\t'Google\'s and Microsoft\'s OAuth 2 bearer token mechanism'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l dns-server -d 'DNS server for MX lookups, `IP[:PORT]` (default: the system resolver)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ehlo -d 'Name to give in EHLO (default: this host\'s name when fully qualified, else the address literal of the connection, such as [192.0.2.1])' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l timeout -d 'Seconds to wait for a connection and for each reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l timeout -d 'Seconds each reply (the greeting, every command\'s reply) and the TLS handshake may take in all, however slowly their bytes arrive' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l connect-timeout -d 'Seconds to wait for a TCP connection to be accepted before trying the next address or MX (Postfix\'s smtp_connect_timeout is 30 s too)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l notify -d 'DSN: when to notify the sender (NEVER, or a comma list of SUCCESS, FAILURE, DELAY)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ret -d 'DSN: return the full message or only headers in notifications' -r -f -a "full\t'The whole message'
 hdrs\t'Its headers only'"
@@ -89,14 +90,13 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l state-file -d 
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l batch -d 'Messages per group commit (one directory fsync and one state write per batch)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l folder -d 'IMAP: the folder to fetch from (repeatable; default INBOX)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l move-to -d 'IMAP: move each message to this folder once it is safely on disk (MOVE, else COPY, \\Deleted and UID EXPUNGE)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s a -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s s -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s A -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s S -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (ports 993, 143): messages stay in folders on the server'
 pop3\t'POP3 (ports 995, 110)'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s u -l user -d 'Login name' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (SMTPS 465, POP3S 995)'
-starttls\t'Upgrade with STARTTLS/STLS, and fail if the server does not offer it'
-opportunistic\t'Upgrade when offered, carry on in cleartext with a warning otherwise (port-25 delivery)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (POP3S, port 995)'
+starttls\t'Upgrade with STLS, and fail if the server does not offer it (port 110)'
 none\t'Never encrypt'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l ca-file -d 'Extra trusted CA certificates (PEM), for a private CA' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l auth -d 'Login mechanism (auto: SASL PLAIN if offered, else USER/PASS or IMAP LOGIN, else APOP; user means IMAP LOGIN over IMAP)' -r -f -a "auto\t'SASL PLAIN if offered, else USER/PASS, else APOP'
@@ -108,7 +108,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-env -
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-file -d 'File holding the password (or the OAuth token), first line' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-command -d 'Command printing the password (or the OAuth token) as its first line' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l timeout -d 'Seconds to wait for the connection and for each reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s n -l new -d 'Fetch only messages whose UIDL is not in the state file (seen before with another size counts as new)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Write one message to stdout, bytes unchanged (CRLF line ends as received)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s d -l delete -d 'Delete each message from the server once it is safely on disk'
@@ -123,14 +124,13 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s v -l verbose -
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l folder -d 'IMAP: the folder to list (repeatable; default INBOX)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s a -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s s -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s A -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s S -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (ports 993, 143): messages stay in folders on the server'
 pop3\t'POP3 (ports 995, 110)'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s u -l user -d 'Login name' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (SMTPS 465, POP3S 995)'
-starttls\t'Upgrade with STARTTLS/STLS, and fail if the server does not offer it'
-opportunistic\t'Upgrade when offered, carry on in cleartext with a warning otherwise (port-25 delivery)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (POP3S, port 995)'
+starttls\t'Upgrade with STLS, and fail if the server does not offer it (port 110)'
 none\t'Never encrypt'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l ca-file -d 'Extra trusted CA certificates (PEM), for a private CA' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l auth -d 'Login mechanism (auto: SASL PLAIN if offered, else USER/PASS or IMAP LOGIN, else APOP; user means IMAP LOGIN over IMAP)' -r -f -a "auto\t'SASL PLAIN if offered, else USER/PASS, else APOP'
@@ -142,7 +142,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-env -d
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-file -d 'File holding the password (or the OAuth token), first line' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-command -d 'Command printing the password (or the OAuth token) as its first line' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l timeout -d 'Seconds to wait for the connection and for each reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s H -l headers -d 'Also show From, Subject and Date (one TOP n 0 per message)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l folders -d 'IMAP: list the folders with their message and unseen counts (STATUS) instead'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
@@ -154,14 +155,13 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s V -l version -d
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l uidl -d 'Delete the message with this UIDL (repeatable); refused if it is not on the server' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l uid -d 'IMAP: delete the message with this UID in the folder (repeatable); refused if it is not there' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l folder -d 'IMAP: the folder (default INBOX)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s a -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s s -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s A -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s S -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (ports 993, 143): messages stay in folders on the server'
 pop3\t'POP3 (ports 995, 110)'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s u -l user -d 'Login name' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (SMTPS 465, POP3S 995)'
-starttls\t'Upgrade with STARTTLS/STLS, and fail if the server does not offer it'
-opportunistic\t'Upgrade when offered, carry on in cleartext with a warning otherwise (port-25 delivery)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (POP3S, port 995)'
+starttls\t'Upgrade with STLS, and fail if the server does not offer it (port 110)'
 none\t'Never encrypt'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l ca-file -d 'Extra trusted CA certificates (PEM), for a private CA' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l auth -d 'Login mechanism (auto: SASL PLAIN if offered, else USER/PASS or IMAP LOGIN, else APOP; user means IMAP LOGIN over IMAP)' -r -f -a "auto\t'SASL PLAIN if offered, else USER/PASS, else APOP'
@@ -173,7 +173,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-env -d
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-file -d 'File holding the password (or the OAuth token), first line' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-command -d 'Command printing the password (or the OAuth token) as its first line' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l timeout -d 'Seconds to wait for the connection and for each reply' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l allow-plain-expunge -d 'IMAP: on a server without UIDPLUS, use a plain EXPUNGE (it also removes messages other clients marked \\Deleted); else mailkit moves to the Trash folder or refuses'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s n -l dry-run -d 'Show what would be deleted and change nothing'
@@ -183,7 +184,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l json -d 'Print 
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s V -l version -d 'Print version'
-complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s s -l server -d 'Server to ask instead of those of /etc/resolv.conf: IP, IP:PORT or [IPv6]:PORT (repeatable: asked in order)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s S -l server -d 'Server to ask instead of those of /etc/resolv.conf: IP, IP:PORT or [IPv6]:PORT (repeatable: asked in order)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s x -l reverse -d 'Reverse lookup: the PTR record of this IPv4 or IPv6 address' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l timeout -d 'Seconds to wait for each reply' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l attempts -d 'Times to send each query to a server before giving up on it' -r

@@ -154,6 +154,8 @@ pub struct Flags {
     pub allow_cleartext_auth: bool,
     /// `--timeout`, in seconds.
     pub timeout: u64,
+    /// `--connect-timeout`, in seconds.
+    pub connect_timeout: u64,
 }
 
 /// Where to connect and as whom: flags over the account over the environment over the
@@ -178,8 +180,10 @@ pub struct Endpoint {
     pub secret: Option<SecretSource>,
     /// Whether a secret may cross a connection without TLS.
     pub allow_cleartext_auth: bool,
-    /// Connect timeout and the timeout on every read and write.
+    /// How long each reply (and the TLS handshake) may take in all.
     pub timeout: Duration,
+    /// How long a TCP connection may take to be accepted.
+    pub connect_timeout: Duration,
     /// The account's default sender, for `send`.
     pub from: Option<String>,
 }
@@ -288,6 +292,7 @@ impl Endpoint {
             secret,
             allow_cleartext_auth: flags.allow_cleartext_auth,
             timeout: Duration::from_secs(flags.timeout.max(1)),
+            connect_timeout: Duration::from_secs(flags.connect_timeout.max(1)),
             from: account.from,
         })
     }
@@ -550,7 +555,7 @@ pub fn fetch_secret(source: &SecretSource, what: &str) -> Result<Secret, Failure
         SecretSource::Prompt => {
             if !crate::output::stdin_is_terminal() {
                 return Err(config_err(format!(
-                    "{what}: no password source is configured and stdin is not a terminal to ask on; set password_env, password_file or password_command"
+                    "{what}: no password source and stdin is not a terminal to ask on; give --password-env VAR, --password-file FILE or --password-command CMD, set $MAILKIT_PASSWORD, or set password_env, password_file or password_command in the account"
                 )));
             }
             dialoguer::Password::new()

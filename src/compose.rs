@@ -11,6 +11,7 @@ use crate::message::{HeaderSummary, field_ranges};
 use mail_builder::{
     MessageBuilder,
     headers::{address::Address, message_id::MessageId, text::Text},
+    mime::{BodyPart, MimePart},
 };
 
 /// Why a message could not be built or read.
@@ -111,6 +112,40 @@ impl Attachment {
     }
 }
 
+impl Attachment {
+    /// An attached message (`message/rfc822`) goes as it is, in 7bit or 8bit, because RFC 2046
+    /// §5.2.1 forbids base64 and quoted-printable for it: returns its bytes with CRLF line
+    /// endings and the encoding to declare. `None` for any other type, and for a message that
+    /// only `binary` could carry (NUL, a bare CR, a line over 998 octets), which then goes as
+    /// `application/octet-stream` in base64 instead.
+    fn as_message(&self) -> Option<(Vec<u8>, &'static str)> {
+        if !self.content_type.eq_ignore_ascii_case("message/rfc822") {
+            return None;
+        }
+        let mut out = Vec::with_capacity(self.data.len() + self.data.len() / 32 + 2);
+        for line in self.data.split_inclusive(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\n").unwrap_or(line);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.len() > 998 || line.iter().any(|&b| b == 0 || b == b'\r') {
+                return None;
+            }
+            out.extend_from_slice(line);
+            out.extend_from_slice(b"\r\n");
+        }
+        let encoding = if out.is_ascii() { "7bit" } else { "8bit" };
+        Some((out, encoding))
+    }
+
+    /// The type to declare when [`Attachment::as_message`] declines a `message/rfc822`.
+    fn fallback_type(&self) -> String {
+        if self.content_type.eq_ignore_ascii_case("message/rfc822") {
+            "application/octet-stream".into()
+        } else {
+            self.content_type.clone()
+        }
+    }
+}
+
 /// Everything a composed message is made of.
 #[derive(Clone, Debug, Default)]
 pub struct Draft {
@@ -189,7 +224,18 @@ impl Draft {
             builder = builder.html_body(Cow::Owned(html));
         }
         for attachment in self.attachments {
-            builder = builder.attachment(attachment.content_type, attachment.name, attachment.data);
+            builder = match attachment.as_message() {
+                Some((data, encoding)) => {
+                    let part = MimePart::new("message/rfc822", BodyPart::Binary(data.into()))
+                        .attachment(attachment.name)
+                        .transfer_encoding(encoding);
+                    builder.attachments.get_or_insert_with(Vec::new).push(part);
+                    builder
+                }
+                None => {
+                    builder.attachment(attachment.fallback_type(), attachment.name, attachment.data)
+                }
+            };
         }
         let mut bytes = Vec::new();
         builder.serialize(&mut bytes);
@@ -404,6 +450,55 @@ mod tests {
             text.contains("filename=\"report.pdf\"") || text.contains("filename=report.pdf"),
             "{text}"
         );
+        assert!(text.contains("Content-Transfer-Encoding: base64"), "{text}");
+    }
+
+    #[test]
+    fn an_attached_message_goes_in_7bit_or_8bit_never_base64() {
+        let dir = tempfile::tempdir().unwrap();
+        let ascii = dir.path().join("fwd.eml");
+        std::fs::write(&ascii, b"From: a@b\nSubject: hi\n\nbody line\n").unwrap();
+        let utf8 = dir.path().join("gruss.eml");
+        std::fs::write(&utf8, "From: a@b\r\nContent-Transfer-Encoding: 8bit\r\nSubject: hi\r\n\r\nGr\u{fc}\u{df}e\r\n").unwrap();
+        for (path, encoding) in [(&ascii, "7bit"), (&utf8, "8bit")] {
+            let attachment = Attachment::read(path).unwrap();
+            assert_eq!(attachment.content_type, "message/rfc822");
+            let draft = Draft {
+                text: "forwarded".into(),
+                attachments: vec![attachment],
+                ..Draft::default()
+            };
+            let text = String::from_utf8(draft.build("d").unwrap().bytes).unwrap();
+            assert!(text.contains("Content-Type: message/rfc822"), "{text}");
+            assert!(
+                text.contains(&format!("Content-Transfer-Encoding: {encoding}\r\n")),
+                "{text}"
+            );
+            assert!(!text.contains("base64"), "{text}");
+            assert!(text.contains("Subject: hi\r\n\r\n"), "{text}");
+            let parsed = crate::message::inspect(text.as_bytes(), "-", 1).unwrap();
+            let view = parsed.view();
+            assert!(view.warnings.is_empty(), "{:?}", view.warnings);
+            assert!(
+                view.parts.iter().any(|p| p.id == "1.2.1"),
+                "{:?}",
+                view.parts
+            );
+        }
+    }
+
+    #[test]
+    fn a_message_only_binary_could_carry_goes_as_octet_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.eml");
+        std::fs::write(&path, format!("Subject: x\n\n{}\n", "a".repeat(1200))).unwrap();
+        let draft = Draft {
+            attachments: vec![Attachment::read(&path).unwrap()],
+            ..Draft::default()
+        };
+        let text = String::from_utf8(draft.build("d").unwrap().bytes).unwrap();
+        assert!(!text.contains("message/rfc822"), "{text}");
+        assert!(text.contains("application/octet-stream"), "{text}");
         assert!(text.contains("Content-Transfer-Encoding: base64"), "{text}");
     }
 }

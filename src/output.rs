@@ -55,6 +55,89 @@ impl Printer {
     }
 }
 
+/// Raw bytes streamed to stdout (`parse --part` of a large attachment), buffered like
+/// [`Printer::raw`].
+impl Write for Printer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// A line for the person at the terminal, on stderr (the messages a prompt is about);
+/// callers escape untrusted parts first.
+pub fn terminal_line(text: &str) {
+    let _ = writeln!(io::stderr(), "{text}");
+}
+
+/// A size as people read it: `512 B`, `1.5 KiB`, `23 MiB`, `1.1 GiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// `1 message`, `2 messages`: a count with its noun, for prompts and notes.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// While a prompt is on screen, Ctrl-C (and SIGTERM) must not leave the terminal with its
+/// cursor hidden, as dialoguer leaves it when the signal kills the process: from the first
+/// call on, those signals show the cursor again and end the process with 130, as a shell
+/// expects after Ctrl-C. Nothing is half-done at that point: deletions happen only after
+/// QUIT, and fetched messages only become visible once durable.
+pub fn restore_terminal_on_interrupt() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if signals.forever().next().is_some() {
+                interrupted();
+            }
+        });
+    });
+}
+
+/// Ends the process as Ctrl-C does, with the cursor shown again and the prompt's line left:
+/// from the signal, or from a prompt whose read the signal interrupted first.
+pub fn interrupted() -> ! {
+    let _ = io::stderr().write_all(b"\x1b[?25h\n");
+    std::process::exit(130);
+}
+
+/// A failed prompt: Ctrl-C (the read interrupted) ends the process as [`interrupted`] says;
+/// anything else is returned for the caller to report.
+pub fn prompt_failed(err: dialoguer::Error) -> dialoguer::Error {
+    let dialoguer::Error::IO(io) = &err;
+    if io.kind() == io::ErrorKind::Interrupted {
+        interrupted();
+    }
+    err
+}
+
 /// Reports an error on stderr as one line, `mailkit: error: ...`, escaped.
 pub fn error(text: &str) {
     diagnostic("error: ", text);
@@ -202,6 +285,16 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 }
 
 fn escape(text: &str, keep_layout: bool) -> Cow<'_, str> {
+    // Printable ASCII, nearly all header text, is safe: checked a block at a time without
+    // decoding characters.
+    let printable = text.as_bytes().chunks(32).all(|block| {
+        block
+            .iter()
+            .fold(true, |ok, &b| ok & (0x20..0x7f).contains(&b))
+    });
+    if printable {
+        return Cow::Borrowed(text);
+    }
     let needs = |c: char| is_unsafe(c) && !(keep_layout && (c == '\n' || c == '\t'));
     let Some(first) = text.find(needs) else {
         return Cow::Borrowed(text);
@@ -243,6 +336,17 @@ pub fn is_unsafe(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(20 * 1024 * 1024), "20 MiB");
+        assert_eq!(human_size(1_200_000_000), "1.1 GiB");
+        assert_eq!(count(1, "message"), "1 message");
+        assert_eq!(count(2, "message"), "2 messages");
+    }
 
     #[test]
     fn plain_text_is_borrowed_unchanged() {

@@ -4,7 +4,11 @@
 use std::{
     io::{self, Read, Write},
     sync::{Arc, Mutex},
+    time::Duration,
 };
+
+/// The reply timeout unit tests give sessions: never reached by a scripted server.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A scripted server: the bytes it sends (each chunk delivered by a separate read, to model
 /// replies split across packets) and everything the client wrote.

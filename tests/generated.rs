@@ -75,3 +75,53 @@ fn man_page_documents_every_exit_code() {
         assert!(page.contains(&format!("\\fB{}\\fR\n{meaning}", code.code())));
     }
 }
+
+/// Every `MAILKIT_*` variable the code reads (outside its tests) in `src/`.
+fn variables_in(dir: &Path, found: &mut std::collections::BTreeSet<String>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            variables_in(&path, found);
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        // Unit tests sit at the end of a file; they may name made-up variables.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let mut rest = code;
+        while let Some(at) = rest.find("MAILKIT_") {
+            let name: String = rest[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                .collect();
+            found.insert(name.trim_end_matches('_').to_string());
+            rest = &rest[at + 8..];
+        }
+    }
+}
+
+#[test]
+fn the_man_page_has_files_and_every_variable_and_no_page_that_does_not_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = fs::read_to_string(root.join("man/mailkit.1")).unwrap();
+    assert!(page.contains(".SH FILES") && page.contains("accounts.toml"));
+    assert!(page.contains(".SH ENVIRONMENT"));
+    let mut variables = std::collections::BTreeSet::new();
+    variables_in(&root.join("src"), &mut variables);
+    assert!(variables.contains("MAILKIT_PASSWORD"), "{variables:?}");
+    for variable in &variables {
+        assert!(
+            page.contains(&format!("\\fB{variable}\\fR")),
+            "{variable} undocumented"
+        );
+    }
+    // Every page the man pages refer to exists.
+    for entry in fs::read_dir(root.join("man")).unwrap() {
+        let text = fs::read_to_string(entry.unwrap().path()).unwrap();
+        for word in text.split([' ', '\n', ',']) {
+            if let Some(name) = word.strip_suffix("(1)") {
+                let file = format!("{}.1", name.replace("\\-", "-"));
+                assert!(root.join("man").join(&file).exists(), "{word} has no page");
+            }
+        }
+    }
+}

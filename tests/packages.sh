@@ -11,6 +11,8 @@ TEST_PACKAGES=(
     # the Perl TLS and SASL modules, which are only its Recommends)
     bind9-dnsutils knot-dnsutils swaks libnet-ssleay-perl libio-socket-ssl-perl
     libauthen-sasl-perl msmtp mpop fetchmail isync mblaze curl hyperfine python3
+    # GNU time: peak RSS of a run (parse_memory, benches/robust.sh)
+    time
     # fault injection at exact system calls (queue_faults: a kill or ENOSPC mid-enqueue)
     strace
     # test corpora: MIME messages (parse_corpus) and real ham (message unit tests)

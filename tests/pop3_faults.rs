@@ -172,24 +172,65 @@ fn new_skips_what_was_fetched_and_warns_on_a_changed_size() {
 }
 
 #[test]
-fn disconnect_mid_retr_saves_nothing_of_that_batch_and_deletes_nothing() {
+fn disconnect_mid_retr_keeps_the_whole_messages_and_deletes_nothing() {
+    // Pipelined RETRs, and a reset in the middle of message 2: message 1, which arrived
+    // whole, is committed (written, synced, recorded); message 2 leaves no trace; nothing is
+    // deleted. A server that always drops at message 2 no longer stops every run at zero.
+    for pipelined in [false, true] {
+        let fake = Fake::start(
+            mailbox(3),
+            Faults {
+                cut_retr: Some((2, 100)),
+                caps: if pipelined {
+                    vec!["PIPELINING".into()]
+                } else {
+                    Vec::new()
+                },
+                ..Faults::default()
+            },
+        );
+        let d = dirs();
+        let mut args = d.fetch_args();
+        args.push("--delete".into());
+        let out = run(&fake, &args);
+        assert_eq!(code(&out), 75, "{}", stderr(&out));
+        assert!(stderr(&out).contains("RETR 2"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("those received whole were kept"),
+            "{}",
+            stderr(&out)
+        );
+        let saved = files_in(&d.maildir.join("new"));
+        assert_eq!(saved.len(), 1, "pipelined {pipelined}");
+        assert_eq!(saved[0], as_lf(&mailbox(3)[0]));
+        assert!(files_in(&d.maildir.join("tmp")).is_empty());
+        assert!(fs::read_to_string(&d.state).unwrap().contains("uid-1"));
+        assert!(!fs::read_to_string(&d.state).unwrap().contains("uid-2"));
+        assert_eq!(fake.uidls().len(), 3);
+        assert!(!fake.log().iter().any(|c| c.starts_with("DELE")));
+    }
+}
+
+#[test]
+fn disconnect_mid_retr_into_an_mbox_keeps_the_whole_messages_only() {
     let fake = Fake::start(
         mailbox(3),
         Faults {
             cut_retr: Some((2, 100)),
+            caps: vec!["PIPELINING".into()],
             ..Faults::default()
         },
     );
-    let d = dirs();
-    let mut args = d.fetch_args();
-    args.push("--delete".into());
-    let out = run(&fake, &args);
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("inbox.mbox");
+    let out = mailkit(&fake, &["fetch", "--mbox", mbox.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 75, "{}", stderr(&out));
-    assert!(stderr(&out).contains("RETR 2"), "{}", stderr(&out));
-    assert!(files_in(&d.maildir.join("new")).is_empty());
-    assert!(files_in(&d.maildir.join("tmp")).is_empty());
-    assert_eq!(fake.uidls().len(), 3);
-    assert!(!fake.log().iter().any(|c| c.starts_with("DELE")));
+    let text = String::from_utf8(fs::read(&mbox).unwrap()).unwrap();
+    assert_eq!(text.matches("\nFrom ").count() + 1, 1, "{text}");
+    assert!(text.contains("message 1"), "{text}");
+    assert!(!text.contains("message 2"), "{text}");
 }
 
 #[test]
@@ -390,9 +431,9 @@ fn malformed_listings_are_protocol_errors() {
 #[test]
 fn duplicate_uidls_cannot_identify_messages() {
     let fake = Fake::start(
-        mailbox(2),
+        mailbox(3),
         Faults {
-            uidl_body: Some(vec!["1 same".into(), "2 same".into()]),
+            uidl_body: Some(vec!["1 same".into(), "2 same".into(), "3 unique".into()]),
             ..Faults::default()
         },
     );
@@ -405,11 +446,27 @@ fn duplicate_uidls_cannot_identify_messages() {
         "{}",
         stderr(&out)
     );
+    // fetch --new takes what can be identified and, with a warning naming them, the
+    // ambiguous ones too; only the identified one is recorded as seen.
     let d = dirs();
     let mut args = d.fetch_args();
     args.push("--new".into());
     let out = run(&fake, &args);
-    assert_eq!(code(&out), 76, "{}", stderr(&out));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("same UIDL to several messages: 1 (same), 2 (same)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files_in(&d.maildir.join("new")).len(), 3);
+    let state = fs::read_to_string(&d.state).unwrap();
+    assert!(
+        state.contains("unique") && !state.contains("same"),
+        "{state}"
+    );
+    let out = run(&fake, &args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(files_in(&d.maildir.join("new")).len(), 5);
     assert!(!fake.log().iter().any(|c| c.starts_with("DELE")));
 }
 
@@ -723,4 +780,113 @@ fn password_env_names_the_variable_to_read() {
         .unwrap();
     assert_eq!(code(&out), 78, "{}", stderr(&out));
     assert!(stderr(&out).contains("MY_UNSET_POP_PW"), "{}", stderr(&out));
+}
+
+/// Runs `mailkit ARGS` against the fake on a pseudo-terminal (util-linux `script`), typing
+/// `keys` once the picker is up; returns the exit status and everything the terminal showed.
+fn at_a_terminal(fake: &Fake, args: &[&str], keys: &[u8]) -> (i32, String) {
+    use std::io::Write as _;
+    let command = format!(
+        "{} {} --server {} --user bob --tls none --allow-cleartext-auth --timeout 10",
+        assert_cmd::cargo::cargo_bin("mailkit").display(),
+        args.join(" "),
+        fake.server()
+    );
+    let mut child = StdCommand::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("MAILKIT_PASSWORD", "secret")
+        .env("HOME", "/nonexistent")
+        .env("TERM", "xterm")
+        .env_remove("MAILKIT_ACCOUNTS")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux)");
+    let mut stdin = child.stdin.take().unwrap();
+    let keys = keys.to_vec();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let _ = stdin.write_all(&keys);
+        std::thread::sleep(std::time::Duration::from_millis(3000));
+    });
+    let out = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code().unwrap_or(-1), shown)
+}
+
+#[test]
+fn the_picker_cancels_cleanly_with_q_and_esc() {
+    for key in [&b"q"[..], &b"\x1b"[..]] {
+        let fake = Fake::start(mailbox(2), Faults::default());
+        let d = dirs();
+        let maildir = d.maildir.display().to_string();
+        let state = d.state.display().to_string();
+        let args = ["fetch", "-i", "--maildir", &maildir, "--state-file", &state];
+        let (code, shown) = at_a_terminal(&fake, &args, key);
+        assert_eq!(code, 0, "{shown}");
+        assert!(
+            shown.contains("cancelled: nothing fetched or deleted"),
+            "{shown}"
+        );
+        // Rows show a human size (the fake's messages have no Date).
+        assert!(shown.contains(" B  "), "{shown}");
+        assert!(files_in(&d.maildir.join("new")).is_empty());
+        assert!(!fake.log().iter().any(|c| c.starts_with("RETR")));
+    }
+}
+
+#[test]
+fn ctrl_c_in_the_picker_restores_the_cursor() {
+    let fake = Fake::start(mailbox(2), Faults::default());
+    let d = dirs();
+    let maildir = d.maildir.display().to_string();
+    let state = d.state.display().to_string();
+    let args = ["fetch", "-i", "--maildir", &maildir, "--state-file", &state];
+    let (code, shown) = at_a_terminal(&fake, &args, b"\x03");
+    assert_eq!(code, 130, "{shown}");
+    let hidden = shown
+        .rfind("\x1b[?25l")
+        .expect("the picker hides the cursor");
+    assert!(
+        shown[hidden..].contains("\x1b[?25h"),
+        "the cursor stays hidden: {shown:?}"
+    );
+}
+
+#[test]
+fn dele_confirmation_lists_the_messages_and_counts_in_words() {
+    let fake = Fake::start(mailbox(2), Faults::default());
+    let (code, shown) = at_a_terminal(&fake, &["dele", "--uidl", "uid-2"], b"n");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("Delete 1 message ("), "{shown}");
+    assert!(
+        shown.contains("message 2"),
+        "the subject is not listed: {shown}"
+    );
+    assert!(!fake.log().iter().any(|c| c.starts_with("DELE")));
+}
+
+#[test]
+fn a_missing_password_names_the_flags_that_give_one() {
+    let fake = Fake::start(mailbox(1), Faults::default());
+    let out = Command::cargo_bin("mailkit")
+        .unwrap()
+        .args(["list", "--server", &fake.server(), "--user", "bob"])
+        .args(["--tls", "none", "--allow-cleartext-auth"])
+        .env("HOME", "/nonexistent")
+        .env_remove("MAILKIT_PASSWORD")
+        .env_remove("MAILKIT_ACCOUNTS")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 78, "{}", stderr(&out));
+    for flag in [
+        "--password-env",
+        "--password-file",
+        "--password-command",
+        "MAILKIT_PASSWORD",
+    ] {
+        assert!(stderr(&out).contains(flag), "{}", stderr(&out));
+    }
 }

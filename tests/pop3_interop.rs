@@ -242,12 +242,17 @@ fn fetch_to_mbox_and_stdout() {
         .assert()
         .success();
     let text = fs::read(&mbox).unwrap();
+    // The From lines name the envelope sender from the Return-Path, not MAILER-DAEMON.
+    let separator = b"From alice@hamburger.test ";
     assert_eq!(
-        text.windows(19)
-            .filter(|w| w == b"From MAILER-DAEMON ")
+        text.windows(separator.len())
+            .filter(|w| w == separator)
             .count(),
-        2
+        2,
+        "{}",
+        String::from_utf8_lossy(&text)
     );
+    assert!(!text.windows(19).any(|w| w == b"From MAILER-DAEMON "));
     assert!(text.windows(16).any(|w| w == b"\n>From the start"));
     assert!(text.windows(15).any(|w| w == b"\n>>From quoted\n"));
 

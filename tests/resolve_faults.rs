@@ -24,7 +24,7 @@ use support::dns::{Fake, a_record, a_reply, fake, qname, reply};
 fn servers(fakes: &[&Fake]) -> Vec<String> {
     fakes
         .iter()
-        .flat_map(|fake| ["-s".to_string(), fake.addr.to_string()])
+        .flat_map(|fake| ["-S".to_string(), fake.addr.to_string()])
         .collect()
 }
 
@@ -339,7 +339,7 @@ fn batch_results_come_out_in_input_order_even_when_replies_do_not() {
     let names: String = (0..total).map(|i| format!("n{i}.test\n")).collect();
     let out = mailkit()
         .args(["resolve", "--batch", "-", "--timeout", "5"])
-        .arg("-s")
+        .arg("-S")
         .arg(addr.to_string())
         .write_stdin(names)
         .assert()

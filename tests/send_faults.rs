@@ -5,12 +5,14 @@
 mod support;
 
 use std::{
+    io::Write,
     net::{SocketAddr, TcpListener},
+    thread,
     time::Duration,
 };
 
 use assert_cmd::Command;
-use support::smtp::{Act, Server, fake, saw, send, standard};
+use support::smtp::{Act, Seen, Server, fake, saw, send, standard};
 
 fn with_tls(addr: SocketAddr, tls: &str) -> Command {
     let mut cmd = Command::cargo_bin("mailkit").unwrap();
@@ -415,6 +417,103 @@ fn mbox_messages_go_in_one_run() {
 }
 
 #[test]
+fn an_mbox_is_sent_as_it_is_read() {
+    // The mbox is a FIFO whose last message is written only once the server has received the
+    // first one: a sender that read the whole mailbox before connecting would wait forever
+    // (and the writer gives up after 30 s, failing the test).
+    let (addr, seen) = fake("220 fake\r\n", standard);
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("stream.mbox");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let message =
+        |n: usize| format!("From a@c.test Mon Jan  1 00:00:00 2024\nSubject: {n}\n\nbody {n}\n\n");
+    let count = 1000;
+    let (out, sent_first) = thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let mut file = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            let head: String = (1..count).map(message).collect();
+            file.write_all(head.as_bytes()).unwrap();
+            let sent_first = (0..300).any(|_| {
+                thread::sleep(Duration::from_millis(100));
+                !seen.lock().unwrap().messages.is_empty()
+            });
+            file.write_all(message(count).as_bytes()).unwrap();
+            sent_first
+        });
+        let out = mailkit(addr)
+            .args(["--from", "a@c.test", "--to", "b@x.test", "--json", "--mbox"])
+            .arg(&fifo)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        (out, writer.join().unwrap())
+    });
+    assert!(
+        sent_first,
+        "nothing was sent before the last message was read"
+    );
+    assert_eq!(json_lines(&out.stdout).len(), count);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.connections, 1);
+    assert_eq!(seen.messages.len(), count);
+    assert_eq!(
+        seen.messages[count - 1],
+        format!("Subject: {count}\r\n\r\nbody {count}\r\n").into_bytes()
+    );
+}
+
+#[test]
+fn a_bad_message_in_an_mbox_stops_the_run_there() {
+    // Messages are checked as they are read: those before the bad one have gone out and are
+    // reported; the bad one and those after it are not sent.
+    let (addr, seen) = fake("220 fake\r\n", standard);
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("bad.mbox");
+    let good: String = (1..=600)
+        .map(|n| {
+            format!(
+                "From a@c.test Mon Jan  1 00:00:00 2024\nFrom: a@c.test\nSubject: {n}\n\nbody\n\n"
+            )
+        })
+        .collect();
+    std::fs::write(
+        &mbox,
+        format!("{good}From x Mon Jan  1 00:00:00 2024\nSubject: no sender\n\nbody\n"),
+    )
+    .unwrap();
+    let out = mailkit(addr)
+        .args(["--to", "b@x.test", "--json", "--mbox"])
+        .arg(&mbox)
+        .assert()
+        .code(65)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("message 601") && stderr.contains("no sender"),
+        "{stderr}"
+    );
+    let reported = json_lines(&out.stdout);
+    let seen = seen.lock().unwrap();
+    assert!(
+        !seen.messages.is_empty() && seen.messages.len() < 601,
+        "{}",
+        seen.messages.len()
+    );
+    assert_eq!(reported.len(), seen.messages.len());
+    assert!(saw_quit(&seen));
+}
+
+fn saw_quit(seen: &Seen) -> bool {
+    seen.lines.iter().any(|l| l == "QUIT")
+}
+
+#[test]
 fn an_mbox_option_refuses_a_file_that_is_not_an_mbox() {
     let (addr, seen) = fake("220 fake\r\n", standard);
     let dir = tempfile::tempdir().unwrap();
@@ -585,4 +684,23 @@ fn an_auth_the_protocol_does_not_know_is_a_configuration_error() {
     );
     assert!(!saw(&seen, "EHLO"), "refused before connecting");
     seen.expect_unused();
+}
+
+#[test]
+fn send_with_nothing_says_what_is_needed() {
+    let out = Command::cargo_bin("mailkit")
+        .unwrap()
+        .arg("send")
+        .env("HOME", "/nonexistent")
+        .env_remove("MAILKIT_ACCOUNTS")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--from"), "{stderr}");
+    assert!(
+        stderr.contains("recipients (--to, --cc or --bcc)"),
+        "{stderr}"
+    );
 }

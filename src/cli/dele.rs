@@ -7,11 +7,11 @@ use super::pop3::ConnectionArgs;
 /// Flags of `mailkit dele`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  mailkit dele -a work --uidl 000001a35b2f --uidl 000001a35b30
-  mailkit dele -a work 3 4 --yes
-  mailkit dele -a work --uidl 000001a35b2f --dry-run
-  mailkit dele -s imap.example.org -u bob --uid 4711 --dry-run
-  mailkit dele -s imap.example.org -u bob --uidl 1764989233/4711 --yes
+  mailkit dele -A work --uidl 000001a35b2f --uidl 000001a35b30
+  mailkit dele -A work 3 4 --yes
+  mailkit dele -A work --uidl 000001a35b2f --dry-run
+  mailkit dele -S imap.example.org -u bob --uid 4711 --dry-run
+  mailkit dele -S imap.example.org -u bob --uidl 1764989233/4711 --yes
 
 Deletions take effect only when the server acknowledges QUIT; if any DELE is refused, mailkit
 sends RSET and nothing is deleted. Over IMAP: --dry-run shows each UID, UIDVALIDITY/UID and

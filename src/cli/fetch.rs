@@ -11,13 +11,13 @@ use super::pop3::ConnectionArgs;
 #[command(
     group(ArgGroup::new("target").required(true).args(["maildir", "mbox", "stdout"])),
     after_help = "Examples:
-  mailkit fetch -a work --maildir ~/Mail/inbox --new
-  mailkit fetch -a work --mbox ~/mail.mbox --delete
-  mailkit fetch -a work --stdout --uidl 000001a35b2f | mailkit parse -
-  mailkit fetch -a work --maildir ~/Mail/inbox -i
-  mailkit fetch -s imap.example.org -u bob --folder INBOX --new --maildir ~/Mail/inbox
-  mailkit fetch -s imap.example.org -u bob --new --move-to Archive --maildir ~/Mail/inbox
-  mailkit fetch -s imap.example.org -u bob --watch --maildir ~/Mail/inbox
+  mailkit fetch -A work --maildir ~/Mail/inbox --new
+  mailkit fetch -A work --mbox ~/mail.mbox --delete
+  mailkit fetch -A work --stdout --uidl 000001a35b2f | mailkit parse -
+  mailkit fetch -A work --maildir ~/Mail/inbox -i
+  mailkit fetch -S imap.example.org -u bob --folder INBOX --new --maildir ~/Mail/inbox
+  mailkit fetch -S imap.example.org -u bob --new --move-to Archive --maildir ~/Mail/inbox
+  mailkit fetch -S imap.example.org -u bob --watch --maildir ~/Mail/inbox
 
 Order of work, so no message is ever lost: each batch is written to tmp/, synced (one syncfs), linked
 into new/, the directory fsynced, the UIDLs recorded in the state file (fsynced); only then

@@ -7,11 +7,11 @@ use super::pop3::ConnectionArgs;
 /// Flags of `mailkit list`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
-  mailkit list -a work
-  mailkit list -s pop.example.org -u bob --headers
-  mailkit list -a work --json | jq -r .uidl
-  mailkit list -s imap.example.org -u bob --folders
-  mailkit list -s imap.example.org -u bob --folder Archive
+  mailkit list -A work
+  mailkit list -S pop.example.org -u bob --headers
+  mailkit list -A work --json | jq -r .uidl
+  mailkit list -S imap.example.org -u bob --folders
+  mailkit list -S imap.example.org -u bob --folder Archive
 
 Never changes the mailbox (IMAP folders are opened with EXAMINE). Over IMAP each row is UID,
 flags, internal date, size, From and Subject; with --folders, name, messages, unseen,

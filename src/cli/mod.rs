@@ -66,3 +66,63 @@ pub enum Command {
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every short flag and the long flags it stands for, across every subcommand.
+    fn shorts() -> BTreeMap<char, Vec<String>> {
+        let mut map: BTreeMap<char, Vec<String>> = BTreeMap::new();
+        let cli = Cli::command();
+        let mut commands = vec![&cli];
+        commands.extend(cli.get_subcommands());
+        for command in commands {
+            for arg in command.get_arguments() {
+                if let (Some(short), Some(long)) = (arg.get_short(), arg.get_long()) {
+                    let longs = map.entry(short).or_default();
+                    if !longs.iter().any(|l| l == long) {
+                        longs.push(long.to_string());
+                    }
+                }
+            }
+        }
+        map
+    }
+
+    #[test]
+    fn pop3_commands_do_not_offer_opportunistic_tls() {
+        let cli = Cli::command();
+        for name in ["fetch", "list", "dele"] {
+            let command = cli.find_subcommand(name).unwrap();
+            let tls = command
+                .get_arguments()
+                .find(|a| a.get_long() == Some("tls"))
+                .unwrap();
+            let values: Vec<String> = tls
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_string())
+                .collect();
+            assert_eq!(values, ["tls", "starttls", "none"], "{name}");
+        }
+    }
+
+    #[test]
+    fn the_connection_shorts_mean_one_thing_everywhere() {
+        let shorts = shorts();
+        for (short, long) in [
+            ('A', "account"),
+            ('S', "server"),
+            ('u', "user"),
+            ('a', "attach"),
+        ] {
+            assert_eq!(shorts[&short], [long], "-{short}");
+        }
+        assert_eq!(shorts[&'s'], ["subject"]);
+    }
+}

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::security::{PasswordArgs, TrustArgs};
-use crate::cli::values::{Pop3AuthArg, ProtocolArg, TlsArg};
+use crate::cli::values::{Pop3AuthArg, Pop3TlsArg, ProtocolArg};
 
 /// How to reach and log in to the POP3 or IMAP server. The password never comes from the command line:
 /// it comes from `--password-env`, `--password-file`, `--password-command`, `$MAILKIT_PASSWORD`,
@@ -13,11 +13,11 @@ use crate::cli::values::{Pop3AuthArg, ProtocolArg, TlsArg};
 #[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
     /// Named account from the accounts file (host, port, TLS, user, password source)
-    #[arg(long, short = 'a', value_name = "NAME")]
+    #[arg(long, short = 'A', value_name = "NAME")]
     pub account: Option<String>,
     /// Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with
     /// --tls starttls|none)
-    #[arg(long, short = 's', value_name = "HOST[:PORT]")]
+    #[arg(long, short = 'S', value_name = "HOST[:PORT]")]
     pub server: Option<String>,
     /// Protocol (default: the account's, else the port's: 143/993 IMAP, 110/995 POP3)
     #[arg(long, value_enum, value_name = "PROTO")]
@@ -28,7 +28,7 @@ pub struct ConnectionArgs {
     /// Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on
     /// 143, required), none
     #[arg(long, value_enum, value_name = "MODE")]
-    pub tls: Option<TlsArg>,
+    pub tls: Option<Pop3TlsArg>,
     /// Certificate trust and cleartext login.
     #[command(flatten)]
     pub trust: TrustArgs,
@@ -43,9 +43,13 @@ pub struct ConnectionArgs {
     /// the account's source, else $MAILKIT_OAUTH_TOKEN)
     #[arg(long, value_name = "CMD")]
     pub oauth_token_command: Option<String>,
-    /// Seconds to wait for the connection and for each reply
+    /// Seconds each reply line (and every status reply as a whole, and the TLS handshake) may
+    /// take, however slowly its bytes arrive
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub timeout: u64,
+    /// Seconds to wait for the TCP connection to be accepted
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub connect_timeout: u64,
 }
 
 impl ConnectionArgs {
@@ -64,6 +68,7 @@ impl ConnectionArgs {
             insecure_skip_tls_verify: self.trust.insecure_skip_tls_verify,
             allow_cleartext_auth: self.trust.allow_cleartext_auth,
             timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
         }
     }
 }

@@ -26,7 +26,7 @@ pub struct ResolveArgs {
 
     /// Server to ask instead of those of /etc/resolv.conf: IP, IP:PORT or [IPv6]:PORT
     /// (repeatable: asked in order)
-    #[arg(short = 's', long = "server", value_name = "ADDR")]
+    #[arg(short = 'S', long = "server", value_name = "ADDR")]
     pub servers: Vec<String>,
 
     /// Reverse lookup: the PTR record of this IPv4 or IPv6 address

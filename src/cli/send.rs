@@ -94,11 +94,11 @@ pub struct ComposeArgs {
 pub struct RouteArgs {
     /// Relay server, `host[:port]` (port 587 STARTTLS by default, 465 implicit TLS). Without a
     /// relay or account, mail goes directly to each recipient domain's MX hosts
-    #[arg(long, value_name = "HOST[:PORT]")]
+    #[arg(long, short = 'S', value_name = "HOST[:PORT]")]
     pub server: Option<String>,
 
     /// Account from the accounts file (server, port, TLS, user, password source)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, short = 'A', value_name = "NAME")]
     pub account: Option<String>,
 
     /// Port to connect to, overriding the server's, the account's or port 25 for MX delivery
@@ -116,7 +116,7 @@ pub struct RouteArgs {
 
     /// Login name for AUTH (the password comes from --password-env, --password-file,
     /// --password-command, or a prompt; never from the command line)
-    #[arg(long, value_name = "USER")]
+    #[arg(long, short = 'u', value_name = "USER")]
     pub user: Option<String>,
 
     /// Where the password comes from.
@@ -136,9 +136,15 @@ pub struct RouteArgs {
     #[arg(long, value_name = "NAME")]
     pub ehlo: Option<String>,
 
-    /// Seconds to wait for a connection and for each reply
+    /// Seconds each reply (the greeting, every command's reply) and the TLS handshake may take
+    /// in all, however slowly their bytes arrive
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub timeout: u64,
+
+    /// Seconds to wait for a TCP connection to be accepted before trying the next address or
+    /// MX (Postfix's smtp_connect_timeout is 30 s too)
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub connect_timeout: u64,
 
     /// DSN: when to notify the sender (NEVER, or a comma list of SUCCESS, FAILURE, DELAY)
     #[arg(long, value_name = "WHEN")]
@@ -169,6 +175,7 @@ impl RouteArgs {
             insecure_skip_tls_verify: self.trust.insecure_skip_tls_verify,
             allow_cleartext_auth: self.trust.allow_cleartext_auth,
             timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
         }
     }
 }

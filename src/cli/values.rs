@@ -31,6 +31,28 @@ impl From<TlsArg> for TlsMode {
     }
 }
 
+/// `--tls` of the POP3 commands: no opportunistic mode, since a mailbox login never falls back
+/// to cleartext on its own (`none` says so explicitly).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pop3TlsArg {
+    /// TLS from the first byte (POP3S, port 995).
+    Tls,
+    /// Upgrade with STLS, and fail if the server does not offer it (port 110).
+    Starttls,
+    /// Never encrypt.
+    None,
+}
+
+impl From<Pop3TlsArg> for TlsMode {
+    fn from(arg: Pop3TlsArg) -> TlsMode {
+        match arg {
+            Pop3TlsArg::Tls => TlsMode::Tls,
+            Pop3TlsArg::Starttls => TlsMode::Starttls,
+            Pop3TlsArg::None => TlsMode::None,
+        }
+    }
+}
+
 /// `send --auth`: a SASL mechanism.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum SaslArg {

@@ -10,7 +10,7 @@ use crate::{
     exit::{Exit, Failure, Kind},
     maildrop::MailAccess,
     output::{self, Printer, escape_line},
-    pop3::Pop3Error,
+    pop3::{HEADER_CAP, Pop3Error},
 };
 
 /// One message as `dele --json` prints it.
@@ -84,17 +84,28 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     if !args.yes {
+        // The person confirms what they see: each message's date, size, sender and subject.
+        let numbers: Vec<u32> = chosen.iter().map(|e| e.number).collect();
+        let headers = session
+            .top_headers(&numbers, HEADER_CAP)
+            .map_err(Failure::from)
+            .context("reading headers")?;
+        for (entry, header) in chosen.iter().zip(&headers) {
+            output::terminal_line(&super::rows::message_row(entry, header.as_deref()));
+        }
         let bytes: u64 = chosen.iter().map(|e| e.size).sum();
+        output::restore_terminal_on_interrupt();
         let confirmed = dialoguer::Confirm::new()
             .with_prompt(format!(
-                "Delete {} messages ({bytes} bytes) from {}?",
-                chosen.len(),
-                endpoint.host.as_deref().unwrap_or_default()
+                "Delete {} ({}) from {}?",
+                output::count(chosen.len(), "message"),
+                output::human_size(bytes),
+                escape_line(endpoint.host.as_deref().unwrap_or_default())
             ))
             .default(false)
-            .interact()
-            .map_err(|err| Failure::new(Kind::Usage, err.to_string()))?;
-        if !confirmed {
+            .interact_opt()
+            .map_err(|err| Failure::new(Kind::Usage, output::prompt_failed(err).to_string()))?;
+        if confirmed != Some(true) {
             session.quit().map_err(Failure::from).context("closing")?;
             print(&mut printer, false)?;
             return Ok(Exit::Success);

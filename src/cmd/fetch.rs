@@ -16,9 +16,8 @@ use crate::{
         self, Entry, MailAccess, Maildir, Mbox, Seen, SeenState, Target,
         fetch::{Outcome, Plan, Progress},
     },
-    message::HeaderSummary,
     net::Stream,
-    output::{self, Printer, escape_line},
+    output::{self, Printer},
     pop3::{HEADER_CAP, Session},
 };
 
@@ -90,9 +89,15 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let mut seen_before = Vec::new();
     if let (true, Some(state)) = (args.new, &state) {
         let mut fresh = Vec::new();
+        let mut ambiguous = Vec::new();
         for entry in chosen {
             let Some(uidl) = &entry.uidl else { continue };
-            listing.refuse_duplicate(uidl)?;
+            if listing.duplicates.contains(uidl) {
+                // Whether it was fetched before cannot be known: fetch it rather than lose it.
+                ambiguous.push(format!("{} ({})", entry.number, output::escape_line(uidl)));
+                fresh.push(entry);
+                continue;
+            }
             match state.seen(uidl, entry.size) {
                 Seen::Yes => seen_before.push(entry),
                 Seen::No => fresh.push(entry),
@@ -106,6 +111,12 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             }
         }
         chosen = fresh;
+        if !ambiguous.is_empty() {
+            output::warning(&format!(
+                "the server gave the same UIDL to several messages: {}; they are fetched, but cannot be tracked as seen, so every --new run fetches them again",
+                ambiguous.join(", ")
+            ));
+        }
     }
     let mut outcomes = Vec::new();
     if let Some(max) = args.max_size {
@@ -130,6 +141,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             }
             None => {
                 session.quit().map_err(Failure::from).context("closing")?;
+                output::note("cancelled: nothing fetched or deleted");
                 return Ok(Exit::Success);
             }
         }
@@ -233,7 +245,8 @@ pub(super) fn progress_bar(chosen: &[Entry], verbose: bool) -> ProgressBar {
 }
 
 /// Interactive choice: which messages to fetch, which of those to delete, then a final
-/// confirmation. `None` when the person declines.
+/// confirmation. `None` when the person declines or cancels (Esc or q at any step); Ctrl-C
+/// ends the process with the terminal restored.
 fn pick(
     session: &mut Session<Stream>,
     chosen: &[Entry],
@@ -250,56 +263,55 @@ fn pick(
     let labels: Vec<String> = chosen
         .iter()
         .zip(&headers)
-        .map(|(entry, header)| {
-            let summary = header
-                .as_deref()
-                .map(HeaderSummary::parse)
-                .unwrap_or_default();
-            escape_line(&format!(
-                "{:>5} {:>9}  {:<30.30}  {}",
-                entry.number,
-                entry.size,
-                summary.from_line().unwrap_or_default(),
-                summary.subject.unwrap_or_default()
-            ))
-            .into_owned()
-        })
+        .map(|(entry, header)| super::rows::message_row(entry, header.as_deref()))
         .collect();
-    let prompt_err = |err: dialoguer::Error| Failure::new(Kind::Usage, err.to_string());
-    let fetch = dialoguer::MultiSelect::new()
-        .with_prompt("Fetch which messages? (space toggles, enter accepts)")
+    output::restore_terminal_on_interrupt();
+    let prompt_err =
+        |err: dialoguer::Error| Failure::new(Kind::Usage, output::prompt_failed(err).to_string());
+    let Some(fetch) = dialoguer::MultiSelect::new()
+        .with_prompt("Fetch which messages? (space toggles, enter accepts, Esc or q cancels)")
         .items(&labels)
         .report(false)
         .defaults(&vec![true; labels.len()])
-        .interact()
-        .map_err(prompt_err)?;
+        .interact_opt()
+        .map_err(prompt_err)?
+    else {
+        return Ok(None);
+    };
     if fetch.is_empty() {
         return Ok(None);
     }
     let fetch_labels: Vec<&String> = fetch.iter().map(|&i| &labels[i]).collect();
-    let delete = dialoguer::MultiSelect::new()
-        .with_prompt("Delete which of these from the server once saved?")
+    let Some(delete) = dialoguer::MultiSelect::new()
+        .with_prompt("Delete which of these from the server once saved? (Esc or q cancels)")
         .items(&fetch_labels)
         .report(false)
         .defaults(&vec![delete_default; fetch_labels.len()])
-        .interact()
-        .map_err(prompt_err)?;
+        .interact_opt()
+        .map_err(prompt_err)?
+    else {
+        return Ok(None);
+    };
     let picked: Vec<Entry> = fetch.iter().map(|&i| chosen[i].clone()).collect();
     let delete: HashSet<u32> = delete.iter().map(|&i| picked[i].number).collect();
     let bytes: u64 = picked.iter().map(|e| e.size).sum();
     let confirmed = dialoguer::Confirm::new()
         .with_prompt(format!(
-            "Fetch {} messages ({bytes} bytes) and delete {} of them from the server?",
-            picked.len(),
+            "Fetch {} ({}) and delete {} of them from the server?",
+            output::count(picked.len(), "message"),
+            output::human_size(bytes),
             delete.len()
         ))
         .default(true)
-        .interact()
+        .interact_opt()
         .map_err(prompt_err)?;
+    if confirmed != Some(true) {
+        return Ok(None);
+    }
     // The person may have taken a while: make sure the server is still there.
     session
         .noop()
         .map_err(Failure::from)
         .context("after the selection")?;
-    Ok(confirmed.then_some((picked, delete)))
+    Ok(Some((picked, delete)))
 }

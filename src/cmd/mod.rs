@@ -12,4 +12,5 @@ pub mod list;
 pub mod parse;
 pub mod queue;
 pub mod resolve;
+mod rows;
 pub mod send;

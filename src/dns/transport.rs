@@ -9,6 +9,8 @@ use std::{
 
 use hickory_proto::op::Message;
 
+use crate::net::{UntilDeadline, remaining};
+
 use super::{
     DnsError, QueryOptions,
     message::{Response, Transport, matches},
@@ -250,37 +252,6 @@ fn tcp_once(
     Ok(Some((message, reply.len())))
 }
 
-/// A TCP stream whose every read and write gets only the time left before one deadline, so a
-/// server dripping its reply a byte at a time cannot stretch the timeout.
-struct UntilDeadline<'a> {
-    stream: &'a mut TcpStream,
-    deadline: Instant,
-}
-
-impl UntilDeadline<'_> {
-    fn left(&self) -> io::Result<Duration> {
-        remaining(self.deadline).ok_or_else(|| io::Error::from(io::ErrorKind::TimedOut))
-    }
-}
-
-impl Read for UntilDeadline<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.set_read_timeout(Some(self.left()?))?;
-        self.stream.read(buf)
-    }
-}
-
-impl Write for UntilDeadline<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.set_write_timeout(Some(self.left()?))?;
-        self.stream.write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.stream.flush()
-    }
-}
-
 /// RFC 1035 §4.2.2 framing on any stream: the query with its two-byte length prefix out, one
 /// length-prefixed reply in. Generic so tests can script the server's bytes.
 pub(crate) fn tcp_roundtrip<S: Read + Write>(stream: &mut S, query: &[u8]) -> io::Result<Vec<u8>> {
@@ -300,14 +271,6 @@ pub(crate) fn tcp_roundtrip<S: Read + Write>(stream: &mut S, query: &[u8]) -> io
     let mut reply = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
     stream.read_exact(&mut reply)?;
     Ok(reply)
-}
-
-/// Time left before `deadline`, `None` once it has passed (a zero read timeout would mean
-/// "block forever" to the OS).
-pub(crate) fn remaining(deadline: Instant) -> Option<Duration> {
-    deadline
-        .checked_duration_since(Instant::now())
-        .filter(|left| !left.is_zero())
 }
 
 /// Whether a socket error is an expired read timeout (`WouldBlock` on Unix, `TimedOut` on

@@ -35,7 +35,12 @@ fn open(
             return Err(ImapError::NoMechanism("APOP is POP3 only".into()).into());
         }
     };
-    let (tcp, addr) = net::connect(host, endpoint.port, endpoint.timeout)?;
+    let (tcp, addr) = net::connect(
+        host,
+        endpoint.port,
+        endpoint.connect_timeout,
+        endpoint.timeout,
+    )?;
     transcript.event(&format!("connected to {host} ({addr})"));
     let client = match endpoint.tls {
         TlsMode::None => None,

@@ -21,7 +21,7 @@ pub enum ImapError {
         source: io::Error,
     },
     /// The reply did not complete within its deadline (a slow or drip-feeding server).
-    #[error("{doing}: no complete reply within {secs} s")]
+    #[error("{doing}: timed out after {secs} s (no complete reply)")]
     Timeout {
         /// What the session was waiting for.
         doing: String,

@@ -73,7 +73,7 @@ impl Listing {
     }
 
     /// Fails when `uidl` names several messages: acting on it could hit the wrong one.
-    pub fn refuse_duplicate(&self, uidl: &str) -> anyhow::Result<()> {
+    fn refuse_duplicate(&self, uidl: &str) -> anyhow::Result<()> {
         if self.duplicates.contains(uidl) {
             crate::bail!(
                 Kind::Protocol,

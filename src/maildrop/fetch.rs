@@ -8,6 +8,7 @@ use std::{
     collections::{HashMap, HashSet},
     io::{self, Write},
     path::PathBuf,
+    sync::mpsc,
 };
 
 use anyhow::Context;
@@ -234,62 +235,89 @@ impl<A: MailAccess> Run<'_, A> {
         let overlap = matches!(self.target, Target::Maildir(_));
         let target = self.target;
         let duplicates = self.duplicates;
-        let mut state = self.state.take();
-        let result = std::thread::scope(|scope| -> anyhow::Result<()> {
-            let mut in_flight: Option<(&[Entry], Batch, Committing<'_, '_>)> = None;
-            for entries in chosen.chunks(batch.max(1)) {
-                let got = self.retrieve(entries);
-                if let Some((done, batch, handle)) = in_flight.take() {
-                    let (saved, returned) = joined(handle);
-                    state = returned;
-                    let saved = match saved {
-                        Ok(saved) => saved,
-                        Err(err) => {
-                            if let Ok(current) = got {
-                                discard(target, current.pending, None);
-                            }
-                            return Err(err);
-                        }
-                    };
-                    self.conclude(done, batch, saved)?;
-                }
-                let mut got = got?;
-                let pending = std::mem::take(&mut got.pending);
-                let indexes = got.indexes.clone();
-                let mut state_in = state.take();
-                let handle = scope.spawn(move || {
+        let state = self.state.take();
+        let (result, state) = std::thread::scope(|scope| {
+            // One commit thread for the whole run, fed a batch at a time; it owns the state
+            // until the run ends and hands it back then.
+            let (job_tx, job_rx) = mpsc::sync_channel::<CommitJob<'_>>(0);
+            let (saved_tx, saved_rx) = mpsc::sync_channel::<anyhow::Result<Vec<String>>>(1);
+            let committer = scope.spawn(move || {
+                let mut state = state;
+                for (entries, indexes, pending) in job_rx {
                     let saved = commit(
                         target,
-                        state_in.as_deref_mut(),
+                        state.as_deref_mut(),
                         duplicates,
                         entries,
                         &indexes,
                         pending,
                     );
-                    (saved, state_in)
-                });
-                if overlap {
-                    in_flight = Some((entries, got, handle));
-                } else {
-                    let (saved, returned) = joined(handle);
-                    state = returned;
-                    self.conclude(entries, got, saved?)?;
+                    if saved_tx.send(saved).is_err() {
+                        break;
+                    }
                 }
-            }
-            if let Some((done, batch, handle)) = in_flight.take() {
-                let (saved, returned) = joined(handle);
-                state = returned;
-                self.conclude(done, batch, saved?)?;
-            }
-            Ok(())
+                state
+            });
+            let saved = || {
+                saved_rx
+                    .recv()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("commit thread panicked")))
+            };
+            let result = (|| -> anyhow::Result<()> {
+                let mut in_flight: Option<(&[Entry], Batch)> = None;
+                for entries in chosen.chunks(batch.max(1)) {
+                    // A session that broke mid-batch still hands over the messages that
+                    // arrived whole: they are committed like any batch, but nothing more is
+                    // asked of the broken session (no deletion), and the run ends with its
+                    // error.
+                    let (mut got, broken) = self.retrieve(entries);
+                    if let Some((done, batch)) = in_flight.take() {
+                        let saved = match saved() {
+                            Ok(saved) => saved,
+                            Err(err) => {
+                                discard(target, got.pending, None);
+                                return Err(err);
+                            }
+                        };
+                        self.conclude(done, batch, saved, broken.is_none())?;
+                    }
+                    let pending = std::mem::take(&mut got.pending);
+                    let indexes = got.indexes.clone();
+                    if let Err(mpsc::SendError((_, _, pending))) =
+                        job_tx.send((entries, indexes, pending))
+                    {
+                        discard(target, pending, None);
+                        return Err(anyhow::anyhow!("commit thread panicked"));
+                    }
+                    if let Some(err) = broken {
+                        self.conclude(entries, got, saved()?, false)?;
+                        return Err(err);
+                    }
+                    if overlap {
+                        in_flight = Some((entries, got));
+                    } else {
+                        self.conclude(entries, got, saved()?, true)?;
+                    }
+                }
+                if let Some((done, batch)) = in_flight.take() {
+                    self.conclude(done, batch, saved()?, true)?;
+                }
+                Ok(())
+            })();
+            drop(job_tx);
+            // A commit thread that panicked lost the state, which ends the run before
+            // anything more is recorded.
+            let state = committer.join().unwrap_or(None);
+            (result, state)
         });
         self.state = state;
         result
     }
 
-    /// Retrieves one batch into the target (pipelined). On any error the batch is
-    /// discarded: it is still on the server, since no deletion was sent for it.
-    fn retrieve(&mut self, entries: &[Entry]) -> anyhow::Result<Batch> {
+    /// Retrieves one batch into the target (pipelined). On an error the message being
+    /// received is discarded (it is still on the server, since no deletion was sent for it);
+    /// the batch keeps the messages that arrived whole before it, and the error comes along.
+    fn retrieve(&mut self, entries: &[Entry]) -> (Batch, Option<anyhow::Error>) {
         let mut sink = BatchSink {
             target: self.target,
             progress: self.progress,
@@ -306,23 +334,30 @@ impl<A: MailAccess> Run<'_, A> {
             ..
         } = sink;
         let (indexes, pending): (Vec<usize>, Vec<Pending>) = pending.into_iter().unzip();
-        if let Err(err) = result {
-            discard(self.target, pending, partial);
-            return Err(err.into()).context("retrieving messages");
-        }
-        Ok(Batch {
+        let broken = result.err().map(|err| {
+            if let Err(err) = self.target.drop_partial(partial) {
+                output::warning(&format!("cleaning up a message cut off mid-way: {err}"));
+            }
+            anyhow::Error::from(err.into()).context(
+                "retrieving messages (those received whole were kept; nothing was deleted)",
+            )
+        });
+        let batch = Batch {
             indexes,
             pending,
             refused,
-        })
+        };
+        (batch, broken)
     }
 
-    /// After the batch's commit: its outcomes, then deletion of what should go.
+    /// After the batch's commit: its outcomes, then deletion of what should go (unless the
+    /// session is broken: `delete` false).
     fn conclude(
         &mut self,
         entries: &[Entry],
         batch: Batch,
         saved: Vec<String>,
+        delete: bool,
     ) -> anyhow::Result<()> {
         let Batch {
             indexes, refused, ..
@@ -335,7 +370,7 @@ impl<A: MailAccess> Run<'_, A> {
             } else {
                 None
             };
-            if saved_to.is_some() && self.delete.contains(&entry.number) {
+            if delete && saved_to.is_some() && self.delete.contains(&entry.number) {
                 to_delete.push(entry.clone());
             }
             if let Some(text) = refused.get(&i) {
@@ -378,18 +413,8 @@ impl<A: MailAccess> Run<'_, A> {
     }
 }
 
-/// What a commit thread hands back: where the batch went, and the state it borrowed.
-type Committed<'r> = (anyhow::Result<Vec<String>>, Option<&'r mut SeenState>);
-/// A batch being committed in its own thread.
-type Committing<'s, 'r> = std::thread::ScopedJoinHandle<'s, Committed<'r>>;
-
-/// Waits for a commit thread; one that panicked is a failed commit (and its state is lost,
-/// which ends the run before anything more is recorded).
-fn joined<'r>(handle: Committing<'_, 'r>) -> Committed<'r> {
-    handle
-        .join()
-        .unwrap_or_else(|_| (Err(anyhow::anyhow!("commit thread panicked")), None))
-}
+/// A batch for the commit thread: its entries, which of them arrived, and their bytes.
+type CommitJob<'e> = (&'e [Entry], Vec<usize>, Vec<Pending>);
 
 /// One batch, downloaded: which of its entries arrived (`indexes`, parallel to `pending`)
 /// and which the server refused.
@@ -687,7 +712,7 @@ mod tests {
     }
 
     #[test]
-    fn a_drop_mid_batch_keeps_earlier_batches_and_leaves_no_trace_of_its_own() {
+    fn a_drop_mid_batch_keeps_every_whole_message_and_leaves_no_trace_of_the_cut_one() {
         let dir = tempfile::tempdir().unwrap();
         let (maildir, state) = (dir.path().join("mail"), dir.path().join("state"));
         let mut server = server(&maildir, &state, 5);
@@ -695,16 +720,39 @@ mod tests {
         let (result, outcomes) = run(&mut server, 2);
         let err = result.unwrap_err();
         assert!(format!("{err:#}").contains("connection lost"), "{err:#}");
-        // Batch 1 is durable (and its deletion was asked), batch 2 is gone without a trace,
-        // and the session never ended, so the server deletes nothing.
-        assert_eq!(server.saved_bodies().len(), 2);
+        assert_eq!(crate::exit::code_of(&err), Kind::Temporary.exit());
+        // Batch 1 and message 3 (whole, before the drop in message 4) are durable and
+        // recorded; message 4 left no trace; nothing of batch 2 was deleted, and the session
+        // never ended, so the server deletes nothing.
+        assert_eq!(server.saved_bodies().len(), 3);
         assert_eq!(fs::read_dir(maildir.join("tmp")).unwrap().count(), 0);
         assert!(!server.log.iter().any(|l| l == "close"));
         assert!(!server.log.iter().any(|l| l.contains("delete 3")));
         let state = SeenState::open(&state).unwrap();
         assert!(matches!(state.seen("uid-2", outcomes[1].size), Seen::Yes));
-        assert!(matches!(state.seen("uid-3", 1), Seen::No));
+        assert!(matches!(state.seen("uid-3", outcomes[2].size), Seen::Yes));
+        assert!(matches!(state.seen("uid-4", 1), Seen::No));
+        assert!(outcomes[2].saved_to.is_some() && outcomes[3].saved_to.is_none());
         assert!(outcomes.iter().all(|o| !o.deleted));
+    }
+
+    #[test]
+    fn a_server_that_always_drops_at_message_2_still_lets_message_1_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let (maildir, state) = (dir.path().join("mail"), dir.path().join("state"));
+        let mut server = server(&maildir, &state, 3);
+        server.drop_at = Some(2);
+        let (result, outcomes) = run(&mut server, 10);
+        assert!(result.is_err());
+        assert_eq!(
+            server.saved_bodies(),
+            [b"Subject: 1\n\nmessage number 1\n".to_vec()]
+        );
+        assert_eq!(fs::read_dir(maildir.join("tmp")).unwrap().count(), 0);
+        assert_eq!(server.log, ["retrieve 1,2,3"]);
+        let seen = SeenState::open(&state).unwrap();
+        assert!(matches!(seen.seen("uid-1", outcomes[0].size), Seen::Yes));
+        assert!(matches!(seen.seen("uid-2", outcomes[1].size), Seen::No));
     }
 
     #[test]

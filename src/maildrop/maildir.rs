@@ -14,13 +14,14 @@ use std::{
     os::unix::fs::{DirBuilderExt, OpenOptionsExt},
     path::{Path, PathBuf},
     sync::{
-        Arc, Barrier,
+        Arc, Barrier, Mutex,
         atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+        mpsc,
     },
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use super::sync_dir;
+use super::{pool::Pool, sync_dir};
 
 /// Threads that create, write and link a batch's files: file creation waits on directory
 /// locks and the journal, not the CPU, so more threads than cores pays off.
@@ -39,6 +40,11 @@ pub struct Maildir {
     budget: Arc<AtomicUsize>,
     /// Whether `tmp/` supports unnamed files (Linux `O_TMPFILE`), see [`Maildir::commit`].
     anonymous: bool,
+    /// The threads that commit batches, kept from one batch to the next.
+    pool: Pool,
+    /// Held during a commit: its threads wait for each other, so two commits must not share
+    /// the pool at once.
+    committing: Mutex<()>,
 }
 
 /// Bytes taken from the memory budget, given back when dropped.
@@ -180,6 +186,8 @@ impl Maildir {
             host,
             budget: Arc::new(AtomicUsize::new(MEMORY_BUDGET)),
             anonymous,
+            pool: Pool::new(),
+            committing: Mutex::new(()),
         })
     }
 
@@ -234,58 +242,70 @@ impl Maildir {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        let tmp = self.anonymous.then_some(self.tmp.as_path());
-        let failed = AtomicBool::new(false);
+        let _one_at_a_time = self
+            .committing
+            .lock()
+            .map_err(|_| io::Error::other("an earlier commit panicked"))?;
+        let batch = Arc::new(batch);
         let per_thread = batch.len().div_ceil(SYNC_THREADS);
-        let chunks: Vec<&[Written]> = batch.chunks(per_thread).collect();
-        // One set of threads per batch; a barrier separates the phases. A thread that fails
-        // raises `failed` and still passes every barrier, so none waits forever.
-        let barrier = Barrier::new(chunks.len());
-        let results: Vec<io::Result<Vec<PathBuf>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks
-                .iter()
-                .enumerate()
-                .map(|(index, chunk)| {
-                    let (failed, barrier) = (&failed, &barrier);
-                    scope.spawn(move || {
-                        let phase = |result: io::Result<()>| {
-                            if result.is_err() {
-                                failed.store(true, Ordering::SeqCst);
-                            }
-                            barrier.wait();
-                            result.and_then(|()| match failed.load(Ordering::SeqCst) {
-                                true => Err(io::Error::other("another delivery thread failed")),
-                                false => Ok(()),
-                            })
-                        };
-                        let mut files = Vec::with_capacity(chunk.len());
-                        let written = chunk.iter().try_for_each(|message| {
-                            files.push(message.write_out(tmp)?);
-                            Ok(())
-                        });
-                        phase(written)?;
-                        // One syncfs(2) makes every file of the batch durable at once: the
-                        // group commit. Only the first thread asks; the barrier makes the
-                        // others wait for it before any file is linked into new/.
-                        phase(match files.first() {
-                            Some((file, _)) if index == 0 => sync_filesystem(file),
-                            _ => Ok(()),
-                        })?;
-                        chunk
-                            .iter()
-                            .zip(&files)
-                            .map(|(message, (file, unnamed))| self.link(message, file, *unnamed))
-                            .collect()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(io::Error::other("delivery thread panicked")))
-                })
-                .collect()
+        let parts = batch.len().div_ceil(per_thread);
+        // One job per part on the Maildir's threads; a barrier separates the phases. A job
+        // that fails raises `failed` and still passes every barrier, so none waits forever.
+        let phases = Arc::new((AtomicBool::new(false), Barrier::new(parts)));
+        let (done_tx, done_rx) = mpsc::channel();
+        for index in 0..parts {
+            let (batch, phases, done_tx) = (batch.clone(), phases.clone(), done_tx.clone());
+            let tmp = self.anonymous.then(|| self.tmp.clone());
+            let new = self.new.clone();
+            let job = move || {
+                let (failed, barrier) = (&phases.0, &phases.1);
+                let range = index * per_thread..((index + 1) * per_thread).min(batch.len());
+                let chunk = &batch[range];
+                let result = (|| {
+                    let phase = |result: io::Result<()>| {
+                        if result.is_err() {
+                            failed.store(true, Ordering::SeqCst);
+                        }
+                        barrier.wait();
+                        result.and_then(|()| match failed.load(Ordering::SeqCst) {
+                            true => Err(io::Error::other("another delivery thread failed")),
+                            false => Ok(()),
+                        })
+                    };
+                    let mut files = Vec::with_capacity(chunk.len());
+                    let written = chunk.iter().try_for_each(|message| {
+                        files.push(message.write_out(tmp.as_deref())?);
+                        Ok(())
+                    });
+                    phase(written)?;
+                    // One syncfs(2) makes every file of the batch durable at once: the
+                    // group commit. Only the first job asks; the barrier makes the others
+                    // wait for it before any file is linked into new/.
+                    phase(match files.first() {
+                        Some((file, _)) if index == 0 => sync_filesystem(file),
+                        _ => Ok(()),
+                    })?;
+                    chunk
+                        .iter()
+                        .zip(&files)
+                        .map(|(message, (file, unnamed))| link(&new, message, file, *unnamed))
+                        .collect::<io::Result<Vec<PathBuf>>>()
+                })();
+                // The batch's memory goes back to the budget before the caller is told.
+                drop(batch);
+                let _ = done_tx.send((index, result));
+            };
+            // The first call starts every worker the parts need, so a failure to start one
+            // comes before any job waits at the barrier.
+            self.pool.run(parts, job)?;
+        }
+        drop(done_tx);
+        let mut results: Vec<Option<io::Result<Vec<PathBuf>>>> = (0..parts).map(|_| None).collect();
+        for (index, result) in done_rx {
+            results[index] = Some(result);
+        }
+        let results = results.into_iter().map(|result| {
+            result.unwrap_or_else(|| Err(io::Error::other("delivery thread panicked")))
         });
         let mut delivered = Vec::with_capacity(batch.len());
         let mut first_error = None;
@@ -305,23 +325,6 @@ impl Maildir {
         Ok(delivered)
     }
 
-    /// Gives a durable message its name in `new/` (and removes its `tmp/` name, if any).
-    fn link(&self, message: &Written, file: &File, unnamed: bool) -> io::Result<PathBuf> {
-        let target = self.new.join(&message.name);
-        if unnamed {
-            link_unnamed(file, &target)?;
-            return Ok(target);
-        }
-        match fs::hard_link(&message.path, &target) {
-            Ok(()) => fs::remove_file(&message.path)?,
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => return Err(err),
-            // Filesystems without hard links: rename is atomic too, and the unique name
-            // cannot collide.
-            Err(_) => fs::rename(&message.path, &target)?,
-        }
-        Ok(target)
-    }
-
     /// Removes the `tmp/` files of a batch that will not be committed.
     pub fn discard(&self, paths: impl IntoIterator<Item = PathBuf>) {
         for path in paths {
@@ -330,6 +333,23 @@ impl Maildir {
             let _ = fs::remove_file(path);
         }
     }
+}
+
+/// Gives a durable message its name in `new` (and removes its `tmp/` name, if any).
+fn link(new: &Path, message: &Written, file: &File, unnamed: bool) -> io::Result<PathBuf> {
+    let target = new.join(&message.name);
+    if unnamed {
+        link_unnamed(file, &target)?;
+        return Ok(target);
+    }
+    match fs::hard_link(&message.path, &target) {
+        Ok(()) => fs::remove_file(&message.path)?,
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => return Err(err),
+        // Filesystems without hard links: rename is atomic too, and the unique name
+        // cannot collide.
+        Err(_) => fs::rename(&message.path, &target)?,
+    }
+    Ok(target)
 }
 
 impl Written {

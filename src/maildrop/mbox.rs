@@ -22,6 +22,9 @@ const LOCK_WAIT: Duration = Duration::from_secs(10);
 pub struct Mbox {
     file: File,
     committed_len: AtomicU64,
+    /// Where the last message finished whole ends: a message cut off after it is cut off
+    /// again without losing the whole ones before it.
+    whole_len: AtomicU64,
 }
 
 /// Why an mbox could not be opened.
@@ -52,9 +55,31 @@ impl From<MboxError> for Failure {
     }
 }
 
-/// One message being appended.
+/// How much of a message's header is held back looking for its Return-Path before the `From `
+/// line is written without it: far more than any real header block, small enough not to matter.
+const HEAD_LIMIT: usize = 64 * 1024;
+
+/// One message being appended. Its `From ` line names the envelope sender, which is in the
+/// header (Return-Path), so the header is held back until it is complete.
 pub struct MboxMessage {
     out: Quoter<BufWriter<File>>,
+    head: Option<Vec<u8>>,
+}
+
+impl MboxMessage {
+    /// Writes the `From ` line (the Return-Path address, else `MAILER-DAEMON`) and the held
+    /// header after it.
+    fn release_head(&mut self) -> io::Result<()> {
+        let Some(head) = self.head.take() else {
+            return Ok(());
+        };
+        let sender =
+            crate::message::envelope_sender(&head).unwrap_or_else(|| "MAILER-DAEMON".to_owned());
+        self.out
+            .inner
+            .write_all(format!("From {sender} {}\n", asctime_now()).as_bytes())?;
+        self.out.write_all(&head)
+    }
 }
 
 impl Mbox {
@@ -78,24 +103,26 @@ impl Mbox {
                 Err(std::fs::TryLockError::Error(err)) => return Err(err.into()),
             }
         }
-        let committed_len = AtomicU64::new(file.metadata()?.len());
+        let len = file.metadata()?.len();
         Ok(Mbox {
             file,
-            committed_len,
+            committed_len: AtomicU64::new(len),
+            whole_len: AtomicU64::new(len),
         })
     }
 
-    /// Starts a message: writes its `From ` separator line.
+    /// Starts a message; its `From ` separator line follows once its header is known.
     pub fn begin(&self) -> io::Result<MboxMessage> {
-        let mut out = BufWriter::with_capacity(64 * 1024, self.file.try_clone()?);
-        out.write_all(format!("From MAILER-DAEMON {}\n", asctime_now()).as_bytes())?;
+        let out = BufWriter::with_capacity(64 * 1024, self.file.try_clone()?);
         Ok(MboxMessage {
             out: Quoter::new(out),
+            head: Some(Vec::new()),
         })
     }
 
     /// Ends a message: a final newline if it lacked one, the blank separator line, flushed.
-    pub fn finish(&self, message: MboxMessage) -> io::Result<()> {
+    pub fn finish(&self, mut message: MboxMessage) -> io::Result<()> {
+        message.release_head()?;
         let mut quoter = message.out;
         quoter.end()?;
         let tail: &[u8] = if quoter.last_was_newline() {
@@ -105,7 +132,10 @@ impl Mbox {
         };
         let mut out = quoter.inner;
         out.write_all(tail)?;
-        out.flush()
+        out.flush()?;
+        self.whole_len
+            .store(self.file.metadata()?.len(), Ordering::SeqCst);
+        Ok(())
     }
 
     /// Makes everything appended since the last commit durable.
@@ -113,20 +143,40 @@ impl Mbox {
         self.file.sync_all()?;
         let len = (&self.file).seek(SeekFrom::End(0))?;
         self.committed_len.store(len, Ordering::SeqCst);
+        self.whole_len.store(len, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Cuts off a message that was being appended when its download failed, keeping the whole
+    /// messages before it (they are committed next).
+    pub fn cut_partial(&self) -> io::Result<()> {
+        self.file.set_len(self.whole_len.load(Ordering::SeqCst))
     }
 
     /// Cuts off whatever was appended since the last commit (a failed batch).
     pub fn discard(&self) -> io::Result<()> {
-        self.file
-            .set_len(self.committed_len.load(Ordering::SeqCst))?;
+        let len = self.committed_len.load(Ordering::SeqCst);
+        self.whole_len.store(len, Ordering::SeqCst);
+        self.file.set_len(len)?;
         self.file.sync_all()
     }
 }
 
 impl Write for MboxMessage {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.out.write_all(buf).map(|()| buf.len())
+        match &mut self.head {
+            Some(head) => {
+                let from = head.len().saturating_sub(3);
+                head.extend_from_slice(buf);
+                let ended = memchr::memmem::find(&head[from..], b"\n\n").is_some()
+                    || memchr::memmem::find(&head[from..], b"\n\r\n").is_some();
+                if ended || head.len() >= HEAD_LIMIT || head.starts_with(b"\n") {
+                    self.release_head()?;
+                }
+            }
+            None => self.out.write_all(buf)?,
+        }
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -313,5 +363,36 @@ mod tests {
         let body = text.split_once('\n').unwrap().1;
         assert!(text.starts_with("From MAILER-DAEMON "), "{text}");
         assert_eq!(body, "Subject: a\n\n>From here\nno newline\n\n");
+    }
+
+    #[test]
+    fn the_from_line_names_the_envelope_sender() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("box");
+        let mbox = Mbox::open(&path).unwrap();
+        let message = b"Return-Path: <bounce@list.test>\r\nSubject: a\r\n\r\nFrom x\r\n";
+        let mut m = mbox.begin().unwrap();
+        for chunk in message.chunks(5) {
+            m.write_all(chunk).unwrap();
+        }
+        mbox.finish(m).unwrap();
+        for (head, sender) in [
+            (
+                &b"Return-Path: <>\nSubject: b\n\nbody\n"[..],
+                "MAILER-DAEMON",
+            ),
+            (b"Subject: c\n", "MAILER-DAEMON"),
+        ] {
+            let mut m = mbox.begin().unwrap();
+            m.write_all(head).unwrap();
+            mbox.finish(m).unwrap();
+            let text = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
+            assert!(text.contains(&format!("\nFrom {sender} ")), "{text}");
+        }
+        mbox.commit().unwrap();
+        let text = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
+        assert!(text.starts_with("From bounce@list.test "), "{text}");
+        assert!(text.contains("\r\n\r\n>From x\r\n"), "{text}");
+        assert_eq!(text.matches("\nFrom ").count(), 2, "{text}");
     }
 }

@@ -8,6 +8,7 @@ pub mod access;
 pub mod fetch;
 pub mod maildir;
 pub mod mbox;
+mod pool;
 pub mod spool;
 pub mod state;
 
@@ -124,6 +125,18 @@ impl Target {
                 m.commit()?;
                 Ok(vec![path.display().to_string(); batch.len()])
             }
+        }
+    }
+
+    /// Abandons only a message cut off mid-way (by its `tmp/` path for a Maildir), keeping the
+    /// batch's whole messages for [`Target::commit`].
+    pub fn drop_partial(&self, partial: Option<PathBuf>) -> io::Result<()> {
+        match self {
+            Target::Maildir(m) => {
+                m.discard(partial);
+                Ok(())
+            }
+            Target::Mbox(m, _) => m.cut_partial(),
         }
     }
 

@@ -277,7 +277,8 @@ mod tests {
             std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures")),
             true,
         );
-        // The corpora of the corpus test and of the benchmark, when installed.
+        // The corpora of the corpus test and of the benchmark (tests/packages.sh installs
+        // them): a missing corpus fails the test rather than shrink it unnoticed.
         for (corpus, every_line) in [
             (
                 "/usr/share/gocode/src/github.com/jhillyerd/enmime/testdata",
@@ -288,9 +289,11 @@ mod tests {
                 false,
             ),
         ] {
-            if std::path::Path::new(corpus).is_dir() {
-                compared += compare_files(std::path::Path::new(corpus), every_line);
-            }
+            assert!(
+                std::path::Path::new(corpus).is_dir(),
+                "corpus {corpus} is missing: run tests/packages.sh (or tests/run.sh), which installs it"
+            );
+            compared += compare_files(std::path::Path::new(corpus), every_line);
         }
         assert!(compared > 100, "only {compared} header blocks compared");
     }

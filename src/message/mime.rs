@@ -11,7 +11,7 @@
 use mail_parser::{Header, HeaderName, HeaderValue};
 use memchr::{memchr, memmem};
 
-use super::{Warning, WarningKind, decode, fields};
+use super::{Warning, WarningKind, decode, fields, mapped::Pace};
 
 /// Deeper MIME nesting than this is not descended into (Postfix's `mime_nesting_limit` default):
 /// real mail stays far below it, and the limit keeps the walk linear and the stack bounded.
@@ -20,6 +20,42 @@ pub const MAX_DEPTH: usize = 100;
 /// More entities than this in one message are not listed; the limit bounds memory for
 /// adversarial input while allowing any real message.
 pub const MAX_PARTS: usize = 1_000_000;
+
+/// The fields RFC 5322 §3.6 allows at most once in a message's header.
+const ONCE_ONLY: [HeaderName<'static>; 11] = [
+    HeaderName::From,
+    HeaderName::Sender,
+    HeaderName::ReplyTo,
+    HeaderName::To,
+    HeaderName::Cc,
+    HeaderName::Bcc,
+    HeaderName::Subject,
+    HeaderName::Date,
+    HeaderName::MessageId,
+    HeaderName::InReplyTo,
+    HeaderName::References,
+];
+
+/// Where [`Walker::header_warnings`] counts a field: its place in [`ONCE_ONLY`], then
+/// Content-Type and Content-Transfer-Encoding; `None` for every other field.
+fn counted_slot(name: &HeaderName<'_>) -> Option<usize> {
+    Some(match name {
+        HeaderName::From => 0,
+        HeaderName::Sender => 1,
+        HeaderName::ReplyTo => 2,
+        HeaderName::To => 3,
+        HeaderName::Cc => 4,
+        HeaderName::Bcc => 5,
+        HeaderName::Subject => 6,
+        HeaderName::Date => 7,
+        HeaderName::MessageId => 8,
+        HeaderName::InReplyTo => 9,
+        HeaderName::References => 10,
+        HeaderName::ContentType => ONCE_ONLY.len(),
+        HeaderName::ContentTransferEncoding => ONCE_ONLY.len() + 1,
+        _ => return None,
+    })
+}
 
 /// How an entity's body is structured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,16 +107,20 @@ pub(crate) struct Entity<'a> {
 impl Entity<'_> {
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &HeaderName<'_>) -> Option<&Header<'_>> {
-        self.headers.iter().find(|h| &h.name == name)
+        // The variant first: comparing names by value is a lookup per comparison.
+        let variant = std::mem::discriminant(name);
+        self.headers
+            .iter()
+            .find(|h| std::mem::discriminant(&h.name) == variant && &h.name == name)
     }
 }
 
 /// The walk's state: one message's raw bytes and everything found so far.
 pub(crate) struct Walker<'a> {
     raw: &'a [u8],
+    pub pace: Pace<'a>,
     pub entities: Vec<Entity<'a>>,
     pub warnings: Vec<Warning>,
-    scratch: Vec<u8>,
     depth_warned: bool,
     parts_warned: bool,
     /// How many message/rfc822 parts enclose the entity being walked.
@@ -88,12 +128,12 @@ pub(crate) struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    pub fn new(raw: &'a [u8]) -> Self {
+    pub fn new(raw: &'a [u8], pace: Pace<'a>) -> Self {
         Walker {
             raw,
+            pace,
             entities: Vec::new(),
             warnings: Vec::new(),
-            scratch: Vec::new(),
             depth_warned: false,
             parts_warned: false,
             in_message: 0,
@@ -199,13 +239,39 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Only the message's own header block, as a leaf entity with nothing described: for the
+    /// views that show header fields and nothing of the body, which then costs no walk.
+    pub fn header_only(&mut self, end: usize) {
+        let raw = self.raw;
+        let body_start = header_end(raw, 0, end);
+        let mut headers = Vec::new();
+        fields::parse(&raw[..body_start], &mut headers);
+        self.entities.push(Entity {
+            id: "1".to_owned(),
+            depth: 0,
+            headers,
+            header_start: 0,
+            body_start,
+            body_end: end,
+            kind: Kind::Leaf,
+            content_type: String::new(),
+            charset: None,
+            encoding: None,
+            cte: Cte::Identity,
+            disposition: None,
+            filename: None,
+            size: end - body_start,
+            nested: false,
+        });
+    }
+
     /// Fills the entity's MIME fields from its headers; returns the boundary if multipart.
     fn describe(&mut self, entity: &mut Entity<'a>, digest: bool) -> Option<String> {
         let mut boundary = None;
         let content_type = entity
             .headers
             .iter()
-            .find(|h| h.name == HeaderName::ContentType)
+            .find(|h| matches!(h.name, HeaderName::ContentType))
             .map(|h| &h.value);
         match content_type {
             Some(HeaderValue::ContentType(ct)) => {
@@ -271,20 +337,39 @@ impl<'a> Walker<'a> {
     /// Warnings about the header block itself.
     fn header_warnings(&mut self, entity: &Entity<'a>, block: &[u8]) {
         let id = &entity.id;
-        for (name, what) in [
-            (HeaderName::ContentType, "Content-Type"),
+        // One pass over the fields: the names below are compared by value, which for
+        // mail-parser's `HeaderName` is a lookup per comparison.
+        let mut counts = [0usize; ONCE_ONLY.len() + 2];
+        for header in &entity.headers {
+            if let Some(slot) = counted_slot(&header.name) {
+                counts[slot] += 1;
+            }
+        }
+        for (name, &count) in ONCE_ONLY.iter().zip(&counts) {
+            if count > 1 {
+                let what = fields::canonical(name);
+                self.warn(
+                    WarningKind::DuplicateField,
+                    id,
+                    format!(
+                        "{count} {what} fields where RFC 5322 §3.6 allows one; readers may show any of them"
+                    ),
+                );
+            }
+        }
+        for (kind, what, count) in [
             (
-                HeaderName::ContentTransferEncoding,
+                WarningKind::DuplicateContentType,
+                "Content-Type",
+                counts[ONCE_ONLY.len()],
+            ),
+            (
+                WarningKind::DuplicateEncoding,
                 "Content-Transfer-Encoding",
+                counts[ONCE_ONLY.len() + 1],
             ),
         ] {
-            let count = entity.headers.iter().filter(|h| h.name == name).count();
             if count > 1 {
-                let kind = if name == HeaderName::ContentType {
-                    WarningKind::DuplicateContentType
-                } else {
-                    WarningKind::DuplicateEncoding
-                };
                 self.warn(
                     kind,
                     id,
@@ -342,15 +427,19 @@ impl<'a> Walker<'a> {
         let cte = entity.cte;
         let is_text = entity.content_type.starts_with("text/");
         let charset = entity.charset.clone();
-        self.scratch.clear();
+        // Only the decoded size is kept: counting it needs no copy of the content.
+        let mut count = Count(0);
         let (size, damage) = match cte {
             Cte::Base64 => {
-                let damage = decode::base64(body, &mut self.scratch);
-                (self.scratch.len(), Some(("base64", damage)))
+                let damage = decode::base64(body, &self.pace, &mut count);
+                (count.0, Some(("base64", damage.unwrap_or_default())))
             }
             Cte::QuotedPrintable => {
-                let damage = decode::quoted_printable(body, &mut self.scratch);
-                (self.scratch.len(), Some(("quoted-printable", damage)))
+                let damage = decode::quoted_printable(body, &self.pace, &mut count);
+                (
+                    count.0,
+                    Some(("quoted-printable", damage.unwrap_or_default())),
+                )
             }
             Cte::Identity | Cte::Unknown => (body.len(), None),
         };
@@ -375,7 +464,7 @@ impl<'a> Walker<'a> {
         let encoding = self.entities[index].encoding.clone();
         if cte == Cte::Identity
             && encoding.as_deref().is_none_or(|e| e == "7bit")
-            && !body.is_ascii()
+            && !is_ascii(body, &self.pace)
         {
             self.warn(
                 WarningKind::EightBitBody,
@@ -409,7 +498,7 @@ impl<'a> Walker<'a> {
             let e = &self.entities[index];
             (e.depth, e.body_start, e.body_end)
         };
-        let (parts, closed) = split(raw, start, end, boundary.as_bytes());
+        let (parts, closed) = split(raw, start, end, boundary.as_bytes(), &self.pace);
         if parts.is_empty() {
             self.warn(
                 WarningKind::BoundaryNotFound,
@@ -439,6 +528,28 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// A writer that only counts, for decoded sizes.
+struct Count(usize);
+
+impl std::io::Write for Count {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether `body` is all ASCII, checked piece by piece so a mapping's pages are released.
+fn is_ascii(body: &[u8], pace: &Pace<'_>) -> bool {
+    body.chunks(Pace::STEP).all(|piece| {
+        pace.walked(piece.len());
+        piece.is_ascii()
+    })
+}
+
 /// Where the body starts: after the first empty line (LF or CRLF) in `raw[start..end]`, or at
 /// `end` when the entity has only headers.
 fn header_end(raw: &[u8], start: usize, end: usize) -> usize {
@@ -464,17 +575,37 @@ pub(crate) fn split(
     start: usize,
     end: usize,
     boundary: &[u8],
+    pace: &Pace<'_>,
 ) -> (Vec<(usize, usize)>, bool) {
     let mut needle = Vec::with_capacity(boundary.len() + 2);
     needle.extend_from_slice(b"--");
     needle.extend_from_slice(boundary);
     let finder = memmem::Finder::new(&needle);
     let body = &raw[start..end];
+    // Searched in windows, so that a mapping's pages can be released along the way; each
+    // window overlaps the previous one by a needle's length less one.
+    let window = Pace::STEP.max(needle.len() * 2);
+    let find = |from: usize| -> Option<usize> {
+        let mut at = from;
+        loop {
+            let stop = (at + window).min(body.len());
+            if let Some(found) = finder.find(&body[at..stop]) {
+                pace.walked(found);
+                return Some(at + found);
+            }
+            pace.walked(stop - at);
+            if stop == body.len() {
+                return None;
+            }
+            at = stop + 1 - needle.len();
+        }
+    };
     let mut parts = Vec::new();
     let mut part_start: Option<usize> = None;
     let mut search = 0;
-    while let Some(found) = finder.find(&body[search..]) {
-        let at = search + found;
+    while search <= body.len()
+        && let Some(at) = find(search)
+    {
         search = at + needle.len();
         if at > 0 && body[at - 1] != b'\n' {
             continue;
@@ -492,9 +623,15 @@ pub(crate) fn split(
             if stop > 0 && body[stop - 1] == b'\r' {
                 stop -= 1;
             }
-            parts.push((start + begin, start + stop.max(begin)));
+            // A repeated delimiter line delimits nothing: no empty entity for it.
+            if stop > begin {
+                parts.push((start + begin, start + stop));
+            }
         }
         if close {
+            if parts.is_empty() && part_start.is_some() {
+                parts.push((start + at, start + at));
+            }
             return (parts, true);
         }
         let next = line_end.map_or(body.len(), |n| n + 1);
@@ -512,12 +649,26 @@ mod tests {
     use super::*;
 
     fn parts(body: &str, boundary: &str) -> (Vec<String>, bool) {
-        let (ranges, closed) = split(body.as_bytes(), 0, body.len(), boundary.as_bytes());
+        let (ranges, closed) = split(
+            body.as_bytes(),
+            0,
+            body.len(),
+            boundary.as_bytes(),
+            &Pace::none(),
+        );
         let texts = ranges
             .into_iter()
             .map(|(s, e)| body[s..e].to_owned())
             .collect();
         (texts, closed)
+    }
+
+    #[test]
+    fn counted_slots_follow_once_only() {
+        for (n, name) in ONCE_ONLY.iter().enumerate() {
+            assert_eq!(counted_slot(name), Some(n), "{name:?}");
+        }
+        assert_eq!(counted_slot(&HeaderName::Received), None);
     }
 
     #[test]
@@ -531,6 +682,8 @@ mod tests {
             ("--b\nA\n--b\nB", &["A", "B"], false),
             ("no delimiter here", &[], false),
             ("--b\n--b--", &[""], true),
+            ("--b\n--b\n--b\nA\n--b\n\n--b\nB\n--b--", &["A", "B"], true),
+            ("--b\r\n--b\r\nA\r\n--b\r\n--b--\r\n", &["A"], true),
         ];
         for &(body, want, closed) in cases {
             let (got, got_closed) = parts(body, "b");

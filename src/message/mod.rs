@@ -14,6 +14,8 @@
 
 mod decode;
 mod fields;
+/// Message files mapped instead of read, and the pace at which walked pages are released.
+pub mod mapped;
 mod mime;
 /// Safe attachment names and never-overwriting saves, for `--extract`.
 pub mod names;
@@ -33,6 +35,7 @@ use memchr::memchr;
 use serde::Serialize;
 
 use crate::exit::{self, Failure};
+use mapped::{Bytes, Pace};
 use mime::{Cte, Entity, Kind, Walker};
 
 /// The walk's limits, documented for users and asserted by tests.
@@ -40,7 +43,7 @@ pub use mime::{MAX_DEPTH, MAX_PARTS};
 /// Received hops and their delays, shared by the JSON and the text table.
 pub use received::{Hop, format_delay};
 /// A few decoded header fields for `send -t` and `list --headers`, without a full inspection.
-pub use summary::{HeaderSummary, field_ranges};
+pub use summary::{HeaderSummary, envelope_sender, field_ranges};
 
 /// What `mailkit parse --json` prints for one message: mailkit's own, documented schema, so
 /// scripts do not depend on mail-parser's internals. Fields are added, never renamed.
@@ -137,6 +140,9 @@ pub enum WarningKind {
     DuplicateContentType,
     /// More than one Content-Transfer-Encoding in one header block.
     DuplicateEncoding,
+    /// A field RFC 5322 §3.6 allows once (From, Subject, Date, Message-ID, ...) occurs more
+    /// than once: readers may disagree on which one counts.
+    DuplicateField,
     /// A multipart without a boundary parameter.
     MissingBoundary,
     /// A multipart whose boundary never appears in its body.
@@ -194,6 +200,7 @@ impl From<MessageError> for Failure {
 /// A parsed message: the view, plus what is needed to get at part contents on request.
 pub struct Inspected<'a> {
     raw: &'a [u8],
+    pace: Pace<'a>,
     entities: Vec<Entity<'a>>,
     view: MessageView<'a>,
 }
@@ -201,7 +208,7 @@ pub struct Inspected<'a> {
 /// A part worth saving as a file: it has a name or is marked as an attachment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
-    /// The part id, for `part_content`.
+    /// The part id, for `write_part`.
     pub id: String,
     /// The decoded, untrusted file name; pass it through `names::safe_name`.
     pub filename: Option<String>,
@@ -228,6 +235,60 @@ pub fn inspect<'a>(
     source: &'a str,
     index: usize,
 ) -> Result<Inspected<'a>, MessageError> {
+    inspect_paced(raw, Pace::none(), source, index, Need::All)
+}
+
+/// [`inspect`] for a message as a source hands it out: when it is a mapped file, the pages
+/// walked are released as the walk goes, so memory stays small whatever the message size.
+pub fn inspect_bytes<'a>(
+    bytes: &'a Bytes,
+    source: &'a str,
+    index: usize,
+) -> Result<Inspected<'a>, MessageError> {
+    inspect_paced(bytes, bytes.pace(), source, index, Need::All)
+}
+
+/// [`inspect_bytes`] for the default text view (`parse` without flags), which shows only the
+/// [`SUMMARY_FIELDS`] of the header: the view's `headers` hold only those, and the mailbox
+/// lists (`from`, `to`, `cc`, `reply_to`) stay empty; the MIME tree, hops and warnings are
+/// complete.
+pub fn inspect_summary<'a>(
+    bytes: &'a Bytes,
+    source: &'a str,
+    index: usize,
+) -> Result<Inspected<'a>, MessageError> {
+    inspect_paced(bytes, bytes.pace(), source, index, Need::Summary)
+}
+
+/// The header fields the default text view shows, in its order.
+pub const SUMMARY_FIELDS: [&str; 6] = ["From", "To", "Cc", "Subject", "Date", "Message-ID"];
+
+/// How much of a message a view needs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    All,
+    Summary,
+    Header,
+}
+
+/// [`inspect_bytes`] for the views that show only the message's header fields (`parse -H`,
+/// `-g`): the body is not walked, so the view's parts and warnings are not filled in, and a
+/// large message costs no more than its header.
+pub fn inspect_header<'a>(
+    bytes: &'a Bytes,
+    source: &'a str,
+    index: usize,
+) -> Result<Inspected<'a>, MessageError> {
+    inspect_paced(bytes, bytes.pace(), source, index, Need::Header)
+}
+
+fn inspect_paced<'a>(
+    raw: &'a [u8],
+    pace: Pace<'a>,
+    source: &'a str,
+    index: usize,
+    need: Need,
+) -> Result<Inspected<'a>, MessageError> {
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(MessageError::Empty);
     }
@@ -238,11 +299,16 @@ pub fn inspect<'a>(
             "the first line is not a header field (binary data, or not a mail message)",
         ));
     }
-    let mut walker = Walker::new(raw);
-    walker.walk(0, raw.len(), "1".to_owned(), 0, false);
+    let mut walker = Walker::new(raw, pace);
+    if need != Need::Header {
+        walker.walk(0, raw.len(), "1".to_owned(), 0, false);
+    } else {
+        walker.header_only(raw.len());
+    }
     let Walker {
         entities,
         mut warnings,
+        pace,
         ..
     } = walker;
     let root = &entities[0];
@@ -268,9 +334,20 @@ pub fn inspect<'a>(
         received: received::hops(&text, &root.headers),
         warnings: Vec::new(),
     };
+    let summary = need == Need::Summary;
     for header in &root.headers {
+        let name = field_name(&text, header);
+        if summary
+            && !SUMMARY_FIELDS
+                .iter()
+                .any(|key| name.eq_ignore_ascii_case(key))
+        {
+            continue;
+        }
         let value = header_value(&text, header);
         match &header.name {
+            HeaderName::From | HeaderName::To | HeaderName::Cc | HeaderName::ReplyTo if summary => {
+            }
             HeaderName::Subject if view.subject.is_none() => {
                 view.subject = Some(value.clone().into_owned())
             }
@@ -296,10 +373,7 @@ pub fn inspect<'a>(
             },
             _ => {}
         }
-        view.headers.push(HeaderField {
-            name: field_name(&text, header),
-            value,
-        });
+        view.headers.push(HeaderField { name, value });
     }
     view.parts = entities
         .iter()
@@ -318,6 +392,7 @@ pub fn inspect<'a>(
     view.warnings = warnings;
     Ok(Inspected {
         raw,
+        pace,
         entities,
         view,
     })
@@ -354,26 +429,32 @@ impl<'a> Inspected<'a> {
             .collect()
     }
 
-    /// The content of part `id`: transfer-decoded bytes for a leaf (charset untouched), the raw
-    /// body for a multipart or message/rfc822.
-    pub fn part_content(&self, id: &str) -> Option<Vec<u8>> {
+    /// Writes the content of part `id` to `out`, decoded as it goes so that memory does not
+    /// follow the part's size: transfer-decoded bytes for a leaf (charset untouched), the raw
+    /// body for a multipart or message/rfc822. Returns the bytes written, or `None` when there
+    /// is no such part.
+    pub fn write_part(
+        &self,
+        id: &str,
+        out: &mut dyn std::io::Write,
+    ) -> Option<std::io::Result<u64>> {
         let entity = self.entities.iter().find(|e| e.id == id)?;
-        Some(self.content(entity))
+        let mut counted = Counted { inner: out, n: 0 };
+        Some(self.content(entity, &mut counted).map(|()| counted.n))
     }
 
-    fn content(&self, entity: &Entity<'_>) -> Vec<u8> {
+    fn content(&self, entity: &Entity<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let body = &self.raw[entity.body_start..entity.body_end];
-        let mut out = Vec::new();
         match (entity.kind, entity.cte) {
-            (Kind::Leaf, Cte::Base64) => {
-                decode::base64(body, &mut out);
-            }
+            (Kind::Leaf, Cte::Base64) => decode::base64(body, &self.pace, out).map(drop),
             (Kind::Leaf, Cte::QuotedPrintable) => {
-                decode::quoted_printable(body, &mut out);
+                decode::quoted_printable(body, &self.pace, out).map(drop)
             }
-            _ => out.extend_from_slice(body),
+            _ => body.chunks(Pace::STEP).try_for_each(|piece| {
+                self.pace.walked(piece.len());
+                out.write_all(piece)
+            }),
         }
-        out
     }
 
     /// The best text body: the first text/plain part that is not an attachment, else the first
@@ -403,7 +484,9 @@ impl<'a> Inspected<'a> {
     }
 
     fn text(&self, entity: &Entity<'_>) -> String {
-        let bytes = self.content(entity);
+        let mut bytes = Vec::new();
+        // Writing into memory cannot fail.
+        let _ = self.content(entity, &mut bytes);
         match entity.charset.as_deref().and_then(charset_decoder) {
             Some(decoder) => decoder(&bytes),
             // Valid UTF-8 (the usual case) is kept as it is rather than copied.
@@ -425,6 +508,24 @@ impl<'a> Inspected<'a> {
                 content_type: e.content_type.clone(),
             })
             .collect()
+    }
+}
+
+/// A writer that counts what passes through it, for the size of a saved part.
+struct Counted<'w> {
+    inner: &'w mut dyn std::io::Write,
+    n: u64,
+}
+
+impl std::io::Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -735,6 +836,66 @@ mod tests {
 
     fn codes(view: &MessageView<'_>) -> Vec<WarningKind> {
         view.warnings.iter().map(|w| w.kind).collect()
+    }
+
+    #[test]
+    fn once_only_fields_that_repeat_are_warned_about() {
+        let v = view(
+            "From: a@x\nSubject: one\nsubject: two\nTo: b@x\nTo: c@x\nX-Tag: 1\nX-Tag: 2\n\nbody\n",
+        );
+        let warned: Vec<_> = v
+            .warnings
+            .iter()
+            .filter(|w| w.kind == WarningKind::DuplicateField)
+            .map(|w| w.message.as_str())
+            .collect();
+        assert_eq!(warned.len(), 2, "{:?}", v.warnings);
+        assert!(warned[0].starts_with("2 To fields"), "{warned:?}");
+        assert!(warned[1].starts_with("2 Subject fields"), "{warned:?}");
+        assert_eq!(v.subject.as_deref(), Some("one"));
+        let once = view("From: a@x\nSubject: s\nReceived: x\nReceived: y\n\nbody\n");
+        assert!(codes(&once).is_empty(), "{:?}", once.warnings);
+    }
+
+    #[test]
+    fn the_header_only_inspection_has_the_same_header() {
+        let raw = concat!(
+            "From: =?UTF-8?Q?Andr=C3=A9?= <a@x>\nSubject: s\nSubject: again\nDate: nonsense\n",
+            "Received: from a by b; Mon, 23 Nov 2026 10:00:00 +0100\n",
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nx\n--b--\n"
+        );
+        let bytes = Bytes::Owned(raw.as_bytes().to_vec());
+        let full = inspect_bytes(&bytes, "t", 1).unwrap();
+        let header = inspect_header(&bytes, "t", 1).unwrap();
+        assert_eq!(header.view().headers, full.view().headers);
+        assert_eq!(header.view().received, full.view().received);
+        assert_eq!(
+            header.header_values("subject"),
+            full.header_values("subject")
+        );
+        assert!(inspect_header(&Bytes::Owned(b"no header here\n".to_vec()), "t", 1).is_err());
+        let summary = inspect_summary(&bytes, "t", 1).unwrap();
+        let names: Vec<&str> = summary
+            .view()
+            .headers
+            .iter()
+            .map(|h| h.name.as_ref())
+            .collect();
+        assert_eq!(names, ["From", "Subject", "Subject", "Date"]);
+        assert_eq!(summary.view().parts, full.view().parts);
+        assert_eq!(summary.view().warnings, full.view().warnings);
+        assert_eq!(summary.view().received, full.view().received);
+    }
+
+    #[test]
+    fn repeated_delimiters_make_no_empty_parts() {
+        let v = view(concat!(
+            "Content-Type: multipart/mixed; boundary=b\n\n",
+            "--b\n--b\n--b\nContent-Type: text/plain\n\nA\n--b\n--b\n\nB\n--b--\n",
+        ));
+        let ids: Vec<_> = v.parts.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["1", "1.1", "1.2"], "{:?}", v.parts);
+        assert_eq!(v.parts[1].size, 1);
     }
 
     #[test]

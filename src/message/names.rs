@@ -133,10 +133,15 @@ pub fn prepare_dir(dir: &Path) -> Result<(), SaveError> {
     })
 }
 
-/// Writes `content` to a new file in `dir` named after `name` (already made safe), trying
-/// `name (1).ext`, `name (2).ext`... when it exists. Files are created with `create_new`, so
+/// Writes a new file in `dir` named after `name` (already made safe), trying `name (1).ext`,
+/// `name (2).ext`... when it exists; `content` writes the contents (streaming them, so a large
+/// part needs no buffer) and returns their size. Files are created with `create_new`, so
 /// nothing existing is ever overwritten, even by a file that appears meanwhile.
-pub fn save(dir: &Path, name: &str, content: &[u8]) -> Result<PathBuf, SaveError> {
+pub fn save(
+    dir: &Path,
+    name: &str,
+    mut content: impl FnMut(&mut dyn Write) -> io::Result<u64>,
+) -> Result<(PathBuf, u64), SaveError> {
     for n in 0..MAX_ALTERNATIVES {
         let candidate = if n == 0 {
             name.to_owned()
@@ -145,11 +150,11 @@ pub fn save(dir: &Path, name: &str, content: &[u8]) -> Result<PathBuf, SaveError
         };
         let path = dir.join(&candidate);
         match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut file) => {
-                return file
-                    .write_all(content)
-                    .and_then(|()| file.flush())
-                    .map(|()| path.clone())
+            Ok(file) => {
+                let mut out = io::BufWriter::with_capacity(64 << 10, file);
+                return content(&mut out)
+                    .and_then(|size| out.flush().map(|()| size))
+                    .map(|size| (path.clone(), size))
                     .map_err(|source| SaveError::Write {
                         path: path.display().to_string(),
                         source,
@@ -219,8 +224,12 @@ mod tests {
     fn save_never_overwrites() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("cat.png"), b"old").unwrap();
-        let first = save(dir.path(), "cat.png", b"new1").unwrap();
-        let second = save(dir.path(), "cat.png", b"new2").unwrap();
+        let write = |bytes: &'static [u8]| {
+            move |out: &mut dyn Write| out.write_all(bytes).map(|()| bytes.len() as u64)
+        };
+        let (first, _) = save(dir.path(), "cat.png", write(b"new1")).unwrap();
+        let (second, size) = save(dir.path(), "cat.png", write(b"new2")).unwrap();
+        assert_eq!(size, 4);
         assert_eq!(first, dir.path().join("cat (1).png"));
         assert_eq!(second, dir.path().join("cat (2).png"));
         assert_eq!(fs::read(dir.path().join("cat.png")).unwrap(), b"old");

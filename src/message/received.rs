@@ -168,7 +168,7 @@ pub(crate) fn hops<'a>(block: &Block<'a>, headers: &[Header<'_>]) -> Vec<Hop<'a>
     let mut hops = Vec::new();
     let mut previous: Option<i64> = None;
     for header in headers.iter().rev() {
-        if header.name != HeaderName::Received {
+        if !matches!(header.name, HeaderName::Received) {
             continue;
         }
         let (mut hop, stamp) = parse(block, block.value(header));

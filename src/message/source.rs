@@ -4,13 +4,14 @@
 
 use std::{
     fs::{self, File},
-    io::{self, BufRead, BufReader, Read},
+    io::{self, BufRead, BufReader, Read, Write},
     path::{Path, PathBuf},
     sync::Arc,
 };
 
 use memchr::memmem;
 
+use super::mapped::{Bytes, Mapped};
 use crate::exit::{Failure, Kind};
 
 /// One message's bytes and where it came from.
@@ -21,8 +22,8 @@ pub struct RawMessage {
     pub source: Arc<str>,
     /// 1-based position within its mbox or Maildir (1 for a single file).
     pub index: usize,
-    /// The message, mboxrd-unquoted.
-    pub bytes: Vec<u8>,
+    /// The message, mboxrd-unquoted; a message file is mapped rather than read.
+    pub bytes: Bytes,
 }
 
 /// Why an input could not be read.
@@ -94,10 +95,26 @@ pub enum Messages {
     },
 }
 
-/// Opens `path` (`-` is stdin) and decides what it holds.
+/// Opens `path` (`-` is stdin) and decides what it holds. A regular file (stdin included)
+/// that is not an mbox is mapped, not read: its size does not become memory.
 pub fn open(path: &str) -> Result<Messages, SourceError> {
+    let open_err = |source| SourceError::Open {
+        path: path.to_owned(),
+        source,
+    };
     let reader: Box<dyn BufRead> = if path == "-" {
-        Box::new(BufReader::with_capacity(1 << 16, io::stdin()))
+        let stdin = io::stdin();
+        let stat = rustix::fs::fstat(&stdin).map_err(|e| open_err(e.into()))?;
+        let regular = rustix::fs::FileType::from_raw_mode(stat.st_mode).is_file();
+        let at_start = rustix::fs::seek(&stdin, rustix::fs::SeekFrom::Current(0)) == Ok(0);
+        if regular && at_start && stat.st_size > 0 {
+            let len = usize::try_from(stat.st_size).map_err(|e| open_err(io::Error::other(e)))?;
+            let mapped = Mapped::new(&stdin, len).map_err(open_err)?;
+            if !mapped.starts_with(b"From ") {
+                return Ok(single(path, Bytes::Mapped(mapped)));
+            }
+        }
+        Box::new(BufReader::with_capacity(1 << 16, stdin))
     } else {
         let fs_path = Path::new(path);
         let meta = fs::metadata(fs_path).map_err(|source| SourceError::Open {
@@ -107,13 +124,56 @@ pub fn open(path: &str) -> Result<Messages, SourceError> {
         if meta.is_dir() {
             return maildir(path);
         }
-        let file = File::open(fs_path).map_err(|source| SourceError::Open {
-            path: path.to_owned(),
-            source,
-        })?;
+        let file = File::open(fs_path).map_err(open_err)?;
+        if let Some(mapped) = Mapped::file(&file).map_err(open_err)?
+            && !mapped.starts_with(b"From ")
+        {
+            return Ok(single(path, Bytes::Mapped(mapped)));
+        }
         Box::new(BufReader::with_capacity(1 << 16, file))
     };
     from_reader(path, reader)
+}
+
+fn single(path: &str, bytes: Bytes) -> Messages {
+    Messages::Single(Some(RawMessage {
+        source: path.into(),
+        index: 1,
+        bytes,
+    }))
+}
+
+/// Reads the rest of `reader` into `bytes`, growing it with `try_reserve` so that a message
+/// too large for memory is an error that says so, never an abort; stops once `bytes` holds
+/// `limit` bytes, and then says whether more may follow (`true`).
+fn read_rest(reader: &mut dyn BufRead, bytes: &mut Vec<u8>, limit: usize) -> io::Result<bool> {
+    loop {
+        if bytes.len() >= limit {
+            return Ok(true);
+        }
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        if chunk.is_empty() {
+            return Ok(false);
+        }
+        bytes.try_reserve(chunk.len()).map_err(too_large)?;
+        bytes.extend_from_slice(chunk);
+        let n = chunk.len();
+        reader.consume(n);
+    }
+}
+
+/// The error for a message that does not fit in memory.
+fn too_large(err: std::collections::TryReserveError) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::OutOfMemory,
+        format!(
+            "the message does not fit in memory ({err}); give it as a file, which is mapped, not read"
+        ),
+    )
 }
 
 /// Reads the first line to tell an mbox from a single message.
@@ -136,13 +196,25 @@ pub fn from_reader(path: &str, mut reader: Box<dyn BufRead>) -> Result<Messages,
         return Ok(Messages::Mbox(Box::new(mbox)));
     }
     let mut bytes = first;
-    reader.read_to_end(&mut bytes).map_err(read_err)?;
-    Ok(Messages::Single(Some(RawMessage {
-        source: path.into(),
-        index: 1,
-        bytes,
-    })))
+    if !read_rest(&mut *reader, &mut bytes, SPILL).map_err(read_err)? {
+        return Ok(single(path, Bytes::Owned(bytes)));
+    }
+    // A large message from a pipe goes to an unlinked spool file, mapped like a message file,
+    // so that its size does not become memory.
+    let spill = |bytes: Vec<u8>, reader: &mut dyn BufRead| -> io::Result<Bytes> {
+        let mut file = crate::maildrop::spool::create()?;
+        file.write_all(&bytes)?;
+        drop(bytes);
+        io::copy(reader, &mut file)?;
+        Mapped::file(&file)?
+            .map(Bytes::Mapped)
+            .ok_or_else(|| io::Error::other("the spool file is empty"))
+    };
+    Ok(single(path, spill(bytes, &mut *reader).map_err(read_err)?))
 }
+
+/// How much of a piped message is held in memory before it is spooled to a file instead.
+const SPILL: usize = 8 << 20;
 
 fn maildir(path: &str) -> Result<Messages, SourceError> {
     let root = Path::new(path);
@@ -196,7 +268,7 @@ impl Iterator for Messages {
                 *index += 1;
                 let source = file.display().to_string();
                 Some(
-                    fs::read(&file)
+                    read_file(&file)
                         .map(|bytes| RawMessage {
                             source: source.as_str().into(),
                             index: *index,
@@ -210,6 +282,17 @@ impl Iterator for Messages {
             }
         }
     }
+}
+
+/// A Maildir message file: mapped, or read when it is empty or not a regular file.
+fn read_file(path: &Path) -> io::Result<Bytes> {
+    let file = File::open(path)?;
+    if let Some(mapped) = Mapped::file(&file)? {
+        return Ok(Bytes::Mapped(mapped));
+    }
+    let mut bytes = Vec::new();
+    read_rest(&mut BufReader::new(file), &mut bytes, usize::MAX)?;
+    Ok(Bytes::Owned(bytes))
 }
 
 /// An mbox read in large chunks and split with SIMD searches rather than line by line: every
@@ -265,7 +348,11 @@ impl<R: Read> Mbox<R> {
             self.start = 0;
         }
         if self.buf.len() - self.end < CHUNK {
-            self.buf.resize(self.end + CHUNK.max(self.end), 0);
+            let grown = self.end + CHUNK.max(self.end);
+            self.buf
+                .try_reserve(grown - self.buf.len())
+                .map_err(too_large)?;
+            self.buf.resize(grown, 0);
         }
         loop {
             match self.reader.read(&mut self.buf[self.end..]) {
@@ -351,7 +438,8 @@ impl<R: Read> Mbox<R> {
         }
         let (len, separated) = self.message_len()?;
         let message = &self.buf[self.start..self.start + len];
-        let mut bytes = Vec::with_capacity(len);
+        let mut bytes = Vec::new();
+        bytes.try_reserve_exact(len).map_err(too_large)?;
         let mut copied = 0;
         let line_starts = (message.first() == Some(&b'>'))
             .then_some(0)
@@ -394,7 +482,7 @@ impl<R: Read> Iterator for Mbox<R> {
                 Some(Ok(RawMessage {
                     source: Arc::clone(&self.path),
                     index: self.index,
-                    bytes,
+                    bytes: Bytes::Owned(bytes),
                 }))
             }
             Ok(None) => {
@@ -418,7 +506,7 @@ mod tests {
 
     fn messages(mbox: &str) -> Vec<String> {
         Mbox::new("t", mbox.as_bytes())
-            .map(|m| String::from_utf8(m.unwrap().bytes).unwrap())
+            .map(|m| String::from_utf8(m.unwrap().bytes.into_vec()).unwrap())
             .collect()
     }
 
@@ -475,7 +563,7 @@ mod tests {
         for step in 1..8 {
             let data = mbox.as_bytes();
             let got: Vec<String> = Mbox::new("t", Trickle { data, step })
-                .map(|m| String::from_utf8(m.unwrap().bytes).unwrap())
+                .map(|m| String::from_utf8(m.unwrap().bytes.into_vec()).unwrap())
                 .collect();
             assert_eq!(got, whole, "step {step}");
         }

@@ -122,6 +122,22 @@ pub fn field_ranges(raw: &[u8], name: &str) -> Vec<Range<usize>> {
     })
 }
 
+/// The envelope sender a final delivery recorded in the first Return-Path field (RFC 5322
+/// §3.6.7, RFC 5321 §4.4) of the header block at the start of `raw`, for an mbox `From ` line.
+/// `None` when there is none, it is the null sender `<>`, or it holds anything that would break
+/// the separator line (white space, controls).
+pub fn envelope_sender(raw: &[u8]) -> Option<String> {
+    let range = field_ranges(raw, "Return-Path").into_iter().next()?;
+    let field = &raw[range];
+    let value = &field[memchr::memchr(b':', field)? + 1..];
+    let value = value.trim_ascii();
+    let value = value.strip_prefix(b"<").unwrap_or(value);
+    let value = value.strip_suffix(b">").unwrap_or(value);
+    let value = std::str::from_utf8(value).ok()?;
+    (!value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic() || b >= 0x80))
+        .then(|| value.to_owned())
+}
+
 /// Runs `f` on the fields of the header block at the start of `raw`. mail-parser drops an
 /// address field that ends the input without a line ending, so a block cut short (a `TOP`
 /// reply at its cap, a message without body or final newline) is read with one added.

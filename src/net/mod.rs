@@ -4,9 +4,9 @@
 pub mod tls;
 
 use std::{
-    io,
+    io::{self, Read, Write},
     net::{SocketAddr, TcpStream, ToSocketAddrs},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 pub use tls::{Stream, TlsClient, TlsError, TlsOptions};
@@ -64,17 +64,39 @@ impl From<ConnectError> for crate::exit::Failure {
     }
 }
 
-/// Connects to one address with a connect timeout, and sets `timeout` on every later read and
-/// write, so no reply can hang the process, and `TCP_NODELAY`, since mail protocols are
-/// request/response and Nagle's algorithm would stall each command by up to 40 ms.
-pub fn connect_addr(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectError> {
-    let connected = TcpStream::connect_timeout(&addr, timeout).and_then(|tcp| {
+/// Connects to one address within `connect_timeout` (a blackholed address costs that, not the
+/// reply timeout), then sets `timeout` on every later read and write, so no reply can hang the
+/// process, and `TCP_NODELAY`, since mail protocols are request/response and Nagle's algorithm
+/// would stall each command by up to 40 ms.
+pub fn connect_addr(
+    addr: SocketAddr,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<TcpStream, ConnectError> {
+    let connected = TcpStream::connect_timeout(&addr, connect_timeout).and_then(|tcp| {
         tcp.set_nodelay(true)?;
         tcp.set_read_timeout(Some(timeout))?;
         tcp.set_write_timeout(Some(timeout))?;
         Ok(tcp)
     });
-    connected.map_err(|source| ConnectError::Connect { addr, source })
+    connected.map_err(|source| ConnectError::Connect {
+        addr,
+        source: if is_timeout_kind(&source) {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("timed out after {} s", connect_timeout.as_secs()),
+            )
+        } else {
+            source
+        },
+    })
+}
+
+fn is_timeout_kind(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 /// Resolves `host` (a name or an IP literal) with the system resolver and connects to the
@@ -82,6 +104,7 @@ pub fn connect_addr(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, Co
 pub fn connect(
     host: &str,
     port: u16,
+    connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<(TcpStream, SocketAddr), ConnectError> {
     let addrs = (host, port)
@@ -92,7 +115,7 @@ pub fn connect(
         })?;
     let mut last = None;
     for addr in addrs {
-        match connect_addr(addr, timeout) {
+        match connect_addr(addr, connect_timeout, timeout) {
             Ok(tcp) => return Ok((tcp, addr)),
             Err(err) => last = Some(err),
         }
@@ -101,6 +124,47 @@ pub fn connect(
         host: host.to_string(),
         source: io::Error::new(io::ErrorKind::NotFound, "no addresses"),
     }))
+}
+
+/// A TCP stream whose every read and write gets only the time left before one deadline, so a
+/// server dripping its reply a byte at a time cannot stretch the timeout.
+pub(crate) struct UntilDeadline<'a> {
+    /// The socket.
+    pub stream: &'a mut TcpStream,
+    /// When every read and write must be over.
+    pub deadline: Instant,
+}
+
+impl UntilDeadline<'_> {
+    fn left(&self) -> io::Result<Duration> {
+        remaining(self.deadline).ok_or_else(|| io::Error::from(io::ErrorKind::TimedOut))
+    }
+}
+
+impl Read for UntilDeadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.set_read_timeout(Some(self.left()?))?;
+        self.stream.read(buf)
+    }
+}
+
+impl Write for UntilDeadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.set_write_timeout(Some(self.left()?))?;
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+/// Time left before `deadline`, `None` once it has passed (a zero read timeout would mean
+/// "block forever" to the OS).
+pub(crate) fn remaining(deadline: Instant) -> Option<Duration> {
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|left| !left.is_zero())
 }
 
 /// Splits a `--server` value, `host`, `host:port`, `[v6]` or `[v6]:port`, so every command

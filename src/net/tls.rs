@@ -6,6 +6,7 @@ use std::{
     net::TcpStream,
     path::{Path, PathBuf},
     sync::Arc,
+    time::Instant,
 };
 
 use rustls::{
@@ -15,6 +16,7 @@ use rustls::{
     pki_types::{CertificateDer, ServerName, UnixTime, pem::PemObject},
 };
 
+use super::UntilDeadline;
 use crate::exit::{Failure, Kind};
 
 /// How certificates are checked. Verification against the public roots is the default; a CA
@@ -42,12 +44,14 @@ pub enum TlsError {
     #[error("invalid TLS server name {0:?}")]
     ServerName(String),
     /// The server's certificate was not trusted.
-    #[error("TLS certificate of {server} not trusted: {source} (for a private CA, give --ca-file)")]
+    #[error("TLS certificate of {server} not trusted: {reason}{}", trust_hint(*ca_file_given))]
     Untrusted {
         /// The name that was verified.
         server: String,
-        /// rustls's reason.
-        source: rustls::Error,
+        /// What is wrong with the certificate, in words.
+        reason: String,
+        /// Whether --ca-file was given (then the hint to give one would be wrong).
+        ca_file_given: bool,
     },
     /// The server did not complete the handshake within the timeout.
     #[error("TLS handshake with {server} timed out after {secs} s")]
@@ -58,13 +62,70 @@ pub enum TlsError {
         secs: u64,
     },
     /// The handshake failed for another reason (protocol mismatch, connection lost).
-    #[error("TLS handshake with {server} failed: {source}")]
+    #[error("TLS handshake with {server} failed: {cause}")]
     Handshake {
         /// The name that was verified.
         server: String,
-        /// The underlying failure.
-        source: io::Error,
+        /// The underlying failure (shown in the message, so not a `source` shown again).
+        cause: io::Error,
     },
+}
+
+/// What to do about an untrusted certificate, said only when it applies.
+fn trust_hint(ca_file_given: bool) -> &'static str {
+    if ca_file_given {
+        " (neither the --ca-file given nor a public CA vouches for it)"
+    } else {
+        " (for a private CA, give --ca-file)"
+    }
+}
+
+/// rustls's verdict on a certificate in words: its Display shows webpki's enum names
+/// (`Other(OtherError(CaUsedAsEndEntity))`), which mean nothing to people.
+fn certificate_problem(err: &rustls::Error) -> String {
+    use rustls::CertificateError as C;
+    let named = |debug: String| -> String {
+        if debug.contains("CaUsedAsEndEntity") {
+            return "the certificate is self-signed (a CA certificate used as the server's own)"
+                .into();
+        }
+        // The innermost name, in words: `UnknownIssuer` -> `unknown issuer`.
+        let name = debug
+            .rsplit(|c: char| !c.is_ascii_alphanumeric())
+            .find(|w| !w.is_empty())
+            .unwrap_or(&debug);
+        let mut words = String::new();
+        for (i, c) in name.char_indices() {
+            if c.is_ascii_uppercase() && i > 0 {
+                words.push(' ');
+            }
+            words.push(c.to_ascii_lowercase());
+        }
+        format!("the certificate is invalid ({words})")
+    };
+    match err {
+        rustls::Error::InvalidCertificate(problem) => match problem {
+            C::UnknownIssuer => {
+                "the certificate is issued by an unknown authority (self-signed, or a private CA)"
+                    .into()
+            }
+            C::Expired | C::ExpiredContext { .. } => "the certificate has expired".into(),
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "the certificate is not valid yet (check the clock)".into()
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "the certificate is for another name".into()
+            }
+            C::Revoked => "the certificate has been revoked".into(),
+            C::BadSignature => "the certificate's signature is invalid".into(),
+            other => named(format!("{other:?}")),
+        },
+        rustls::Error::NoCertificatesPresented => "the server presented no certificate".into(),
+        rustls::Error::AlertReceived(rustls::AlertDescription::UnknownCA) => {
+            "the server refused our TLS as coming from an unknown CA".into()
+        }
+        other => other.to_string(),
+    }
 }
 
 impl TlsError {
@@ -90,6 +151,7 @@ impl From<TlsError> for Failure {
 #[derive(Clone)]
 pub struct TlsClient {
     config: Arc<ClientConfig>,
+    ca_file_given: bool,
 }
 
 impl TlsClient {
@@ -121,6 +183,7 @@ impl TlsClient {
         };
         Ok(TlsClient {
             config: Arc::new(config),
+            ca_file_given: options.ca_file.is_some(),
         })
     }
 
@@ -129,24 +192,51 @@ impl TlsClient {
     pub fn handshake(&self, tcp: TcpStream, server_name: &str) -> Result<Stream, TlsError> {
         let name = ServerName::try_from(server_name.to_string())
             .map_err(|_| TlsError::ServerName(server_name.to_string()))?;
-        let conn = ClientConnection::new(self.config.clone(), name).map_err(|source| {
-            TlsError::Untrusted {
+        let conn = ClientConnection::new(self.config.clone(), name).map_err(|err| {
+            TlsError::Handshake {
                 server: server_name.to_string(),
-                source,
+                cause: io::Error::other(err),
             }
         })?;
         let mut tls = StreamOwned::new(conn, tcp);
+        // The whole handshake gets one socket timeout: a server dripping its records a byte
+        // at a time must not restart the clock with every byte.
+        let timeout = tls.sock.read_timeout().ok().flatten();
+        let deadline = timeout.map(|t| Instant::now() + t);
         while tls.conn.is_handshaking() {
-            if let Err(err) = tls.conn.complete_io(&mut tls.sock) {
+            let step = match deadline {
+                Some(deadline) => tls.conn.complete_io(&mut UntilDeadline {
+                    stream: &mut tls.sock,
+                    deadline,
+                }),
+                None => tls.conn.complete_io(&mut tls.sock),
+            };
+            if let Err(err) = step {
                 if is_timeout(&err) {
                     return Err(TlsError::Timeout {
                         server: server_name.to_string(),
-                        secs: timeout_secs(&tls.sock),
+                        secs: timeout.map_or(0, |t| t.as_secs()),
                     });
                 }
-                return Err(classify_handshake_error(server_name, err));
+                return Err(classify_handshake_error(
+                    server_name,
+                    err,
+                    self.ca_file_given,
+                ));
             }
         }
+        tls.sock
+            .set_read_timeout(timeout)
+            .map_err(|cause| TlsError::Handshake {
+                server: server_name.to_string(),
+                cause,
+            })?;
+        tls.sock
+            .set_write_timeout(timeout)
+            .map_err(|cause| TlsError::Handshake {
+                server: server_name.to_string(),
+                cause,
+            })?;
         Ok(Stream::Tls(Box::new(tls)))
     }
 }
@@ -174,7 +264,7 @@ fn explain_timeout(tcp: &TcpStream, err: io::Error) -> io::Error {
     io::Error::new(io::ErrorKind::TimedOut, text)
 }
 
-fn classify_handshake_error(server: &str, err: io::Error) -> TlsError {
+fn classify_handshake_error(server: &str, err: io::Error, ca_file_given: bool) -> TlsError {
     let rustls_error = err
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
@@ -186,11 +276,12 @@ fn classify_handshake_error(server: &str, err: io::Error) -> TlsError {
             | rustls::Error::AlertReceived(rustls::AlertDescription::UnknownCA)),
         ) => TlsError::Untrusted {
             server: server.to_string(),
-            source,
+            reason: certificate_problem(&source),
+            ca_file_given,
         },
         _ => TlsError::Handshake {
             server: server.to_string(),
-            source: err,
+            cause: err,
         },
     }
 }

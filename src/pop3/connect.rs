@@ -29,7 +29,12 @@ fn open(
     transcript: Transcript,
 ) -> Result<Session<Stream>, Failure> {
     let mechanism = mechanism(endpoint.auth)?;
-    let (tcp, _) = net::connect(host, endpoint.port, endpoint.timeout)?;
+    let (tcp, _) = net::connect(
+        host,
+        endpoint.port,
+        endpoint.connect_timeout,
+        endpoint.timeout,
+    )?;
     let client = match endpoint.tls {
         TlsMode::None => None,
         _ => Some(TlsClient::new(&endpoint.tls_options)?),
@@ -39,7 +44,7 @@ fn open(
         _ => Stream::Plain(tcp),
     };
     let secure = stream.is_tls();
-    let mut session = Session::open(stream, secure, transcript)?;
+    let mut session = Session::open(stream, secure, transcript, endpoint.timeout)?;
     session.capa()?;
     if let (Some(client), TlsMode::Starttls | TlsMode::Opportunistic) = (&client, endpoint.tls) {
         session = session.stls(|stream| stream.start_tls(client, host))?;

@@ -20,6 +20,15 @@ pub enum Pop3Error {
         /// The socket error.
         source: io::Error,
     },
+    /// A reply (or, in a message body, a line) did not arrive complete within the timeout: a
+    /// silent server, or one dripping bytes slowly, which a per-read timeout would never end.
+    #[error("timed out after {secs} s waiting for {step}")]
+    Timeout {
+        /// What was awaited: `the greeting`, `the reply to LIST`...
+        step: String,
+        /// The timeout, in seconds.
+        secs: u64,
+    },
     /// The server closed the connection where a reply was due.
     #[error("{doing}: connection closed by the server")]
     Closed {
@@ -71,6 +80,17 @@ pub enum Pop3Error {
         /// The cap.
         max: usize,
     },
+    /// A multi-line reply larger than its byte budget: a broken or hostile server.
+    #[error(
+        "{command}: the reply is larger than {} KiB, more than any real server sends; giving up",
+        max / 1024
+    )]
+    TooLarge {
+        /// The command answered.
+        command: String,
+        /// The budget, in bytes.
+        max: usize,
+    },
     /// Bytes arrived after STLS's `+OK` and before the TLS handshake: an attacker may have
     /// injected them to be read as if they came over TLS (CVE-2011-0411 class).
     #[error(
@@ -107,9 +127,10 @@ impl Pop3Error {
     /// What kind of failure this is; `[SYS/PERM]` is permanent, STLS refused a trust refusal.
     pub fn kind(&self) -> Kind {
         match self {
-            Pop3Error::Network { .. } | Pop3Error::Closed { .. } | Pop3Error::Truncated { .. } => {
-                Kind::Temporary
-            }
+            Pop3Error::Network { .. }
+            | Pop3Error::Closed { .. }
+            | Pop3Error::Truncated { .. }
+            | Pop3Error::Timeout { .. } => Kind::Temporary,
             Pop3Error::Refused {
                 code,
                 auth,
@@ -127,6 +148,7 @@ impl Pop3Error {
             Pop3Error::Malformed { .. }
             | Pop3Error::LineTooLong { .. }
             | Pop3Error::TooManyLines { .. }
+            | Pop3Error::TooLarge { .. }
             | Pop3Error::Injection(_) => Kind::Protocol,
             Pop3Error::NoStls | Pop3Error::CleartextRefused => Kind::TrustRefused,
             Pop3Error::NoMechanism(_) => Kind::AuthRefused,

@@ -4,6 +4,7 @@
 use std::{
     collections::VecDeque,
     io::{self, Read, Write},
+    time::{Duration, Instant},
 };
 
 use md5::Digest as _;
@@ -25,6 +26,12 @@ use crate::{
 pub const MAX_LINE: usize = 8 * 1024;
 /// Most LIST/UIDL/CAPA lines accepted: bounds memory against a hostile server.
 pub const MAX_ENTRIES: usize = 1_000_000;
+/// Most bytes a CAPA reply may hold: real ones are well under 1 KiB (RFC 2449 lists a dozen
+/// capabilities).
+pub const CAPA_BUDGET: usize = 64 * 1024;
+/// Most bytes a LIST or UIDL reply may hold, counting 32 bytes of bookkeeping per line besides
+/// its text: about 200,000 messages with 40-character UIDs, while memory stays far under 64 MiB.
+pub const LISTING_BUDGET: usize = 16 * 1024 * 1024;
 /// Most commands in flight when pipelining.
 const WINDOW_COMMANDS: usize = 64;
 /// Most command bytes in flight when pipelining: far below any socket buffer, so writes never
@@ -105,6 +112,9 @@ pub enum Mechanism {
     Xoauth2,
 }
 
+/// What the session is doing while it reads the greeting.
+const GREETING: &str = "reading the greeting";
+
 /// A POP3 session. The stream is read through the session's own buffer, so after STLS the
 /// session can tell whether the server sent anything it should not have.
 pub struct Session<S: Read + Write> {
@@ -117,12 +127,22 @@ pub struct Session<S: Read + Write> {
     greeting: Vec<u8>,
     caps: Capabilities,
     transcript: Transcript,
+    /// How long a status reply as a whole, and each line of a message body, may take.
+    timeout: Duration,
+    /// When the reply (or body line) being read must be complete.
+    deadline: Instant,
 }
 
 impl<S: Read + Write> Session<S> {
     /// Reads the greeting. `secure` says whether the stream is already TLS; `transcript`
-    /// receives the `C:`/`S:` lines when `-v` is given.
-    pub fn open(stream: S, secure: bool, transcript: Transcript) -> Result<Self, Pop3Error> {
+    /// receives the `C:`/`S:` lines when `-v` is given; `timeout` bounds every status reply
+    /// as a whole (multi-line ones included) and every line of a message body.
+    pub fn open(
+        stream: S,
+        secure: bool,
+        transcript: Transcript,
+        timeout: Duration,
+    ) -> Result<Self, Pop3Error> {
         let mut session = Session {
             stream,
             rbuf: vec![0; READ_BUFFER].into_boxed_slice(),
@@ -133,8 +153,10 @@ impl<S: Read + Write> Session<S> {
             greeting: Vec::new(),
             caps: Capabilities::default(),
             transcript,
+            timeout,
+            deadline: Instant::now() + timeout,
         };
-        let status = session.read_status("reading the greeting")?;
+        let status = session.read_status(GREETING)?;
         session.check(&status, "greeting", false)?;
         session.greeting = status.text;
         Ok(session)
@@ -161,11 +183,12 @@ impl<S: Read + Write> Session<S> {
         self.command("CAPA")?;
         let status = self.read_status("CAPA")?;
         self.caps = if status.ok {
-            let lines = self.read_lines("CAPA")?;
-            Capabilities {
-                known: true,
-                lines: lines.iter().map(|l| escape_bytes(l)).collect(),
-            }
+            let mut lines = Vec::new();
+            self.read_lines("CAPA", CAPA_BUDGET, |line| {
+                lines.push(escape_bytes(&line));
+                Ok(())
+            })?;
+            Capabilities { known: true, lines }
         } else {
             Capabilities::default()
         };
@@ -302,21 +325,23 @@ impl<S: Read + Write> Session<S> {
     /// LIST: every message's number and size, in server order.
     pub fn list(&mut self) -> Result<Vec<(u32, u64)>, Pop3Error> {
         self.simple("LIST", "LIST", false)?;
-        let lines = self.read_lines("LIST")?;
-        lines
-            .iter()
-            .map(|line| codec::parse_list_line(line).ok_or_else(|| malformed("LIST", line)))
-            .collect()
+        let mut entries = Vec::new();
+        self.read_lines("LIST", LISTING_BUDGET, |line| {
+            entries.push(codec::parse_list_line(&line).ok_or_else(|| malformed("LIST", &line))?);
+            Ok(())
+        })?;
+        Ok(entries)
     }
 
     /// UIDL: every message's number and unique id.
     pub fn uidl(&mut self) -> Result<Vec<(u32, String)>, Pop3Error> {
         self.simple("UIDL", "UIDL", false)?;
-        let lines = self.read_lines("UIDL")?;
-        lines
-            .iter()
-            .map(|line| codec::parse_uidl_line(line).ok_or_else(|| malformed("UIDL", line)))
-            .collect()
+        let mut entries = Vec::new();
+        self.read_lines("UIDL", LISTING_BUDGET, |line| {
+            entries.push(codec::parse_uidl_line(&line).ok_or_else(|| malformed("UIDL", &line))?);
+            Ok(())
+        })?;
+        Ok(entries)
     }
 
     /// TOP n 0 for each number, pipelined: the header of each message, at most `cap` bytes
@@ -488,13 +513,17 @@ impl<S: Read + Write> Session<S> {
         result.map_err(|source| network(doing, source))
     }
 
-    /// Refills the read buffer when it is empty; false at EOF.
+    /// Refills the read buffer when it is empty; false at EOF. Past the deadline, or when the
+    /// socket's own timeout expires, the reply has timed out.
     fn fill(&mut self, doing: &str) -> Result<bool, Pop3Error> {
         self.flush(doing)?;
         if self.rpos < self.rend {
             return Ok(true);
         }
         loop {
+            if Instant::now() >= self.deadline {
+                return Err(self.timed_out(doing));
+            }
             match self.stream.read(&mut self.rbuf) {
                 Ok(0) => return Ok(false),
                 Ok(n) => {
@@ -503,8 +532,27 @@ impl<S: Read + Write> Session<S> {
                     return Ok(true);
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                    ) =>
+                {
+                    return Err(self.timed_out(doing));
+                }
                 Err(source) => return Err(network(doing, source)),
             }
+        }
+    }
+
+    fn timed_out(&self, doing: &str) -> Pop3Error {
+        Pop3Error::Timeout {
+            step: if doing == GREETING {
+                "the greeting".to_owned()
+            } else {
+                format!("the reply to {doing}")
+            },
+            secs: self.timeout.as_secs(),
         }
     }
 
@@ -546,7 +594,10 @@ impl<S: Read + Write> Session<S> {
         })
     }
 
+    /// Reads a status line; its reply, with the lines of a multi-line one, must be complete
+    /// within the timeout from now.
     fn read_status(&mut self, doing: &str) -> Result<Status, Pop3Error> {
+        self.deadline = Instant::now() + self.timeout;
         let line = self.read_line(doing)?;
         self.status_of(doing, &line)
     }
@@ -556,10 +607,18 @@ impl<S: Read + Write> Session<S> {
         codec::parse_status(line).ok_or_else(|| malformed(doing, line))
     }
 
-    /// The lines of a multi-line reply, unstuffed, up to the `.` line; at most
-    /// [`MAX_ENTRIES`] of them.
-    fn read_lines(&mut self, doing: &str) -> Result<Vec<Vec<u8>>, Pop3Error> {
-        let mut lines = Vec::new();
+    /// Passes each line of a multi-line reply, unstuffed, to `each`, up to the `.` line; at
+    /// most [`MAX_ENTRIES`] of them, and at most `budget` bytes counting 32 per line for what
+    /// the caller keeps of it: a reply over either is a protocol error, so no reply can take
+    /// memory without bound.
+    fn read_lines(
+        &mut self,
+        doing: &str,
+        budget: usize,
+        mut each: impl FnMut(Vec<u8>) -> Result<(), Pop3Error>,
+    ) -> Result<(), Pop3Error> {
+        let mut count = 0;
+        let mut used = 0;
         loop {
             let line = self.read_line(doing).map_err(|err| match err {
                 Pop3Error::Closed { doing } => Pop3Error::Truncated { doing },
@@ -567,12 +626,19 @@ impl<S: Read + Write> Session<S> {
             })?;
             if line == b"." {
                 self.transcript.server("", b".");
-                return Ok(lines);
+                return Ok(());
             }
-            if lines.len() >= MAX_ENTRIES {
+            if count >= MAX_ENTRIES {
                 return Err(Pop3Error::TooManyLines {
                     command: doing.to_string(),
                     max: MAX_ENTRIES,
+                });
+            }
+            used += line.len() + 32;
+            if used > budget {
+                return Err(Pop3Error::TooLarge {
+                    command: doing.to_string(),
+                    max: budget,
                 });
             }
             self.transcript.server("", &line);
@@ -580,7 +646,8 @@ impl<S: Read + Write> Session<S> {
                 Some(rest) => rest.to_vec(),
                 None => line,
             };
-            lines.push(line);
+            count += 1;
+            each(line)?;
         }
     }
 
@@ -602,6 +669,10 @@ impl<S: Read + Write> Session<S> {
             let used = decoder
                 .feed(&self.rbuf[self.rpos..self.rend], out)
                 .map_err(|source| local(doing, source))?;
+            // A body may be large and slow: each line, not the whole, gets the timeout.
+            if memchr::memchr(b'\n', &self.rbuf[self.rpos..self.rpos + used]).is_some() {
+                self.deadline = Instant::now() + self.timeout;
+            }
             self.rpos += used;
         }
         if self.transcript.is_on() {
@@ -680,7 +751,13 @@ mod tests {
     use base64::Engine as _;
 
     fn open(input: &[u8], secure: bool) -> Session<Script> {
-        Session::open(Script::new(input), secure, Transcript::off()).unwrap()
+        Session::open(
+            Script::new(input),
+            secure,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap()
     }
 
     fn written(session: Session<Script>) -> String {
@@ -719,7 +796,8 @@ mod tests {
             ),
             true,
             log,
-        )
+crate::testing::TIMEOUT,
+)
         .unwrap();
         let caps = s.capa().unwrap();
         assert!(caps.pipelining() && caps.user() && !caps.stls());
@@ -882,7 +960,8 @@ mod tests {
                 b"+OK\r\n+OK\r\nPIPELINING\r\n.\r\n+OK 10\r\nA\r\n..dot\r\n.\r\n-ERR no such message\r\n+OK\r\nB\r\n.\r\n",
             );
             script.max_read = Some(chunk);
-            let mut s = Session::open(script, true, Transcript::off()).unwrap();
+            let mut s =
+                Session::open(script, true, Transcript::off(), crate::testing::TIMEOUT).unwrap();
             s.capa().unwrap();
             let mut sink = Collect::default();
             s.retrieve(&[1, 2, 3], true, &mut sink).unwrap();
@@ -949,7 +1028,8 @@ mod tests {
             unread_commands: 0,
             max_in_flight: 0,
         };
-        let mut s = Session::open(stream, true, Transcript::off()).unwrap();
+        let mut s =
+            Session::open(stream, true, Transcript::off(), crate::testing::TIMEOUT).unwrap();
         s.capa().unwrap();
         let numbers: Vec<u32> = (1..=n).collect();
         s.dele(&numbers).unwrap();
@@ -978,17 +1058,28 @@ mod tests {
             Script::new(b"-ERR [IN-USE] busy\r\n"),
             true,
             Transcript::off(),
+            crate::testing::TIMEOUT,
         )
         .err()
         .unwrap();
         assert_eq!(err.kind(), crate::exit::Kind::Temporary);
-        let err = Session::open(Script::new(b"HTTP/1.1 400\r\n"), true, Transcript::off())
-            .err()
-            .unwrap();
+        let err = Session::open(
+            Script::new(b"HTTP/1.1 400\r\n"),
+            true,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .err()
+        .unwrap();
         assert_eq!(err.kind(), crate::exit::Kind::Protocol);
-        let err = Session::open(Script::new(b""), true, Transcript::off())
-            .err()
-            .unwrap();
+        let err = Session::open(
+            Script::new(b""),
+            true,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .err()
+        .unwrap();
         assert!(matches!(err, Pop3Error::Closed { .. }));
     }
 

@@ -491,6 +491,7 @@ mod tests {
                     let accepted = Report {
                         outcome: RcptOutcome::new(Status::Accepted, "250 ok".into()),
                         host: Some(host.to_string()),
+                        port: None,
                     };
                     vec![accepted; job.envelope.recipients.len()]
                 })

@@ -66,6 +66,7 @@ impl Transport for SmtpTransport {
                     let report = Report {
                         outcome: outcome.clone(),
                         host: None,
+                        port: None,
                     };
                     vec![report; job.envelope.recipients.len()]
                 })
@@ -158,6 +159,8 @@ fn connector(route: &Route, transcript: &Transcript) -> anyhow::Result<Connector
         insecure_skip_tls_verify: route.insecure_skip_tls_verify,
         allow_cleartext_auth: route.allow_cleartext_auth,
         timeout: route.timeout,
+        // Not kept in the queue entry: Postfix's smtp_connect_timeout, send's default.
+        connect_timeout: 30,
     };
     let endpoint = Endpoint::resolve(Service::Smtp, &flags)?;
     let credentials = match &endpoint.user {
@@ -178,6 +181,7 @@ fn connector(route: &Route, transcript: &Transcript) -> anyhow::Result<Connector
         credentials,
         allow_cleartext_auth: endpoint.allow_cleartext_auth,
         timeout: endpoint.timeout,
+        connect_timeout: endpoint.connect_timeout,
         transcript: transcript.clone(),
         warnings: Vec::new(),
     })

@@ -45,6 +45,21 @@ pub enum Command<'a> {
 }
 
 impl Command<'_> {
+    /// The command's name, for saying which reply a timeout was waiting for.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Command::Ehlo(_) => "EHLO",
+            Command::Helo(_) => "HELO",
+            Command::StartTls => "STARTTLS",
+            Command::Auth { .. } | Command::AuthResponse(_) => "AUTH",
+            Command::Mail { .. } => "MAIL FROM",
+            Command::Rcpt { .. } => "RCPT TO",
+            Command::Data => "DATA",
+            Command::Rset => "RSET",
+            Command::Quit => "QUIT",
+        }
+    }
+
     /// The line as the `-v` transcript shows it (no CRLF), with AUTH payloads replaced by
     /// `(redacted)` since base64 is not encryption.
     pub fn transcript(&self) -> String {

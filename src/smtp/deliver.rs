@@ -63,6 +63,20 @@ pub struct Report {
     pub outcome: RcptOutcome,
     /// The host that gave the outcome.
     pub host: Option<String>,
+    /// The port it was reached on, so that messages name the server as `host:port`.
+    pub port: Option<u16>,
+}
+
+impl Report {
+    /// The server that gave the outcome as people read it, `host:port` (`[v6]:port`).
+    pub fn server(&self) -> Option<String> {
+        let host = self.host.as_deref()?;
+        Some(match self.port {
+            Some(port) if host.contains(':') => format!("[{host}]:{port}"),
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        })
+    }
 }
 
 /// Delivers every job through the first target that takes it, returning one report per
@@ -74,98 +88,191 @@ pub fn deliver<C: Connect>(
     targets: &[Target],
     jobs: &[Job<'_>],
 ) -> Vec<Vec<Report>> {
-    let mut reports: Vec<Vec<Report>> = jobs
-        .iter()
-        .map(|job| {
-            let outcome = RcptOutcome::new(Status::Deferred, "no host to deliver to".into());
-            vec![
-                Report {
-                    outcome,
-                    host: None
-                };
-                job.envelope.recipients.len()
-            ]
-        })
-        .collect();
-    let mut pending: Vec<Vec<usize>> = jobs
-        .iter()
-        .map(|job| (0..job.envelope.recipients.len()).collect())
-        .collect();
-    for target in targets {
-        if pending.iter().all(Vec::is_empty) {
-            break;
-        }
-        let host = Some(target.name.clone());
-        let mut session = match connector.open(target) {
-            Ok(session) => session,
-            Err(err) => {
-                let outcome = RcptOutcome::from_error(&err);
-                let next = err.try_next_host();
-                for (j, indexes) in pending.iter_mut().enumerate() {
-                    settle(&mut reports[j], indexes, &outcome, &host);
-                    if !next {
-                        indexes.clear();
-                    }
-                }
-                continue;
-            }
-        };
-        let active: Vec<usize> = (0..jobs.len())
-            .filter(|&j| !pending[j].is_empty())
-            .collect();
-        let wants_dsn = active.iter().any(|&j| {
-            let dsn = &jobs[j].envelope.dsn;
-            dsn.notify.is_some() || dsn.ret.is_some() || dsn.envid.is_some()
-        });
-        if wants_dsn && !session.capabilities().dsn {
-            connector.warn(format!(
-                "{} does not offer DSN; --notify, --ret and --envid are not sent",
-                target.name
-            ));
-        }
-        let envelopes: Vec<Envelope> = active
-            .iter()
-            .map(|&j| jobs[j].envelope.subset(&pending[j]))
-            .collect();
-        let items: Vec<(&Envelope, &Payload)> = active
-            .iter()
-            .zip(&envelopes)
-            .map(|(&j, envelope)| (envelope, jobs[j].payload))
-            .collect();
-        let batch = session.send_all_observed(&items, &mut |k| connector.sending(&jobs[active[k]]));
-        let attempted = batch.transactions.len();
-        for (&j, outcomes) in active.iter().zip(batch.transactions) {
-            let mut still = Vec::new();
-            for (&i, outcome) in pending[j].iter().zip(outcomes) {
-                if outcome.status == Status::Deferred {
-                    still.push(i);
-                }
-                reports[j][i] = Report {
-                    outcome,
-                    host: host.clone(),
-                };
-            }
-            pending[j] = still;
-        }
-        match batch.fatal {
-            None => session.quit(),
-            Some(err) => {
-                let outcome = RcptOutcome::from_error(&err);
-                for &j in active.iter().skip(attempted) {
-                    settle(&mut reports[j], &pending[j], &outcome, &host);
-                }
-            }
-        }
-    }
+    let mut relay = Relay::new(connector, targets);
+    let reports = relay.send(jobs);
+    relay.finish();
     reports
 }
 
+/// Where one target stands in a run that is delivered batch by batch.
+enum Host<S: Read + Write> {
+    /// Not connected to yet.
+    Untried,
+    /// Connected, and kept for the next batch; `dsn_warned` once the user was told it has
+    /// no DSN.
+    Open {
+        session: Session<S>,
+        dsn_warned: bool,
+    },
+    /// Unreachable, refused the session, or lost it: this outcome settles the recipients it
+    /// would have had; `next` says whether the later targets are still tried.
+    Failed { outcome: RcptOutcome, next: bool },
+}
+
+/// [`deliver`] for a run whose messages arrive batch by batch (`send --mbox`): each target is
+/// connected to once, when a batch first needs it, and its session carries every later batch,
+/// so a large mailbox goes over one connection without being held in memory. Each batch gets
+/// the outcomes [`deliver`] would give it.
+pub struct Relay<'c, C: Connect> {
+    connector: &'c mut C,
+    targets: &'c [Target],
+    hosts: Vec<Host<C::Stream>>,
+}
+
+impl<'c, C: Connect> Relay<'c, C> {
+    /// A run over `targets`, in order; nothing is connected yet.
+    pub fn new(connector: &'c mut C, targets: &'c [Target]) -> Self {
+        Relay {
+            connector,
+            targets,
+            hosts: targets.iter().map(|_| Host::Untried).collect(),
+        }
+    }
+
+    /// Delivers one batch: one report per recipient per job, in order.
+    pub fn send(&mut self, jobs: &[Job<'_>]) -> Vec<Vec<Report>> {
+        let mut reports: Vec<Vec<Report>> = jobs
+            .iter()
+            .map(|job| {
+                let outcome = RcptOutcome::new(Status::Deferred, "no host to deliver to".into());
+                vec![
+                    Report {
+                        outcome,
+                        host: None,
+                        port: None,
+                    };
+                    job.envelope.recipients.len()
+                ]
+            })
+            .collect();
+        let mut pending: Vec<Vec<usize>> = jobs
+            .iter()
+            .map(|job| (0..job.envelope.recipients.len()).collect())
+            .collect();
+        for (t, target) in self.targets.iter().enumerate() {
+            if pending.iter().all(Vec::is_empty) {
+                break;
+            }
+            let host = Some(target.name.clone());
+            if matches!(self.hosts[t], Host::Untried) {
+                self.hosts[t] = match self.connector.open(target) {
+                    Ok(session) => Host::Open {
+                        session,
+                        dsn_warned: false,
+                    },
+                    Err(err) => Host::Failed {
+                        outcome: RcptOutcome::from_error(&err),
+                        next: err.try_next_host(),
+                    },
+                };
+            }
+            let (session, dsn_warned) = match &mut self.hosts[t] {
+                Host::Open {
+                    session,
+                    dsn_warned,
+                } => (session, dsn_warned),
+                Host::Failed { outcome, next } => {
+                    for (j, indexes) in pending.iter_mut().enumerate() {
+                        settle(&mut reports[j], indexes, outcome, &host, target.addr.port());
+                        if !*next {
+                            indexes.clear();
+                        }
+                    }
+                    continue;
+                }
+                Host::Untried => unreachable!("connected to just above"),
+            };
+            let active: Vec<usize> = (0..jobs.len())
+                .filter(|&j| !pending[j].is_empty())
+                .collect();
+            let wants_dsn = active.iter().any(|&j| {
+                let dsn = &jobs[j].envelope.dsn;
+                dsn.notify.is_some() || dsn.ret.is_some() || dsn.envid.is_some()
+            });
+            if wants_dsn && !*dsn_warned && !session.capabilities().dsn {
+                *dsn_warned = true;
+                self.connector.warn(format!(
+                    "{} does not offer DSN; --notify, --ret and --envid are not sent",
+                    target.name
+                ));
+            }
+            let envelopes: Vec<Envelope> = active
+                .iter()
+                .map(|&j| jobs[j].envelope.subset(&pending[j]))
+                .collect();
+            let items: Vec<(&Envelope, &Payload)> = active
+                .iter()
+                .zip(&envelopes)
+                .map(|(&j, envelope)| (envelope, jobs[j].payload))
+                .collect();
+            let connector = &mut *self.connector;
+            let batch =
+                session.send_all_observed(&items, &mut |k| connector.sending(&jobs[active[k]]));
+            let attempted = batch.transactions.len();
+            for (&j, outcomes) in active.iter().zip(batch.transactions) {
+                let mut still = Vec::new();
+                for (&i, outcome) in pending[j].iter().zip(outcomes) {
+                    if outcome.status == Status::Deferred {
+                        still.push(i);
+                    }
+                    reports[j][i] = Report {
+                        outcome,
+                        host: host.clone(),
+                        port: Some(target.addr.port()),
+                    };
+                }
+                pending[j] = still;
+            }
+            if let Some(err) = batch.fatal {
+                // The session is gone: what it did not attempt, in this batch and the next
+                // ones, moves on to the next target.
+                let outcome = RcptOutcome::from_error(&err);
+                for &j in active.iter().skip(attempted) {
+                    settle(
+                        &mut reports[j],
+                        &pending[j],
+                        &outcome,
+                        &host,
+                        target.addr.port(),
+                    );
+                }
+                self.hosts[t] = Host::Failed {
+                    outcome,
+                    next: true,
+                };
+            }
+        }
+        reports
+    }
+
+    /// The connector, for the warnings it has gathered so far.
+    pub fn connector(&mut self) -> &mut C {
+        self.connector
+    }
+
+    /// Ends every open session politely.
+    pub fn finish(self) {
+        for host in self.hosts {
+            if let Host::Open { session, .. } = host {
+                session.quit();
+            }
+        }
+    }
+}
+
 /// Gives the recipients at `indexes` the same outcome from `host`.
-fn settle(reports: &mut [Report], indexes: &[usize], outcome: &RcptOutcome, host: &Option<String>) {
+fn settle(
+    reports: &mut [Report],
+    indexes: &[usize],
+    outcome: &RcptOutcome,
+    host: &Option<String>,
+    port: u16,
+) {
     for &i in indexes {
         reports[i] = Report {
             outcome: outcome.clone(),
             host: host.clone(),
+            port: Some(port),
         };
     }
 }
@@ -210,8 +317,10 @@ pub struct Connector {
     pub credentials: Option<Credentials>,
     /// Allow AUTH without TLS (explicitly asked for).
     pub allow_cleartext_auth: bool,
-    /// Connect timeout and the timeout on every read and write.
+    /// How long each reply, and the TLS handshake, may take in all.
     pub timeout: Duration,
+    /// How long a TCP connection may take to be accepted.
+    pub connect_timeout: Duration,
     /// The `-v` transcript (off unless asked for).
     pub transcript: Transcript,
     /// Warnings for the user (cleartext fallback), printed by the command.
@@ -232,7 +341,7 @@ impl Connect for Connector {
             let text = format!("connecting to {} ({})", target.name, target.addr);
             self.transcript.event(&text);
         }
-        let tcp = net::connect_addr(target.addr, self.timeout)?;
+        let tcp = net::connect_addr(target.addr, self.connect_timeout, self.timeout)?;
         let ehlo = match (&self.ehlo, tcp.local_addr()) {
             (Some(name), _) => name.clone(),
             (None, Ok(local)) => address_literal(local.ip()),
@@ -242,7 +351,7 @@ impl Connect for Connector {
             TlsMode::Tls => (self.tls.handshake(tcp, &target.name)?, true),
             _ => (Stream::Plain(tcp), false),
         };
-        let mut session = Session::open(stream, implicit, self.transcript.clone())?;
+        let mut session = Session::open(stream, implicit, self.transcript.clone(), self.timeout)?;
         let helo_fallback = matches!(self.tls_mode, TlsMode::None | TlsMode::Opportunistic)
             && self.credentials.is_none();
         session.hello(&ehlo, helo_fallback)?;
@@ -317,7 +426,8 @@ mod tests {
             let script = self.behaviours.pop_front().ok_or(SmtpError::Closed)??;
             let (stream, written) = Script::recorded(script);
             self.written.push(written);
-            let mut session = Session::open(stream, false, Transcript::off())?;
+            let mut session =
+                Session::open(stream, false, Transcript::off(), crate::testing::TIMEOUT)?;
             session.hello("c", false)?;
             Ok(session)
         }
@@ -464,6 +574,33 @@ mod tests {
             reports[1][0]
         );
         assert_eq!(reports[1][0].host.as_deref(), Some("mx2.test"));
+    }
+
+    #[test]
+    fn batches_share_one_connection_and_a_dead_host_is_not_retried() {
+        let mut hosts = Hosts::new([
+            Err(refused()),
+            Ok(&b"220 mx2\r\n250 mx2\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n221 bye\r\n"[..]),
+        ]);
+        let env = envelope(&["b@x"]);
+        let payload = Payload::new(b"hi");
+        let job = Job {
+            envelope: &env,
+            payload: &payload,
+        };
+        let targets = targets(2);
+        let mut relay = Relay::new(&mut hosts, &targets);
+        for _ in 0..2 {
+            let reports = relay.send(&[job]);
+            assert_eq!(reports[0][0].outcome.status, Status::Accepted);
+            assert_eq!(reports[0][0].host.as_deref(), Some("mx2.test"));
+        }
+        relay.finish();
+        assert_eq!(hosts.opened, ["mx1.test", "mx2.test"]);
+        let out = String::from_utf8(hosts.written[0].lock().unwrap().clone()).unwrap();
+        assert_eq!(out.matches("MAIL FROM").count(), 2);
+        assert_eq!(out.matches("QUIT").count(), 1);
+        assert!(out.ends_with("QUIT\r\n"));
     }
 
     #[test]

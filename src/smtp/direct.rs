@@ -47,6 +47,7 @@ pub fn deliver<C: Connect, L: MxLookup>(
             let pending = Report {
                 outcome: RcptOutcome::new(Status::Deferred, "not attempted".into()),
                 host: None,
+                port: None,
             };
             vec![pending; m.envelope.recipients.len()]
         })
@@ -58,6 +59,7 @@ pub fn deliver<C: Connect, L: MxLookup>(
                     reports[*m][r] = Report {
                         outcome: outcome.clone(),
                         host: None,
+                        port: None,
                     };
                 }
             }
@@ -189,7 +191,12 @@ mod tests {
         fn open(&mut self, target: &Target) -> Result<Session<Script>, SmtpError> {
             self.opened.push(target.addr);
             let script = self.scripts.pop_front().ok_or(SmtpError::Closed)?;
-            let mut session = Session::open(Script::new(script), false, Transcript::off())?;
+            let mut session = Session::open(
+                Script::new(script),
+                false,
+                Transcript::off(),
+                crate::testing::TIMEOUT,
+            )?;
             session.hello("client.test", false)?;
             Ok(session)
         }

@@ -35,6 +35,15 @@ pub enum SmtpError {
     /// The server closed the connection while a reply was expected.
     #[error("connection closed by the server")]
     Closed,
+    /// A reply did not arrive complete within the reply timeout: a silent server, or one
+    /// dripping its reply a byte at a time, which a per-read timeout alone would never end.
+    #[error("timed out after {secs} s waiting for {step}")]
+    Timeout {
+        /// The reply timeout, in seconds.
+        secs: u64,
+        /// What was awaited: `the greeting`, `the reply to EHLO`...
+        step: String,
+    },
     /// The server sent something that is not a valid reply, or too much of it.
     #[error("protocol error: {0}")]
     Malformed(String),
@@ -93,7 +102,10 @@ impl SmtpError {
     /// authentication refusal.
     pub fn kind(&self) -> Kind {
         match self {
-            SmtpError::Io(_) | SmtpError::Closed | SmtpError::Closing(_) => Kind::Temporary,
+            SmtpError::Io(_)
+            | SmtpError::Closed
+            | SmtpError::Closing(_)
+            | SmtpError::Timeout { .. } => Kind::Temporary,
             SmtpError::Malformed(_) | SmtpError::StarttlsInjection(_) => Kind::Protocol,
             SmtpError::Rejected { reply, .. } if reply.is_transient() => Kind::Temporary,
             SmtpError::Rejected { reply, .. } if reply.is_permanent() => Kind::Permanent,

@@ -1,7 +1,7 @@
 //! Server replies (RFC 5321 §4.2): a three-digit code and one or more text lines, read with
 //! hard caps so a hostile or broken server cannot make the client buffer without bound.
 
-use std::{fmt, io::BufRead};
+use std::{fmt, io::BufRead, time::Instant};
 
 use super::SmtpError;
 
@@ -57,10 +57,12 @@ impl fmt::Display for Reply {
     }
 }
 
-/// Reads one complete reply. Each raw line (CRLF stripped, bytes as received) is passed to
-/// `on_line`, so the transcript shows exactly what came in.
+/// Reads one complete reply before `deadline` (when given): a reply still incomplete then is a
+/// [`SmtpError::Timeout`], however steadily its bytes trickle in. Each raw line (CRLF stripped,
+/// bytes as received) is passed to `on_line`, so the transcript shows exactly what came in.
 pub fn read_reply(
     input: &mut impl BufRead,
+    deadline: Option<Instant>,
     mut on_line: impl FnMut(&[u8]),
 ) -> Result<Reply, SmtpError> {
     let mut lines = Vec::new();
@@ -73,7 +75,7 @@ pub fn read_reply(
             )));
         }
         line.clear();
-        read_line(input, &mut line)?;
+        read_line(input, &mut line, deadline)?;
         on_line(&line);
         let (this_code, last, text) = parse_line(&line)?;
         if let Some(code) = code
@@ -96,8 +98,15 @@ pub fn read_reply(
 
 /// Reads up to and including LF (CRLF or a lenient bare LF), capped at [`MAX_LINE`]; the line
 /// ending is not kept. End of stream before a full line is a lost connection.
-fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> Result<(), SmtpError> {
+fn read_line(
+    input: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    deadline: Option<Instant>,
+) -> Result<(), SmtpError> {
     loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(SmtpError::Io(std::io::ErrorKind::TimedOut.into()));
+        }
         let available = match input.fill_buf() {
             Ok(buf) => buf,
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -160,7 +169,7 @@ mod tests {
     use std::io::{BufReader, Cursor};
 
     fn parse(bytes: &[u8]) -> Result<Reply, SmtpError> {
-        read_reply(&mut Cursor::new(bytes.to_vec()), |_| {})
+        read_reply(&mut Cursor::new(bytes.to_vec()), None, |_| {})
     }
 
     #[test]
@@ -222,9 +231,9 @@ mod tests {
             let mut script = Script::new(data);
             script.max_read = Some(chunk);
             let mut input = BufReader::with_capacity(4, script);
-            let reply = read_reply(&mut input, |_| {}).unwrap();
+            let reply = read_reply(&mut input, None, |_| {}).unwrap();
             assert_eq!(reply.lines, ["mx", "8BITMIME", "SMTPUTF8"]);
-            assert_eq!(read_reply(&mut input, |_| {}).unwrap().code, 220);
+            assert_eq!(read_reply(&mut input, None, |_| {}).unwrap().code, 220);
         }
     }
 

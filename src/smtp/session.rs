@@ -1,7 +1,11 @@
 //! One SMTP connection, generic over its stream so unit tests drive it from a script:
 //! greeting, EHLO, STARTTLS, AUTH, mail transactions (pipelined when offered), QUIT.
 
-use std::io::{BufReader, Read, Write};
+use std::{
+    collections::VecDeque,
+    io::{BufReader, Read, Write},
+    time::{Duration, Instant},
+};
 
 use super::{
     Capabilities, Credentials, Dsn, Envelope, Mechanism, RcptOutcome, SmtpError, Status,
@@ -40,18 +44,31 @@ pub struct Session<S: Read + Write> {
     tls: bool,
     transcript: Transcript,
     out: Vec<u8>,
+    /// How long a whole reply may take, from the moment it is awaited.
+    timeout: Duration,
+    /// The replies due, oldest first, named for a timeout message (pipelining sends several
+    /// commands before reading).
+    awaiting: VecDeque<String>,
 }
 
 impl<S: Read + Write> Session<S> {
     /// Starts a session on a connected stream and reads the greeting (RFC 5321 §4.3.1);
     /// `tls` says the stream is already encrypted (implicit TLS).
-    pub fn open(stream: S, tls: bool, transcript: Transcript) -> Result<Self, SmtpError> {
+    /// Every reply must arrive complete within `timeout` of being awaited.
+    pub fn open(
+        stream: S,
+        tls: bool,
+        transcript: Transcript,
+        timeout: Duration,
+    ) -> Result<Self, SmtpError> {
         let mut session = Session {
             io: BufReader::with_capacity(16 * 1024, stream),
             caps: Capabilities::default(),
             tls,
             transcript,
             out: Vec::with_capacity(1024),
+            timeout,
+            awaiting: VecDeque::from(["the greeting".to_owned()]),
         };
         let greeting = session.read()?;
         if greeting.code != 220 {
@@ -129,6 +146,8 @@ impl<S: Read + Write> Session<S> {
             tls: true,
             transcript: self.transcript,
             out: self.out,
+            timeout: self.timeout,
+            awaiting: VecDeque::new(),
         })
     }
 
@@ -559,6 +578,8 @@ impl<S: Read + Write> Session<S> {
         for command in commands {
             // Formatting into a Vec cannot fail.
             let _ = write!(self.out, "{command}");
+            self.awaiting
+                .push_back(format!("the reply to {}", command.verb()));
             if self.transcript.is_on() {
                 let line = command.transcript();
                 self.transcript.client(self.tls_mark(), line.as_bytes());
@@ -577,18 +598,43 @@ impl<S: Read + Write> Session<S> {
         }
         let stream = self.io.get_mut();
         stream.write_all(bytes)?;
+        self.awaiting
+            .push_back("the reply to the message's final dot".to_owned());
         Ok(())
     }
 
+    /// Reads the next reply within the reply timeout; a timeout says which reply it was.
     fn read(&mut self) -> Result<Reply, SmtpError> {
         let mark = self.tls_mark();
+        let step = self
+            .awaiting
+            .pop_front()
+            .unwrap_or_else(|| "a reply".to_owned());
         let transcript = &self.transcript;
-        read_reply(&mut self.io, |line| transcript.server(mark, line))
+        let deadline = Instant::now() + self.timeout;
+        read_reply(&mut self.io, Some(deadline), |line| {
+            transcript.server(mark, line)
+        })
+        .map_err(|err| match err {
+            SmtpError::Io(io) if is_timeout(&io) => SmtpError::Timeout {
+                secs: self.timeout.as_secs(),
+                step,
+            },
+            other => other,
+        })
     }
 
     fn tls_mark(&self) -> &'static str {
         if self.tls { "[tls] " } else { "" }
     }
+}
+
+/// Whether a read failed because time ran out (the reply deadline, or the socket's timeout).
+fn is_timeout(err: &std::io::Error) -> bool {
+    matches!(
+        err.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    )
 }
 
 /// RCPT TO commands for every recipient of `envelope`, sharing `params`.
@@ -639,7 +685,8 @@ mod tests {
             Script::new(b"220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250-DSN\r\n250 SMTPUTF8\r\n"),
             false,
             Transcript::off(),
-        )
+crate::testing::TIMEOUT,
+)
         .unwrap();
         s.hello("client.test", false).unwrap();
         let caps = s.capabilities().clone();
@@ -653,10 +700,22 @@ mod tests {
     #[test]
     fn helo_only_when_allowed() {
         let server = b"220 old\r\n502 what\r\n250 hi\r\n";
-        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
+        let mut s = Session::open(
+            Script::new(server),
+            false,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", true).unwrap();
         assert_eq!(written(s), "EHLO c\r\nHELO c\r\n");
-        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
+        let mut s = Session::open(
+            Script::new(server),
+            false,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         assert!(matches!(
             s.hello("c", false),
             Err(SmtpError::Rejected { .. })
@@ -671,7 +730,13 @@ mod tests {
             (b"", crate::exit::Kind::Temporary),
             (b"HTTP/1.1 400\r\n", crate::exit::Kind::Protocol),
         ] {
-            let err = Session::open(Script::new(greeting), false, Transcript::off()).unwrap_err();
+            let err = Session::open(
+                Script::new(greeting),
+                false,
+                Transcript::off(),
+                crate::testing::TIMEOUT,
+            )
+            .unwrap_err();
             assert_eq!(err.kind(), exit, "{greeting:?}: {err}");
         }
     }
@@ -679,7 +744,13 @@ mod tests {
     #[test]
     fn starttls_forgets_capabilities_and_upgrades() {
         let server = b"220 mx\r\n250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n220 go\r\n";
-        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
+        let mut s = Session::open(
+            Script::new(server),
+            false,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         assert!(s.capabilities().starttls);
         let upgraded = std::cell::Cell::new(false);
@@ -704,7 +775,13 @@ mod tests {
         // buffered: either way it is in the buffer before the handshake.
         let server =
             b"220 mx\r\n250-mx\r\n250 STARTTLS\r\n220 go\r\n250-evil\r\n250 AUTH PLAIN\r\n";
-        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
+        let mut s = Session::open(
+            Script::new(server),
+            false,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         let called = std::cell::Cell::new(false);
         let err = s
@@ -721,7 +798,13 @@ mod tests {
     #[test]
     fn starttls_refused_is_an_error() {
         let server = b"220 mx\r\n250-mx\r\n250 STARTTLS\r\n454 no tls now\r\n";
-        let mut s = Session::open(Script::new(server), false, Transcript::off()).unwrap();
+        let mut s = Session::open(
+            Script::new(server),
+            false,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         assert!(s.starttls(Ok).is_err());
     }
@@ -737,7 +820,13 @@ mod tests {
     fn authed(caps: &str, replies: &str, tls: bool) -> (Session<Script>, Arc<Mutex<Vec<String>>>) {
         let (lines, log) = transcript();
         let server = format!("220 mx\r\n250-mx\r\n250 AUTH {caps}\r\n{replies}");
-        let mut s = Session::open(Script::new(server.as_bytes()), tls, log).unwrap();
+        let mut s = Session::open(
+            Script::new(server.as_bytes()),
+            tls,
+            log,
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         (s, lines)
     }
@@ -801,6 +890,7 @@ mod tests {
             Script::new(b"220 mx\r\n250 mx\r\n"),
             true,
             Transcript::off(),
+            crate::testing::TIMEOUT,
         )
         .unwrap();
         s.hello("c", false).unwrap();
@@ -834,7 +924,13 @@ mod tests {
         let greeting = format!("220 mx\r\n250-mx\r\n{ext}250 HELP\r\n");
         chunks.push(greeting.as_bytes());
         chunks.extend_from_slice(replies);
-        let mut s = Session::open(Script::chunked(&chunks), false, Transcript::off()).unwrap();
+        let mut s = Session::open(
+            Script::chunked(&chunks),
+            false,
+            Transcript::off(),
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         s
     }
@@ -1080,8 +1176,13 @@ mod tests {
     #[test]
     fn transcript_escapes_server_text_and_marks_directions() {
         let (lines, log) = transcript();
-        let mut s =
-            Session::open(Script::new(b"220 mx \x1b[31mred\r\n250 ok\r\n"), false, log).unwrap();
+        let mut s = Session::open(
+            Script::new(b"220 mx \x1b[31mred\r\n250 ok\r\n"),
+            false,
+            log,
+            crate::testing::TIMEOUT,
+        )
+        .unwrap();
         s.hello("c", false).unwrap();
         assert_eq!(
             *lines.lock().unwrap(),

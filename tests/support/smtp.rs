@@ -124,6 +124,9 @@ fn serve(
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
+    // Replies are written one by one: without this, Nagle's algorithm holds each behind the
+    // client's delayed acknowledgement of the previous one (40 ms a reply).
+    stream.set_nodelay(true).unwrap();
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     if writer.write_all(greeting.as_bytes()).is_err() {

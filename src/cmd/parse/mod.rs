@@ -11,6 +11,7 @@ use std::{
 use anyhow::Context;
 use serde::Serialize;
 
+mod json;
 mod pipeline;
 mod show;
 
@@ -60,12 +61,13 @@ pub fn run(args: &ParseArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     };
     let json = global.json;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    // Extraction stays in message order so that file names are predictable.
-    if workers < 2 || args.extract.is_some() {
+    // Extraction stays in message order so that file names are predictable; a part goes
+    // straight to stdout, so that its size does not become memory.
+    if workers < 2 || args.extract.is_some() || args.part.is_some() {
         let mut stdout = Vec::new();
         produce(args, inputs, |item| {
             stdout.clear();
-            let rendered = render(args, json, item, &mut stdout);
+            let rendered = render(args, json, item, &mut stdout, Some(&mut out));
             emitter.emit(&mut out, &stdout, rendered)
         })?;
     } else {
@@ -175,9 +177,11 @@ impl Emitter {
 }
 
 /// The output of one view for one message, appended to its batch's buffer in memory.
-struct Sink<'b> {
+pub(super) struct Sink<'b> {
     json: bool,
-    stdout: &'b mut Vec<u8>,
+    pub(super) stdout: &'b mut Vec<u8>,
+    /// Where `--part` writes straight to, unbuffered by message, when output is sequential.
+    pub(super) direct: Option<&'b mut Printer>,
     stderr: Vec<Diagnostic>,
     separate: bool,
 }
@@ -238,8 +242,15 @@ impl Sink<'_> {
 }
 
 /// Renders one item with the view the flags ask for, appending its output to `stdout`.
-fn render(args: &ParseArgs, json: bool, item: Item, stdout: &mut Vec<u8>) -> Rendered {
-    // The full JSON document is about the size of the message: grow once.
+fn render(
+    args: &ParseArgs,
+    json: bool,
+    item: Item,
+    stdout: &mut Vec<u8>,
+    direct: Option<&mut Printer>,
+) -> Rendered {
+    // The full JSON document is about the size of the message's headers: grow once, but never
+    // by more than a MiB, since a huge attachment adds only its size to it.
     let full_view = args.header.is_none()
         && args.part.is_none()
         && !args.text
@@ -247,13 +258,14 @@ fn render(args: &ParseArgs, json: bool, item: Item, stdout: &mut Vec<u8>) -> Ren
         && !args.headers
         && !args.received;
     let capacity = match &item {
-        Item::Message { raw, .. } if full_view => raw.bytes.len() + raw.bytes.len() / 4 + 1024,
+        Item::Message { raw, .. } if full_view => (raw.bytes.len() + 1024).min(1 << 20),
         _ => 0,
     };
     stdout.reserve(capacity);
     let mut sink = Sink {
         json,
         stdout,
+        direct,
         stderr: Vec::new(),
         separate: false,
     };

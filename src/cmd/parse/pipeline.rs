@@ -77,7 +77,7 @@ pub(super) fn parallel(
                         .unwrap_or_default();
                     let rendered = batch
                         .into_iter()
-                        .map(|item| render(args, json, item, &mut stdout))
+                        .map(|item| render(args, json, item, &mut stdout, None))
                         .collect();
                     if done_tx.send((seq, stdout, rendered)).is_err() {
                         return;

@@ -1,5 +1,7 @@
 //! `parse`'s text views of one message: headers, body, parts, the Received path, saved parts.
 
+use std::{borrow::Cow, io::Write as _};
+
 use super::*;
 
 /// `--header NAME --json`: one document per message.
@@ -44,7 +46,7 @@ pub(super) struct Saved<'a> {
     part: &'a str,
     filename: Option<&'a str>,
     path: String,
-    size: usize,
+    size: u64,
 }
 
 pub(super) fn show(
@@ -53,7 +55,17 @@ pub(super) fn show(
     raw: &RawMessage,
     headings: bool,
 ) -> anyhow::Result<Exit> {
-    let message = message::inspect(&raw.bytes, &raw.source, raw.index)
+    // The header views need no MIME walk.
+    let full_view = !(args.text || args.received || args.extract.is_some() || args.part.is_some());
+    let inspect = if args.header.is_some() || args.headers {
+        message::inspect_header
+    } else if full_view && !out.is_json() {
+        // The default text view shows a few fields of the header.
+        message::inspect_summary
+    } else {
+        message::inspect_bytes
+    };
+    let message = inspect(&raw.bytes, &raw.source, raw.index)
         .map_err(Failure::from)
         .with_context(|| format!("parsing {}", label(raw)))?;
     let view = message.view();
@@ -79,9 +91,13 @@ pub(super) fn show(
         });
     }
     if let Some(id) = &args.part {
-        return Ok(match message.part_content(id) {
-            Some(bytes) => {
-                out.raw(&bytes)?;
+        let written = match out.direct.as_deref_mut() {
+            Some(printer) => message.write_part(id, printer),
+            None => message.write_part(id, &mut *out.stdout),
+        };
+        return Ok(match written {
+            Some(result) => {
+                result.context("writing to stdout")?;
                 Exit::Success
             }
             None => out.absent(raw, &format!("no part {}", escape_line(id))),
@@ -116,12 +132,12 @@ pub(super) fn show(
             headers: &view.headers,
         };
         return out.result(heading, &json, |out| {
+            let buf = &mut *out.stdout;
             for field in &view.headers {
-                out.line(&format!(
-                    "{}: {}",
-                    escape_line(&field.name),
-                    escape_line(&field.value)
-                ))?;
+                buf.extend_from_slice(escape_line(&field.name).as_bytes());
+                buf.extend_from_slice(b": ");
+                buf.extend_from_slice(escape_line(&field.value).as_bytes());
+                buf.push(b'\n');
             }
             Ok(())
         });
@@ -133,6 +149,11 @@ pub(super) fn show(
             received: &view.received,
         };
         return out.result(heading, &json, |out| hops_table(out, &view.received));
+    }
+    if out.is_json() {
+        json::message(out.stdout, view);
+        out.stdout.push(b'\n');
+        return Ok(Exit::Success);
     }
     out.result(heading, view, |out| summary(out, view))
 }
@@ -151,10 +172,11 @@ pub(super) fn extract(
             extension(&attachment.content_type)
         );
         let name = names::safe_name(attachment.filename.as_deref().unwrap_or(""), &fallback);
-        let content = message.part_content(&attachment.id).unwrap_or_default();
-        let path = names::save(dir, &name, &content)
-            .map_err(|err: SaveError| Failure::from(err))
-            .with_context(|| format!("extracting part {} of {}", attachment.id, label(raw)))?;
+        let (path, size) = names::save(dir, &name, |file| {
+            message.write_part(&attachment.id, file).unwrap_or(Ok(0))
+        })
+        .map_err(|err: SaveError| Failure::from(err))
+        .with_context(|| format!("extracting part {} of {}", attachment.id, label(raw)))?;
         let shown = path.display().to_string();
         if out.is_json() {
             out.json(&Saved {
@@ -163,7 +185,7 @@ pub(super) fn extract(
                 part: &attachment.id,
                 filename: attachment.filename.as_deref(),
                 path: shown,
-                size: content.len(),
+                size,
             })?;
         } else {
             out.line(&format!("{}\t{}", attachment.id, escape_line(&shown)))?;
@@ -188,45 +210,51 @@ pub(super) fn extension(content_type: &str) -> &'static str {
     }
 }
 
-/// The default human view: key headers, MIME tree, hops, warnings.
+/// The default human view: key headers, MIME tree, hops, warnings. Written straight into the
+/// output buffer: one formatted string per line was most of this view's cost.
 pub(super) fn summary(out: &mut Sink, view: &MessageView<'_>) -> anyhow::Result<()> {
-    for key in ["From", "To", "Cc", "Subject", "Date", "Message-ID"] {
+    let buf = &mut *out.stdout;
+    for key in message::SUMMARY_FIELDS {
         for field in view
             .headers
             .iter()
             .filter(|h| h.name.eq_ignore_ascii_case(key))
         {
-            out.line(&format!(
-                "{:<11} {}",
-                format!("{key}:"),
-                escape_line(&field.value)
-            ))?;
+            buf.extend_from_slice(key.as_bytes());
+            buf.push(b':');
+            // `{key}:` left-aligned in 11 columns, then a space.
+            buf.resize(buf.len() + 11 - key.len(), b' ');
+            buf.extend_from_slice(escape_line(&field.value).as_bytes());
+            buf.push(b'\n');
         }
     }
-    out.line("")?;
-    out.line("MIME tree:")?;
-    let width = view.parts.iter().map(|p| p.id.len()).max().unwrap_or(1);
+    buf.extend_from_slice(b"\nMIME tree:\n");
+    // Indented by depth only: padding every id to the longest would make a deep tree's
+    // output quadratic in its depth.
     for part in &view.parts {
-        let mut line = format!(
-            "  {:<width$}  {}{}",
-            part.id,
-            "  ".repeat(part.depth),
-            escape_line(&part.content_type)
-        );
+        buf.resize(buf.len() + 2 + 2 * part.depth, b' ');
+        buf.extend_from_slice(part.id.as_bytes());
+        buf.extend_from_slice(b"  ");
+        buf.extend_from_slice(escape_line(&part.content_type).as_bytes());
         if let Some(charset) = &part.charset {
-            line.push_str(&format!("  charset={}", escape_line(charset)));
+            buf.extend_from_slice(b"  charset=");
+            buf.extend_from_slice(escape_line(charset).as_bytes());
         }
         if let Some(encoding) = &part.encoding {
-            line.push_str(&format!("  {}", escape_line(encoding)));
+            buf.extend_from_slice(b"  ");
+            buf.extend_from_slice(escape_line(encoding).as_bytes());
         }
         if let Some(disposition) = &part.disposition {
-            line.push_str(&format!("  {}", escape_line(disposition)));
+            buf.extend_from_slice(b"  ");
+            buf.extend_from_slice(escape_line(disposition).as_bytes());
         }
         if let Some(filename) = &part.filename {
-            line.push_str(&format!("  name=\"{}\"", escape_line(filename)));
+            buf.extend_from_slice(b"  name=\"");
+            buf.extend_from_slice(escape_line(filename).as_bytes());
+            buf.push(b'"');
         }
-        line.push_str(&format!("  {} B", part.size));
-        out.line(&line)?;
+        // Writing into memory cannot fail.
+        let _ = writeln!(buf, "  {} B", part.size);
     }
     if !view.received.is_empty() {
         out.line("")?;
@@ -247,51 +275,58 @@ pub(super) fn summary(out: &mut Sink, view: &MessageView<'_>) -> anyhow::Result<
     Ok(())
 }
 
-/// The Received hops as an aligned table, oldest first.
+/// The Received hops as an aligned table, oldest first. Cells borrow from the hops where they
+/// can: a header-heavy mailbox has about ten hops per message.
 pub(super) fn hops_table(out: &mut Sink, hops: &[Hop<'_>]) -> anyhow::Result<()> {
     out.line("Received hops (oldest first):")?;
-    let dash = || "-".to_owned();
-    let rows: Vec<[String; 6]> = hops
+    fn cell<'c>(text: Option<&'c str>) -> Cow<'c, str> {
+        text.map_or(Cow::Borrowed("-"), escape_line)
+    }
+    let rows: Vec<[Cow<'_, str>; 6]> = hops
         .iter()
         .enumerate()
         .map(|(n, hop)| {
             let from = match (&hop.from, &hop.from_ip) {
-                (Some(name), Some(ip)) if name != ip => format!("{name} [{ip}]"),
-                (Some(name), _) => name.to_string(),
-                (None, Some(ip)) => format!("[{ip}]"),
-                (None, None) => dash(),
+                (Some(name), Some(ip)) if name != ip => {
+                    Cow::Owned(escape_line(&format!("{name} [{ip}]")).into_owned())
+                }
+                (Some(name), _) => escape_line(name),
+                (None, Some(ip)) => Cow::Owned(escape_line(&format!("[{ip}]")).into_owned()),
+                (None, None) => Cow::Borrowed("-"),
             };
             [
-                (n + 1).to_string(),
-                escape_line(&from).into_owned(),
-                hop.by
-                    .as_deref()
-                    .map_or_else(dash, |b| escape_line(b).into_owned()),
-                hop.protocol.as_deref().map_or_else(dash, str::to_owned),
-                hop.time.clone().unwrap_or_else(dash),
-                hop.delay.map_or_else(dash, message::format_delay),
+                Cow::Owned((n + 1).to_string()),
+                from,
+                cell(hop.by.as_deref()),
+                Cow::Borrowed(hop.protocol.as_deref().unwrap_or("-")),
+                Cow::Borrowed(hop.time.as_deref().unwrap_or("-")),
+                hop.delay
+                    .map_or(Cow::Borrowed("-"), |d| Cow::Owned(message::format_delay(d))),
             ]
         })
         .collect();
-    let header = ["hop", "from", "by", "with", "time", "delay"].map(str::to_owned);
+    let header = ["hop", "from", "by", "with", "time", "delay"].map(Cow::Borrowed);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
+    let buf = &mut *out.stdout;
     for row in std::iter::once(&header).chain(&rows) {
-        let mut line = String::from(" ");
+        let start = buf.len();
+        buf.push(b' ');
         for (i, cell) in row.iter().enumerate() {
-            line.push(' ');
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 1));
+            buf.push(b' ');
+            buf.extend_from_slice(cell.as_bytes());
+            if i + 1 < row.len() {
+                buf.resize(buf.len() + widths[i] - cell.chars().count() + 1, b' ');
             }
         }
-        out.line(line.trim_end())?;
+        // The line without trailing blanks, as before.
+        let end = start + buf[start..].trim_ascii_end().len();
+        buf.truncate(end);
+        buf.push(b'\n');
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 mod input;
 mod queued;
 
-use input::Outgoing;
+use input::{Input, MboxStream, Outgoing};
 
 use crate::{
     accounts::{Auth, Endpoint, Service},
@@ -27,7 +27,7 @@ use crate::{
     output::{self, Printer, Transcript, escape_line},
     smtp::{
         Credentials, Dsn, Envelope, Payload, RcptOutcome, Status,
-        deliver::{self, Connector, Job, Report, Target},
+        deliver::{self, Connector, Job, Relay, Report, Target},
         direct,
     },
 };
@@ -53,9 +53,9 @@ struct MessageJson<'a> {
 pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let endpoint = Endpoint::resolve(Service::Smtp, &args.route.endpoint_flags())?;
     let ehlo = ehlo_name(args)?;
-    let outgoing =
-        input::messages(args, endpoint.from.as_deref()).context("preparing the message")?;
+    let input = input::messages(args, endpoint.from.as_deref()).context("preparing the message")?;
     if args.queueing.queue {
+        let outgoing = input.into_all().context("preparing the message")?;
         return queued::enqueue_all(args, &endpoint, ehlo, &outgoing, global);
     }
     let tls = TlsClient::new(&endpoint.tls_options)
@@ -68,24 +68,20 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         credentials: credentials(&endpoint)?,
         allow_cleartext_auth: endpoint.allow_cleartext_auth,
         timeout: endpoint.timeout,
+        connect_timeout: endpoint.connect_timeout,
         transcript: Transcript::stderr(global.verbose),
         warnings: Vec::new(),
     };
-    // A spinner for long runs at a terminal; never with -v, whose transcript it would garble.
-    let spinner = (outgoing.len() > 1 && !global.verbose && crate::output::stderr_is_terminal())
-        .then(|| {
-            let spinner = indicatif::ProgressBar::new_spinner()
-                .with_message(format!("sending {} messages", outgoing.len()));
-            spinner.enable_steady_tick(Duration::from_millis(120));
-            spinner
-        });
-    let jobs: Vec<Job<'_>> = outgoing
-        .iter()
-        .map(|o| Job {
-            envelope: &o.envelope,
-            payload: &o.payload,
-        })
-        .collect();
+    let outgoing = match input {
+        Input::Ready(outgoing) => outgoing,
+        Input::Stream(stream) if endpoint.host.is_some() => {
+            return relay_stream(args, &endpoint, connector, stream, global);
+        }
+        // Direct delivery groups recipients by domain across every message: it needs them all.
+        input => input.into_all().context("preparing the message")?,
+    };
+    let spinner = spinner(Some(outgoing.len()), global);
+    let jobs = jobs(&outgoing);
     let reports = match &endpoint.host {
         Some(host) => relay_delivery(host, endpoint.port, &mut connector, &jobs),
         None => direct_delivery(args, endpoint.port, &mut connector, &jobs),
@@ -99,12 +95,106 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     }
     // A queue that cannot be written leaves the outcomes as they were: reported, and 75.
     if args.queueing.queue_on_failure
-        && let Err(err) =
-            queued::enqueue_rest(args, &endpoint, connector.ehlo, &outgoing, &mut reports)
+        && let Err(err) = queued::enqueue_rest(
+            args,
+            &endpoint,
+            connector.ehlo.clone(),
+            &outgoing,
+            &mut reports,
+        )
     {
         output::error(&format!("{err:#}"));
     }
-    report(&outgoing, &reports, global)
+    let mut printer = Printer::stdout(global.json);
+    let worst = report(
+        &mut printer,
+        &outgoing,
+        &reports,
+        outgoing.len() > 1,
+        Exit::Success,
+    )?;
+    printer.flush()?;
+    Ok(worst)
+}
+
+/// A spinner for long runs at a terminal (`count` messages, or an mbox being streamed); never
+/// with -v, whose transcript it would garble.
+fn spinner(count: Option<usize>, global: &GlobalArgs) -> Option<indicatif::ProgressBar> {
+    let long = count.is_none_or(|n| n > 1);
+    (long && !global.verbose && crate::output::stderr_is_terminal()).then(|| {
+        let spinner = indicatif::ProgressBar::new_spinner().with_message(match count {
+            Some(n) => format!("sending {n} messages"),
+            None => "sending messages".to_owned(),
+        });
+        spinner.enable_steady_tick(Duration::from_millis(120));
+        spinner
+    })
+}
+
+/// `--mbox` through a relay: each batch is sent as soon as it is read, over the connection the
+/// first batch opened, and reported before the next one is read, so that the first message
+/// goes out before the last is read and memory stays flat whatever the mailbox's size.
+fn relay_stream(
+    args: &SendArgs,
+    endpoint: &Endpoint,
+    mut connector: Connector,
+    mut stream: Box<MboxStream>,
+    global: &GlobalArgs,
+) -> anyhow::Result<Exit> {
+    let targets = relay_targets(endpoint.host.as_deref().unwrap_or_default(), endpoint.port)?;
+    let spinner = spinner(None, global);
+    let mut printer = Printer::stdout(global.json);
+    let mut worst = Exit::Success;
+    let mut relay = Relay::new(&mut connector, &targets);
+    let mut run = || -> anyhow::Result<()> {
+        loop {
+            let batch = stream.next_batch().context("preparing the message")?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let jobs = jobs(&batch);
+            let mut reports = relay.send(&jobs);
+            let several = stream.several();
+            // A queue that cannot be written leaves the outcomes as they were: reported, 75.
+            if args.queueing.queue_on_failure {
+                let ehlo = relay.connector().ehlo.clone();
+                if let Err(err) = queued::enqueue_rest(args, endpoint, ehlo, &batch, &mut reports) {
+                    output::error(&format!("{err:#}"));
+                }
+            }
+            let mut show = || -> anyhow::Result<()> {
+                for warning in relay.connector().warnings.drain(..) {
+                    output::warning(&warning);
+                }
+                worst = report(&mut printer, &batch, &reports, several, worst)?;
+                Ok(())
+            };
+            match &spinner {
+                Some(spinner) => spinner.suspend(show)?,
+                None => show()?,
+            }
+        }
+    };
+    let result = run();
+    relay.finish();
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    for warning in &connector.warnings {
+        output::warning(warning);
+    }
+    printer.flush()?;
+    result.map(|()| worst)
+}
+
+fn jobs(outgoing: &[Outgoing]) -> Vec<Job<'_>> {
+    outgoing
+        .iter()
+        .map(|o| Job {
+            envelope: &o.envelope,
+            payload: &o.payload,
+        })
+        .collect()
 }
 
 /// The EHLO name: the one given (checked so it cannot inject a command), else this host's
@@ -144,7 +234,13 @@ fn relay_delivery(
     connector: &mut Connector,
     jobs: &[Job<'_>],
 ) -> anyhow::Result<Vec<Vec<Report>>> {
-    let targets: Vec<Target> = (host, port)
+    let targets = relay_targets(host, port)?;
+    Ok(deliver::deliver(connector, &targets, jobs))
+}
+
+/// The relay's addresses.
+fn relay_targets(host: &str, port: u16) -> anyhow::Result<Vec<Target>> {
+    let targets = (host, port)
         .to_socket_addrs()
         .map_err(|err| Failure::new(Kind::NoHost, format!("cannot resolve {host}: {err}")))
         .with_context(|| format!("connecting to {host}:{port}"))?
@@ -153,7 +249,7 @@ fn relay_delivery(
             addr,
         })
         .collect();
-    Ok(deliver::deliver(connector, &targets, jobs))
+    Ok(targets)
 }
 
 /// The credentials to log in with, when there is a user; the secret is read now, before any
@@ -224,14 +320,16 @@ fn message_status(reports: &[Report]) -> &'static str {
     }
 }
 
-/// Prints one stderr line per failed recipient, the `--json` documents, and picks the exit.
+/// Prints one stderr line per failed recipient and the `--json` documents of `outgoing`, and
+/// returns the worst of `worst` and their exits; `several` when the run has more than one
+/// message (failures then name their message).
 fn report(
+    printer: &mut Printer,
     outgoing: &[Outgoing],
     reports: &[Vec<Report>],
-    global: &GlobalArgs,
+    several: bool,
+    mut worst: Exit,
 ) -> anyhow::Result<Exit> {
-    let mut printer = Printer::stdout(global.json);
-    let mut worst = Exit::Success;
     for (message, reports) in outgoing.iter().zip(reports) {
         for (address, report) in message.envelope.recipients.iter().zip(reports) {
             let RcptOutcome {
@@ -245,11 +343,10 @@ fn report(
                 continue;
             }
             let via = report
-                .host
-                .as_deref()
+                .server()
                 .map(|h| format!(" via {h}"))
                 .unwrap_or_default();
-            let id = if outgoing.len() > 1 {
+            let id = if several {
                 message
                     .message_id
                     .as_deref()
@@ -281,6 +378,5 @@ fn report(
             })?;
         }
     }
-    printer.flush()?;
     Ok(worst)
 }

@@ -1,0 +1,160 @@
+//! Message files mapped into memory instead of read into it, as ripgrep does for large files:
+//! `parse` of a message with a 1 GiB attachment then holds page-cache pages rather than a
+//! 1 GiB buffer, and [`Pace`] hands the pages already walked back to the kernel every few
+//! MiB, so the resident set stays small whatever the message size.
+
+use std::{cell::Cell, ffi::c_void, fs::File, io, ops::Deref, os::fd::AsFd, ptr::NonNull};
+
+use rustix::mm::{self, Advice, MapFlags, ProtFlags};
+
+/// A read-only private mapping of a whole file.
+#[derive(Debug)]
+pub struct Mapped {
+    ptr: NonNull<c_void>,
+    len: usize,
+}
+
+// SAFETY: the mapping is read-only and owned by this value; sharing `&[u8]` views of it between
+// threads is as safe as sharing a `Vec<u8>`.
+unsafe impl Send for Mapped {}
+// SAFETY: as above; `release` only drops page table entries, never the contents.
+unsafe impl Sync for Mapped {}
+
+impl Mapped {
+    /// Maps the regular file `fd` of `len` bytes (which must be > 0).
+    pub fn new(fd: impl AsFd, len: usize) -> io::Result<Mapped> {
+        // SAFETY: a fresh read-only private mapping at an address the kernel picks. The one
+        // hazard of mapping a file, another process truncating or rewriting it while mapped,
+        // is the one every mmap user (ripgrep included) accepts for a message being read.
+        let ptr = unsafe {
+            mm::mmap(
+                std::ptr::null_mut(),
+                len,
+                ProtFlags::READ,
+                MapFlags::PRIVATE,
+                fd,
+                0,
+            )
+        }?;
+        let ptr = NonNull::new(ptr).ok_or_else(|| io::Error::other("mmap returned null"))?;
+        Ok(Mapped { ptr, len })
+    }
+
+    /// Maps `file` when it is a non-empty regular file; `None` otherwise (a pipe, a terminal).
+    pub fn file(file: &File) -> io::Result<Option<Mapped>> {
+        let meta = file.metadata()?;
+        if !meta.is_file() || meta.len() == 0 {
+            return Ok(None);
+        }
+        let len = usize::try_from(meta.len()).map_err(io::Error::other)?;
+        Mapped::new(file, len).map(Some)
+    }
+
+    /// Lets the kernel drop the pages read so far from this process: the next access reads
+    /// them again from the page cache, so the contents seen never change.
+    pub fn release(&self) {
+        // SAFETY: MADV_DONTNEED on a private, read-only, never-written file mapping only
+        // unmaps pages; a later access faults the same file contents back in.
+        let _ = unsafe { mm::madvise(self.ptr.as_ptr(), self.len, Advice::LinuxDontNeed) };
+    }
+}
+
+impl Deref for Mapped {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        // SAFETY: the mapping is `len` readable bytes and lives as long as `self`.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().cast::<u8>(), self.len) }
+    }
+}
+
+impl Drop for Mapped {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly what `new` mapped; no view outlives `self`.
+        let _ = unsafe { mm::munmap(self.ptr.as_ptr(), self.len) };
+    }
+}
+
+/// A message's bytes: read into memory (mbox messages, pipes) or mapped (message files).
+#[derive(Debug)]
+pub enum Bytes {
+    /// Read into memory.
+    Owned(Vec<u8>),
+    /// Mapped from a file.
+    Mapped(Mapped),
+}
+
+impl Bytes {
+    /// The bytes as a vector (copied when mapped), for callers that keep the message.
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Bytes::Owned(bytes) => bytes,
+            Bytes::Mapped(mapped) => mapped.to_vec(),
+        }
+    }
+
+    fn mapped(&self) -> Option<&Mapped> {
+        match self {
+            Bytes::Owned(_) => None,
+            Bytes::Mapped(mapped) => Some(mapped),
+        }
+    }
+
+    /// A pace keeper for walks over these bytes.
+    pub(crate) fn pace(&self) -> Pace<'_> {
+        Pace {
+            mapped: self.mapped(),
+            walked: Cell::new(0),
+        }
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        Bytes::Owned(bytes)
+    }
+}
+
+impl Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(bytes) => bytes,
+            Bytes::Mapped(mapped) => mapped,
+        }
+    }
+}
+
+/// Counts the bytes a walk has read and releases a mapping's pages every [`Pace::STEP`], so
+/// that linear passes over a huge body keep only a few MiB resident. Free for owned bytes.
+pub(crate) struct Pace<'a> {
+    mapped: Option<&'a Mapped>,
+    walked: Cell<usize>,
+}
+
+impl Pace<'_> {
+    /// How many bytes may be walked between releases, and the size of the pieces long passes
+    /// are cut into.
+    pub const STEP: usize = 8 << 20;
+
+    /// A pace for bytes that are not mapped (nothing to release).
+    pub fn none() -> Pace<'static> {
+        Pace {
+            mapped: None,
+            walked: Cell::new(0),
+        }
+    }
+
+    /// Notes that `n` more bytes were read.
+    pub fn walked(&self, n: usize) {
+        let Some(mapped) = self.mapped else { return };
+        let walked = self.walked.get() + n;
+        if walked >= Self::STEP {
+            mapped.release();
+            self.walked.set(0);
+        } else {
+            self.walked.set(walked);
+        }
+    }
+}
