@@ -11,6 +11,7 @@ mod support;
 
 mod generated;
 mod hostile_servers;
+mod imap_faults;
 mod parse;
 mod parse_adversarial;
 mod parse_corpus;

@@ -2,7 +2,7 @@
 //! real server will not do on demand. Every test checks the invariant that matters: nothing is
 //! removed from the server that is not durably saved, and nothing is saved that is not whole.
 
-mod support;
+use crate::support;
 
 use std::{
     fs,
