@@ -32,6 +32,7 @@ rm -rf "$WORK/extracted"
 # A POP3 server answering CAPA with 50,000 lines of 8 KB (400 MB): refused at the 64 KiB
 # budget (exit 76); before the budget, `list` held about 780 MiB of it.
 PORTFILE=$WORK/capa.port
+rm -f "$PORTFILE"
 python3 benches/robust_capa.py 50000 >"$PORTFILE" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null' EXIT

@@ -29,9 +29,9 @@ complete -c mailkit -n "__fish_mailkit_needs_command" -s v -l verbose -d 'Show t
 complete -c mailkit -n "__fish_mailkit_needs_command" -s h -l help -d 'Print help'
 complete -c mailkit -n "__fish_mailkit_needs_command" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "send" -d 'Send mail over SMTP: compose or pass a raw message, via a relay or direct to the MX'
-complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "fetch" -d 'Download messages over POP3 to a Maildir, an mbox or stdout, never losing one'
-complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "list" -d 'List the messages in a POP3 mailbox without changing it'
-complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "dele" -d 'Delete messages from a POP3 mailbox by UIDL or number'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "fetch" -d 'Download messages over POP3 or IMAP to a Maildir, an mbox or stdout, never losing one'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "list" -d 'List the messages of a POP3 mailbox or IMAP folders (or the folders) without changing them'
+complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "dele" -d 'Delete messages from a POP3 mailbox (by UIDL or number) or an IMAP folder (by UID)'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "resolve" -d 'Query DNS like dig, and explain where mail for a domain goes'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "queue" -d 'The outgoing queue: list, deliver (run, flush), show, remove, hold, release, retry'
 complete -c mailkit -n "__fish_mailkit_needs_command" -f -a "parse" -d 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'
@@ -89,14 +89,18 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l mbox -d 'Appen
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l max-size -d 'Skip messages larger than this many bytes (suffixes k, M, G)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l state-file -d 'The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/[account+]user@host:port)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l batch -d 'Messages per group commit (one directory fsync and one state write per batch)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l folder -d 'IMAP: the folder to fetch from (repeatable; default INBOX)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l move-to -d 'IMAP: move each message to this folder once it is safely on disk (MOVE, else COPY, \\Deleted and UID EXPUNGE)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s A -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s S -l server -d 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s S -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (ports 993, 143): messages stay in folders on the server'
+pop3\t'POP3 (ports 995, 110)'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s u -l user -d 'Login name' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l tls -d 'Connection protection: tls (implicit, port 995), starttls (STLS on 110, required), none' -r -f -a "tls\t'TLS from the first byte (POP3S, port 995)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (POP3S, port 995)'
 starttls\t'Upgrade with STLS, and fail if the server does not offer it (port 110)'
 none\t'Never encrypt'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l ca-file -d 'Extra trusted CA certificates (PEM), for a private CA' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l auth -d 'Login mechanism (auto: SASL PLAIN if offered, else USER/PASS, else APOP)' -r -f -a "auto\t'SASL PLAIN if offered, else USER/PASS, else APOP'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l auth -d 'Login mechanism (auto: SASL PLAIN if offered, else USER/PASS or IMAP LOGIN, else APOP; user means IMAP LOGIN over IMAP)' -r -f -a "auto\t'SASL PLAIN if offered, else USER/PASS, else APOP'
 user\t'USER and PASS (RFC 1939 §7)'
 apop\t'APOP digest of the greeting\'s timestamp and the password (RFC 1939 §7)'
 plain\t'SASL PLAIN (RFC 5034, RFC 4616)'
@@ -111,20 +115,26 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s n -l new -d 'F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Write one message to stdout, bytes unchanged (CRLF line ends as received)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s d -l delete -d 'Delete each message from the server once it is safely on disk'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s i -l interactive -d 'Pick the messages to fetch and to delete interactively (needs a terminal)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l mark-seen -d 'IMAP: flag fetched messages \\Seen (by default fetching changes nothing on the server)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l watch -d 'IMAP: stay connected and fetch new messages as they arrive (IDLE, else NOOP polling), until SIGINT or SIGTERM; implies --new'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l allow-plain-expunge -d 'IMAP: on a server without UIDPLUS, delete with a plain EXPUNGE, which also removes messages other clients marked \\Deleted (else mailkit moves to the Trash folder or refuses)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l allow-cleartext-auth -d 'INSECURE: allow a password or token over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s V -l version -d 'Print version'
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l folder -d 'IMAP: the folder to list (repeatable; default INBOX)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s A -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s S -l server -d 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s S -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (ports 993, 143): messages stay in folders on the server'
+pop3\t'POP3 (ports 995, 110)'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s u -l user -d 'Login name' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l tls -d 'Connection protection: tls (implicit, port 995), starttls (STLS on 110, required), none' -r -f -a "tls\t'TLS from the first byte (POP3S, port 995)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (POP3S, port 995)'
 starttls\t'Upgrade with STLS, and fail if the server does not offer it (port 110)'
 none\t'Never encrypt'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l ca-file -d 'Extra trusted CA certificates (PEM), for a private CA' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l auth -d 'Login mechanism (auto: SASL PLAIN if offered, else USER/PASS, else APOP)' -r -f -a "auto\t'SASL PLAIN if offered, else USER/PASS, else APOP'
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l auth -d 'Login mechanism (auto: SASL PLAIN if offered, else USER/PASS or IMAP LOGIN, else APOP; user means IMAP LOGIN over IMAP)' -r -f -a "auto\t'SASL PLAIN if offered, else USER/PASS, else APOP'
 user\t'USER and PASS (RFC 1939 §7)'
 apop\t'APOP digest of the greeting\'s timestamp and the password (RFC 1939 §7)'
 plain\t'SASL PLAIN (RFC 5034, RFC 4616)'
@@ -136,6 +146,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l oauth-token-com
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s H -l headers -d 'Also show From, Subject and Date (one TOP n 0 per message)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l folders -d 'IMAP: list the folders with their message and unseen counts (STATUS) instead'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l allow-cleartext-auth -d 'INSECURE: allow a password or token over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
@@ -143,14 +154,18 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s v -l verbose -d
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l uidl -d 'Delete the message with this UIDL (repeatable); refused if it is not on the server' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l uid -d 'IMAP: delete the message with this UID in the folder (repeatable); refused if it is not there' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l folder -d 'IMAP: the folder (default INBOX)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s A -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s S -l server -d 'POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s S -l server -d 'Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with --tls starttls|none)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l protocol -d 'Protocol (default: the account\'s, else the port\'s: 143/993 IMAP, 110/995 POP3)' -r -f -a "imap\t'IMAP (ports 993, 143): messages stay in folders on the server'
+pop3\t'POP3 (ports 995, 110)'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s u -l user -d 'Login name' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l tls -d 'Connection protection: tls (implicit, port 995), starttls (STLS on 110, required), none' -r -f -a "tls\t'TLS from the first byte (POP3S, port 995)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l tls -d 'Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on 143, required), none' -r -f -a "tls\t'TLS from the first byte (POP3S, port 995)'
 starttls\t'Upgrade with STLS, and fail if the server does not offer it (port 110)'
 none\t'Never encrypt'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l ca-file -d 'Extra trusted CA certificates (PEM), for a private CA' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l auth -d 'Login mechanism (auto: SASL PLAIN if offered, else USER/PASS, else APOP)' -r -f -a "auto\t'SASL PLAIN if offered, else USER/PASS, else APOP'
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l auth -d 'Login mechanism (auto: SASL PLAIN if offered, else USER/PASS or IMAP LOGIN, else APOP; user means IMAP LOGIN over IMAP)' -r -f -a "auto\t'SASL PLAIN if offered, else USER/PASS, else APOP'
 user\t'USER and PASS (RFC 1939 §7)'
 apop\t'APOP digest of the greeting\'s timestamp and the password (RFC 1939 §7)'
 plain\t'SASL PLAIN (RFC 5034, RFC 4616)'
@@ -161,6 +176,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-comman
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l allow-plain-expunge -d 'IMAP: on a server without UIDPLUS, use a plain EXPUNGE (it also removes messages other clients marked \\Deleted); else mailkit moves to the Trash folder or refuses'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s n -l dry-run -d 'Show what would be deleted and change nothing'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
@@ -295,9 +311,9 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand generate" -s v -l verbos
 complete -c mailkit -n "__fish_mailkit_using_subcommand generate" -s h -l help -d 'Print help'
 complete -c mailkit -n "__fish_mailkit_using_subcommand generate" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "send" -d 'Send mail over SMTP: compose or pass a raw message, via a relay or direct to the MX'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "fetch" -d 'Download messages over POP3 to a Maildir, an mbox or stdout, never losing one'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "list" -d 'List the messages in a POP3 mailbox without changing it'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "dele" -d 'Delete messages from a POP3 mailbox by UIDL or number'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "fetch" -d 'Download messages over POP3 or IMAP to a Maildir, an mbox or stdout, never losing one'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "list" -d 'List the messages of a POP3 mailbox or IMAP folders (or the folders) without changing them'
+complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "dele" -d 'Delete messages from a POP3 mailbox (by UIDL or number) or an IMAP folder (by UID)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "resolve" -d 'Query DNS like dig, and explain where mail for a domain goes'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "queue" -d 'The outgoing queue: list, deliver (run, flush), show, remove, hold, release, retry'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "parse" -d 'Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments'

@@ -6,7 +6,8 @@
 //! ```toml
 //! [accounts.work]
 //! host = "mail.example.org"
-//! port = 587
+//! port = 587                 # 143/993 mean IMAP for fetch/list/dele, else POP3
+//! protocol = "imap"          # or "pop3": says it outright
 //! tls = "starttls"            # "tls" (implicit), "starttls", "opportunistic", "none"
 //! user = "alice"
 //! password_command = "pass show work/mail"   # or password_env, password_file, password
@@ -73,7 +74,7 @@ impl Service {
         match self {
             Service::Smtp => &["auto", "plain", "login", "xoauth2"],
             Service::Pop3 => &["auto", "user", "apop", "plain", "xoauth2"],
-            Service::Imap => &["auto", "login", "plain", "xoauth2"],
+            Service::Imap => &["auto", "login", "plain", "xoauth2", "oauthbearer"],
         }
     }
 }
@@ -102,6 +103,7 @@ impl Auth {
             Auth::Sasl(sasl::Mechanism::Plain) => "plain",
             Auth::Sasl(sasl::Mechanism::Login) => "login",
             Auth::Sasl(sasl::Mechanism::XOAuth2) => "xoauth2",
+            Auth::Sasl(sasl::Mechanism::OAuthBearer) => "oauthbearer",
         }
     }
 
@@ -116,7 +118,10 @@ impl Auth {
 
     /// Whether the secret is an OAuth token rather than a password.
     pub fn is_oauth(self) -> bool {
-        self == Auth::Sasl(sasl::Mechanism::XOAuth2)
+        matches!(
+            self,
+            Auth::Sasl(sasl::Mechanism::XOAuth2 | sasl::Mechanism::OAuthBearer)
+        )
     }
 }
 
@@ -337,6 +342,27 @@ fn secret_source(flags: &Flags, account: &Account, auth: Auth) -> Result<SecretS
     Ok(account.password_source()?.unwrap_or(SecretSource::Prompt))
 }
 
+/// The mail-access protocol of `fetch`, `list` and `dele`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// IMAP (RFC 3501): ports 993 (TLS) and 143 (STARTTLS); messages stay in folders.
+    Imap,
+    /// POP3 (RFC 1939): ports 995 (TLS) and 110 (STLS).
+    Pop3,
+}
+
+impl Protocol {
+    /// The protocol a port implies: 143/993 IMAP, anything else POP3 (mailkit's default
+    /// before IMAP existed, kept so existing scripts behave the same).
+    pub fn of_port(port: Option<u16>) -> Protocol {
+        match port {
+            Some(143 | 993) => Protocol::Imap,
+            _ => Protocol::Pop3,
+        }
+    }
+}
+
 /// Where a password or token comes from. Never from argv: it would show in `ps`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SecretSource {
@@ -360,6 +386,8 @@ pub struct Account {
     pub host: Option<String>,
     /// Server port; each protocol has its default.
     pub port: Option<u16>,
+    /// The mail-access protocol for `fetch`, `list` and `dele`; else the port decides.
+    pub protocol: Option<Protocol>,
     /// Connection protection; each protocol has its default.
     pub tls: Option<TlsMode>,
     /// Login name.

@@ -22,6 +22,7 @@ pub mod cmd;
 pub mod compose;
 pub mod dns;
 pub mod exit;
+pub mod imap;
 pub mod maildrop;
 pub mod message;
 pub mod net;

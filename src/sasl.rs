@@ -27,6 +27,8 @@ pub enum Mechanism {
     Login,
     /// OAuth 2 bearer token (`user=...^Aauth=Bearer ...^A^A`).
     XOAuth2,
+    /// RFC 7628 OAuth 2 bearer token (`n,a=user,^Aauth=Bearer ...^A^A`).
+    OAuthBearer,
 }
 
 impl Mechanism {
@@ -36,14 +38,20 @@ impl Mechanism {
             Mechanism::Plain => "PLAIN",
             Mechanism::Login => "LOGIN",
             Mechanism::XOAuth2 => "XOAUTH2",
+            Mechanism::OAuthBearer => "OAUTHBEARER",
         }
     }
 
     /// The mechanism a capability list or an accounts file names, in any case.
     pub fn from_name(name: &str) -> Option<Mechanism> {
-        [Mechanism::Plain, Mechanism::Login, Mechanism::XOAuth2]
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(name))
+        [
+            Mechanism::Plain,
+            Mechanism::Login,
+            Mechanism::XOAuth2,
+            Mechanism::OAuthBearer,
+        ]
+        .into_iter()
+        .find(|m| m.name().eq_ignore_ascii_case(name))
     }
 
     /// Whether the client speaks first (RFC 4422 §3.3): PLAIN and XOAUTH2 do, LOGIN waits
@@ -74,6 +82,7 @@ impl Exchange {
             Mechanism::Plain => vec![format!("\0{user}\0{secret}")],
             Mechanism::Login => vec![user.to_string(), secret.to_string()],
             Mechanism::XOAuth2 => vec![format!("user={user}\x01auth=Bearer {secret}\x01\x01")],
+            Mechanism::OAuthBearer => vec![format!("n,a={user},\x01auth=Bearer {secret}\x01\x01")],
         };
         Exchange {
             mechanism,
@@ -147,6 +156,20 @@ mod tests {
             Some("dXNlcj1hbGljZQFhdXRoPUJlYXJlciBwdwEB")
         );
         assert_eq!(x.answer("eyJzdGF0dXMiOiI0MDEifQ==").unwrap(), "");
+    }
+
+    #[test]
+    fn oauthbearer_is_the_gs2_header_and_the_token() {
+        let mut x = exchange(Mechanism::OAuthBearer);
+        let first = x.initial_response().unwrap();
+        assert_eq!(
+            BASE64.decode(first).unwrap(),
+            b"n,a=alice,\x01auth=Bearer pw\x01\x01"
+        );
+        assert_eq!(
+            Mechanism::from_name("oauthbearer"),
+            Some(Mechanism::OAuthBearer)
+        );
     }
 
     #[test]

@@ -120,14 +120,22 @@ impl Server {
 
     /// `mailkit` with the trust and login flags for this server's POP3.
     fn mailkit_pop3(&self, command: &str, user: &str) -> Command {
+        self.mailkit_reader(command, user, "pop3")
+    }
+
+    /// `mailkit` with the trust and login flags for this server's POP3 or IMAP listener.
+    fn mailkit_reader(&self, command: &str, user: &str, listener: &str) -> Command {
         let password = self.file("password", "pw\n");
         let mut cmd = Command::new(BIN);
+        let server = self.addr(listener).to_string();
         cmd.args([
             command,
             "--server",
-            &self.addr("pop3").to_string(),
+            &server,
             "--tls",
             "starttls",
+            "--protocol",
+            listener,
         ]);
         cmd.args(["--ca-file", self.cert.to_str().unwrap(), "--user", user]);
         cmd.args(["--password-file", password.to_str().unwrap()]);
@@ -1159,4 +1167,38 @@ print("parts ok")
     );
     let (ok, out) = run("python3", &["-c", &script], b"");
     assert!(ok && out.contains("parts ok"), "{out}");
+}
+
+#[test]
+#[ignore = "needs the real clients of tests/packages.sh: run tests/run.sh"]
+fn mailkit_list_fetch_and_move_over_imap() {
+    clients();
+    let server = Server::sandbox(&[]);
+    fill_bob(&server, 2);
+    let create = format!(
+        "import imaplib\nM = imaplib.IMAP4('127.0.0.1', {})\nM.login('bob@x.test', 'pw')\nassert M.create('Archive')[0] == 'OK'\n",
+        server.port("imap")
+    );
+    let (ok, out) = run("python3", &["-c", &create], b"");
+    assert!(ok, "{out}");
+    let imap = |command: &str| server.mailkit_reader(command, "bob@x.test", "imap");
+    let listed = imap("list").arg("--json").assert().success();
+    let listed = String::from_utf8_lossy(&listed.get_output().stdout).into_owned();
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    let maildir = server.dir.path().join("fetched-imap");
+    imap("fetch")
+        .args([
+            "--maildir",
+            maildir.to_str().unwrap(),
+            "--move-to",
+            "Archive",
+            "--state-file",
+        ])
+        .arg(server.dir.path().join("imap-state"))
+        .assert()
+        .success();
+    assert_eq!(fs::read_dir(maildir.join("new")).unwrap().count(), 2);
+    assert!(server.stored("bob@x.test").is_empty(), "moved out of INBOX");
+    let archive = server.data.join("mail/bob@x.test/.Archive/cur");
+    assert_eq!(fs::read_dir(archive).unwrap().count(), 2);
 }

@@ -11,16 +11,22 @@ use super::pop3::ConnectionArgs;
 #[command(
     group(ArgGroup::new("target").required(true).args(["maildir", "mbox", "stdout"])),
     after_help = "Examples:
-  mailkit fetch -a work --maildir ~/Mail/inbox --new
-  mailkit fetch -a work --mbox ~/mail.mbox --delete
-  mailkit fetch -a work --stdout --uidl 000001a35b2f | mailkit parse -
-  mailkit fetch -a work --maildir ~/Mail/inbox -i
+  mailkit fetch -A work --maildir ~/Mail/inbox --new
+  mailkit fetch -A work --mbox ~/mail.mbox --delete
+  mailkit fetch -A work --stdout --uidl 000001a35b2f | mailkit parse -
+  mailkit fetch -A work --maildir ~/Mail/inbox -i
+  mailkit fetch -S imap.example.org -u bob --folder INBOX --new --maildir ~/Mail/inbox
+  mailkit fetch -S imap.example.org -u bob --new --move-to Archive --maildir ~/Mail/inbox
+  mailkit fetch -S imap.example.org -u bob --watch --maildir ~/Mail/inbox
 
 Order of work, so no message is ever lost: each batch is written to tmp/, synced (one syncfs), linked
 into new/, the directory fsynced, the UIDLs recorded in the state file (fsynced); only then
 are the batch's messages deleted (with --delete), and QUIT comes last. A kill at any point
 leaves every message on the server or complete in the Maildir; a rerun may fetch a
-duplicate, never leave a gap.
+duplicate, never leave a gap. Over IMAP the same order holds, messages are named by UID
+(reading uses BODY.PEEK, so nothing is marked read unless --mark-seen), deleting is UID STORE
+\\Deleted then UID EXPUNGE of exactly those UIDs, and the state per folder survives a change
+of UIDVALIDITY (messages are matched by Message-ID and size; mailkit says what it did).
 
 --json prints one line per message:
   {\"number\":1,\"uidl\":\"...\",\"size\":4123,\"saved_to\":\"/path\",\"deleted\":false,\"skipped\":null}"
@@ -60,6 +66,25 @@ pub struct FetchArgs {
     /// Messages per group commit (one directory fsync and one state write per batch)
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch: u32,
+    /// IMAP: the folder to fetch from (repeatable; default INBOX)
+    #[arg(long, value_name = "NAME")]
+    pub folder: Vec<String>,
+    /// IMAP: move each message to this folder once it is safely on disk (MOVE, else COPY,
+    /// \Deleted and UID EXPUNGE)
+    #[arg(long, value_name = "FOLDER", conflicts_with_all = ["delete", "stdout"])]
+    pub move_to: Option<String>,
+    /// IMAP: flag fetched messages \Seen (by default fetching changes nothing on the server)
+    #[arg(long)]
+    pub mark_seen: bool,
+    /// IMAP: stay connected and fetch new messages as they arrive (IDLE, else NOOP polling),
+    /// until SIGINT or SIGTERM; implies --new
+    #[arg(long, conflicts_with_all = ["numbers", "uidl", "stdout", "interactive"])]
+    pub watch: bool,
+    /// IMAP: on a server without UIDPLUS, delete with a plain EXPUNGE, which also removes
+    /// messages other clients marked \Deleted (else mailkit moves to the Trash folder or
+    /// refuses)
+    #[arg(long)]
+    pub allow_plain_expunge: bool,
     /// How to reach the server.
     #[command(flatten)]
     pub connection: ConnectionArgs,

@@ -21,7 +21,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "mailkit",
     version,
-    about = "Send (SMTP), fetch (POP3), resolve (DNS) and inspect (MIME) mail from the command line",
+    about = "Send (SMTP), fetch (POP3, IMAP), resolve (DNS) and inspect (MIME) mail from the command line",
     propagate_version = true,
     max_term_width = 100,
     after_help = "Results go to stdout, diagnostics to stderr. Exit codes: see the EXIT STATUS section of mailkit(1)."
@@ -51,11 +51,11 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Send mail over SMTP: compose or pass a raw message, via a relay or direct to the MX
     Send(send::SendArgs),
-    /// Download messages over POP3 to a Maildir, an mbox or stdout, never losing one
+    /// Download messages over POP3 or IMAP to a Maildir, an mbox or stdout, never losing one
     Fetch(fetch::FetchArgs),
-    /// List the messages in a POP3 mailbox without changing it
+    /// List the messages of a POP3 mailbox or IMAP folders (or the folders) without changing them
     List(list::ListArgs),
-    /// Delete messages from a POP3 mailbox by UIDL or number
+    /// Delete messages from a POP3 mailbox (by UIDL or number) or an IMAP folder (by UID)
     Dele(dele::DeleArgs),
     /// Query DNS like dig, and explain where mail for a domain goes
     Resolve(resolve::ResolveArgs),

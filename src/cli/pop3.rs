@@ -1,11 +1,11 @@
-//! Connection flags shared by `fetch`, `list` and `dele` (POP3).
+//! Connection flags shared by `fetch`, `list` and `dele` (POP3 and IMAP).
 
 use clap::Args;
 
 use super::security::{PasswordArgs, TrustArgs};
-use crate::cli::values::{Pop3AuthArg, Pop3TlsArg};
+use crate::cli::values::{Pop3AuthArg, Pop3TlsArg, ProtocolArg};
 
-/// How to reach and log in to the POP3 server. The password never comes from the command line:
+/// How to reach and log in to the POP3 or IMAP server. The password never comes from the command line:
 /// it comes from `--password-env`, `--password-file`, `--password-command`, `$MAILKIT_PASSWORD`,
 /// the account's source,
 /// or a prompt when stdin is a terminal.
@@ -15,19 +15,25 @@ pub struct ConnectionArgs {
     /// Named account from the accounts file (host, port, TLS, user, password source)
     #[arg(long, short = 'A', value_name = "NAME")]
     pub account: Option<String>,
-    /// POP3 server, HOST or HOST:PORT (default port 995, or 110 with --tls starttls|none)
+    /// Server, HOST or HOST:PORT (default port 995 for POP3, 993 for IMAP; 110/143 with
+    /// --tls starttls|none)
     #[arg(long, short = 'S', value_name = "HOST[:PORT]")]
     pub server: Option<String>,
+    /// Protocol (default: the account's, else the port's: 143/993 IMAP, 110/995 POP3)
+    #[arg(long, value_enum, value_name = "PROTO")]
+    pub protocol: Option<ProtocolArg>,
     /// Login name
     #[arg(long, short = 'u')]
     pub user: Option<String>,
-    /// Connection protection: tls (implicit, port 995), starttls (STLS on 110, required), none
+    /// Connection protection: tls (implicit, port 995/993), starttls (STLS on 110, STARTTLS on
+    /// 143, required), none
     #[arg(long, value_enum, value_name = "MODE")]
     pub tls: Option<Pop3TlsArg>,
     /// Certificate trust and cleartext login.
     #[command(flatten)]
     pub trust: TrustArgs,
-    /// Login mechanism (auto: SASL PLAIN if offered, else USER/PASS, else APOP)
+    /// Login mechanism (auto: SASL PLAIN if offered, else USER/PASS or IMAP LOGIN, else APOP;
+    /// user means IMAP LOGIN over IMAP)
     #[arg(long, value_enum, value_name = "MECH")]
     pub auth: Option<Pop3AuthArg>,
     /// Where the password comes from (else $MAILKIT_PASSWORD when set).

@@ -1,7 +1,11 @@
 //! Clap's side of the flags that name one of mailkit's own types (`--tls`, `--auth`): parsed
 //! here and converted, so that no protocol module depends on the command-line parser.
 
-use crate::{accounts::Auth, net::TlsMode, sasl};
+use crate::{
+    accounts::{Auth, Protocol},
+    net::TlsMode,
+    sasl,
+};
 
 /// `--tls`: how the connection is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -94,6 +98,24 @@ impl From<Pop3AuthArg> for Auth {
             Pop3AuthArg::Apop => Auth::Apop,
             Pop3AuthArg::Plain => Auth::Sasl(sasl::Mechanism::Plain),
             Pop3AuthArg::Xoauth2 => Auth::Sasl(sasl::Mechanism::XOAuth2),
+        }
+    }
+}
+
+/// `fetch/list/dele --protocol`: which mail-access protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProtocolArg {
+    /// IMAP (ports 993, 143): messages stay in folders on the server.
+    Imap,
+    /// POP3 (ports 995, 110).
+    Pop3,
+}
+
+impl From<ProtocolArg> for Protocol {
+    fn from(arg: ProtocolArg) -> Protocol {
+        match arg {
+            ProtocolArg::Imap => Protocol::Imap,
+            ProtocolArg::Pop3 => Protocol::Pop3,
         }
     }
 }

@@ -24,6 +24,15 @@ struct Deleted {
 
 /// Runs `mailkit dele`.
 pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    if super::imap_common::protocol(&args.connection)? == crate::accounts::Protocol::Imap {
+        return super::imap_dele::run(args, global);
+    }
+    if !args.uid.is_empty() || args.folder.is_some() || args.allow_plain_expunge {
+        crate::bail!(
+            crate::exit::Kind::Usage,
+            "--uid, --folder and --allow-plain-expunge are IMAP only; add --protocol imap (or use port 993/143)"
+        );
+    }
     let interactive = output::stdin_is_terminal();
     if !args.yes && !args.dry_run && !interactive {
         crate::bail!(

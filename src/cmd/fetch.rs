@@ -9,7 +9,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::{
-    accounts::{Endpoint, Service},
+    accounts::{Endpoint, Protocol, Service},
     cli::{GlobalArgs, fetch::FetchArgs},
     exit::{Exit, Failure, Kind},
     maildrop::{
@@ -23,6 +23,20 @@ use crate::{
 
 /// Runs `mailkit fetch`.
 pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    if super::imap_common::protocol(&args.connection)? == Protocol::Imap {
+        return super::imap_fetch::run(args, global);
+    }
+    if !args.folder.is_empty()
+        || args.move_to.is_some()
+        || args.mark_seen
+        || args.watch
+        || args.allow_plain_expunge
+    {
+        crate::bail!(
+            crate::exit::Kind::Usage,
+            "--folder, --move-to, --mark-seen, --watch and --allow-plain-expunge are IMAP only; add --protocol imap (or use port 993/143)"
+        );
+    }
     if args.interactive && !output::stdin_is_terminal() {
         crate::bail!(
             Kind::NoTerminal,
@@ -186,7 +200,7 @@ impl Progress for ProgressBar {
 }
 
 /// `--stdout`'s writer: the message goes through the one stdout [`Printer`].
-struct ToPrinter<'p>(&'p mut Printer);
+pub(super) struct ToPrinter<'p>(pub(super) &'p mut Printer);
 
 impl io::Write for ToPrinter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -197,7 +211,7 @@ impl io::Write for ToPrinter<'_> {
     }
 }
 
-fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
+pub(super) fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
     if let Some(dir) = &args.maildir {
         let maildir = Maildir::create(dir)
             .map_err(|err| Failure::new(Kind::CantCreate, err))
@@ -213,7 +227,7 @@ fn open_target(args: &FetchArgs) -> anyhow::Result<Option<Target>> {
     Ok(None)
 }
 
-fn progress_bar(chosen: &[Entry], verbose: bool) -> ProgressBar {
+pub(super) fn progress_bar(chosen: &[Entry], verbose: bool) -> ProgressBar {
     if !output::stderr_is_terminal() || verbose || chosen.is_empty() {
         return ProgressBar::hidden();
     }

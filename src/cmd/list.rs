@@ -30,6 +30,15 @@ struct Listed {
 
 /// Runs `mailkit list`.
 pub fn run(args: &ListArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    if super::imap_common::protocol(&args.connection)? == crate::accounts::Protocol::Imap {
+        return super::imap_list::run(args, global);
+    }
+    if args.folders || !args.folder.is_empty() {
+        crate::bail!(
+            crate::exit::Kind::Usage,
+            "--folders and --folder are IMAP only; add --protocol imap (or use port 993/143)"
+        );
+    }
     let endpoint = Endpoint::resolve(Service::Pop3, &args.connection.endpoint_flags())?;
     let mut session =
         crate::pop3::connect::login(&endpoint, crate::output::Transcript::stderr(global.verbose))?;

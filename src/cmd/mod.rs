@@ -4,6 +4,10 @@
 pub mod dele;
 pub mod fetch;
 pub mod generate;
+pub mod imap_common;
+pub mod imap_dele;
+pub mod imap_fetch;
+pub mod imap_list;
 pub mod list;
 pub mod parse;
 pub mod queue;

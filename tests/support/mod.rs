@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod imap;
 pub mod pop3;
 pub mod smtp;
 pub mod smtp_stages;

@@ -71,6 +71,13 @@ expect "110: CAPA offers STLS" '^STLS' in_ns timeout 5 bash -c \
 expect "110: openssl s_client -starttls pop3" 'Verify return code: 0' in_ns timeout 5 openssl s_client \
     -starttls pop3 -connect 127.110.0.1:110 -CAfile "$STATE/ca.pem" -verify_hostname pop.hamburger.test </dev/null
 
+expect "993: IMAP LIST shows INBOX, Archive, Trash" 'LIST .*Trash' curl_ imaps://imap.hamburger.test/
+expect "993: IMAP EXAMINE INBOX" 'EXISTS' curl_ -X 'EXAMINE INBOX' imaps://imap.hamburger.test/
+expect "143: IMAP STARTTLS, LIST" 'LIST .*INBOX' curl_ --ssl-reqd imap://imap.hamburger.test/
+expect "143: CAPABILITY offers STARTTLS, IDLE" 'STARTTLS.*IDLE|IDLE.*STARTTLS' in_ns timeout 5 bash -c \
+    'exec 3<>/dev/tcp/127.110.0.1/143; printf "a CAPABILITY\r\nb LOGOUT\r\n" >&3; tr -d "\r" <&3'
+expect "993: CAPABILITY after login has UIDPLUS MOVE" 'UIDPLUS.*MOVE|MOVE.*UIDPLUS' curl_ -X CAPABILITY imaps://imap.hamburger.test/
+
 # delete everything in postmaster's mailbox over POP3 (exercises DELE/QUIT too);
 # each curl is one session, so after its QUIT the next message is number 1 again
 n=$(curl_ pop3s://127.110.0.1/ 2>/dev/null | grep -c '^[0-9]') || n=0

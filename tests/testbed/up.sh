@@ -65,6 +65,7 @@ probe() {
     unbound) dns_ok 127.53.0.4 hamburger.test. MX && dns_ok 127.53.0.4 1.0.25.127.in-addr.arpa. PTR ;;
     dovecot)
         banner_ok 127.110.0.1 110 +OK QUIT && tcp_ok 127.110.0.1 995 &&
+            banner_ok 127.110.0.1 143 '* OK' 'a LOGOUT' && tcp_ok 127.110.0.1 993 &&
             [ -S "$STATE/dovecot/run/auth-postfix" ]
         ;;
     postfix)
@@ -138,7 +139,7 @@ keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid, issuer
-subjectAltName = DNS:mx1.hamburger.test, DNS:mx3.hamburger.test, DNS:mail.hamburger.test, DNS:pop.hamburger.test, DNS:www.hamburger.test, DNS:implicit.hamburger.test, DNS:alias.hamburger.test, DNS:localhost, IP:127.25.0.1, IP:127.110.0.1, IP:127.0.0.1
+subjectAltName = DNS:mx1.hamburger.test, DNS:mx3.hamburger.test, DNS:mail.hamburger.test, DNS:pop.hamburger.test, DNS:imap.hamburger.test, DNS:www.hamburger.test, DNS:implicit.hamburger.test, DNS:alias.hamburger.test, DNS:localhost, IP:127.25.0.1, IP:127.110.0.1, IP:127.0.0.1
 EOF
     openssl x509 -req -in "$t/server.csr" -CA "$STATE/ca.pem" -CAkey "$t/ca.key" \
         -CAcreateserial -days 825 -sha256 -extfile "$t/server.ext" -out "$t/server.pem" 2>/dev/null
@@ -243,11 +244,13 @@ check_configs() {
 
 # start NAME LOG CMD...: run CMD in the namespace, in its own session, in the
 # background, and record its pid. ip netns exec and setsid both exec, so $! is
-# the daemon itself.
+# the daemon itself. Descriptor 9 (tests/run.sh's lock on the bed) is closed for
+# the daemon: inherited, it would keep the lock held for as long as a bed left up
+# with MAILKIT_TESTBED_KEEP=1 runs, and every other run would wait forever.
 start() {
     local name=$1 log=$2
     shift 2
-    setsid ip netns exec "$NETNS" "$@" </dev/null >>"$log" 2>&1 &
+    setsid ip netns exec "$NETNS" "$@" </dev/null >>"$log" 2>&1 9>&- &
     echo $! >"$PIDS/$name.pid"
 }
 
@@ -319,6 +322,9 @@ SINK_DIR=$STATE/sink
 POP3_HOST=127.110.0.1
 POP3_PORT=110
 POP3S_PORT=995
+IMAP_HOST=127.110.0.1
+IMAP_PORT=143
+IMAPS_PORT=993
 MAIL_DOMAIN=hamburger.test
 MAIL_DIR=$STATE/mail
 MAIL_UID=$VMAIL_UID

@@ -2,7 +2,7 @@
 //! server will not produce: disconnects, missing terminators, refused DELE, STLS injection,
 //! malformed listings, duplicate UIDLs, local write failures, and kills at every step.
 
-mod support;
+use crate::support;
 
 use std::{
     fs,

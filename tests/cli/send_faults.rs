@@ -2,7 +2,7 @@
 //! servers will not produce on demand: split replies, disconnects, 421 at every stage,
 //! STARTTLS injection, partial refusals.
 
-mod support;
+use crate::support;
 
 use std::{
     io::Write,

@@ -3,7 +3,7 @@
 //! the final dot, a run killed at each step, two runs at once; and against the file system:
 //! a kill or a full disk during enqueue, a clock that moved backwards, a corrupt entry.
 
-mod support;
+use crate::support;
 
 use std::{
     fs,

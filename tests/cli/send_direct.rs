@@ -2,7 +2,7 @@
 //! built with hickory-proto) names three MX hosts on 127.0.0.2-4, all on one port thanks to
 //! `--port`: the first refuses connections, the second answers 421, the third accepts.
 
-mod support;
+use crate::support;
 
 use std::net::{SocketAddr, TcpListener};
 

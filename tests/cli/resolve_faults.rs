@@ -3,7 +3,7 @@
 //! silence, truncation, and replies out of order in a batch. The fakes build their replies
 //! with hickory-proto (the same codec the product uses), never by hand.
 
-mod support;
+use crate::support;
 
 use std::{
     io::{Read, Write},

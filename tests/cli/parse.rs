@@ -1,5 +1,5 @@
 //! Golden tests of `mailkit parse`: fixture messages under tests/fixtures/parse/ and the exact
-//! output expected for each view. `MAILKIT_BLESS=1 cargo test --test parse` rewrites the
+//! output expected for each view. `MAILKIT_BLESS=1 cargo test --test cli parse::` rewrites the
 //! expected files from the current output; review every change by eye before committing.
 //!
 //! JSON expectations are stored pretty-printed (one array of documents per file) so they can

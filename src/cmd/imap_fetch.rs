@@ -1,0 +1,328 @@
+//! `mailkit fetch` over IMAP: each folder in turn through the same loss-proof pipeline as
+//! POP3 ([`maildrop::fetch`]), with UIDs as identities; `--watch` stays connected (IDLE,
+//! else NOOP polling) and runs the pipeline again for each arrival, until SIGINT or SIGTERM.
+
+use std::{
+    collections::HashSet,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use anyhow::Context;
+
+use super::{
+    fetch::{ToPrinter, open_target, progress_bar},
+    imap_common,
+};
+use crate::{
+    accounts::Endpoint,
+    cli::{GlobalArgs, fetch::FetchArgs},
+    exit::{Exit, Failure, Kind},
+    imap::{
+        Session, Woken,
+        access::{Mailbox, Removal},
+        session::IDLE_REISSUE,
+    },
+    maildrop::{self, Entry, MailAccess, Seen, SeenState, Target, fetch::Outcome, fetch::Plan},
+    net::Stream,
+    output::{self, Printer},
+};
+
+/// Runs `mailkit fetch` against an IMAP server.
+pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
+    if args.interactive {
+        crate::bail!(
+            Kind::Usage,
+            "--interactive is not available over IMAP yet; select with --uidl or --new"
+        );
+    }
+    if !args.numbers.is_empty() {
+        crate::bail!(
+            Kind::Usage,
+            "IMAP has no lasting message numbers; name messages with --uidl UID (or UIDVALIDITY/UID, as list shows)"
+        );
+    }
+    if args.watch && args.folder.len() > 1 {
+        crate::bail!(
+            Kind::Usage,
+            "--watch follows one folder; give --folder once"
+        );
+    }
+    let endpoint = imap_common::endpoint(&args.connection)?;
+    let key = endpoint.key();
+    let target = open_target(args)?;
+    if (args.new || args.watch) && target.is_none() {
+        crate::bail!(
+            Kind::Usage,
+            "--new and --watch need a Maildir or mbox target"
+        );
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    if args.watch {
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, Arc::clone(&stop))
+                .map_err(|err| Failure::new(Kind::Internal, err))
+                .context("installing the signal handlers")?;
+        }
+    }
+    let folders = match args.folder.as_slice() {
+        [] => vec!["INBOX".to_string()],
+        some => some.to_vec(),
+    };
+    let mut printer = Printer::stdout(global.json);
+    let mut session = imap_common::open(&endpoint, global)?;
+    let removal = if args.delete || args.move_to.is_some() {
+        Some(imap_common::removal(
+            &mut session,
+            args.move_to.as_deref(),
+            args.allow_plain_expunge,
+        )?)
+    } else {
+        None
+    };
+    let run = Folders {
+        args,
+        global,
+        key: &key,
+        target: target.as_ref(),
+        removal: removal.as_ref(),
+        several: folders.len() > 1,
+    };
+    for folder in &folders {
+        run.fetch(&mut session, folder, &mut printer)?;
+    }
+    if args.watch {
+        watch(&run, &endpoint, session, &folders[0], &stop, &mut printer)?;
+    } else {
+        session
+            .logout()
+            .map_err(Failure::from)
+            .context("logging out")?;
+    }
+    Ok(Exit::Success)
+}
+
+/// What every folder's fetch shares.
+struct Folders<'a> {
+    args: &'a FetchArgs,
+    global: &'a GlobalArgs,
+    key: &'a str,
+    target: Option<&'a Target>,
+    removal: Option<&'a Removal>,
+    several: bool,
+}
+
+impl Folders<'_> {
+    /// One folder through the pipeline; the session stays logged in.
+    fn fetch(
+        &self,
+        session: &mut Session<Stream>,
+        folder: &str,
+        printer: &mut Printer,
+    ) -> anyhow::Result<()> {
+        let args = self.args;
+        let writes = self.removal.is_some() || args.mark_seen;
+        session
+            .select(folder, !writes)
+            .map_err(Failure::from)
+            .with_context(|| format!("opening folder {}", output::escape_line(folder)))?;
+        let removal = self.removal.cloned().unwrap_or(Removal::Expunge);
+        let mut mailbox = Mailbox::new(session, removal, args.mark_seen).map_err(Failure::from)?;
+        mailbox.keep_open = true;
+        mailbox.max_size = args.max_size;
+        let listing = mailbox
+            .listing()
+            .with_context(|| format!("in folder {}", output::escape_line(folder)))?;
+        let state_path = match self.target {
+            Some(_) => Some(imap_common::state_path(
+                args.state_file.as_deref(),
+                self.key,
+                folder,
+                self.several,
+            )?),
+            None => None,
+        };
+        let mut state = match &state_path {
+            Some(path) => Some(SeenState::open(path).map_err(Failure::from)?),
+            None => None,
+        };
+        let ids = state_path
+            .as_deref()
+            .map(imap_common::load_ids)
+            .unwrap_or_default();
+        if let Some(state) = state.as_mut()
+            && let Some(report) = mailbox.remap(state, &ids)?
+        {
+            output::warning(&format!(
+                "folder {folder}: UIDVALIDITY changed from {} to {} (the server renumbered its messages): {} matched what was fetched before by Message-ID and size and are not fetched again; {} are new{}",
+                report.old_validity,
+                report.new_validity,
+                report.matched,
+                report.new,
+                if report.without_id > 0 {
+                    format!(
+                        "; {} have no Message-ID and are fetched as new (possibly again)",
+                        report.without_id
+                    )
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        mailbox.ids.extend(ids);
+        let mut chosen = if args.uidl.is_empty() {
+            listing.entries.clone()
+        } else {
+            let wanted: Vec<String> = args.uidl.iter().map(|u| qualify(u, &mailbox)).collect();
+            listing.select(&[], &wanted)?
+        };
+        let mut seen_before = Vec::new();
+        if let (true, Some(state)) = (args.new || args.watch, &state) {
+            let (fresh, before): (Vec<Entry>, Vec<Entry>) = chosen.into_iter().partition(|entry| {
+                let id = entry.uidl.as_deref().unwrap_or_default();
+                !matches!(state.seen(id, entry.size), Seen::Yes)
+            });
+            chosen = fresh;
+            seen_before = before;
+        }
+        let mut outcomes = Vec::new();
+        if let Some(max) = args.max_size {
+            chosen.retain(|entry| {
+                let keep = entry.size <= max;
+                if !keep {
+                    outcomes.push(Outcome::new(entry, Some("too large")));
+                }
+                keep
+            });
+        }
+        let delete: HashSet<u32> = match self.removal {
+            Some(_) => chosen.iter().map(|e| e.number).collect(),
+            None => HashSet::new(),
+        };
+        let Some(target) = self.target else {
+            maildrop::fetch::fetch_one(&mut mailbox, &chosen, &mut ToPrinter(printer))?;
+            printer.flush()?;
+            return Ok(());
+        };
+        let progress = progress_bar(&chosen, self.global.verbose);
+        let no_entries = Vec::new();
+        let plan = Plan {
+            target,
+            state: state.as_mut(),
+            listing: &listing,
+            chosen: &chosen,
+            delete: &delete,
+            fetched_before: if self.removal.is_some() {
+                &seen_before
+            } else {
+                &no_entries
+            },
+            batch: args.batch as usize,
+            progress: &progress,
+        };
+        let result = maildrop::fetch::fetch(&mut mailbox, plan, &mut outcomes);
+        progress.finish_and_clear();
+        if let (Some(path), Some(state)) = (&state_path, &state) {
+            let ids = std::mem::take(&mut mailbox.ids);
+            imap_common::save_ids(path, &ids, |id| {
+                !matches!(state.seen(id, u64::MAX), Seen::No)
+            })?;
+        }
+        report(printer, folder, &outcomes)?;
+        result.with_context(|| format!("fetching from folder {}", output::escape_line(folder)))
+    }
+}
+
+/// `--uidl` takes a UID or `UIDVALIDITY/UID`; a bare UID means the folder's current validity.
+fn qualify(uidl: &str, mailbox: &Mailbox<'_, Stream>) -> String {
+    match uidl.parse::<u32>() {
+        Ok(uid) => mailbox.identity(uid),
+        Err(_) => uidl.to_string(),
+    }
+}
+
+fn report(printer: &mut Printer, folder: &str, outcomes: &[Outcome]) -> anyhow::Result<()> {
+    if printer.is_json() {
+        for outcome in outcomes {
+            printer.json(outcome)?;
+        }
+    }
+    printer.flush()?;
+    if output::stderr_is_terminal() && !printer.is_json() {
+        let saved = outcomes.iter().filter(|o| o.saved_to.is_some()).count();
+        let deleted = outcomes.iter().filter(|o| o.deleted).count();
+        let skipped = outcomes.iter().filter(|o| o.skipped.is_some()).count();
+        output::note(&format!(
+            "{folder}: fetched {saved}, removed {deleted}, skipped {skipped}"
+        ));
+    }
+    Ok(())
+}
+
+/// `--watch`: wait for arrivals (IDLE re-issued every 25 minutes, RFC 2177's limit being 30;
+/// NOOP every 30 s without IDLE), fetch them, and reconnect with backoff after a drop. A stop
+/// signal is acted on between steps, so whatever was fetched is committed.
+fn watch(
+    run: &Folders<'_>,
+    endpoint: &Endpoint,
+    mut session: Session<Stream>,
+    folder: &str,
+    stop: &AtomicBool,
+    printer: &mut Printer,
+) -> anyhow::Result<()> {
+    let stopped = || stop.load(Ordering::Relaxed);
+    let mut backoff = Duration::from_secs(1);
+    let mut connected = true;
+    while !stopped() {
+        let step = (|| -> anyhow::Result<()> {
+            if !connected {
+                session = imap_common::open(endpoint, run.global)?;
+                connected = true;
+                run.fetch(&mut session, folder, printer)?;
+            }
+            let woken = if session.has("IDLE") {
+                session
+                    .idle(IDLE_REISSUE, &stopped)
+                    .map_err(Failure::from)?
+            } else {
+                sleep_unless(Duration::from_secs(30), &stopped);
+                session.noop().map_err(Failure::from)?
+            };
+            if woken == Woken::NewMail && !stopped() {
+                run.fetch(&mut session, folder, printer)?;
+            }
+            Ok(())
+        })();
+        match step {
+            Ok(()) => backoff = Duration::from_secs(1),
+            Err(err) if crate::exit::code_of(&err) == Exit::TempFail => {
+                output::warning(&format!(
+                    "{}; reconnecting in {} s",
+                    crate::exit::one_line(&err),
+                    backoff.as_secs()
+                ));
+                connected = false;
+                sleep_unless(backoff, &stopped);
+                backoff = (backoff * 2).min(Duration::from_secs(300));
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    if connected {
+        session
+            .logout()
+            .map_err(Failure::from)
+            .context("logging out")?;
+    }
+    Ok(())
+}
+
+fn sleep_unless(period: Duration, stopped: &dyn Fn() -> bool) {
+    let end = std::time::Instant::now() + period;
+    while std::time::Instant::now() < end && !stopped() {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
