@@ -64,7 +64,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let mut printer = Printer::stdout(global.json);
     let mut session = imap_common::open(&endpoint, global)?;
     let removal = if args.delete || args.move_to.is_some() {
-        Some(imap_common::removal(
+        Some(Removal::choose(
             &mut session,
             args.move_to.as_deref(),
             args.allow_plain_expunge,
@@ -132,7 +132,7 @@ impl Folders<'_> {
             .listing()
             .with_context(|| format!("in folder {}", output::escape_line(folder)))?;
         let state_path = match self.target {
-            Some(_) => Some(imap_common::state_path(
+            Some(_) => Some(maildrop::imap_state::state_path(
                 args.state_file.as_deref(),
                 self.key,
                 folder,
@@ -146,7 +146,7 @@ impl Folders<'_> {
         };
         let ids = state_path
             .as_deref()
-            .map(imap_common::load_ids)
+            .map(maildrop::imap_state::load_ids)
             .unwrap_or_default();
         if let Some(state) = state.as_mut()
             && let Some(report) = mailbox.remap(state, &ids)?
@@ -222,7 +222,7 @@ impl Folders<'_> {
         progress.finish_and_clear();
         if let (Some(path), Some(state)) = (&state_path, &state) {
             let ids = std::mem::take(&mut mailbox.ids);
-            imap_common::save_ids(path, &ids, |id| {
+            maildrop::imap_state::save_ids(path, &ids, |id| {
                 !matches!(state.seen(id, u64::MAX), Seen::No)
             })?;
         }

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod fetch;
+pub mod imap_state;
 pub mod maildir;
 pub mod mbox;
 mod pool;

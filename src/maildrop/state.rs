@@ -154,41 +154,55 @@ impl SeenState {
 
     /// Replaces the file atomically and durably.
     pub fn save(&self) -> Result<(), StateError> {
-        let io_err = |source| StateError::Io {
-            path: self.path.clone(),
-            source,
-        };
-        let tmp = with_suffix(&self.path, &format!(".tmp{}", std::process::id()));
-        let write = || -> io::Result<()> {
-            let file = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            let mut out = BufWriter::new(file);
+        replace(&self.path, |out| {
             writeln!(out, "{HEADER}")?;
             let mut sorted: Vec<_> = self.entries.iter().collect();
             sorted.sort();
             for (uidl, size) in sorted {
                 writeln!(out, "{uidl} {size}")?;
             }
-            let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
-            file.sync_all()?;
-            fs::rename(&tmp, &self.path)?;
-            match self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                Some(dir) => sync_dir(dir),
-                None => sync_dir(Path::new(".")),
-            }
-        };
-        write().map_err(|err| {
-            let _ = fs::remove_file(&tmp);
-            io_err(err)
+            Ok(())
+        })
+        .map_err(|source| StateError::Io {
+            path: self.path.clone(),
+            source,
         })
     }
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+/// Replaces `path` with what `write` writes, so a crash leaves either the old file or the
+/// new one, never a mix: a private temp file beside it, fsync, rename, fsync of the
+/// directory; the temp file is removed on failure.
+pub fn replace(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> io::Result<()> {
+    let tmp = with_suffix(path, &format!(".tmp{}", std::process::id()));
+    let result = (|| -> io::Result<()> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        let mut out = BufWriter::new(file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)?;
+        match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(dir) => sync_dir(dir),
+            None => sync_dir(Path::new(".")),
+        }
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `path` with `suffix` appended to its file name (`state` → `state.ids`).
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
@@ -203,17 +217,25 @@ pub fn default_path(key: &str) -> Option<PathBuf> {
         .or_else(|| {
             std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local").join("state"))
         })?;
-    let safe: String = key
-        .chars()
+    Some(
+        base.join("mailkit")
+            .join("uidl")
+            .join(safe_name(key, "@.-_+:")),
+    )
+}
+
+/// `text` as one file name: letters, digits and the `allowed` punctuation kept, anything else
+/// (a slash above all) turned into `_`, so a server or folder name cannot point elsewhere.
+pub fn safe_name(text: &str, allowed: &str) -> String {
+    text.chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || "@.-_+:".contains(c) {
+            if c.is_ascii_alphanumeric() || allowed.contains(c) {
                 c
             } else {
                 '_'
             }
         })
-        .collect();
-    Some(base.join("mailkit").join("uidl").join(safe))
+        .collect()
 }
 
 #[cfg(test)]
