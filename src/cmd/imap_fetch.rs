@@ -184,15 +184,7 @@ impl Folders<'_> {
             seen_before = before;
         }
         let mut outcomes = Vec::new();
-        if let Some(max) = args.max_size {
-            chosen.retain(|entry| {
-                let keep = entry.size <= max;
-                if !keep {
-                    outcomes.push(Outcome::new(entry, Some("too large")));
-                }
-                keep
-            });
-        }
+        maildrop::fetch::skip_too_large(&mut chosen, args.max_size, &mut outcomes);
         let delete: HashSet<u32> = match self.removal {
             Some(_) => chosen.iter().map(|e| e.number).collect(),
             None => HashSet::new(),

@@ -28,12 +28,7 @@ pub fn state_path(
         Some(path) => Ok(path.to_path_buf()),
         None => {
             // The POP3 state's naming of the mailbox, under imap/ instead of uidl/.
-            let pop3 = state::default_path(key).ok_or_else(|| {
-                Failure::new(
-                    Kind::Config,
-                    "no state directory: set $XDG_STATE_HOME or $HOME, or --state-file",
-                )
-            })?;
+            let pop3 = state::default_path(key)?;
             let mailbox = pop3.file_name().unwrap_or_default().to_owned();
             let base = pop3
                 .parent()

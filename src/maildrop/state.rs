@@ -209,19 +209,25 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 }
 
 /// The default state file of a mailbox: `$XDG_STATE_HOME/mailkit/uidl/<key>`, else
-/// `~/.local/state/mailkit/uidl/<key>`, with `key` made safe as a file name.
-pub fn default_path(key: &str) -> Option<PathBuf> {
+/// `~/.local/state/mailkit/uidl/<key>`, with `key` made safe as a file name; with neither
+/// variable set, a configuration error saying what to set.
+pub fn default_path(key: &str) -> Result<PathBuf, Failure> {
     let base = std::env::var_os("XDG_STATE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| {
             std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local").join("state"))
+        })
+        .ok_or_else(|| {
+            Failure::new(
+                Kind::Config,
+                "no state directory: set $XDG_STATE_HOME or $HOME, or --state-file",
+            )
         })?;
-    Some(
-        base.join("mailkit")
-            .join("uidl")
-            .join(safe_name(key, "@.-_+:")),
-    )
+    Ok(base
+        .join("mailkit")
+        .join("uidl")
+        .join(safe_name(key, "@.-_+:")))
 }
 
 /// `text` as one file name: letters, digits and the `allowed` punctuation kept, anything else
