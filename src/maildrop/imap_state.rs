@@ -5,14 +5,16 @@
 use std::{
     collections::HashMap,
     fs,
-    io::Write,
     path::{Path, PathBuf},
 };
 
 use anyhow::Context;
 
 use super::state::{self, safe_name, with_suffix};
-use crate::exit::{Failure, Kind};
+use crate::{
+    durable,
+    exit::{Failure, Kind},
+};
 
 /// The state file of one folder: `$XDG_STATE_HOME/mailkit/imap/<key>/<folder>` (or
 /// `--state-file`, with the folder appended when several are fetched).
@@ -63,7 +65,7 @@ pub fn save_ids(
     keep: impl Fn(&str) -> bool,
 ) -> anyhow::Result<()> {
     let path = ids_path(state_file);
-    state::replace(&path, |out| {
+    durable::replace(&path, |out| {
         let mut sorted: Vec<_> = ids.iter().filter(|(id, _)| keep(id)).collect();
         sorted.sort();
         for (id, (size, message_id)) in sorted {

@@ -6,13 +6,15 @@
 use std::{
     collections::{HashMap, HashSet},
     fs::{self, File, OpenOptions},
-    io::{self, BufWriter, Write},
+    io,
     os::unix::fs::{DirBuilderExt, OpenOptionsExt},
     path::{Path, PathBuf},
 };
 
-use super::sync_dir;
-use crate::exit::{Failure, Kind};
+use crate::{
+    durable,
+    exit::{Failure, Kind},
+};
 
 const HEADER: &str = "# mailkit seen UIDLs v1: <uidl> <size>";
 
@@ -154,7 +156,7 @@ impl SeenState {
 
     /// Replaces the file atomically and durably.
     pub fn save(&self) -> Result<(), StateError> {
-        replace(&self.path, |out| {
+        durable::replace(&self.path, |out| {
             writeln!(out, "{HEADER}")?;
             let mut sorted: Vec<_> = self.entries.iter().collect();
             sorted.sort();
@@ -168,37 +170,6 @@ impl SeenState {
             source,
         })
     }
-}
-
-/// Replaces `path` with what `write` writes, so a crash leaves either the old file or the
-/// new one, never a mix: a private temp file beside it, fsync, rename, fsync of the
-/// directory; the temp file is removed on failure.
-pub fn replace(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
-) -> io::Result<()> {
-    let tmp = with_suffix(path, &format!(".tmp{}", std::process::id()));
-    let result = (|| -> io::Result<()> {
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        let mut out = BufWriter::new(file);
-        write(&mut out)?;
-        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)?;
-        match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Some(dir) => sync_dir(dir),
-            None => sync_dir(Path::new(".")),
-        }
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// `path` with `suffix` appended to its file name (`state` → `state.ids`).
