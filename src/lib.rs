@@ -10,6 +10,7 @@
 //!   `pop3` (RFC 1939/2449/2595/5034), `sasl` (PLAIN, LOGIN, XOAUTH2 for every protocol),
 //!   `net` (TCP, TLS and the TLS mode), `accounts` and `secret` (credentials), `maildrop`
 //!   (local mail stores and the loss-proof fetch pipeline);
+//! - `durable`: the one atomic, fsynced file replacement every store uses;
 //! - `exit`: the single table from failure kinds to exit codes; `output`: the single writer of
 //!   stdout and stderr (results, diagnostics, the `-v` transcript) and the escaping of untrusted
 //!   text.
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod cmd;
 pub mod compose;
 pub mod dns;
+pub mod durable;
 pub mod exit;
 pub mod imap;
 pub mod maildrop;

@@ -13,8 +13,8 @@ use crate::{
     cli::{GlobalArgs, fetch::FetchArgs},
     exit::{Exit, Failure, Kind},
     maildrop::{
-        self, Entry, MailAccess, Maildir, Mbox, Seen, SeenState, Target,
-        fetch::{Outcome, Plan, Progress},
+        self, Entry, MailAccess, Maildir, Mbox, SeenState, Target,
+        fetch::{Plan, Progress},
     },
     net::Stream,
     output::{self, Printer},
@@ -64,12 +64,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         (Some(_), true) => {
             let path = match &args.state_file {
                 Some(path) => path.clone(),
-                None => maildrop::state::default_path(&endpoint.key()).ok_or_else(|| {
-                    Failure::new(
-                        Kind::Config,
-                        "no state directory: set $XDG_STATE_HOME or $HOME, or --state-file",
-                    )
-                })?,
+                None => maildrop::state::default_path(&endpoint.key())?,
             };
             Some(SeenState::open(&path).map_err(Failure::from)?)
         }
@@ -88,46 +83,10 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     // durable) are deleted too: that run may have been stopped between its commit and QUIT.
     let mut seen_before = Vec::new();
     if let (true, Some(state)) = (args.new, &state) {
-        let mut fresh = Vec::new();
-        let mut ambiguous = Vec::new();
-        for entry in chosen {
-            let Some(uidl) = &entry.uidl else { continue };
-            if listing.duplicates.contains(uidl) {
-                // Whether it was fetched before cannot be known: fetch it rather than lose it.
-                ambiguous.push(format!("{} ({})", entry.number, output::escape_line(uidl)));
-                fresh.push(entry);
-                continue;
-            }
-            match state.seen(uidl, entry.size) {
-                Seen::Yes => seen_before.push(entry),
-                Seen::No => fresh.push(entry),
-                Seen::SizeDiffers(before) => {
-                    output::warning(&format!(
-                        "message {} has UIDL {uidl} seen before with size {before}, now {}; fetching it as new",
-                        entry.number, entry.size
-                    ));
-                    fresh.push(entry);
-                }
-            }
-        }
-        chosen = fresh;
-        if !ambiguous.is_empty() {
-            output::warning(&format!(
-                "the server gave the same UIDL to several messages: {}; they are fetched, but cannot be tracked as seen, so every --new run fetches them again",
-                ambiguous.join(", ")
-            ));
-        }
+        (chosen, seen_before) = listing.split_seen(chosen, state);
     }
     let mut outcomes = Vec::new();
-    if let Some(max) = args.max_size {
-        chosen.retain(|entry| {
-            let keep = entry.size <= max;
-            if !keep {
-                outcomes.push(Outcome::new(entry, Some("too large")));
-            }
-            keep
-        });
-    }
+    maildrop::fetch::skip_too_large(&mut chosen, args.max_size, &mut outcomes);
     let mut delete: HashSet<u32> = if args.delete {
         chosen.iter().map(|e| e.number).collect()
     } else {

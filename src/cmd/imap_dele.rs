@@ -15,7 +15,7 @@ use crate::{
     exit::{Exit, Failure, Kind},
     imap::{
         MessageInfo,
-        access::{Mailbox, identity},
+        access::{Mailbox, Removal, identity},
     },
     maildrop::{Entry, MailAccess as _},
     message::HeaderSummary,
@@ -117,7 +117,7 @@ pub fn run(args: &DeleArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::Success);
         }
     }
-    let removal = imap_common::removal(&mut session, None, args.allow_plain_expunge)?;
+    let removal = Removal::choose(&mut session, None, args.allow_plain_expunge)?;
     // The person may have taken a while, or another client may have acted: check again that
     // the folder was not renumbered and each UID still holds the message shown.
     let now_validity = session

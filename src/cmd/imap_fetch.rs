@@ -2,14 +2,7 @@
 //! POP3 ([`maildrop::fetch`]), with UIDs as identities; `--watch` stays connected (IDLE,
 //! else NOOP polling) and runs the pipeline again for each arrival, until SIGINT or SIGTERM.
 
-use std::{
-    collections::HashSet,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::collections::HashSet;
 
 use anyhow::Context;
 
@@ -18,13 +11,12 @@ use super::{
     imap_common,
 };
 use crate::{
-    accounts::Endpoint,
     cli::{GlobalArgs, fetch::FetchArgs},
     exit::{Exit, Failure, Kind},
     imap::{
-        Session, Woken,
+        Session,
         access::{Mailbox, Removal},
-        session::IDLE_REISSUE,
+        watch,
     },
     maildrop::{self, Entry, MailAccess, Seen, SeenState, Target, fetch::Outcome, fetch::Plan},
     net::Stream,
@@ -60,14 +52,11 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             "--new and --watch need a Maildir or mbox target"
         );
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    if args.watch {
-        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-            signal_hook::flag::register(signal, Arc::clone(&stop))
-                .map_err(|err| Failure::new(Kind::Internal, err))
-                .context("installing the signal handlers")?;
-        }
-    }
+    let stop = if args.watch {
+        Some(watch::stop_on_signals()?)
+    } else {
+        None
+    };
     let folders = match args.folder.as_slice() {
         [] => vec!["INBOX".to_string()],
         some => some.to_vec(),
@@ -75,7 +64,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     let mut printer = Printer::stdout(global.json);
     let mut session = imap_common::open(&endpoint, global)?;
     let removal = if args.delete || args.move_to.is_some() {
-        Some(imap_common::removal(
+        Some(Removal::choose(
             &mut session,
             args.move_to.as_deref(),
             args.allow_plain_expunge,
@@ -94,8 +83,14 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     for folder in &folders {
         run.fetch(&mut session, folder, &mut printer)?;
     }
-    if args.watch {
-        watch(&run, &endpoint, session, &folders[0], &stop, &mut printer)?;
+    if let Some(stop) = stop {
+        watch::watch(
+            session,
+            &watch::Pacing::STANDARD,
+            &stop,
+            || imap_common::open(&endpoint, global),
+            |session| run.fetch(session, &folders[0], &mut printer),
+        )?;
     } else {
         session
             .logout()
@@ -137,7 +132,7 @@ impl Folders<'_> {
             .listing()
             .with_context(|| format!("in folder {}", output::escape_line(folder)))?;
         let state_path = match self.target {
-            Some(_) => Some(imap_common::state_path(
+            Some(_) => Some(maildrop::imap_state::state_path(
                 args.state_file.as_deref(),
                 self.key,
                 folder,
@@ -151,7 +146,7 @@ impl Folders<'_> {
         };
         let ids = state_path
             .as_deref()
-            .map(imap_common::load_ids)
+            .map(maildrop::imap_state::load_ids)
             .unwrap_or_default();
         if let Some(state) = state.as_mut()
             && let Some(report) = mailbox.remap(state, &ids)?
@@ -189,15 +184,7 @@ impl Folders<'_> {
             seen_before = before;
         }
         let mut outcomes = Vec::new();
-        if let Some(max) = args.max_size {
-            chosen.retain(|entry| {
-                let keep = entry.size <= max;
-                if !keep {
-                    outcomes.push(Outcome::new(entry, Some("too large")));
-                }
-                keep
-            });
-        }
+        maildrop::fetch::skip_too_large(&mut chosen, args.max_size, &mut outcomes);
         let delete: HashSet<u32> = match self.removal {
             Some(_) => chosen.iter().map(|e| e.number).collect(),
             None => HashSet::new(),
@@ -227,7 +214,7 @@ impl Folders<'_> {
         progress.finish_and_clear();
         if let (Some(path), Some(state)) = (&state_path, &state) {
             let ids = std::mem::take(&mut mailbox.ids);
-            imap_common::save_ids(path, &ids, |id| {
+            maildrop::imap_state::save_ids(path, &ids, |id| {
                 !matches!(state.seen(id, u64::MAX), Seen::No)
             })?;
         }
@@ -260,69 +247,4 @@ fn report(printer: &mut Printer, folder: &str, outcomes: &[Outcome]) -> anyhow::
         ));
     }
     Ok(())
-}
-
-/// `--watch`: wait for arrivals (IDLE re-issued every 25 minutes, RFC 2177's limit being 30;
-/// NOOP every 30 s without IDLE), fetch them, and reconnect with backoff after a drop. A stop
-/// signal is acted on between steps, so whatever was fetched is committed.
-fn watch(
-    run: &Folders<'_>,
-    endpoint: &Endpoint,
-    mut session: Session<Stream>,
-    folder: &str,
-    stop: &AtomicBool,
-    printer: &mut Printer,
-) -> anyhow::Result<()> {
-    let stopped = || stop.load(Ordering::Relaxed);
-    let mut backoff = Duration::from_secs(1);
-    let mut connected = true;
-    while !stopped() {
-        let step = (|| -> anyhow::Result<()> {
-            if !connected {
-                session = imap_common::open(endpoint, run.global)?;
-                connected = true;
-                run.fetch(&mut session, folder, printer)?;
-            }
-            let woken = if session.has("IDLE") {
-                session
-                    .idle(IDLE_REISSUE, &stopped)
-                    .map_err(Failure::from)?
-            } else {
-                sleep_unless(Duration::from_secs(30), &stopped);
-                session.noop().map_err(Failure::from)?
-            };
-            if woken == Woken::NewMail && !stopped() {
-                run.fetch(&mut session, folder, printer)?;
-            }
-            Ok(())
-        })();
-        match step {
-            Ok(()) => backoff = Duration::from_secs(1),
-            Err(err) if crate::exit::code_of(&err) == Exit::TempFail => {
-                output::warning(&format!(
-                    "{}; reconnecting in {} s",
-                    crate::exit::one_line(&err),
-                    backoff.as_secs()
-                ));
-                connected = false;
-                sleep_unless(backoff, &stopped);
-                backoff = (backoff * 2).min(Duration::from_secs(300));
-            }
-            Err(err) => return Err(err),
-        }
-    }
-    if connected {
-        session
-            .logout()
-            .map_err(Failure::from)
-            .context("logging out")?;
-    }
-    Ok(())
-}
-
-fn sleep_unless(period: Duration, stopped: &dyn Fn() -> bool) {
-    let end = std::time::Instant::now() + period;
-    while std::time::Instant::now() < end && !stopped() {
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }

@@ -16,9 +16,10 @@ use anyhow::Context;
 
 use super::{BodySink, Fetched, ImapError, MessageInfo, Session, SystemFlag, session::Timed};
 use crate::{
-    exit::Failure,
+    exit::{Failure, Kind},
     maildrop::{Entry, Listing, MailAccess, MessageSink, SeenState},
     message::HeaderSummary,
+    output,
 };
 
 /// What becomes of a message on the server once it is durable locally.
@@ -31,6 +32,54 @@ pub enum Removal {
     /// A plain EXPUNGE, which also removes messages other clients marked `\Deleted`: only
     /// when the server lacks UIDPLUS and the user allowed it by name.
     PlainExpunge,
+}
+
+impl Removal {
+    /// How fetched or chosen messages leave the folder: UID EXPUNGE with UIDPLUS; without it a
+    /// move to the Trash folder (with MOVE), or a plain EXPUNGE only when allowed by name, else a
+    /// clear refusal before anything is done.
+    pub fn choose<S: Read + Write + Timed>(
+        session: &mut Session<S>,
+        move_to: Option<&str>,
+        allow_plain: bool,
+    ) -> anyhow::Result<Removal> {
+        if let Some(folder) = move_to {
+            if !session.has("MOVE") && !session.has("UIDPLUS") && !allow_plain {
+                crate::bail!(
+                    Kind::Config,
+                    "the server has neither MOVE nor UIDPLUS, so --move-to would need a plain EXPUNGE that also removes messages other clients marked \\Deleted; add --allow-plain-expunge to accept that"
+                );
+            }
+            return Ok(Self::MoveTo(folder.to_string()));
+        }
+        if session.has("UIDPLUS") {
+            return Ok(Self::Expunge);
+        }
+        if allow_plain {
+            return Ok(Self::PlainExpunge);
+        }
+        if session.has("MOVE") {
+            let folders = session
+                .list_folders()
+                .map_err(Failure::from)
+                .context("looking for the Trash folder")?;
+            if let Some(trash) = folders.iter().find(|f| {
+                f.attributes
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case("\\Trash"))
+            }) {
+                output::warning(&format!(
+                    "the server lacks UIDPLUS: deleted messages are moved to {} instead of expunged",
+                    trash.name
+                ));
+                return Ok(Self::MoveTo(trash.name.clone()));
+            }
+        }
+        crate::bail!(
+            Kind::Config,
+            "the server lacks UIDPLUS, so mailkit cannot expunge exactly the chosen messages (a plain EXPUNGE also removes messages other clients marked \\Deleted) and it has no MOVE to a \\Trash folder; use --move-to FOLDER, or --allow-plain-expunge to accept that"
+        );
+    }
 }
 
 /// A selected folder, driven by the fetch pipeline.
@@ -431,6 +480,47 @@ mod tests {
         let (out, bytes) = w.finish().unwrap();
         assert_eq!(bytes, out.len() as u64);
         out
+    }
+
+    /// A session whose greeting announces `caps`, then says `rest`.
+    fn offering(caps: &str, rest: &[u8]) -> Session<crate::testing::Script> {
+        let mut server = format!("* OK [CAPABILITY IMAP4rev1 {caps}] ready\r\n").into_bytes();
+        server.extend_from_slice(rest);
+        Session::open(
+            crate::testing::Script::new(&server),
+            true,
+            crate::output::Transcript::off(),
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn removal_expunges_exactly_with_uidplus_and_else_needs_consent_or_a_trash() {
+        let mut uidplus = offering("UIDPLUS", b"");
+        assert_eq!(
+            Removal::choose(&mut uidplus, None, false).unwrap(),
+            Removal::Expunge
+        );
+        let mut bare = offering("", b"");
+        let refused = Removal::choose(&mut bare, None, false).unwrap_err();
+        assert_eq!(
+            crate::exit::code_of(&refused),
+            crate::exit::Kind::Config.exit()
+        );
+        assert_eq!(
+            Removal::choose(&mut bare, None, true).unwrap(),
+            Removal::PlainExpunge
+        );
+        assert!(Removal::choose(&mut bare, Some("Old"), false).is_err());
+        let mut trash = offering(
+            "MOVE",
+            b"* LIST (\\HasNoChildren \\Trash) \"/\" Bin\r\nA0001 OK listed\r\n",
+        );
+        assert_eq!(
+            Removal::choose(&mut trash, None, false).unwrap(),
+            Removal::MoveTo("Bin".into())
+        );
     }
 
     #[test]

@@ -9,7 +9,11 @@ use std::{
     io::{self, Write},
 };
 
-use crate::exit::{Failure, Kind};
+use super::{Seen, SeenState};
+use crate::{
+    exit::{Failure, Kind},
+    output,
+};
 
 /// One message on the server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +38,43 @@ pub struct Listing {
 }
 
 impl Listing {
+    /// `--new`: `chosen` split into the messages to fetch and those an earlier run already
+    /// delivered (which `--delete` still removes: that run may have stopped before QUIT). A
+    /// message whose identity the server gave twice is fetched, with a warning, rather than
+    /// lost; one whose size changed since is fetched as new.
+    pub fn split_seen(&self, chosen: Vec<Entry>, state: &SeenState) -> (Vec<Entry>, Vec<Entry>) {
+        let mut fresh = Vec::new();
+        let mut seen_before = Vec::new();
+        let mut ambiguous = Vec::new();
+        for entry in chosen {
+            let Some(uidl) = &entry.uidl else { continue };
+            if self.duplicates.contains(uidl) {
+                // Whether it was fetched before cannot be known: fetch it rather than lose it.
+                ambiguous.push(format!("{} ({})", entry.number, output::escape_line(uidl)));
+                fresh.push(entry);
+                continue;
+            }
+            match state.seen(uidl, entry.size) {
+                Seen::Yes => seen_before.push(entry),
+                Seen::No => fresh.push(entry),
+                Seen::SizeDiffers(before) => {
+                    output::warning(&format!(
+                        "message {} has UIDL {uidl} seen before with size {before}, now {}; fetching it as new",
+                        entry.number, entry.size
+                    ));
+                    fresh.push(entry);
+                }
+            }
+        }
+        if !ambiguous.is_empty() {
+            output::warning(&format!(
+                "the server gave the same UIDL to several messages: {}; they are fetched, but cannot be tracked as seen, so every --new run fetches them again",
+                ambiguous.join(", ")
+            ));
+        }
+        (fresh, seen_before)
+    }
+
     /// The entries for `numbers` and `uidls`, in the order given; a number or UIDL not on the
     /// server, or a UIDL the server gave twice, is an error and nothing is selected.
     pub fn select(&self, numbers: &[u32], uidls: &[String]) -> anyhow::Result<Vec<Entry>> {
@@ -128,4 +169,39 @@ pub trait MailAccess {
 
     /// Ends the session; deletions become final only when this succeeds.
     fn close(&mut self) -> Result<(), Self::Error>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(number: u32, size: u64, uidl: &str) -> Entry {
+        Entry {
+            number,
+            size,
+            uidl: Some(uidl.to_string()),
+        }
+    }
+
+    #[test]
+    fn new_messages_are_split_from_those_delivered_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = SeenState::open(&dir.path().join("state")).unwrap();
+        state.record([("old".to_string(), 10), ("grew".to_string(), 5)]);
+        let entries = vec![
+            entry(1, 10, "old"),
+            entry(2, 20, "new"),
+            entry(3, 6, "grew"),
+            entry(4, 1, "twice"),
+            entry(5, 1, "twice"),
+        ];
+        let listing = Listing {
+            entries: entries.clone(),
+            has_uidl: true,
+            duplicates: HashSet::from(["twice".to_string()]),
+        };
+        let (fresh, before) = listing.split_seen(entries.clone(), &state);
+        assert_eq!(before, [entries[0].clone()]);
+        assert_eq!(fresh, entries[1..]);
+    }
 }

@@ -67,6 +67,20 @@ pub trait Progress {
     fn messages(&self, done: u64);
 }
 
+/// `--max-size`: takes the messages over `max` octets out of `chosen`, each reported as
+/// skipped "too large", so the pipeline never downloads them.
+pub fn skip_too_large(chosen: &mut Vec<Entry>, max: Option<u64>, outcomes: &mut Vec<Outcome>) {
+    if let Some(max) = max {
+        chosen.retain(|entry| {
+            let keep = entry.size <= max;
+            if !keep {
+                outcomes.push(Outcome::new(entry, Some("too large")));
+            }
+            keep
+        });
+    }
+}
+
 impl Progress for () {
     fn bytes(&self, _: u64) {}
     fn messages(&self, _: u64) {}

@@ -21,7 +21,8 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use super::{pool::Pool, sync_dir};
+use super::pool::Pool;
+use crate::durable::sync_dir;
 
 /// Threads that create, write and link a batch's files: file creation waits on directory
 /// locks and the journal, not the CPU, so more threads than cores pays off.

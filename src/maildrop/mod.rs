@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod fetch;
+pub mod imap_state;
 pub mod maildir;
 pub mod mbox;
 mod pool;
@@ -13,7 +14,6 @@ pub mod spool;
 pub mod state;
 
 use std::{
-    fs::File,
     io::{self, Write},
     path::{Path, PathBuf},
 };
@@ -22,11 +22,6 @@ pub use access::{Entry, Listing, MailAccess, MessageSink};
 pub use maildir::Maildir;
 pub use mbox::{Mbox, MboxError};
 pub use state::{Seen, SeenState, StateError};
-
-/// fsyncs a directory, so that entries created, linked or renamed in it survive a crash.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
 
 /// Where messages are delivered.
 #[derive(Debug)]

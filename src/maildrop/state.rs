@@ -6,13 +6,15 @@
 use std::{
     collections::{HashMap, HashSet},
     fs::{self, File, OpenOptions},
-    io::{self, BufWriter, Write},
+    io,
     os::unix::fs::{DirBuilderExt, OpenOptionsExt},
     path::{Path, PathBuf},
 };
 
-use super::sync_dir;
-use crate::exit::{Failure, Kind};
+use crate::{
+    durable,
+    exit::{Failure, Kind},
+};
 
 const HEADER: &str = "# mailkit seen UIDLs v1: <uidl> <size>";
 
@@ -154,66 +156,63 @@ impl SeenState {
 
     /// Replaces the file atomically and durably.
     pub fn save(&self) -> Result<(), StateError> {
-        let io_err = |source| StateError::Io {
-            path: self.path.clone(),
-            source,
-        };
-        let tmp = with_suffix(&self.path, &format!(".tmp{}", std::process::id()));
-        let write = || -> io::Result<()> {
-            let file = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            let mut out = BufWriter::new(file);
+        durable::replace(&self.path, |out| {
             writeln!(out, "{HEADER}")?;
             let mut sorted: Vec<_> = self.entries.iter().collect();
             sorted.sort();
             for (uidl, size) in sorted {
                 writeln!(out, "{uidl} {size}")?;
             }
-            let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
-            file.sync_all()?;
-            fs::rename(&tmp, &self.path)?;
-            match self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                Some(dir) => sync_dir(dir),
-                None => sync_dir(Path::new(".")),
-            }
-        };
-        write().map_err(|err| {
-            let _ = fs::remove_file(&tmp);
-            io_err(err)
+            Ok(())
+        })
+        .map_err(|source| StateError::Io {
+            path: self.path.clone(),
+            source,
         })
     }
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+/// `path` with `suffix` appended to its file name (`state` → `state.ids`).
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
 }
 
 /// The default state file of a mailbox: `$XDG_STATE_HOME/mailkit/uidl/<key>`, else
-/// `~/.local/state/mailkit/uidl/<key>`, with `key` made safe as a file name.
-pub fn default_path(key: &str) -> Option<PathBuf> {
+/// `~/.local/state/mailkit/uidl/<key>`, with `key` made safe as a file name; with neither
+/// variable set, a configuration error saying what to set.
+pub fn default_path(key: &str) -> Result<PathBuf, Failure> {
     let base = std::env::var_os("XDG_STATE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| {
             std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local").join("state"))
+        })
+        .ok_or_else(|| {
+            Failure::new(
+                Kind::Config,
+                "no state directory: set $XDG_STATE_HOME or $HOME, or --state-file",
+            )
         })?;
-    let safe: String = key
-        .chars()
+    Ok(base
+        .join("mailkit")
+        .join("uidl")
+        .join(safe_name(key, "@.-_+:")))
+}
+
+/// `text` as one file name: letters, digits and the `allowed` punctuation kept, anything else
+/// (a slash above all) turned into `_`, so a server or folder name cannot point elsewhere.
+pub fn safe_name(text: &str, allowed: &str) -> String {
+    text.chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || "@.-_+:".contains(c) {
+            if c.is_ascii_alphanumeric() || allowed.contains(c) {
                 c
             } else {
                 '_'
             }
         })
-        .collect();
-    Some(base.join("mailkit").join("uidl").join(safe))
+        .collect()
 }
 
 #[cfg(test)]

@@ -12,11 +12,11 @@
 //! An entry is built in `tmp/` (files fsynced, the directory fsynced) and then renamed into
 //! `entries/` as a whole, which is then fsynced: a message is either fully queued or not at
 //! all, whatever moment a crash or a full disk strikes. The state file is only ever replaced
-//! by [`write_file`], the one function that makes a file durable: a temporary name, fsync,
-//! rename into place, fsync of the directory.
+//! by [`durable::replace`], the one function that makes a file durable: a temporary name,
+//! fsync, rename into place, fsync of the directory.
 
 use std::{
-    fs::{self, File, OpenOptions},
+    fs::{self, OpenOptions},
     io::{self, Write},
     os::unix::fs::{DirBuilderExt, OpenOptionsExt},
     path::{Path, PathBuf},
@@ -26,7 +26,10 @@ use super::{
     entry::{InFlight, State, VERSION},
     lock::{self, Lock},
 };
-use crate::exit::{Failure, Kind};
+use crate::{
+    durable::{self, sync_dir},
+    exit::{Failure, Kind},
+};
 
 /// Why a queue operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -88,38 +91,6 @@ fn io_err<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Q
         path: path.to_path_buf(),
         source,
     }
-}
-
-/// Writes `bytes` as `dir/name`, replacing it atomically and durably: a temporary name,
-/// fsync, rename into place, fsync of the directory. Readers see the old or the new contents,
-/// never a mixture or a truncated file, and after a crash the new ones if this returned.
-/// Every replacement in the queue goes through here.
-pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
-    let tmp = dir.join(format!(
-        ".{name}.{}.{:08x}",
-        std::process::id(),
-        fastrand::u32(..)
-    ));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, dir.join(name))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-        return result;
-    }
-    sync_dir(dir)
-}
-
-/// fsyncs a directory, so that entries created, renamed or removed in it survive a crash.
-pub fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
 }
 
 /// Whether `id` can name an entry: letters and digits only, so it can never escape the
@@ -301,7 +272,8 @@ impl Queue {
     pub fn save(&self, entry: &Locked) -> Result<(), QueueError> {
         let dir = self.entries.join(&entry.id);
         let json = serde_json::to_vec_pretty(&entry.state).expect("a state always serializes");
-        write_file(&dir, "state.json", &json).map_err(io_err("updating", &dir))
+        durable::replace(&dir.join("state.json"), |out| out.write_all(&json))
+            .map_err(io_err("updating", &dir))
     }
 
     /// Writes an entry's in-flight mark (in its lock file, without waiting for the disk:
@@ -400,7 +372,8 @@ impl Queue {
         let target = self.quarantine.join(id);
         fs::rename(dir, &target).map_err(io_err("quarantining", dir))?;
         let note = format!("{reason}\n");
-        write_file(&target, "reason", note.as_bytes()).map_err(io_err("quarantining", &target))?;
+        durable::replace(&target.join("reason"), |out| out.write_all(note.as_bytes()))
+            .map_err(io_err("quarantining", &target))?;
         sync_dir(&self.quarantine).map_err(io_err("syncing", &self.quarantine))?;
         self.sync_entries()?;
         Ok(target)

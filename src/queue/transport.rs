@@ -15,9 +15,9 @@ use crate::{
     net::{Stream, TlsClient},
     output::Transcript,
     smtp::{
-        Credentials, Mechanism, RcptOutcome, Session, SmtpError, Status,
+        Mechanism, RcptOutcome, Session, SmtpError, Status,
         deliver::{self, Connect, Connector, Job, Report, Target},
-        direct,
+        direct, submit,
     },
 };
 
@@ -163,17 +163,7 @@ fn connector(route: &Route, transcript: &Transcript) -> anyhow::Result<Connector
         connect_timeout: 30,
     };
     let endpoint = Endpoint::resolve(Service::Smtp, &flags)?;
-    let credentials = match &endpoint.user {
-        None => None,
-        Some(user) => Some(Credentials {
-            user: user.clone(),
-            secret: endpoint.secret()?,
-            mechanism: match endpoint.auth {
-                Auth::Sasl(mechanism) => Some(mechanism),
-                Auth::Auto | Auth::User | Auth::Apop => None,
-            },
-        }),
-    };
+    let credentials = submit::credentials(&endpoint)?;
     Ok(Connector {
         tls_mode: endpoint.tls,
         tls: TlsClient::new(&endpoint.tls_options).map_err(Failure::from)?,

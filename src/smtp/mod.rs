@@ -4,7 +4,8 @@
 //! client commands; [`data`] encodes a message for DATA (CRLF normalisation, dot-stuffing);
 //! [`session`] runs one connection over any `Read + Write`; [`deliver`] tries a list of hosts
 //! in order for a batch of messages, through a [`deliver::Connect`] implementation that tests
-//! can replace.
+//! can replace; [`direct`] finds each domain's MX hosts; [`submit`] sends a run of messages
+//! now, through a relay or direct.
 
 pub mod command;
 pub mod data;
@@ -12,6 +13,7 @@ pub mod deliver;
 pub mod direct;
 pub mod reply;
 pub mod session;
+pub mod submit;
 
 use std::fmt;
 

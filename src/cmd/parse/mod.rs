@@ -11,10 +11,12 @@ use std::{
 use anyhow::Context;
 use serde::Serialize;
 
+mod extract;
 mod json;
 mod pipeline;
 mod show;
 
+use extract::*;
 use pipeline::parallel;
 use show::*;
 

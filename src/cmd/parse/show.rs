@@ -1,4 +1,4 @@
-//! `parse`'s text views of one message: headers, body, parts, the Received path, saved parts.
+//! `parse`'s text views of one message: headers, body, parts, the Received path.
 
 use std::{borrow::Cow, io::Write as _};
 
@@ -36,17 +36,6 @@ pub(super) struct Text<'a> {
     index: usize,
     part: &'a str,
     text: &'a str,
-}
-
-/// `--extract --json`: one document per saved file.
-#[derive(Serialize)]
-pub(super) struct Saved<'a> {
-    source: &'a str,
-    index: usize,
-    part: &'a str,
-    filename: Option<&'a str>,
-    path: String,
-    size: u64,
 }
 
 pub(super) fn show(
@@ -156,58 +145,6 @@ pub(super) fn show(
         return Ok(Exit::Success);
     }
     out.result(heading, view, |out| summary(out, view))
-}
-
-pub(super) fn extract(
-    out: &mut Sink,
-    message: &Inspected<'_>,
-    dir: &Path,
-    raw: &RawMessage,
-) -> anyhow::Result<Exit> {
-    let attachments = message.attachments();
-    for attachment in &attachments {
-        let fallback = format!(
-            "part-{}.{}",
-            attachment.id,
-            extension(&attachment.content_type)
-        );
-        let name = names::safe_name(attachment.filename.as_deref().unwrap_or(""), &fallback);
-        let (path, size) = names::save(dir, &name, |file| {
-            message.write_part(&attachment.id, file).unwrap_or(Ok(0))
-        })
-        .map_err(|err: SaveError| Failure::from(err))
-        .with_context(|| format!("extracting part {} of {}", attachment.id, label(raw)))?;
-        let shown = path.display().to_string();
-        if out.is_json() {
-            out.json(&Saved {
-                source: &raw.source,
-                index: raw.index,
-                part: &attachment.id,
-                filename: attachment.filename.as_deref(),
-                path: shown,
-                size,
-            })?;
-        } else {
-            out.line(&format!("{}\t{}", attachment.id, escape_line(&shown)))?;
-        }
-    }
-    Ok(Exit::Success)
-}
-
-/// A file extension for a part without a name, from its content type.
-pub(super) fn extension(content_type: &str) -> &'static str {
-    match content_type {
-        "text/plain" => "txt",
-        "text/html" => "html",
-        "text/calendar" => "ics",
-        "message/rfc822" | "message/global" => "eml",
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        "image/gif" => "gif",
-        "application/pdf" => "pdf",
-        "application/zip" => "zip",
-        _ => "bin",
-    }
 }
 
 /// The default human view: key headers, MIME tree, hops, warnings. Written straight into the

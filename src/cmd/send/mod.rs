@@ -1,34 +1,25 @@
 //! `mailkit send`: flags -> messages and envelopes -> delivery (relay or MX) -> reports.
 
-use std::{io::Read as _, net::ToSocketAddrs, path::Path, time::Duration};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use serde::Serialize;
 
+mod draft;
 mod input;
 mod queued;
 
 use input::{Input, MboxStream, Outgoing};
 
 use crate::{
-    accounts::{Auth, Endpoint, Service},
-    cli::{
-        GlobalArgs,
-        send::{Ret, SendArgs},
-    },
-    compose::{self, Attachment, Draft, Mailbox},
-    dns::{QueryOptions, Resolver, parse_server},
-    exit::{self, Exit, Failure, Kind},
-    message::{
-        HeaderSummary,
-        source::{self, Messages},
-    },
-    net::TlsClient,
+    accounts::{Endpoint, Service},
+    cli::{GlobalArgs, send::SendArgs},
+    exit::{self, Exit, Kind},
     output::{self, Printer, Transcript, escape_line},
     smtp::{
-        Credentials, Dsn, Envelope, Payload, RcptOutcome, Status,
-        deliver::{self, Connector, Job, Relay, Report, Target},
-        direct,
+        RcptOutcome, Status,
+        deliver::{Connector, Job, Relay, Report},
+        submit::{self, Way},
     },
 };
 
@@ -58,20 +49,7 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         let outgoing = input.into_all().context("preparing the message")?;
         return queued::enqueue_all(args, &endpoint, ehlo, &outgoing, global);
     }
-    let tls = TlsClient::new(&endpoint.tls_options)
-        .map_err(Failure::from)
-        .context("setting up TLS")?;
-    let mut connector = Connector {
-        tls_mode: endpoint.tls,
-        tls,
-        ehlo,
-        credentials: credentials(&endpoint)?,
-        allow_cleartext_auth: endpoint.allow_cleartext_auth,
-        timeout: endpoint.timeout,
-        connect_timeout: endpoint.connect_timeout,
-        transcript: Transcript::stderr(global.verbose),
-        warnings: Vec::new(),
-    };
+    let mut connector = submit::connector(&endpoint, ehlo, Transcript::stderr(global.verbose))?;
     let outgoing = match input {
         Input::Ready(outgoing) => outgoing,
         Input::Stream(stream) if endpoint.host.is_some() => {
@@ -82,10 +60,18 @@ pub fn run(args: &SendArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     };
     let spinner = spinner(Some(outgoing.len()), global);
     let jobs = jobs(&outgoing);
-    let reports = match &endpoint.host {
-        Some(host) => relay_delivery(host, endpoint.port, &mut connector, &jobs),
-        None => direct_delivery(args, endpoint.port, &mut connector, &jobs),
+    let way = match &endpoint.host {
+        Some(host) => Way::Relay {
+            host,
+            port: endpoint.port,
+        },
+        None => Way::Direct {
+            port: endpoint.port,
+            dns_server: args.route.dns_server.as_deref(),
+            timeout_secs: args.route.timeout,
+        },
     };
+    let reports = submit::deliver(&way, &mut connector, &jobs);
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
@@ -141,7 +127,8 @@ fn relay_stream(
     mut stream: Box<MboxStream>,
     global: &GlobalArgs,
 ) -> anyhow::Result<Exit> {
-    let targets = relay_targets(endpoint.host.as_deref().unwrap_or_default(), endpoint.port)?;
+    let targets =
+        submit::relay_targets(endpoint.host.as_deref().unwrap_or_default(), endpoint.port)?;
     let spinner = spinner(None, global);
     let mut printer = Printer::stdout(global.json);
     let mut worst = Exit::Success;
@@ -225,80 +212,6 @@ fn is_hostname(name: &str) -> bool {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
-}
-
-/// Relay mode: every message through one server (one connection for all of them).
-fn relay_delivery(
-    host: &str,
-    port: u16,
-    connector: &mut Connector,
-    jobs: &[Job<'_>],
-) -> anyhow::Result<Vec<Vec<Report>>> {
-    let targets = relay_targets(host, port)?;
-    Ok(deliver::deliver(connector, &targets, jobs))
-}
-
-/// The relay's addresses.
-fn relay_targets(host: &str, port: u16) -> anyhow::Result<Vec<Target>> {
-    let targets = (host, port)
-        .to_socket_addrs()
-        .map_err(|err| Failure::new(Kind::NoHost, format!("cannot resolve {host}: {err}")))
-        .with_context(|| format!("connecting to {host}:{port}"))?
-        .map(|addr| Target {
-            name: host.to_string(),
-            addr,
-        })
-        .collect();
-    Ok(targets)
-}
-
-/// The credentials to log in with, when there is a user; the secret is read now, before any
-/// connection, so a run of many messages asks once.
-fn credentials(endpoint: &Endpoint) -> anyhow::Result<Option<Credentials>> {
-    let Some(user) = endpoint.user.clone() else {
-        return Ok(None);
-    };
-    let mechanism = match endpoint.auth {
-        Auth::Sasl(mechanism) => Some(mechanism),
-        Auth::Auto | Auth::User | Auth::Apop => None,
-    };
-    let secret = endpoint.secret().context("reading the password")?;
-    Ok(Some(Credentials {
-        user,
-        secret,
-        mechanism,
-    }))
-}
-
-/// Direct mode: recipients grouped by domain (one connection per domain for every message),
-/// each domain's MX hosts tried in order, each host's addresses in turn.
-fn direct_delivery(
-    args: &SendArgs,
-    port: u16,
-    connector: &mut Connector,
-    jobs: &[Job<'_>],
-) -> anyhow::Result<Vec<Vec<Report>>> {
-    let options = QueryOptions {
-        timeout: Duration::from_secs(args.route.timeout.clamp(1, 10)),
-        ..QueryOptions::default()
-    };
-    let resolver = match &args.route.dns_server {
-        Some(server) => Resolver::with_servers(
-            vec![parse_server(server).map_err(|e| Failure::new(Kind::Usage, e))?],
-            &options,
-        ),
-        None => Resolver::system(&options)
-            .map_err(Failure::from)
-            .context("reading the system resolver configuration")?,
-    };
-    let transcript = connector.transcript.clone();
-    Ok(direct::deliver(
-        &resolver,
-        connector,
-        port,
-        jobs,
-        &transcript,
-    ))
 }
 
 fn message_status(reports: &[Report]) -> &'static str {
