@@ -18,7 +18,10 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use crate::maildrop::{maildir::sync_filesystem, sync_dir};
+use crate::{
+    durable::{self, sync_dir},
+    maildrop::maildir::sync_filesystem,
+};
 
 /// The mailboxes of one data directory.
 pub struct Store {
@@ -508,16 +511,9 @@ fn create_maildir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Replaces a small file atomically and durably (write, fsync, rename, fsync the directory).
+/// Replaces a small file atomically and durably (mailkit's one way: [`durable::replace`]).
 fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    static SERIAL: AtomicU64 = AtomicU64::new(0);
-    let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
-    let tmp = path.with_extension(format!("{}.{serial}.tmp", std::process::id()));
-    let mut file = File::create(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    fs::rename(&tmp, path)?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
+    durable::replace(path, |out| out.write_all(bytes))
 }
 
 #[cfg(test)]
