@@ -21,7 +21,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "mailkit",
     version,
-    about = "Send (SMTP), fetch (POP3, IMAP), resolve (DNS) and inspect (MIME) mail from the command line",
+    about = "Send (SMTP, with a retrying queue), fetch (POP3, IMAP), serve, resolve (DNS) and inspect (MIME) mail from the command line",
     propagate_version = true,
     max_term_width = 100,
     after_help = "Results go to stdout, diagnostics to stderr. Exit codes: see the EXIT STATUS section of mailkit(1)."
