@@ -47,7 +47,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s s -l subject -d
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s b -l body -d 'Body text of a composed message. Without --body or --body-file, the body is read from stdin when stdin is not a terminal' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l body-file -d 'File holding the body text (`-` for stdin)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l html-file -d 'HTML file sent as an alternative to the text body' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s H -l header -d 'Extra header of a composed message, `"Name: value"`; repeatable' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l header -d 'Extra header of a composed message, `"Name: value"`; repeatable' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s a -l attach -d 'File to attach (MIME type from its name, base64); repeatable' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s S -l server -d 'Relay server, `host[:port]` (port 587 STARTTLS by default, 465 implicit TLS). Without a relay or account, mail goes directly to each recipient domain\'s MX hosts' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s A -l account -d 'Account from the accounts file (server, port, TLS, user, password source)' -r
@@ -111,7 +111,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-comma
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s n -l new -d 'Fetch only messages whose UIDL is not in the state file (seen before with another size counts as new)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s N -l new -d 'Fetch only messages whose UIDL is not in the state file (seen before with another size counts as new)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Write one message to stdout, bytes unchanged (CRLF line ends as received)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s d -l delete -d 'Delete each message from the server once it is safely on disk'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s i -l interactive -d 'Pick the messages to fetch and to delete interactively (needs a terminal)'
@@ -273,12 +273,12 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_s
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "release" -d 'Let held messages be tried again'
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Send again, at the next run, to recipients that are uncertain or were given up on (never to those that accepted or refused for good)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s n -l message -d 'Only the N-th message (1-based) of each mbox or Maildir' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s M -l message -d 'Only the N-th message (1-based) of each mbox or Maildir' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s g -l header -d 'Print the decoded value of one header (each occurrence on its own line); exit 1 if absent' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s p -l part -d 'Write the decoded content of part ID to stdout, bytes unchanged; exit 1 if absent' -r
-complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s x -l extract -d 'Save attachments into DIR under safe names, never overwriting, and print where each went' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s X -l extract -d 'Save attachments into DIR under safe names, never overwriting, and print where each went' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s H -l headers -d 'Print every header, decoded (RFC 2047 words, RFC 2231 parameters, charsets), one per line'
-complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s t -l text -d 'Print the best text body: text/plain, else HTML converted to text'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s T -l text -d 'Print the best text body: text/plain, else HTML converted to text'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s r -l received -d 'Print the Received chain as a table of hops, oldest first, with the delay between hops'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'

@@ -40,7 +40,7 @@ pub struct FetchArgs {
     pub uidl: Vec<String>,
     /// Fetch only messages whose UIDL is not in the state file (seen before with another
     /// size counts as new)
-    #[arg(long, short = 'n', conflicts_with_all = ["numbers", "uidl"])]
+    #[arg(long, short = 'N', conflicts_with_all = ["numbers", "uidl"])]
     pub new: bool,
     /// Deliver into this Maildir (created if missing)
     #[arg(long, short = 'm', value_name = "DIR")]

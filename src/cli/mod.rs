@@ -84,7 +84,11 @@ mod tests {
         let mut map: BTreeMap<char, Vec<String>> = BTreeMap::new();
         let cli = Cli::command();
         let mut commands = vec![&cli];
-        commands.extend(cli.get_subcommands());
+        let mut next = 0;
+        while let Some(command) = commands.get(next).copied() {
+            commands.extend(command.get_subcommands());
+            next += 1;
+        }
         for command in commands {
             for arg in command.get_arguments() {
                 if let (Some(short), Some(long)) = (arg.get_short(), arg.get_long()) {
@@ -128,5 +132,15 @@ mod tests {
             assert_eq!(shorts[&short], [long], "-{short}");
         }
         assert_eq!(shorts[&'s'], ["subject"]);
+    }
+
+    #[test]
+    fn every_short_flag_means_one_thing_in_every_command() {
+        let ambiguous: Vec<String> = shorts()
+            .into_iter()
+            .filter(|(_, longs)| longs.len() > 1)
+            .map(|(short, longs)| format!("-{short}: --{}", longs.join(", --")))
+            .collect();
+        assert!(ambiguous.is_empty(), "{ambiguous:#?}");
     }
 }

@@ -21,7 +21,7 @@ pub struct ParseArgs {
     pub inputs: Vec<PathBuf>,
 
     /// Only the N-th message (1-based) of each mbox or Maildir
-    #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short = 'M', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub message: Option<u64>,
 
     /// Print every header, decoded (RFC 2047 words, RFC 2231 parameters, charsets), one per line
@@ -37,11 +37,11 @@ pub struct ParseArgs {
     pub part: Option<String>,
 
     /// Print the best text body: text/plain, else HTML converted to text
-    #[arg(short, long)]
+    #[arg(short = 'T', long)]
     pub text: bool,
 
     /// Save attachments into DIR under safe names, never overwriting, and print where each went
-    #[arg(short = 'x', long, value_name = "DIR")]
+    #[arg(short = 'X', long, value_name = "DIR")]
     pub extract: Option<PathBuf>,
 
     /// Print the Received chain as a table of hops, oldest first, with the delay between hops

@@ -80,7 +80,7 @@ pub struct ComposeArgs {
     pub html_file: Option<PathBuf>,
 
     /// Extra header of a composed message, `"Name: value"`; repeatable
-    #[arg(short = 'H', long, value_name = "HEADER")]
+    #[arg(long, value_name = "HEADER")]
     pub header: Vec<String>,
 
     /// File to attach (MIME type from its name, base64); repeatable

@@ -118,7 +118,7 @@ const TEXT_CASES: &[(&[&str], &str, i32)] = &[
     (&["hostile-names.eml"], "hostile-names.txt", 0),
     (&["mailbox.mbox"], "mailbox.txt", 65),
     (
-        &["--part", "1", "-n", "1", "mailbox.mbox"],
+        &["--part", "1", "-M", "1", "mailbox.mbox"],
         "mailbox.1.txt",
         0,
     ),
@@ -217,7 +217,7 @@ fn every_json_document_has_the_documented_fields() {
 
 #[test]
 fn the_mbox_is_unquoted_mboxrd() {
-    let stdout = run(&["--part", "1", "-n", "1", "mailbox.mbox"], 0);
+    let stdout = run(&["--part", "1", "-M", "1", "mailbox.mbox"], 0);
     assert_eq!(
         String::from_utf8(stdout).unwrap(),
         "From the start, mboxrd quoting.\n>From two levels.\n> From not quoted.\n"
@@ -290,16 +290,16 @@ fn many_messages_come_out_in_input_order() {
 
 #[test]
 fn a_message_number_beyond_the_last_exits_1_like_an_absent_part() {
-    let output = parse(&["-n", "5", "mailbox.mbox"]);
+    let output = parse(&["-M", "5", "mailbox.mbox"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
         "mailkit: mailbox.mbox: no message 5\n"
     );
-    let output = parse(&["-n", "2", "simple.eml"]);
+    let output = parse(&["-M", "2", "simple.eml"]);
     assert_eq!(output.status.code(), Some(1));
-    run(&["-n", "4", "--header", "subject", "mailbox.mbox"], 0);
+    run(&["-M", "4", "--header", "subject", "mailbox.mbox"], 0);
 }
 
 #[test]
