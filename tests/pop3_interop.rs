@@ -6,7 +6,7 @@ mod common;
 use std::{
     fs,
     os::unix::fs::{PermissionsExt, chown},
-    path::{Path, PathBuf},
+    path::PathBuf,
     sync::{
         Mutex, MutexGuard,
         atomic::{AtomicUsize, Ordering},
@@ -15,7 +15,7 @@ use std::{
 };
 
 use assert_cmd::Command;
-use common::TestBed;
+use common::{TestBed, crlf, files_in, json_lines};
 
 static BOB: Mutex<()> = Mutex::new(());
 static SERIAL: AtomicUsize = AtomicUsize::new(0);
@@ -115,34 +115,6 @@ fn messages() -> Vec<Vec<u8>> {
         out.push(m);
     }
     out
-}
-
-fn crlf(lf: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for &b in lf {
-        if b == b'\n' {
-            out.push(b'\r');
-        }
-        out.push(b);
-    }
-    out
-}
-
-fn files_in(dir: &Path) -> Vec<Vec<u8>> {
-    let mut files: Vec<Vec<u8>> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| fs::read(e.unwrap().path()).unwrap())
-        .collect();
-    files.sort();
-    files
-}
-
-fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8(stdout.to_vec())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[test]

@@ -1,7 +1,11 @@
 //! Shared by integration tests: the real-server test bed started by `tests/run.sh`.
 #![allow(dead_code)]
 
-use std::{collections::HashMap, fs, path::PathBuf};
+use std::{
+    collections::HashMap,
+    fs,
+    path::{Path, PathBuf},
+};
 
 /// The running test bed, read from `$MAILKIT_TESTBED/env` (written by tests/testbed/up.sh).
 pub struct TestBed {
@@ -36,4 +40,35 @@ impl TestBed {
     pub fn path(&self, name: &str) -> PathBuf {
         PathBuf::from(self.var(name))
     }
+}
+
+/// The message as it travels on the wire: every LF as CRLF (stores keep LF, protocols send CRLF).
+pub fn crlf(lf: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &b in lf {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// The contents of every file in a Maildir subdirectory, sorted, to compare with what was sent.
+pub fn files_in(dir: &Path) -> Vec<Vec<u8>> {
+    let mut files: Vec<Vec<u8>> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    files.sort();
+    files
+}
+
+/// A command's `--json` output read back as one value per line (JSON Lines).
+pub fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8(stdout.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
