@@ -5,21 +5,16 @@ mod common;
 
 use std::{
     fs,
-    os::unix::fs::{PermissionsExt, chown},
     path::PathBuf,
     process::Stdio,
-    sync::{
-        Mutex, MutexGuard,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    sync::{Mutex, MutexGuard},
+    time::{Duration, Instant},
 };
 
 use assert_cmd::Command;
 use common::{TestBed, crlf, files_in, json_lines};
 
 static BOX: Mutex<()> = Mutex::new(());
-static SERIAL: AtomicUsize = AtomicUsize::new(0);
 const USER: &str = "box7";
 
 /// Holds box7's mailbox for one test.
@@ -66,23 +61,7 @@ impl Mailbox {
 
     /// Stores messages (LF line ends) as Maildir files in INBOX, in order.
     fn fill(&self, messages: &[Vec<u8>]) {
-        let uid: u32 = self.bed.var("MAIL_UID").parse().unwrap();
-        let gid: u32 = self.bed.var("MAIL_GID").parse().unwrap();
-        for (i, body) in messages.iter().enumerate() {
-            let n = SERIAL.fetch_add(1, Ordering::Relaxed);
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-            let name = format!(
-                "{}.M{}P{}Q{n}_{i}.mailkit-imap-test",
-                now.as_secs(),
-                now.subsec_micros(),
-                std::process::id()
-            );
-            let tmp = self.maildir.join("tmp").join(&name);
-            fs::write(&tmp, body).unwrap();
-            fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644)).unwrap();
-            chown(&tmp, Some(uid), Some(gid)).unwrap();
-            fs::rename(&tmp, self.maildir.join("new").join(&name)).unwrap();
-        }
+        self.bed.fill_maildir(&self.maildir, messages);
     }
 
     fn stored(&self, folder: &str) -> usize {

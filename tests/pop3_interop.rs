@@ -5,20 +5,14 @@ mod common;
 
 use std::{
     fs,
-    os::unix::fs::{PermissionsExt, chown},
     path::PathBuf,
-    sync::{
-        Mutex, MutexGuard,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::{SystemTime, UNIX_EPOCH},
+    sync::{Mutex, MutexGuard},
 };
 
 use assert_cmd::Command;
 use common::{TestBed, crlf, files_in, json_lines};
 
 static BOB: Mutex<()> = Mutex::new(());
-static SERIAL: AtomicUsize = AtomicUsize::new(0);
 
 /// Holds bob's mailbox for one test.
 struct Bob {
@@ -49,25 +43,9 @@ impl Bob {
         }
     }
 
-    /// Stores messages (LF line ends) as Maildir files, in order.
+    /// Stores messages (LF line ends) as Maildir files in INBOX, in order.
     fn fill(&self, messages: &[Vec<u8>]) {
-        let uid: u32 = self.bed.var("MAIL_UID").parse().unwrap();
-        let gid: u32 = self.bed.var("MAIL_GID").parse().unwrap();
-        for (i, body) in messages.iter().enumerate() {
-            let n = SERIAL.fetch_add(1, Ordering::Relaxed);
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-            let name = format!(
-                "{}.M{}P{}Q{n}_{i}.mailkit-test",
-                now.as_secs(),
-                now.subsec_micros(),
-                std::process::id()
-            );
-            let tmp = self.maildir.join("tmp").join(&name);
-            fs::write(&tmp, body).unwrap();
-            fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644)).unwrap();
-            chown(&tmp, Some(uid), Some(gid)).unwrap();
-            fs::rename(&tmp, self.maildir.join("new").join(&name)).unwrap();
-        }
+        self.bed.fill_maildir(&self.maildir, messages);
     }
 
     fn stored_count(&self) -> usize {

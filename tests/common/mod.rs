@@ -4,7 +4,10 @@
 use std::{
     collections::HashMap,
     fs,
+    os::unix::fs::{PermissionsExt, chown},
     path::{Path, PathBuf},
+    sync::atomic::{AtomicUsize, Ordering},
+    time::{SystemTime, UNIX_EPOCH},
 };
 
 /// The running test bed, read from `$MAILKIT_TESTBED/env` (written by tests/testbed/up.sh).
@@ -39,6 +42,29 @@ impl TestBed {
     /// A path variable of the test bed's env file.
     pub fn path(&self, name: &str) -> PathBuf {
         PathBuf::from(self.var(name))
+    }
+
+    /// Stores messages (LF line ends) as files in the Maildir `maildir`, in order, owned by the
+    /// bed's mail user as a local delivery would leave them, so Dovecot serves them as found.
+    pub fn fill_maildir(&self, maildir: &Path, messages: &[Vec<u8>]) {
+        static SERIAL: AtomicUsize = AtomicUsize::new(0);
+        let uid: u32 = self.var("MAIL_UID").parse().unwrap();
+        let gid: u32 = self.var("MAIL_GID").parse().unwrap();
+        for (i, body) in messages.iter().enumerate() {
+            let n = SERIAL.fetch_add(1, Ordering::Relaxed);
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+            let name = format!(
+                "{}.M{}P{}Q{n}_{i}.mailkit-test",
+                now.as_secs(),
+                now.subsec_micros(),
+                std::process::id()
+            );
+            let tmp = maildir.join("tmp").join(&name);
+            fs::write(&tmp, body).unwrap();
+            fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644)).unwrap();
+            chown(&tmp, Some(uid), Some(gid)).unwrap();
+            fs::rename(&tmp, maildir.join("new").join(&name)).unwrap();
+        }
     }
 }
 
