@@ -237,10 +237,9 @@ impl Run<'_> {
             if entry.state.route != *route || !wanted(&entry.state, options, now) {
                 continue;
             }
-            let message = queue.message(id)?;
             let pending = entry.state.pending();
             work.push(Work {
-                payload: Payload::new(&message),
+                payload: Payload::new(&entry.message),
                 envelope: entry.state.envelope(&pending),
                 entry,
                 pending,
@@ -279,6 +278,7 @@ impl Run<'_> {
                 attempt: state.attempts.saturating_add(1),
                 at: schedule::now(),
                 recipients: flown[j].clone(),
+                every_pending: false,
             };
             if let Err(err) = queue.mark_in_flight(&work[j].entry, &flight) {
                 mark_error.get_or_insert(err);
@@ -288,6 +288,7 @@ impl Run<'_> {
         // Every entry's outcome is recorded even when one fails to be: the first error is
         // returned at the end.
         let mut first_error = mark_error;
+        let mut delivered = Vec::new();
         for (w, reports) in work.into_iter().zip(reports) {
             let Work {
                 mut entry, pending, ..
@@ -300,8 +301,7 @@ impl Run<'_> {
                         // The deleting thread lives as long as the run; were it gone,
                         // clean_tmp would delete it.
                         let _ = self.retired.send(gone);
-                        summary.delivered += 1;
-                        events(Event::Delivered { id });
+                        delivered.push(id);
                     }
                     Err(err) => {
                         first_error.get_or_insert(err);
@@ -310,12 +310,11 @@ impl Run<'_> {
                 continue;
             }
             // The outcome first, so that a failure to queue the notification cannot lose it.
-            let recorded = queue
-                .save(&entry)
-                .and_then(|()| queue.clear_in_flight(&entry))
-                .and_then(|()| settle(queue, &id, &mut entry.state, options, now));
+            let recorded = queue.save(&mut entry).and_then(|()| {
+                settle(queue, &mut entry.state, &entry.message, options, now)
+            });
             let bounce_id = match recorded {
-                Ok(Some(bounce)) => match queue.save(&entry) {
+                Ok(Some(bounce)) => match queue.save(&mut entry) {
                     Ok(()) => Some(bounce),
                     Err(err) => {
                         first_error.get_or_insert(err);
@@ -329,6 +328,17 @@ impl Run<'_> {
                 }
             };
             report(&entry.state, id, bounce_id, summary, events);
+        }
+        // One fsync of the directory makes the chunk's removals durable, before they are
+        // reported: a power cut after it cannot bring a delivered message back.
+        if !delivered.is_empty()
+            && let Err(err) = queue.sync_entries()
+        {
+            first_error.get_or_insert(err);
+        }
+        for id in delivered {
+            summary.delivered += 1;
+            events(Event::Delivered { id });
         }
         match first_error {
             Some(err) => Err(err),
@@ -395,8 +405,8 @@ fn record(state: &mut State, pending: &[usize], reports: &[Report], now: u64, po
 /// status notification (once, never for a null sender, not with `--no-bounce`).
 fn settle(
     queue: &Queue,
-    id: &str,
     state: &mut State,
+    message: &[u8],
     options: &Options,
     now: u64,
 ) -> Result<Option<String>, QueueError> {
@@ -408,8 +418,7 @@ fn settle(
     if open || refused.is_empty() || state.bounced || state.sender.is_empty() || !options.bounce {
         return Ok(None);
     }
-    let message = queue.message(id)?;
-    let dsn = bounce::compose(state, &refused, &message, &options.reporting_mta, now);
+    let dsn = bounce::compose(state, &refused, message, &options.reporting_mta, now);
     let envelope = Envelope {
         from: String::new(),
         recipients: vec![state.sender.clone()],

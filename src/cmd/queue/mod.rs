@@ -153,7 +153,7 @@ fn change(
             queue.remove(entry).map_err(Failure::from)?;
         } else {
             edit(&mut entry.state).with_context(|| format!("message {id}"))?;
-            queue.save(&entry).map_err(Failure::from)?;
+            queue.save(&mut entry).map_err(Failure::from)?;
         }
         if printer.is_json() {
             printer.json(&serde_json::json!({ "id": id, "result": done }))?;
