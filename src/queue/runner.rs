@@ -138,7 +138,7 @@ pub fn run(
                     let next = bin.lock().map(|rx| rx.recv());
                     match next {
                         Ok(Ok(dir)) => {
-                            let _ = std::fs::remove_dir_all(dir);
+                            let _ = std::fs::remove_file(dir);
                         }
                         _ => return,
                     }

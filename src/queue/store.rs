@@ -281,7 +281,14 @@ impl Queue {
             let _ = fs::remove_file(&build);
             return Err(err);
         }
-        sync_dir(&self.messages)?;
+        if let Err(err) = sync_dir(&self.messages) {
+            // A new entry that may not survive a crash is taken back, so that the failure
+            // reported means "not queued"; a replacement stays (its old state is gone).
+            if !replace {
+                let _ = fs::remove_file(&target);
+            }
+            return Err(err);
+        }
         Ok(lock)
     }
 
