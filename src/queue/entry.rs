@@ -49,6 +49,10 @@ pub struct State {
     /// Whether the delivery status notification for refused recipients was queued.
     #[serde(default)]
     pub bounced: bool,
+    /// Whether the notification that delivery is delayed (`queue run --delay-warning`) was
+    /// queued: one per message (and per `queue retry`).
+    #[serde(default)]
+    pub warned: bool,
 }
 
 /// The in-flight mark: written (without waiting for the disk) just before a message's
@@ -242,6 +246,7 @@ impl State {
             held: false,
             failed: None,
             bounced: false,
+            warned: false,
         }
     }
 

@@ -46,7 +46,9 @@ pub(super) fn migrate(queue: &Queue, entries: &Path) -> Result<(), QueueError> {
             Err(reason) => {
                 let reason = format!("queue entry {id} is corrupt: {reason}");
                 queue.move_to_quarantine(&id, &path, &reason)?;
-                crate::output::warning(&format!("moved corrupt entry {id} to quarantine: {reason}"));
+                crate::output::warning(&format!(
+                    "moved corrupt entry {id} to quarantine: {reason}"
+                ));
                 continue;
             }
         };
@@ -56,9 +58,7 @@ pub(super) fn migrate(queue: &Queue, entries: &Path) -> Result<(), QueueError> {
         };
         // Already there when a move was cut short by a crash: then only the old copy goes.
         queue.adopt(&id, &message, &state, mark.trim_ascii())?;
-        let gone = queue
-            .tmp()
-            .join(format!("{id}rm{:08x}", fastrand::u32(..)));
+        let gone = queue.tmp().join(format!("{id}rm{:08x}", fastrand::u32(..)));
         fs::rename(&path, &gone).map_err(io_err("moving", &path))?;
         sync_dir(entries).map_err(io_err("syncing", entries))?;
         drop(lock);

@@ -38,6 +38,9 @@ pub struct Options {
     pub flush: bool,
     /// Queue a delivery status notification for refused recipients.
     pub bounce: bool,
+    /// Queue one "delayed" notification for a message still pending this long after it
+    /// was queued (off when `None`, as Postfix's `delay_warning_time` is by default).
+    pub delay_warning: Option<std::time::Duration>,
     /// The name of this host in bounces (`Reporting-MTA`).
     pub reporting_mta: String,
 }
@@ -71,6 +74,8 @@ pub enum Event {
         next: u64,
         /// The last reply of a pending recipient.
         reply: String,
+        /// The id of the "delayed" notification queued for the sender, if one was.
+        notice: Option<String>,
     },
     /// Some recipient was refused for good or given up on.
     Failed {
@@ -310,9 +315,9 @@ impl Run<'_> {
                 continue;
             }
             // The outcome first, so that a failure to queue the notification cannot lose it.
-            let recorded = queue.save(&mut entry).and_then(|()| {
-                settle(queue, &mut entry.state, &entry.message, options, now)
-            });
+            let recorded = queue
+                .save(&mut entry)
+                .and_then(|()| settle(queue, &mut entry.state, &entry.message, options, now));
             let bounce_id = match recorded {
                 Ok(Some(bounce)) => match queue.save(&mut entry) {
                     Ok(()) => Some(bounce),
@@ -402,7 +407,8 @@ fn record(state: &mut State, pending: &[usize], reports: &[Report], now: u64, po
 }
 
 /// Once nothing is pending or uncertain and some recipient was refused, queues the delivery
-/// status notification (once, never for a null sender, not with `--no-bounce`).
+/// status notification (once, never for a null sender, not with `--no-bounce`); with
+/// `--delay-warning`, queues the one "delayed" notification of a message pending too long.
 fn settle(
     queue: &Queue,
     state: &mut State,
@@ -415,10 +421,31 @@ fn settle(
         .iter()
         .any(|r| matches!(r.status, RcptStatus::Pending | RcptStatus::Uncertain));
     let refused = state.indexes(RcptStatus::Rejected);
-    if open || refused.is_empty() || state.bounced || state.sender.is_empty() || !options.bounce {
+    let pending = state.pending();
+    let late = options.delay_warning.is_some_and(|after| {
+        now.saturating_sub(state.lifetime_start) >= after.as_secs() && !state.warned
+    });
+    let (recipients, action) = if late && !pending.is_empty() && state.failed.is_none() {
+        let until = state
+            .lifetime_start
+            .saturating_add(options.policy.lifetime.as_secs());
+        (pending, bounce::Action::Delayed { until })
+    } else if !open && !refused.is_empty() && !state.bounced && options.bounce {
+        (refused, bounce::Action::Failed)
+    } else {
+        return Ok(None);
+    };
+    if state.sender.is_empty() {
         return Ok(None);
     }
-    let dsn = bounce::compose(state, &refused, message, &options.reporting_mta, now);
+    let dsn = bounce::compose(
+        state,
+        &recipients,
+        message,
+        &options.reporting_mta,
+        now,
+        action,
+    );
     let envelope = Envelope {
         from: String::new(),
         recipients: vec![state.sender.clone()],
@@ -426,7 +453,10 @@ fn settle(
     };
     let notice = State::new(&envelope, Some(dsn.message_id), state.route.clone(), now);
     let id = queue.enqueue(&dsn.bytes, &notice)?;
-    state.bounced = true;
+    match action {
+        bounce::Action::Failed => state.bounced = true,
+        bounce::Action::Delayed { .. } => state.warned = true,
+    }
     Ok(Some(id))
 }
 
@@ -464,6 +494,7 @@ fn report(
             id,
             next: state.next_attempt,
             reply: reply_of(pending[0]),
+            notice: bounce,
         });
     }
 }
@@ -547,6 +578,7 @@ mod tests {
             policy: Policy::default(),
             flush: false,
             bounce: true,
+            delay_warning: None,
             reporting_mta: "client.test".into(),
         };
         let mut transport = Accepting::default();

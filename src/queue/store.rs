@@ -177,8 +177,8 @@ fn decode(bytes: &[u8]) -> Result<Parts, String> {
 
 /// Reads a state's JSON (an entry's line, or a `state.json` of the format before).
 pub(super) fn parse_state(json: &[u8]) -> Result<State, String> {
-    let state: State = serde_json::from_slice(json)
-        .map_err(|err| format!("its state is not valid: {err}"))?;
+    let state: State =
+        serde_json::from_slice(json).map_err(|err| format!("its state is not valid: {err}"))?;
     if state.version > VERSION {
         return Err(format!(
             "it was written by a newer mailkit (format {})",
@@ -659,7 +659,7 @@ mod tests {
             recipients: (0..100).map(|i| format!("r{i}@y.test")).collect(),
             dsn: Default::default(),
         };
-        let mut states = vec![state(), State::new(&many, None, state().route, 1000)];
+        let mut states = [state(), State::new(&many, None, state().route, 1000)];
         for (n, st) in states.iter_mut().enumerate() {
             let id = queue.enqueue(b"x", st).unwrap();
             let entry = queue.lock(&id).unwrap();
@@ -676,11 +676,18 @@ mod tests {
             let entry = queue.lock(&id).unwrap();
             assert!(entry.recovered.is_some(), "{n}");
             assert!(
-                entry.state.recipients.iter().all(|r| r.status == RcptStatus::Uncertain),
+                entry
+                    .state
+                    .recipients
+                    .iter()
+                    .all(|r| r.status == RcptStatus::Uncertain),
                 "{n}"
             );
             drop(entry);
-            assert!(queue.lock(&id).unwrap().recovered.is_none(), "{n}: settled once");
+            assert!(
+                queue.lock(&id).unwrap().recovered.is_none(),
+                "{n}: settled once"
+            );
             assert_eq!(queue.message(&id).unwrap(), b"x");
         }
     }
@@ -700,9 +707,11 @@ mod tests {
             let moved = queue.quarantine(&id, &err.to_string()).unwrap().unwrap();
             assert!(queue.ids().unwrap().is_empty());
             assert!(moved.is_file());
-            let reason =
-                fs::read_to_string(queue.quarantine.join(format!("{id}.reason"))).unwrap();
-            assert!(reason.contains("cut short") || reason.contains("header"), "{reason}");
+            let reason = fs::read_to_string(queue.quarantine.join(format!("{id}.reason"))).unwrap();
+            assert!(
+                reason.contains("cut short") || reason.contains("header"),
+                "{reason}"
+            );
         }
     }
 
@@ -748,7 +757,11 @@ mod tests {
         let dir = root.join("entries").join(id);
         fs::create_dir_all(&dir).unwrap();
         fs::write(dir.join("message"), b"Subject: old\r\n\r\nold\r\n").unwrap();
-        fs::write(dir.join("state.json"), serde_json::to_vec_pretty(state).unwrap()).unwrap();
+        fs::write(
+            dir.join("state.json"),
+            serde_json::to_vec_pretty(state).unwrap(),
+        )
+        .unwrap();
         fs::write(dir.join("lock"), mark).unwrap();
     }
 
@@ -763,11 +776,18 @@ mod tests {
             recipients: vec![0],
             every_pending: false,
         };
-        legacy_entry(root, "0002", &state(), &serde_json::to_vec(&flight).unwrap());
+        legacy_entry(
+            root,
+            "0002",
+            &state(),
+            &serde_json::to_vec(&flight).unwrap(),
+        );
         legacy_entry(root, "0003", &state(), b"");
         fs::write(root.join("entries/0003/state.json"), b"{\"version\": 1, tr").unwrap();
         legacy_entry(root, "0004", &state(), b"");
-        let held = lock::try_lock(&root.join("entries/0001/lock")).unwrap().unwrap();
+        let held = lock::try_lock(&root.join("entries/0001/lock"))
+            .unwrap()
+            .unwrap();
         let queue = Queue::open(root).unwrap();
         assert!(root.join("entries/0001").is_dir(), "left to its holder");
         assert!(queue.try_lock("0001").unwrap().is_none());
@@ -781,7 +801,10 @@ mod tests {
         assert_eq!(queue.ids().unwrap(), ["0001", "0002", "0004"]);
         assert_eq!(queue.load("0001").unwrap(), state());
         assert_eq!(queue.load("0004").unwrap().attempts, 0, "moved twice");
-        assert_eq!(queue.message("0001").unwrap(), b"Subject: old\r\n\r\nold\r\n");
+        assert_eq!(
+            queue.message("0001").unwrap(),
+            b"Subject: old\r\n\r\nold\r\n"
+        );
         let recovered = queue.lock("0002").unwrap();
         assert_eq!(recovered.recovered, Some(flight));
         assert_eq!(recovered.state.recipients[0].status, RcptStatus::Uncertain);

@@ -439,7 +439,10 @@ fn delivered_entries_leave_the_queue_durably_before_they_are_reported() {
             .iter()
             .position(|l| l.contains("write(1") && l.contains(&format!("delivered {id}")))
             .unwrap_or_else(|| panic!("{id} not reported:\n{log}"));
-        assert!(moved < sync && sync < reported, "{id}: {moved} {sync} {reported}\n{log}");
+        assert!(
+            moved < sync && sync < reported,
+            "{id}: {moved} {sync} {reported}\n{log}"
+        );
     }
     for t in &tokens {
         assert_eq!(fake.copies(t), 1);
@@ -456,7 +459,10 @@ fn a_run_killed_at_the_sync_of_its_removals_sends_nothing_twice() {
         enqueue(&q, &fake, &["bob@hamburger.test"], t);
     }
     // The run's first fsync is that of messages/ after the chunk's removals.
-    let out = run_under(&q, &["-o", "/dev/null", "-e", "inject=fsync:signal=KILL:when=1"]);
+    let out = run_under(
+        &q,
+        &["-o", "/dev/null", "-e", "inject=fsync:signal=KILL:when=1"],
+    );
     assert!(!out.status.success(), "not killed: {out:?}");
     assert!(
         !String::from_utf8_lossy(&out.stdout).contains("delivered"),
@@ -470,10 +476,46 @@ fn a_run_killed_at_the_sync_of_its_removals_sends_nothing_twice() {
     // A failed sync is an error of the run (74), and still nothing is sent again.
     let t = token("syncfail");
     enqueue(&q, &fake, &["bob@hamburger.test"], &t);
-    let out = run_under(&q, &["-o", "/dev/null", "-e", "inject=fsync:error=EIO:when=1"]);
+    let out = run_under(
+        &q,
+        &["-o", "/dev/null", "-e", "inject=fsync:error=EIO:when=1"],
+    );
     assert_eq!(out.status.code(), Some(74), "{out:?}");
     run(&q, "run");
     assert_eq!(fake.copies(&t), 1);
+}
+
+#[test]
+fn a_delay_warning_is_sent_once_when_asked_for_and_never_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = dir.path().join("q");
+    let mut plan = Plan::default();
+    plan.rcpt
+        .insert("bob@hamburger.test".into(), "451 4.7.1 greylisted".into());
+    let fake = Fake::start(plan);
+    let id = enqueue(&q, &fake, &["bob@hamburger.test"], &token("late"));
+    let out = run(&q, "flush");
+    assert!(!out.contains("notification"), "{out}");
+    assert_eq!(list(&q).len(), 1, "no warning by default");
+    let out = mailkit(&q)
+        .args(["queue", "flush", "--delay-warning", "0s"])
+        .assert()
+        .success();
+    let out = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(out.contains(&format!("deferred {id}")), "{out}");
+    assert!(out.contains("notification queued as"), "{out}");
+    let notice = list(&q).into_iter().find(|e| e["id"] != id).unwrap();
+    assert_eq!(notice["sender"], "", "a notification has the null sender");
+    assert_eq!(notice["pending"][0], "alice@crepes.test");
+    for _ in 0..2 {
+        mailkit(&q)
+            .args(["queue", "flush", "--delay-warning", "0s"])
+            .assert()
+            .success();
+    }
+    assert_eq!(fake.copies("Action: delayed"), 1, "one warning per message");
+    assert_eq!(fake.copies("Will-Retry-Until: "), 1);
+    assert_eq!(entry(&q, &id)["state"], "deferred");
 }
 
 #[test]
@@ -806,14 +848,15 @@ fn a_kill_at_each_step_of_enqueue_queues_the_message_wholly_or_not_at_all() {
         assert_eq!(
             fs::read_dir(q.join("tmp")).unwrap().count(),
             0,
-            "{fault}: leftovers {:?}", fs::read_dir(q.join("tmp")).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>()
+            "{fault}: leftovers {:?}",
+            fs::read_dir(q.join("tmp"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect::<Vec<_>>()
         );
     }
     // Killed before the rename: not queued; after it: queued (and sent once).
-    assert_eq!(
-        queued_at_kill,
-        [false, false, false, false, true]
-    );
+    assert_eq!(queued_at_kill, [false, false, false, false, true]);
 }
 
 #[test]

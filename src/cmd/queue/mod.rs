@@ -129,6 +129,7 @@ fn retry(state: &mut State) -> anyhow::Result<()> {
     let now = schedule::now();
     state.failed = None;
     state.bounced = false;
+    state.warned = false;
     state.lifetime_start = now;
     state.next_attempt = now;
     state.last_attempt = None;
@@ -182,6 +183,7 @@ fn deliver(
         },
         flush,
         bounce: !args.no_bounce,
+        delay_warning: args.delay_warning,
         reporting_mta: gethostname::gethostname()
             .into_string()
             .unwrap_or_else(|_| "localhost".into()),
