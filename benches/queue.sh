@@ -9,11 +9,12 @@
 #      number of messages over one connection (goal: >= 0.5 of its throughput), each round on
 #      a fresh copy of the queue, synced to disk before the timed run; the same run with the
 #      queue on tmpfs (/dev/shm) shows the disk's part; with BEFORE=/path/to/an/older/mailkit
-#      its `queue run` (of a queue it wrote itself) is alternated with them;
+#      its `send --queue` and `queue run` (of a queue it wrote itself) are alternated with
+#      mailkit's;
 #   3. the run's peak memory with 1,000 and with COUNT messages queued (goal: flat).
 # The queue lives under $TMPDIR (default /var/tmp, a disk: here the root ext4, like /tmp and
 # /work).
-# Usage: [RUNS=5] [BATCH=200] [BEFORE=mailkit] benches/queue.sh [COUNT]
+# Usage: [RUNS=5] [BATCH=200] [BEFORE=mailkit] benches/queue.sh [COUNT]   (about 5 minutes)
 #        (default COUNT 10,000; needs postfix, msmtp and time)
 set -euo pipefail
 
@@ -82,12 +83,18 @@ for i in \$(seq $batch); do
 done
 SH
 chmod +x "$work/enqueue-mailkit" "$work/enqueue-msmtpq"
+enqueuers=(mailkit="$work/enqueue-mailkit" msmtpq="$work/enqueue-msmtpq")
+if [ -n "$before" ]; then
+    sed -e "s|\"$mailkit\"|\"$before\"|" -e "s|$work/eq|$work/eqb|" "$work/enqueue-mailkit" > "$work/enqueue-before"
+    chmod +x "$work/enqueue-before"
+    enqueuers+=(mailkit-before="$work/enqueue-before")
+fi
 
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== 1. enqueue, one process per message ($(wc -c < "$work/one.eml") bytes, $batch per round, queue in $work)"
 python3 benches/alternate.py --runs "$runs" --count "$batch" --label "enqueue " \
-    --setup "rm -rf '$work/eq' '$work/msmtpq' && mkdir -p '$work/msmtpq'" -- \
-    mailkit="$work/enqueue-mailkit" msmtpq="$work/enqueue-msmtpq" | tee "$work/enqueue.txt"
+    --setup "rm -rf '$work/eq' '$work/eqb' '$work/msmtpq' && mkdir -p '$work/msmtpq'" -- \
+    "${enqueuers[@]}" | tee "$work/enqueue.txt"
 queued=$(find "$work/msmtpq" -name '*.mail' | wc -l)
 [ "$queued" = "$batch" ] || { echo "queue.sh: msmtpq queued $queued of $batch" >&2; exit 1; }
 
@@ -99,18 +106,31 @@ fill() { # fill BINARY DIR N
 }
 fill "$mailkit" "$work/master" "$count"
 commands=(queue-run="$mailkit queue run --queue-dir $work/q" send-mbox="$mailkit send ${route[*]} --mbox $work/all.mbox")
-setup="rm -rf '$work/q' && cp -a '$work/master' '$work/q'"
+# Before each timed command, every queue a run has emptied is copied afresh from its master
+# (a queue of the format before keeps its messages in entries/), and the copies are synced,
+# so their files have blocks on the disk as an enqueued message's have.
+cat > "$work/refill" <<'SH'
+#!/bin/sh
+# refill QUEUE MASTER SUBDIR...
+q=$1 master=$2
+shift 2
+for sub in "$@"; do
+    [ -n "$(ls -A "$q/$sub" 2>/dev/null)" ] && exit 0
+done
+rm -rf "$q" && cp -a "$master" "$q"
+SH
+chmod +x "$work/refill"
+setup="'$work/refill' '$work/q' '$work/master' messages"
 if [ -n "$before" ]; then
     fill "$before" "$work/master-before" "$count"
     commands+=(queue-run-before="$before queue run --queue-dir $work/qb")
-    setup="$setup && rm -rf '$work/qb' && cp -a '$work/master-before' '$work/qb'"
+    setup="$setup && '$work/refill' '$work/qb' '$work/master-before' entries messages"
 fi
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
     shm=$(mktemp -d /dev/shm/mailkit-queue-bench.XXXXXX)
     commands+=(queue-run-tmpfs="$mailkit queue run --queue-dir $shm/q")
-    setup="$setup && rm -rf '$shm/q' && cp -a '$work/master' '$shm/q'"
+    setup="$setup && '$work/refill' '$shm/q' '$work/master' messages"
 fi
-# Copies are synced, so their files have blocks on the disk as an enqueued message's have.
 setup="$setup && sync -f '$work'"
 # One checked run first: every message delivered, the queue left empty, memory measured.
 sh -c "$setup"
@@ -148,6 +168,10 @@ print()
 print("== summary (medians of alternated rounds)")
 print(f"enqueue: mailkit {mk / batch * 1000:.2f} ms/message, msmtpq {mq / batch * 1000:.2f} ms/message: "
       f"mailkit costs {1 / ratio('enqueue.txt', 'msmtpq'):.2f} of msmtpq's (per-round median)")
+if ratio("enqueue.txt", "mailkit-before"):
+    mb = wall("enqueue.txt", "mailkit-before")
+    print(f"enqueue of the BEFORE binary: {mb / batch * 1000:.2f} ms/message, "
+          f"{ratio('enqueue.txt', 'mailkit-before') / ratio('enqueue.txt', 'msmtpq'):.2f} of msmtpq's")
 run, mbox = wall("run.txt", "queue-run"), wall("run.txt", "send-mbox")
 print(f"queue run: {count} messages in {run:.2f} s = {count / run:.0f} msgs/s; send --mbox: {mbox:.2f} s = "
       f"{count / mbox:.0f} msgs/s; throughput ratio {ratio('run.txt', 'send-mbox'):.2f} (goal >= 0.5)")
