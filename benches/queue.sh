@@ -83,12 +83,13 @@ for i in \$(seq $batch); do
 done
 SH
 chmod +x "$work/enqueue-mailkit" "$work/enqueue-msmtpq"
-enqueuers=(mailkit="$work/enqueue-mailkit" msmtpq="$work/enqueue-msmtpq")
+enqueuers=(mailkit="$work/enqueue-mailkit")
 if [ -n "$before" ]; then
     sed -e "s|\"$mailkit\"|\"$before\"|" -e "s|$work/eq|$work/eqb|" "$work/enqueue-mailkit" > "$work/enqueue-before"
     chmod +x "$work/enqueue-before"
     enqueuers+=(mailkit-before="$work/enqueue-before")
 fi
+enqueuers+=(msmtpq="$work/enqueue-msmtpq") # last: its queue is checked below
 
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== 1. enqueue, one process per message ($(wc -c < "$work/one.eml") bytes, $batch per round, queue in $work)"
