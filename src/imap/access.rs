@@ -461,6 +461,25 @@ impl<S: Read + Write + Timed> MailAccess for Mailbox<'_, S> {
             self.session.logout()
         }
     }
+
+    /// The From, Subject, Date and Message-ID fields of the folder's messages (one UID FETCH
+    /// with BODY.PEEK, so nothing is marked read).
+    fn headers(&mut self, entries: &[Entry]) -> Result<Vec<Option<Vec<u8>>>, ImapError> {
+        let mut by_uid: HashMap<u32, Option<Vec<u8>>> = self
+            .session
+            .list_messages(true)?
+            .into_iter()
+            .map(|m| (m.uid, m.header))
+            .collect();
+        Ok(entries
+            .iter()
+            .map(|e| by_uid.remove(&e.number).flatten())
+            .collect())
+    }
+
+    fn keep_alive(&mut self) -> Result<(), ImapError> {
+        self.session.noop().map(|_| ())
+    }
 }
 
 #[cfg(test)]

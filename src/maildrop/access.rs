@@ -169,6 +169,13 @@ pub trait MailAccess {
 
     /// Ends the session; deletions become final only when this succeeds.
     fn close(&mut self) -> Result<(), Self::Error>;
+
+    /// The header of each of `entries`, in order (`None` where the server sent none), so
+    /// the people picking messages (`fetch -i`) see sender, subject and date.
+    fn headers(&mut self, entries: &[Entry]) -> Result<Vec<Option<Vec<u8>>>, Self::Error>;
+
+    /// Checks the session is still usable after a pause (a person taking time to choose).
+    fn keep_alive(&mut self) -> Result<(), Self::Error>;
 }
 
 #[cfg(test)]

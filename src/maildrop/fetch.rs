@@ -660,6 +660,14 @@ mod tests {
             self.log.push("close".into());
             Ok(())
         }
+
+        fn headers(&mut self, entries: &[Entry]) -> Result<Vec<Option<Vec<u8>>>, FakeError> {
+            Ok(vec![None; entries.len()])
+        }
+
+        fn keep_alive(&mut self) -> Result<(), FakeError> {
+            Ok(())
+        }
     }
 
     fn server<'a>(maildir: &'a Path, state: &'a Path, count: u32) -> Server<'a> {

@@ -371,7 +371,7 @@ fn uid_fetch(
                 .as_bytes(),
             );
             if upper.contains("HEADER.FIELDS") {
-                let header = header_of(&m.body);
+                let header = header_of(&m.body, &["message-id:", "subject:"]);
                 out.extend_from_slice(
                     format!(
                         " BODY[HEADER.FIELDS (FROM SUBJECT DATE MESSAGE-ID)] {{{}}}\r\n",
@@ -384,7 +384,7 @@ fn uid_fetch(
             out.extend_from_slice(b")\r\n");
             continue;
         }
-        let header = header_of(&m.body);
+        let header = header_of(&m.body, &["message-id:"]);
         out.extend_from_slice(
             format!(
                 "* {seq} FETCH (UID {} BODY[HEADER.FIELDS (MESSAGE-ID)] {{{}}}\r\n",
@@ -418,15 +418,17 @@ fn uid_fetch(
     stream.write_all(&out)
 }
 
-/// The Message-ID field of a message, as HEADER.FIELDS (MESSAGE-ID) returns it.
-fn header_of(body: &[u8]) -> Vec<u8> {
+/// The header fields of a message starting with one of `names` (lowercase, with the colon),
+/// as HEADER.FIELDS returns them.
+fn header_of(body: &[u8], names: &[&str]) -> Vec<u8> {
     let text = String::from_utf8_lossy(body);
     let mut out = String::new();
     for line in text.split("\r\n") {
         if line.is_empty() {
             break;
         }
-        if line.to_ascii_lowercase().starts_with("message-id:") {
+        let lower = line.to_ascii_lowercase();
+        if names.iter().any(|name| lower.starts_with(name)) {
             out.push_str(line);
             out.push_str("\r\n");
         }
