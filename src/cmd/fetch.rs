@@ -19,6 +19,9 @@ use crate::{
     output::{self, Printer},
 };
 
+/// Messages per group commit over POP3 unless `--batch` says otherwise.
+const BATCH: u32 = 256;
+
 /// Runs `mailkit fetch`.
 pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if super::imap_common::protocol(&args.connection)? == Protocol::Imap {
@@ -124,7 +127,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         } else {
             &no_entries
         },
-        batch: args.batch as usize,
+        batch: args.batch.unwrap_or(BATCH) as usize,
         progress: &progress,
     };
     let result = maildrop::fetch::fetch(&mut session, plan, &mut outcomes);

@@ -260,9 +260,7 @@ impl<K: MessageSink> BodySink for Adapter<'_, K> {
     }
 
     fn abandon(&mut self, writer: Self::Writer) {
-        // The pipeline removes the unfinished file of its batch on the error that follows;
-        // an unsolicited body is left in tmp/, never linked into new/.
-        drop(writer);
+        self.sink.abandon(writer.inner);
     }
 }
 

@@ -137,6 +137,9 @@ pub trait MessageSink {
     fn finish(&mut self, index: usize, writer: Self::Writer, bytes: u64) -> io::Result<()>;
     /// The server refused the `index`th message with this (escaped) text.
     fn refused(&mut self, index: usize, text: &str) -> io::Result<()>;
+    /// A message begun with `writer` must not be kept (the server sent a body not asked
+    /// for): nothing of it may remain, in `tmp/`, in an mbox or in a spool.
+    fn abandon(&mut self, writer: Self::Writer);
 }
 
 /// A logged-in mail-access session, as the fetch pipeline drives it.

@@ -132,6 +132,42 @@ fn expunge_and_fetch_responses_interleaved_in_a_uid_fetch_change_nothing() {
 }
 
 #[test]
+fn a_body_the_server_sent_unasked_leaves_no_trace_in_maildir_mbox_or_stdout() {
+    // 2 MiB: above what waits in memory, so the Maildir streams it to a tmp/ file.
+    let faults = Faults {
+        unasked_body: Some(2 << 20),
+        ..Faults::default()
+    };
+    let fake = Fake::start(three(), 7, faults);
+    let dir = tempfile::tempdir().unwrap();
+    fetch(&fake, dir.path(), &[]).assert().success();
+    let mut want: Vec<Vec<u8>> = three().iter().map(|m| lf(&m.body)).collect();
+    want.sort();
+    assert_eq!(saved(dir.path()), want);
+    assert_eq!(tmp_files(dir.path()), 0, "the unasked body stayed in tmp/");
+
+    let mbox = dir.path().join("mbox");
+    mailkit(&fake, &["fetch", "--mbox", mbox.to_str().unwrap()])
+        .args([
+            "--state-file",
+            dir.path().join("mbox.state").to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let text = fs::read(&mbox).unwrap();
+    assert!(
+        !text.windows(8).any(|w| w == b"uuuuuuuu"),
+        "the unasked body is in the mbox"
+    );
+    assert_eq!(text.windows(6).filter(|w| w == b"\nFrom ").count(), 2);
+
+    let out = mailkit(&fake, &["fetch", "--stdout", "--uidl", "2"])
+        .assert()
+        .success();
+    assert_eq!(out.get_output().stdout, three()[1].body);
+}
+
+#[test]
 fn without_uidplus_deleting_moves_to_trash_or_refuses() {
     let faults = Faults {
         caps: vec!["MOVE"],

@@ -34,6 +34,8 @@ pub struct Faults {
     pub idle_never_ends: bool,
     /// Stop answering on the first command starting with this (the test then kills mailkit).
     pub stall_at: Option<String>,
+    /// Before the bodies asked for, send the body of UID 999 (never asked for), this long.
+    pub unasked_body: Option<usize>,
 }
 
 impl Default for Faults {
@@ -48,6 +50,7 @@ impl Default for Faults {
             bye_at: None,
             idle_never_ends: false,
             stall_at: None,
+            unasked_body: None,
         }
     }
 }
@@ -355,6 +358,11 @@ fn uid_fetch(
     let set = parse_set(set, max);
     let body = upper.contains("BODY.PEEK[]");
     let mut out: Vec<u8> = Vec::new();
+    if let (true, Some(size)) = (body, faults.unasked_body) {
+        out.extend_from_slice(format!("* 9 FETCH (UID 999 BODY[] {{{size}}}\r\n").as_bytes());
+        out.extend(std::iter::repeat_n(b'u', size));
+        out.extend_from_slice(b")\r\n");
+    }
     for (i, m) in inbox.iter().enumerate() {
         if !in_set(m.uid, &set) {
             continue;
