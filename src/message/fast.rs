@@ -152,18 +152,18 @@ fn blank_or_comment(s: &[u8]) -> bool {
 
 /// A decimal number of `min..=max` digits at the start of `s`, followed by a non-digit.
 fn number(s: &[u8], min: usize, max: usize) -> Option<(u32, &[u8])> {
-    let len = s
-        .iter()
-        .take(max + 1)
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    if !(min..=max).contains(&len) {
-        return None;
+    let mut n = 0;
+    let mut len = 0;
+    while let Some(&b) = s.get(len)
+        && b.is_ascii_digit()
+    {
+        if len == max {
+            return None;
+        }
+        n = n * 10 + u32::from(b - b'0');
+        len += 1;
     }
-    let n = s[..len]
-        .iter()
-        .fold(0, |n, &b| n * 10 + u32::from(b - b'0'));
-    Some((n, &s[len..]))
+    (len >= min).then(|| (n, &s[len..]))
 }
 
 #[cfg(test)]

@@ -129,7 +129,26 @@ pub(crate) fn parse<'a>(block: &'a [u8], values: Values, headers: &mut Vec<Heade
         let mut len = 0;
         let mut first = None;
         let mut last = 0;
-        while let Some(&b) = block.get(pos) {
+        let mut found = false;
+        // The usual name, `Name:` without blanks, found with one search; anything else is
+        // walked byte by byte below.
+        if let Some(colon) = memchr::memchr2(b':', b'\n', &block[pos..])
+            && colon > 0
+            && block[pos + colon] == b':'
+            && !block[pos..pos + colon].iter().any(u8::is_ascii_whitespace)
+        {
+            let name = &block[pos..pos + colon];
+            for (slot, b) in lowered.iter_mut().zip(name) {
+                *slot = b.to_ascii_lowercase();
+            }
+            len = colon;
+            first = Some(pos);
+            last = pos + colon;
+            pos += colon + 1;
+            found = true;
+        }
+        while !found && let Some(&b) = block.get(pos)
+        {
             pos += 1;
             match b {
                 b':' if first.is_some() => break,

@@ -136,7 +136,7 @@ impl<'a> Walker<'a> {
             root_values,
             raw,
             pace,
-            entities: Vec::new(),
+            entities: Vec::with_capacity(4),
             warnings: Vec::new(),
             depth_warned: false,
             parts_warned: false,

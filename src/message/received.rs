@@ -232,7 +232,11 @@ fn ip(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
 
 /// The hops described by the Received fields of a header block, oldest first.
 pub(crate) fn hops<'a>(block: &Block<'a>, headers: &[Header<'_>]) -> Vec<Hop<'a>> {
-    let mut hops = Vec::new();
+    let count = headers
+        .iter()
+        .filter(|h| matches!(h.name, HeaderName::Received))
+        .count();
+    let mut hops = Vec::with_capacity(count);
     let mut previous: Option<i64> = None;
     for header in headers.iter().rev() {
         if !matches!(header.name, HeaderName::Received) {
