@@ -642,6 +642,15 @@ fn header_value<'a>(block: &Block<'a>, header: &Header<'a>) -> Cow<'a, str> {
         (_, HeaderValue::Address(address)) => Cow::Owned(format_address(address)),
         (_, HeaderValue::ContentType(ct)) => Cow::Owned(format_content_type(ct)),
         (name, HeaderValue::Text(id)) if is_id_field(name) => {
+            // Written `<id>` in the message (the usual case): borrowed as it is.
+            let written = block.value(header).trim_ascii();
+            if written.len() == id.len() + 2
+                && written.first() == Some(&b'<')
+                && written.last() == Some(&b'>')
+                && &written[1..written.len() - 1] == id.as_bytes()
+            {
+                return block.text(written);
+            }
             let mut out = String::with_capacity(id.len() + 2);
             out.push('<');
             out.push_str(id);
@@ -798,6 +807,8 @@ fn format_address(address: &Address<'_>) -> String {
         }
     }
     match address {
+        // One mailbox (most fields) needs no list to join.
+        Address::List(list) if list.len() == 1 => one(&list[0]),
         Address::List(list) => list.iter().map(one).collect::<Vec<_>>().join(", "),
         Address::Group(groups) => groups
             .iter()
