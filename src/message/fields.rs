@@ -147,8 +147,7 @@ pub(crate) fn parse<'a>(block: &'a [u8], values: Values, headers: &mut Vec<Heade
             pos += colon + 1;
             found = true;
         }
-        while !found && let Some(&b) = block.get(pos)
-        {
+        while !found && let Some(&b) = block.get(pos) {
             pos += 1;
             match b {
                 b':' if first.is_some() => break,
