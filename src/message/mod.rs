@@ -42,7 +42,7 @@ use mime::{Cte, Entity, Kind, Walker};
 /// The walk's limits, documented for users and asserted by tests.
 pub use mime::{MAX_DEPTH, MAX_PARTS};
 /// Received hops and their delays, shared by the JSON and the text table.
-pub use received::{Hop, Time, decimal, format_delay, push_delay};
+pub use received::{Hop, Time, decimal, push_delay};
 /// A few decoded header fields for `send -t` and `list --headers`, without a full inspection.
 pub use summary::{HeaderSummary, envelope_sender, field_ranges};
 

@@ -255,14 +255,8 @@ pub(crate) fn hops<'a>(block: &Block<'a>, headers: &[Header<'_>]) -> Vec<Hop<'a>
     hops
 }
 
-/// A delay for people: `42s`, `3m05s`, `2h01m`, `3d04h`; negative delays keep their sign.
-pub fn format_delay(seconds: i64) -> String {
-    let mut out = String::with_capacity(8);
-    push_delay(&mut out, seconds);
-    out
-}
-
-/// Appends [`format_delay`]'s text to `out`.
+/// Appends a delay for people to `out`: `42s`, `3m05s`, `2h01m`, `3d04h`; negative delays keep
+/// their sign.
 pub fn push_delay(out: &mut String, seconds: i64) {
     if seconds < 0 {
         out.push('-');
@@ -367,7 +361,9 @@ mod tests {
             (i64::MIN, "-106751991167300d15h"),
         ];
         for (seconds, want) in cases {
-            assert_eq!(format_delay(seconds), want);
+            let mut out = String::new();
+            push_delay(&mut out, seconds);
+            assert_eq!(out, want);
         }
     }
 }
