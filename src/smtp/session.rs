@@ -47,8 +47,9 @@ pub struct Session<S: Read + Write> {
     /// How long a whole reply may take, from the moment it is awaited.
     timeout: Duration,
     /// The replies due, oldest first, named for a timeout message (pipelining sends several
-    /// commands before reading).
-    awaiting: VecDeque<String>,
+    /// commands before reading): what is awaited and the command's verb, joined only when a
+    /// timeout needs the text (not a few allocations per message of a long run).
+    awaiting: VecDeque<(&'static str, &'static str)>,
 }
 
 impl<S: Read + Write> Session<S> {
@@ -68,7 +69,7 @@ impl<S: Read + Write> Session<S> {
             transcript,
             out: Vec::with_capacity(1024),
             timeout,
-            awaiting: VecDeque::from(["the greeting".to_owned()]),
+            awaiting: VecDeque::from([("the greeting", "")]),
         };
         let greeting = session.read()?;
         if greeting.code != 220 {
@@ -611,13 +612,12 @@ impl<S: Read + Write> Session<S> {
                     .map_err(WriteFailure::BeforeDot)?;
             }
             self.awaiting
-                .push_back("the reply to the message's final dot".to_owned());
+                .push_back(("the reply to the message's final dot", ""));
         }
         for command in commands {
             // Formatting into a Vec cannot fail.
             let _ = write!(self.out, "{command}");
-            self.awaiting
-                .push_back(format!("the reply to {}", command.verb()));
+            self.awaiting.push_back(("the reply to ", command.verb()));
             if self.transcript.is_on() {
                 let line = command.transcript();
                 self.transcript.client(self.tls_mark(), line.as_bytes());
@@ -640,10 +640,7 @@ impl<S: Read + Write> Session<S> {
     /// Reads the next reply within the reply timeout; a timeout says which reply it was.
     fn read(&mut self) -> Result<Reply, SmtpError> {
         let mark = self.tls_mark();
-        let step = self
-            .awaiting
-            .pop_front()
-            .unwrap_or_else(|| "a reply".to_owned());
+        let (what, verb) = self.awaiting.pop_front().unwrap_or(("a reply", ""));
         let transcript = &self.transcript;
         let deadline = Instant::now() + self.timeout;
         read_reply(&mut self.io, Some(deadline), |line| {
@@ -652,7 +649,7 @@ impl<S: Read + Write> Session<S> {
         .map_err(|err| match err {
             SmtpError::Io(io) if is_timeout(&io) => SmtpError::Timeout {
                 secs: self.timeout.as_secs(),
-                step,
+                step: format!("{what}{verb}"),
             },
             other => other,
         })
