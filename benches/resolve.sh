@@ -69,9 +69,9 @@ batch() {
         "kdig=sh $WORK/kdig.sh"
 }
 # Each server's own CPU time over one run of each batch client, per query (clock ticks of
-# /proc/PID/stat of the server's processes: bind9 is one, nsd is a parent and its servers).
+# /proc/PID/stat of the server's processes: bind9 is one, nsd forks its servers).
 server_pids() {
-    if [[ $1 == nsd ]]; then echo "$nsd_pid $(pgrep -P "$nsd_pid" | tr '\n' ' ')"; else pgrep -x "$1"; fi
+    if [[ $1 == nsd ]]; then pgrep -f "$WORK/nsd/nsd.conf"; else pgrep -x "$1"; fi
 }
 server_cpu() {
     local total=0 pid
