@@ -15,7 +15,7 @@ use hickory_proto::op::Message;
 
 use super::{
     DnsError, QueryOptions, RecordType, Resolver,
-    message::{Response, Transport, build_query, matches, query_id},
+    message::{QueryIds, Response, Transport, matches, query_with_id},
     name::parse_name,
     transport::{MAX_MESSAGE, exchange, is_timeout, local_for},
 };
@@ -174,6 +174,7 @@ impl Resolver {
         let _ = socket.set_read_timeout(Some(TICK));
         let mut next_check = Instant::now() + TICK;
         let mut rto = Rto { smoothed: None };
+        let mut ids = QueryIds::new();
         loop {
             while !exhausted && flights.len() < window {
                 let Some(index) = take() else {
@@ -188,16 +189,9 @@ impl Resolver {
                         continue;
                     }
                 };
-                let mut query = match build_query(&name, q.rtype, options.recursion) {
-                    Ok(query) => query,
-                    Err(err) => {
-                        let _ = tx.send((index, Err(err)));
-                        continue;
-                    }
-                };
                 // Unique among the queries in flight, so each reply finds its question.
                 let id = loop {
-                    match query_id() {
+                    match ids.draw() {
                         Ok(id) if flights.contains_key(&id) => continue,
                         other => break other,
                     }
@@ -209,7 +203,7 @@ impl Resolver {
                         continue;
                     }
                 };
-                query.metadata.id = id;
+                let query = query_with_id(&name, q.rtype, options.recursion, id);
                 let bytes = match query.to_vec() {
                     Ok(bytes) => bytes,
                     Err(err) => {
