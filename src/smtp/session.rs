@@ -1051,6 +1051,27 @@ crate::testing::TIMEOUT,
     }
 
     #[test]
+    fn content_and_the_next_commands_share_one_write_unless_large() {
+        let replies: &[&[u8]] = &[
+            b"250 ok\r\n250 ok\r\n354 go\r\n",
+            b"250 queued 1\r\n250 ok\r\n250 ok\r\n354 go\r\n",
+            b"250 queued 2\r\n",
+        ];
+        let envelope = envelope(&["b@x"]);
+        let small = Payload::new(b"small");
+        let large = Payload::new(&vec![b'x'; INLINE_CONTENT + 1]);
+        // Small: MAIL+RCPT+DATA; content 1 with MAIL+RCPT+DATA; content 2. Large: the same
+        // with content 1 in a write of its own, not copied.
+        for (payload, writes) in [(&small, 3), (&large, 4)] {
+            let mut s = session("250-PIPELINING\r\n", replies);
+            let before = s.io.get_ref().writes;
+            let batch = s.send_all(&[(&envelope, payload), (&envelope, payload)]);
+            assert!(batch.fatal.is_none());
+            assert_eq!(s.io.get_ref().writes - before, writes);
+        }
+    }
+
+    #[test]
     fn sending_is_heard_only_for_content_that_goes_out() {
         let pipelined: &[&[u8]] = &[
             b"250 ok\r\n550 no\r\n554 no valid recipients\r\n",
