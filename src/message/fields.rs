@@ -66,10 +66,52 @@ fn known(name: &[u8]) -> Option<(HeaderName<'static>, Value)> {
     })
 }
 
+/// Which field values [`parse`] hands to mail-parser: a view parses only what it shows. The
+/// others are only located (an empty value), which ends them where mail-parser's parsers
+/// would (unit tests compare the offsets on the fixtures and corpora).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Values {
+    /// Every field mailkit reads structured (`--json`, `-H`, `-g`).
+    All,
+    /// The MIME fields the structure walk reads (Content-Type, -Disposition, -Transfer-Encoding):
+    /// all a part's header block needs.
+    Mime,
+    /// The MIME fields and those the default view shows (From, To, Cc, Subject, Date,
+    /// Message-ID).
+    Summary,
+}
+
+impl Values {
+    fn wants(self, name: &HeaderName<'_>) -> bool {
+        let mime = matches!(
+            name,
+            HeaderName::ContentType
+                | HeaderName::ContentDisposition
+                | HeaderName::ContentTransferEncoding
+        );
+        match self {
+            Values::All => true,
+            Values::Mime => mime,
+            Values::Summary => {
+                mime || matches!(
+                    name,
+                    HeaderName::From
+                        | HeaderName::To
+                        | HeaderName::Cc
+                        | HeaderName::Subject
+                        | HeaderName::Date
+                        | HeaderName::MessageId
+                )
+            }
+        }
+    }
+}
+
 /// Appends the fields of `block` (a header block, up to and including its empty line) to
 /// `headers`, with offsets relative to `block`. Fields mailkit does not parse get their name
-/// as written ([`HeaderName::Other`]; see [`canonical`]) and an empty value.
-pub(crate) fn parse<'a>(block: &'a [u8], headers: &mut Vec<Header<'a>>) {
+/// as written ([`HeaderName::Other`]; see [`canonical`]) and an empty value, and so do those
+/// `values` leaves out.
+pub(crate) fn parse<'a>(block: &'a [u8], values: Values, headers: &mut Vec<Header<'a>>) {
     let mut pos = 0;
     'fields: loop {
         // Whitespace before a name is skipped; an empty line (or the end) ends the block.
@@ -87,7 +129,25 @@ pub(crate) fn parse<'a>(block: &'a [u8], headers: &mut Vec<Header<'a>>) {
         let mut len = 0;
         let mut first = None;
         let mut last = 0;
-        while let Some(&b) = block.get(pos) {
+        let mut found = false;
+        // The usual name, `Name:` without blanks, found with one search; anything else is
+        // walked byte by byte below.
+        if let Some(colon) = memchr::memchr2(b':', b'\n', &block[pos..])
+            && colon > 0
+            && block[pos + colon] == b':'
+            && !block[pos..pos + colon].iter().any(u8::is_ascii_whitespace)
+        {
+            let name = &block[pos..pos + colon];
+            for (slot, b) in lowered.iter_mut().zip(name) {
+                *slot = b.to_ascii_lowercase();
+            }
+            len = colon;
+            first = Some(pos);
+            last = pos + colon;
+            pos += colon + 1;
+            found = true;
+        }
+        while !found && let Some(&b) = block.get(pos) {
             pos += 1;
             match b {
                 b':' if first.is_some() => break,
@@ -110,11 +170,35 @@ pub(crate) fn parse<'a>(block: &'a [u8], headers: &mut Vec<Header<'a>>) {
                 Value::Skip,
             )
         });
+        let kind = if values.wants(&name) {
+            kind
+        } else {
+            Value::Skip
+        };
         let start = pos;
         let value = match kind {
             Value::Skip => {
                 pos = field_end(block, pos);
                 HeaderValue::Empty
+            }
+            Value::Id if let Some((value, len)) = super::fast::ids(&block[start..]) => {
+                pos = start + len;
+                value
+            }
+            Value::Date => {
+                let end = field_end(block, pos);
+                match super::fast::date(&block[start..end]) {
+                    Some(date) => {
+                        pos = end;
+                        HeaderValue::DateTime(date)
+                    }
+                    None => {
+                        let mut stream = MessageStream::new(&block[start..]);
+                        let value = stream.parse_date();
+                        pos = start + stream.offset();
+                        value
+                    }
+                }
             }
             parsed => {
                 let mut stream = MessageStream::new(&block[start..]);
@@ -192,6 +276,7 @@ pub(crate) fn reference_parser() -> mail_parser::MessageParser {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fast;
     use super::*;
 
     /// mail-parser's result, with names it knows but mailkit does not parse written the way
@@ -204,7 +289,40 @@ mod tests {
 
     fn assert_same(block: &[u8]) {
         let mut ours = Vec::new();
-        parse(block, &mut ours);
+        parse(block, Values::All, &mut ours);
+        assert_same_as_reference(block, &ours);
+        // The views that parse fewer values locate the same fields.
+        for values in [Values::Mime, Values::Summary] {
+            let mut fewer = Vec::new();
+            parse(block, values, &mut fewer);
+            assert_eq!(fewer.len(), ours.len());
+            for (a, b) in fewer.iter().zip(&ours) {
+                assert_eq!(
+                    (a.offset_field, a.offset_start, a.offset_end, &a.name),
+                    (b.offset_field, b.offset_start, b.offset_end, &b.name),
+                    "{values:?} {:?}",
+                    String::from_utf8_lossy(block)
+                );
+                if values.wants(&a.name) {
+                    assert_eq!(a.value, b.value);
+                } else {
+                    assert_eq!(a.value, HeaderValue::Empty);
+                }
+            }
+        }
+        // The fast paths agree with mail-parser wherever they take a value.
+        for header in &ours {
+            let (start, end) = (header.offset_start as usize, header.offset_end as usize);
+            fast::tests::check_ids(&block[start..]);
+            let value = &block[start..end];
+            fast::tests::check_date(value);
+            if let Some(semi) = memchr::memrchr(b';', value) {
+                fast::tests::check_date(&value[semi + 1..]);
+            }
+        }
+    }
+
+    fn assert_same_as_reference(block: &[u8], ours: &[Header<'_>]) {
         let theirs = reference(block);
         assert_eq!(
             ours.len(),
@@ -301,7 +419,11 @@ mod tests {
     #[test]
     fn canonical_names_follow_mail_parser() {
         let mut headers = Vec::new();
-        parse(b"delivered-to: x\nX-Custom: y\nSUBJECT: z\n", &mut headers);
+        parse(
+            b"delivered-to: x\nX-Custom: y\nSUBJECT: z\n",
+            Values::All,
+            &mut headers,
+        );
         let names: Vec<_> = headers.iter().map(|h| canonical(&h.name)).collect();
         assert_eq!(names, ["Delivered-To", "X-Custom", "Subject"]);
     }

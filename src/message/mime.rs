@@ -125,14 +125,18 @@ pub(crate) struct Walker<'a> {
     parts_warned: bool,
     /// How many message/rfc822 parts enclose the entity being walked.
     in_message: usize,
+    /// The field values the view needs from the message's own header; a part's header block
+    /// needs only its MIME fields.
+    root_values: fields::Values,
 }
 
 impl<'a> Walker<'a> {
-    pub fn new(raw: &'a [u8], pace: Pace<'a>) -> Self {
+    pub fn new(raw: &'a [u8], pace: Pace<'a>, root_values: fields::Values) -> Self {
         Walker {
+            root_values,
             raw,
             pace,
-            entities: Vec::new(),
+            entities: Vec::with_capacity(4),
             warnings: Vec::new(),
             depth_warned: false,
             parts_warned: false,
@@ -165,8 +169,13 @@ impl<'a> Walker<'a> {
         }
         let raw = self.raw;
         let body_start = header_end(raw, start, end);
-        let mut headers = Vec::new();
-        fields::parse(&raw[start..body_start], &mut headers);
+        let values = if self.entities.is_empty() {
+            self.root_values
+        } else {
+            fields::Values::Mime
+        };
+        let mut headers = Vec::with_capacity(16);
+        fields::parse(&raw[start..body_start], values, &mut headers);
 
         let index = self.entities.len();
         let mut entity = Entity {
@@ -244,8 +253,8 @@ impl<'a> Walker<'a> {
     pub fn header_only(&mut self, end: usize) {
         let raw = self.raw;
         let body_start = header_end(raw, 0, end);
-        let mut headers = Vec::new();
-        fields::parse(&raw[..body_start], &mut headers);
+        let mut headers = Vec::with_capacity(32);
+        fields::parse(&raw[..body_start], self.root_values, &mut headers);
         self.entities.push(Entity {
             id: "1".to_owned(),
             depth: 0,

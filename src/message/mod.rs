@@ -13,6 +13,7 @@
 //! 1.0 touches only this module.
 
 mod decode;
+mod fast;
 mod fields;
 /// Message files mapped instead of read, and the pace at which walked pages are released.
 pub mod mapped;
@@ -41,7 +42,7 @@ use mime::{Cte, Entity, Kind, Walker};
 /// The walk's limits, documented for users and asserted by tests.
 pub use mime::{MAX_DEPTH, MAX_PARTS};
 /// Received hops and their delays, shared by the JSON and the text table.
-pub use received::{Hop, format_delay};
+pub use received::{Hop, Time, decimal, push_delay};
 /// A few decoded header fields for `send -t` and `list --headers`, without a full inspection.
 pub use summary::{HeaderSummary, envelope_sender, field_ranges};
 
@@ -333,7 +334,11 @@ fn inspect_paced<'a>(
             "the first line is not a header field (binary data, or not a mail message)",
         ));
     }
-    let mut walker = Walker::new(raw, pace);
+    let values = match need {
+        Need::All | Need::Header => fields::Values::All,
+        Need::Summary => fields::Values::Summary,
+    };
+    let mut walker = Walker::new(raw, pace, values);
     if need != Need::Header {
         walker.walk(0, raw.len(), "1".to_owned(), 0, false);
     } else {
@@ -637,6 +642,15 @@ fn header_value<'a>(block: &Block<'a>, header: &Header<'a>) -> Cow<'a, str> {
         (_, HeaderValue::Address(address)) => Cow::Owned(format_address(address)),
         (_, HeaderValue::ContentType(ct)) => Cow::Owned(format_content_type(ct)),
         (name, HeaderValue::Text(id)) if is_id_field(name) => {
+            // Written `<id>` in the message (the usual case): borrowed as it is.
+            let written = block.value(header).trim_ascii();
+            if written.len() == id.len() + 2
+                && written.first() == Some(&b'<')
+                && written.last() == Some(&b'>')
+                && &written[1..written.len() - 1] == id.as_bytes()
+            {
+                return block.text(written);
+            }
             let mut out = String::with_capacity(id.len() + 2);
             out.push('<');
             out.push_str(id);
@@ -686,37 +700,9 @@ fn decode_unstructured<'a>(block: &Block<'a>, raw: &'a [u8]) -> Cow<'a, str> {
     unfold(block.text(raw.trim_ascii()))
 }
 
-/// RFC 3339 for a parsed date, as mail-parser's `to_rfc3339` writes it (`Z` for +00:00), built
-/// without the formatting machinery: one per Received field makes it a hot path.
+/// RFC 3339 for a parsed date, as mail-parser's `to_rfc3339` writes it (`Z` for +00:00).
 pub(crate) fn rfc3339(date: &DateTime) -> String {
-    fn two(out: &mut String, n: u8) {
-        out.push(char::from(b'0' + n / 10 % 10));
-        out.push(char::from(b'0' + n % 10));
-    }
-    let mut out = String::with_capacity(25);
-    let year = date.year;
-    for divisor in [1000, 100, 10, 1] {
-        out.push(char::from(b'0' + (year / divisor % 10) as u8));
-    }
-    for (sep, n) in [
-        ('-', date.month),
-        ('-', date.day),
-        ('T', date.hour),
-        (':', date.minute),
-        (':', date.second),
-    ] {
-        out.push(sep);
-        two(&mut out, n);
-    }
-    if date.tz_hour == 0 && date.tz_minute == 0 {
-        out.push('Z');
-    } else {
-        out.push(if date.tz_before_gmt { '-' } else { '+' });
-        two(&mut out, date.tz_hour);
-        out.push(':');
-        two(&mut out, date.tz_minute);
-    }
-    out
+    received::Time::new(date).as_str().to_owned()
 }
 
 /// A header block and, when it is valid UTF-8 (almost always), the same bytes as text: checked
@@ -821,6 +807,8 @@ fn format_address(address: &Address<'_>) -> String {
         }
     }
     match address {
+        // One mailbox (most fields) needs no list to join.
+        Address::List(list) if list.len() == 1 => one(&list[0]),
         Address::List(list) => list.iter().map(one).collect::<Vec<_>>().join(", "),
         Address::Group(groups) => groups
             .iter()

@@ -3,7 +3,7 @@
 
 use std::{borrow::Cow, net::IpAddr};
 
-use mail_parser::{Header, HeaderName, HeaderValue, parsers::MessageStream};
+use mail_parser::{DateTime, Header, HeaderName, HeaderValue, parsers::MessageStream};
 use serde::Serialize;
 
 use super::Block;
@@ -21,10 +21,72 @@ pub struct Hop<'a> {
     /// The `with` protocol (SMTP, ESMTPS, LMTP...), uppercased.
     pub protocol: Option<Cow<'a, str>>,
     /// When this host received the message, RFC 3339.
-    pub time: Option<String>,
+    pub time: Option<Time>,
     /// Seconds since the previous hop (negative when clocks disagree); null for the first hop
     /// or when either time is unknown.
     pub delay: Option<i64>,
+}
+
+/// A time written as RFC 3339, the way mail-parser's `to_rfc3339` writes it (`Z` for +00:00),
+/// kept inline rather than in a `String`: a message has ten hops or so, each with a time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Time {
+    bytes: [u8; 25],
+    len: u8,
+}
+
+impl Time {
+    /// Writes `date` without the formatting machinery.
+    pub(crate) fn new(date: &DateTime) -> Self {
+        let mut bytes = *b"0000-00-00T00:00:00+00:00";
+        let mut put = |at: usize, n: u8| {
+            bytes[at] = b'0' + n / 10 % 10;
+            bytes[at + 1] = b'0' + n % 10;
+        };
+        put(0, (date.year / 100 % 100) as u8);
+        put(2, (date.year % 100) as u8);
+        put(5, date.month);
+        put(8, date.day);
+        put(11, date.hour);
+        put(14, date.minute);
+        put(17, date.second);
+        let len = if date.tz_hour == 0 && date.tz_minute == 0 {
+            bytes[19] = b'Z';
+            20
+        } else {
+            put(20, date.tz_hour);
+            put(23, date.tz_minute);
+            bytes[19] = if date.tz_before_gmt { b'-' } else { b'+' };
+            25
+        };
+        Time { bytes, len }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and punctuation are ever written.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for Time {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// The clauses of one Received value (RFC 5321 §4.4 `Stamp`): the token after `from`, `by`
@@ -45,11 +107,16 @@ pub(crate) fn parse<'a>(block: &Block<'a>, value: &'a [u8]) -> (Hop<'a>, Option<
         None => (value, None),
     };
     let mut stamp = None;
-    if let Some(date) = date
-        && let HeaderValue::DateTime(date) = MessageStream::new(date).parse_date()
+    let parsed = date.and_then(|date| {
+        super::fast::date(date).or_else(|| match MessageStream::new(date).parse_date() {
+            HeaderValue::DateTime(date) => Some(date),
+            _ => None,
+        })
+    });
+    if let Some(date) = parsed
         && date.is_valid()
     {
-        hop.time = Some(super::rfc3339(&date));
+        hop.time = Some(Time::new(&date));
         stamp = Some(date.to_timestamp());
     }
 
@@ -165,7 +232,11 @@ fn ip(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
 
 /// The hops described by the Received fields of a header block, oldest first.
 pub(crate) fn hops<'a>(block: &Block<'a>, headers: &[Header<'_>]) -> Vec<Hop<'a>> {
-    let mut hops = Vec::new();
+    let count = headers
+        .iter()
+        .filter(|h| matches!(h.name, HeaderName::Received))
+        .count();
+    let mut hops = Vec::with_capacity(count);
     let mut previous: Option<i64> = None;
     for header in headers.iter().rev() {
         if !matches!(header.name, HeaderName::Received) {
@@ -184,17 +255,42 @@ pub(crate) fn hops<'a>(block: &Block<'a>, headers: &[Header<'_>]) -> Vec<Hop<'a>
     hops
 }
 
-/// A delay for people: `42s`, `3m05s`, `2h01m`, `3d04h`; negative delays keep their sign.
-pub fn format_delay(seconds: i64) -> String {
-    let sign = if seconds < 0 { "-" } else { "" };
+/// Appends a delay for people to `out`: `42s`, `3m05s`, `2h01m`, `3d04h`; negative delays keep
+/// their sign.
+pub fn push_delay(out: &mut String, seconds: i64) {
+    if seconds < 0 {
+        out.push('-');
+    }
     let s = seconds.unsigned_abs();
-    let text = match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
+    // Written digit by digit: the tree view shows one per hop, ten per message.
+    let (high, high_unit, low, low_unit) = match s {
+        0..60 => (s, 's', None, ' '),
+        60..3600 => (s / 60, 'm', Some(s % 60), 's'),
+        3600..86400 => (s / 3600, 'h', Some(s % 3600 / 60), 'm'),
+        _ => (s / 86400, 'd', Some(s % 86400 / 3600), 'h'),
     };
-    format!("{sign}{text}")
+    decimal(out, high);
+    out.push(high_unit);
+    if let Some(low) = low {
+        out.push(char::from(b'0' + (low / 10) as u8));
+        out.push(char::from(b'0' + (low % 10) as u8));
+        out.push(low_unit);
+    }
+}
+
+/// Appends `n` in decimal, without the formatting machinery.
+pub fn decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 #[cfg(test)]
@@ -260,9 +356,14 @@ mod tests {
             (7260, "2h01m"),
             (273600, "3d04h"),
             (-5, "-5s"),
+            (-7260, "-2h01m"),
+            (86400 * 123 + 3600, "123d01h"),
+            (i64::MIN, "-106751991167300d15h"),
         ];
         for (seconds, want) in cases {
-            assert_eq!(format_delay(seconds), want);
+            let mut out = String::new();
+            push_delay(&mut out, seconds);
+            assert_eq!(out, want);
         }
     }
 }

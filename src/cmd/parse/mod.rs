@@ -4,6 +4,7 @@
 
 use std::{
     collections::BTreeMap,
+    io::Write as _,
     path::{Path, PathBuf},
     sync::{Mutex, mpsc},
 };
@@ -213,7 +214,14 @@ impl Sink<'_> {
     /// The `==> source #index <==` line that separates messages in text views.
     fn heading(&mut self, raw: &RawMessage) -> anyhow::Result<()> {
         self.separate = true;
-        self.line(&format!("==> {} <==", label(raw)))
+        // Written in place (one per message of an mbox): escaping is character by character,
+        // so escaping the source alone is escaping the label.
+        self.stdout.extend_from_slice(b"==> ");
+        self.stdout
+            .extend_from_slice(escape_line(&raw.source).as_bytes());
+        let _ = write!(self.stdout, " #{} <==", raw.index);
+        self.stdout.push(b'\n');
+        Ok(())
     }
 
     /// One view's result: its JSON line, or the text `text` writes, preceded by the message's

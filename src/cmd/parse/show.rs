@@ -216,48 +216,67 @@ pub(super) fn summary(out: &mut Sink, view: &MessageView<'_>) -> anyhow::Result<
 /// can: a header-heavy mailbox has about ten hops per message.
 pub(super) fn hops_table(out: &mut Sink, hops: &[Hop<'_>]) -> anyhow::Result<()> {
     out.line("Received hops (oldest first):")?;
-    fn cell<'c>(text: Option<&'c str>) -> Cow<'c, str> {
-        text.map_or(Cow::Borrowed("-"), escape_line)
+    // Every cell's text goes into one buffer, with its span and its width in characters: a
+    // message has ten hops or so, too many for a string per cell.
+    let mut text = String::with_capacity(64 * (hops.len() + 1));
+    let mut rows: Vec<[(usize, usize, usize); 6]> = Vec::with_capacity(hops.len() + 1);
+    fn cell(text: &mut String, write: impl FnOnce(&mut String)) -> (usize, usize, usize) {
+        let start = text.len();
+        write(text);
+        (start, text.len(), text[start..].chars().count())
     }
-    let rows: Vec<[Cow<'_, str>; 6]> = hops
-        .iter()
-        .enumerate()
-        .map(|(n, hop)| {
-            let from = match (&hop.from, &hop.from_ip) {
+    fn or_dash(text: &mut String, value: Option<&str>) {
+        text.push_str(&value.map_or(Cow::Borrowed("-"), escape_line));
+    }
+    rows.push(
+        ["hop", "from", "by", "with", "time", "delay"].map(|h| cell(&mut text, |t| t.push_str(h))),
+    );
+    for (n, hop) in hops.iter().enumerate() {
+        rows.push([
+            cell(&mut text, |t| message::decimal(t, n as u64 + 1)),
+            cell(&mut text, |t| match (&hop.from, &hop.from_ip) {
                 (Some(name), Some(ip)) if name != ip => {
-                    Cow::Owned(escape_line(&format!("{name} [{ip}]")).into_owned())
+                    t.push_str(&escape_line(name));
+                    t.push_str(" [");
+                    t.push_str(&escape_line(ip));
+                    t.push(']');
                 }
-                (Some(name), _) => escape_line(name),
-                (None, Some(ip)) => Cow::Owned(escape_line(&format!("[{ip}]")).into_owned()),
-                (None, None) => Cow::Borrowed("-"),
-            };
-            [
-                Cow::Owned((n + 1).to_string()),
-                from,
-                cell(hop.by.as_deref()),
-                Cow::Borrowed(hop.protocol.as_deref().unwrap_or("-")),
-                Cow::Borrowed(hop.time.as_deref().unwrap_or("-")),
-                hop.delay
-                    .map_or(Cow::Borrowed("-"), |d| Cow::Owned(message::format_delay(d))),
-            ]
-        })
-        .collect();
-    let header = ["hop", "from", "by", "with", "time", "delay"].map(Cow::Borrowed);
-    let mut widths = header.clone().map(|h| h.len());
+                (Some(name), _) => t.push_str(&escape_line(name)),
+                (None, Some(ip)) => {
+                    t.push('[');
+                    t.push_str(&escape_line(ip));
+                    t.push(']');
+                }
+                (None, None) => t.push('-'),
+            }),
+            cell(&mut text, |t| or_dash(t, hop.by.as_deref())),
+            cell(&mut text, |t| {
+                t.push_str(hop.protocol.as_deref().unwrap_or("-"))
+            }),
+            cell(&mut text, |t| {
+                t.push_str(hop.time.as_deref().unwrap_or("-"))
+            }),
+            cell(&mut text, |t| match hop.delay {
+                Some(delay) => message::push_delay(t, delay),
+                None => t.push('-'),
+            }),
+        ]);
+    }
+    let mut widths = [0; 6];
     for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+        for (w, &(_, _, chars)) in widths.iter_mut().zip(row) {
+            *w = (*w).max(chars);
         }
     }
     let buf = &mut *out.stdout;
-    for row in std::iter::once(&header).chain(&rows) {
+    for row in &rows {
         let start = buf.len();
         buf.push(b' ');
-        for (i, cell) in row.iter().enumerate() {
+        for (i, &(from, to, chars)) in row.iter().enumerate() {
             buf.push(b' ');
-            buf.extend_from_slice(cell.as_bytes());
+            buf.extend_from_slice(&text.as_bytes()[from..to]);
             if i + 1 < row.len() {
-                buf.resize(buf.len() + widths[i] - cell.chars().count() + 1, b' ');
+                buf.resize(buf.len() + widths[i] - chars + 1, b' ');
             }
         }
         // The line without trailing blanks, as before.
