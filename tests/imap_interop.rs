@@ -311,6 +311,96 @@ fn move_to_archive_and_mark_seen() {
     );
 }
 
+impl Mailbox {
+    /// Runs `body` in Python's imaplib, logged in as box7 over 993: an independent client,
+    /// which spells folder names in modified UTF-7 itself. Returns what it printed.
+    fn imaplib(&self, body: &str) -> String {
+        let script = format!(
+            "import imaplib, ssl\nctx = ssl.create_default_context(cafile={:?})\nM = imaplib.IMAP4_SSL({:?}, {}, ssl_context=ctx)\nM.login({USER:?}, {:?})\n{body}\nM.logout()\n",
+            self.bed.var("CA_FILE"),
+            self.bed.var("IMAP_HOST"),
+            self.bed.var("IMAPS_PORT"),
+            self.bed.var("BOX7_PASS"),
+        );
+        let out = std::process::Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .expect("python3");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    }
+}
+
+#[test]
+#[ignore = "needs the real-server test bed: run tests/run.sh"]
+fn unicode_folder_names_are_shown_decoded_and_sent_encoded() {
+    let mb = mailbox();
+    // "Entwürfe" and "日本語" as RFC 3501 §5.1.3 spells them, by the test, not by mailkit.
+    mb.imaplib(
+        r#"for name in ("Entw&APw-rfe", "&ZeVnLIqe-"):
+    M.delete(name)
+    assert M.create(name)[0] == "OK", name
+msg = b"From: a@hamburger.test\r\nSubject: umlaut folder\r\nMessage-ID: <u7@hamburger.test>\r\n\r\nhallo\r\n"
+assert M.append("Entw&APw-rfe", None, None, msg)[0] == "OK""#,
+    );
+    let out = mb
+        .mailkit(false, &["list", "--folders", "--json"])
+        .assert()
+        .success();
+    let lines = json_lines(&out.get_output().stdout);
+    let count = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l["folder"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {lines:?}"))["messages"]
+            .clone()
+    };
+    assert_eq!(count("Entwürfe"), 1);
+    assert_eq!(count("日本語"), 0);
+    let out = mb.mailkit(true, &["list", "--folders"]).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.lines().any(|l| l.starts_with("Entwürfe\t1\t")),
+        "{text}"
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let maildir = tmp.path().join("in");
+    mb.mailkit(
+        false,
+        &["fetch", "--folder", "Entwürfe", "--move-to", "日本語"],
+    )
+    .arg("--maildir")
+    .arg(&maildir)
+    .arg("--state-file")
+    .arg(tmp.path().join("state"))
+    .assert()
+    .success();
+    let saved = files_in(&maildir.join("new"));
+    assert_eq!(saved.len(), 1);
+    assert!(String::from_utf8_lossy(&saved[0]).contains("umlaut folder"));
+    let status = mb.imaplib(
+        r#"print(M.status("&ZeVnLIqe-", "(MESSAGES)")[1][0].decode())
+print(M.status("Entw&APw-rfe", "(MESSAGES)")[1][0].decode())
+for name in ("Entw&APw-rfe", "&ZeVnLIqe-"):
+    assert M.delete(name)[0] == "OK", name"#,
+    );
+    let messages = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.contains(name))
+            .and_then(|l| l.rsplit_once("(MESSAGES "))
+            .map(|(_, n)| n.trim_end_matches(')').to_string())
+    };
+    assert_eq!(messages("&ZeVnLIqe-").as_deref(), Some("1"), "{status}");
+    assert_eq!(messages("Entw&APw-rfe").as_deref(), Some("0"), "{status}");
+}
+
 #[test]
 #[ignore = "needs the real-server test bed: run tests/run.sh"]
 fn dele_by_uid_with_dry_run() {

@@ -16,10 +16,11 @@ use crate::{
         self, Entry, MailAccess, Maildir, Mbox, SeenState, Target,
         fetch::{Plan, Progress},
     },
-    net::Stream,
     output::{self, Printer},
-    pop3::{HEADER_CAP, Session},
 };
+
+/// Messages per group commit over POP3 unless `--batch` says otherwise.
+const BATCH: u32 = 256;
 
 /// Runs `mailkit fetch`.
 pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
@@ -93,7 +94,8 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         HashSet::new()
     };
     if args.interactive {
-        match pick(&mut session, &chosen, args.delete)? {
+        let removal = super::pick::Removal::delete();
+        match super::pick::pick(&mut session, &chosen, Some(&removal), args.delete)? {
             Some((fetch, del)) => {
                 chosen = fetch;
                 delete = del;
@@ -125,7 +127,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         } else {
             &no_entries
         },
-        batch: args.batch as usize,
+        batch: args.batch.unwrap_or(BATCH) as usize,
         progress: &progress,
     };
     let result = maildrop::fetch::fetch(&mut session, plan, &mut outcomes);
@@ -201,76 +203,4 @@ pub(super) fn progress_bar(chosen: &[Entry], verbose: bool) -> ProgressBar {
     bar.set_prefix(chosen.len().to_string());
     bar.set_message("0");
     bar
-}
-
-/// Interactive choice: which messages to fetch, which of those to delete, then a final
-/// confirmation. `None` when the person declines or cancels (Esc or q at any step); Ctrl-C
-/// ends the process with the terminal restored.
-fn pick(
-    session: &mut Session<Stream>,
-    chosen: &[Entry],
-    delete_default: bool,
-) -> anyhow::Result<Option<(Vec<Entry>, HashSet<u32>)>> {
-    if chosen.is_empty() {
-        return Ok(Some((Vec::new(), HashSet::new())));
-    }
-    let numbers: Vec<u32> = chosen.iter().map(|e| e.number).collect();
-    let headers = session
-        .top_headers(&numbers, HEADER_CAP)
-        .map_err(Failure::from)
-        .context("reading headers")?;
-    let labels: Vec<String> = chosen
-        .iter()
-        .zip(&headers)
-        .map(|(entry, header)| super::rows::message_row(entry, header.as_deref()))
-        .collect();
-    output::restore_terminal_on_interrupt();
-    let prompt_err =
-        |err: dialoguer::Error| Failure::new(Kind::Usage, output::prompt_failed(err).to_string());
-    let Some(fetch) = dialoguer::MultiSelect::new()
-        .with_prompt("Fetch which messages? (space toggles, enter accepts, Esc or q cancels)")
-        .items(&labels)
-        .report(false)
-        .defaults(&vec![true; labels.len()])
-        .interact_opt()
-        .map_err(prompt_err)?
-    else {
-        return Ok(None);
-    };
-    if fetch.is_empty() {
-        return Ok(None);
-    }
-    let fetch_labels: Vec<&String> = fetch.iter().map(|&i| &labels[i]).collect();
-    let Some(delete) = dialoguer::MultiSelect::new()
-        .with_prompt("Delete which of these from the server once saved? (Esc or q cancels)")
-        .items(&fetch_labels)
-        .report(false)
-        .defaults(&vec![delete_default; fetch_labels.len()])
-        .interact_opt()
-        .map_err(prompt_err)?
-    else {
-        return Ok(None);
-    };
-    let picked: Vec<Entry> = fetch.iter().map(|&i| chosen[i].clone()).collect();
-    let delete: HashSet<u32> = delete.iter().map(|&i| picked[i].number).collect();
-    let bytes: u64 = picked.iter().map(|e| e.size).sum();
-    let confirmed = dialoguer::Confirm::new()
-        .with_prompt(format!(
-            "Fetch {} ({}) and delete {} of them from the server?",
-            output::count(picked.len(), "message"),
-            output::human_size(bytes),
-            delete.len()
-        ))
-        .default(true)
-        .interact_opt()
-        .map_err(prompt_err)?;
-    if confirmed != Some(true) {
-        return Ok(None);
-    }
-    // The person may have taken a while: make sure the server is still there.
-    session
-        .noop()
-        .map_err(Failure::from)
-        .context("after the selection")?;
-    Ok(Some((picked, delete)))
 }

@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use super::{
     fetch::{ToPrinter, open_target, progress_bar},
-    imap_common,
+    imap_common, pick,
 };
 use crate::{
     cli::{GlobalArgs, fetch::FetchArgs},
@@ -23,12 +23,18 @@ use crate::{
     output::{self, Printer},
 };
 
+/// Messages per group commit over IMAP unless `--batch` says otherwise: each commit has a
+/// fixed cost (a syncfs, two fsyncs, the state rewritten), and one UID FETCH per batch streams
+/// as fast as the disk takes it, so larger batches than POP3's measured faster
+/// (benches/imap.sh: 10,000 messages in 0.64–0.75 s with 1024 against 0.88–1.07 s with 256).
+const BATCH: u32 = 1024;
+
 /// Runs `mailkit fetch` against an IMAP server.
 pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
-    if args.interactive {
+    if args.interactive && !output::stdin_is_terminal() {
         crate::bail!(
-            Kind::Usage,
-            "--interactive is not available over IMAP yet; select with --uidl or --new"
+            Kind::NoTerminal,
+            "--interactive needs a terminal on stdin; select messages with --uidl or --new"
         );
     }
     if !args.numbers.is_empty() {
@@ -69,6 +75,15 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             args.move_to.as_deref(),
             args.allow_plain_expunge,
         )?)
+    } else if args.interactive {
+        // The picker offers deletion only where the server can delete exactly what is picked.
+        match Removal::choose(&mut session, None, args.allow_plain_expunge) {
+            Ok(removal) => Some(removal),
+            Err(err) => {
+                output::note(&format!("{err:#}; the picker offers no deletion"));
+                None
+            }
+        }
     } else {
         None
     };
@@ -80,8 +95,12 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
         removal: removal.as_ref(),
         several: folders.len() > 1,
     };
-    for folder in &folders {
-        run.fetch(&mut session, folder, &mut printer)?;
+    for (n, folder) in folders.iter().enumerate() {
+        if !run.fetch(&mut session, folder, &mut printer)? {
+            let more = if n > 0 { " more" } else { "" };
+            output::note(&format!("cancelled: nothing{more} fetched or deleted"));
+            break;
+        }
     }
     if let Some(stop) = stop {
         watch::watch(
@@ -89,7 +108,7 @@ pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
             &watch::Pacing::STANDARD,
             &stop,
             || imap_common::open(&endpoint, global),
-            |session| run.fetch(session, &folders[0], &mut printer),
+            |session| run.fetch(session, &folders[0], &mut printer).map(drop),
         )?;
     } else {
         session
@@ -111,13 +130,14 @@ struct Folders<'a> {
 }
 
 impl Folders<'_> {
-    /// One folder through the pipeline; the session stays logged in.
+    /// One folder through the pipeline; the session stays logged in. False when the person
+    /// cancelled in the picker (`-i`): nothing more is to be done.
     fn fetch(
         &self,
         session: &mut Session<Stream>,
         folder: &str,
         printer: &mut Printer,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let args = self.args;
         let writes = self.removal.is_some() || args.mark_seen;
         session
@@ -185,14 +205,28 @@ impl Folders<'_> {
         }
         let mut outcomes = Vec::new();
         maildrop::fetch::skip_too_large(&mut chosen, args.max_size, &mut outcomes);
-        let delete: HashSet<u32> = match self.removal {
-            Some(_) => chosen.iter().map(|e| e.number).collect(),
-            None => HashSet::new(),
+        let removing = args.delete || args.move_to.is_some();
+        let mut delete: HashSet<u32> = match self.removal {
+            Some(_) if removing => chosen.iter().map(|e| e.number).collect(),
+            _ => HashSet::new(),
         };
+        if args.interactive {
+            let words = self.removal.map(|removal| match removal {
+                Removal::MoveTo(to) => pick::Removal {
+                    verb: "move",
+                    place: format!("to {}", output::escape_line(to)),
+                },
+                Removal::Expunge | Removal::PlainExpunge => pick::Removal::delete(),
+            });
+            match pick::pick(&mut mailbox, &chosen, words.as_ref(), removing)? {
+                Some((picked, picked_delete)) => (chosen, delete) = (picked, picked_delete),
+                None => return Ok(false),
+            }
+        }
         let Some(target) = self.target else {
             maildrop::fetch::fetch_one(&mut mailbox, &chosen, &mut ToPrinter(printer))?;
             printer.flush()?;
-            return Ok(());
+            return Ok(true);
         };
         let progress = progress_bar(&chosen, self.global.verbose);
         let no_entries = Vec::new();
@@ -202,12 +236,8 @@ impl Folders<'_> {
             listing: &listing,
             chosen: &chosen,
             delete: &delete,
-            fetched_before: if self.removal.is_some() {
-                &seen_before
-            } else {
-                &no_entries
-            },
-            batch: args.batch as usize,
+            fetched_before: if removing { &seen_before } else { &no_entries },
+            batch: args.batch.unwrap_or(BATCH) as usize,
             progress: &progress,
         };
         let result = maildrop::fetch::fetch(&mut mailbox, plan, &mut outcomes);
@@ -219,7 +249,8 @@ impl Folders<'_> {
             })?;
         }
         report(printer, folder, &outcomes)?;
-        result.with_context(|| format!("fetching from folder {}", output::escape_line(folder)))
+        result.with_context(|| format!("fetching from folder {}", output::escape_line(folder)))?;
+        Ok(true)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod imap_fetch;
 pub mod imap_list;
 pub mod list;
 pub mod parse;
+mod pick;
 pub mod queue;
 pub mod resolve;
 mod rows;

@@ -260,9 +260,7 @@ impl<K: MessageSink> BodySink for Adapter<'_, K> {
     }
 
     fn abandon(&mut self, writer: Self::Writer) {
-        // The pipeline removes the unfinished file of its batch on the error that follows;
-        // an unsolicited body is left in tmp/, never linked into new/.
-        drop(writer);
+        self.sink.abandon(writer.inner);
     }
 }
 
@@ -460,6 +458,25 @@ impl<S: Read + Write + Timed> MailAccess for Mailbox<'_, S> {
         } else {
             self.session.logout()
         }
+    }
+
+    /// The From, Subject, Date and Message-ID fields of the folder's messages (one UID FETCH
+    /// with BODY.PEEK, so nothing is marked read).
+    fn headers(&mut self, entries: &[Entry]) -> Result<Vec<Option<Vec<u8>>>, ImapError> {
+        let mut by_uid: HashMap<u32, Option<Vec<u8>>> = self
+            .session
+            .list_messages(true)?
+            .into_iter()
+            .map(|m| (m.uid, m.header))
+            .collect();
+        Ok(entries
+            .iter()
+            .map(|e| by_uid.remove(&e.number).flatten())
+            .collect())
+    }
+
+    fn keep_alive(&mut self) -> Result<(), ImapError> {
+        self.session.noop().map(|_| ())
     }
 }
 

@@ -66,7 +66,7 @@ impl Timed for Stream {
 /// The selected folder, as SELECT/EXAMINE reported it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selected {
-    /// The folder name as given.
+    /// The folder name as given (Unicode).
     pub name: String,
     /// RFC 3501 §2.3.1.1: UIDs are valid only together with this value.
     pub uid_validity: u32,
@@ -81,7 +81,7 @@ pub struct Selected {
 /// A folder as LIST reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Folder {
-    /// The name, as the server spells it (modified UTF-7 is left as is).
+    /// The name in Unicode (decoded from the wire's modified UTF-7).
     pub name: String,
     /// Attributes such as `\Noselect`, `\Trash`, `\Archive`.
     pub attributes: Vec<String>,
@@ -469,7 +469,7 @@ impl<S: Read + Write + Timed> Session<S> {
         let shown = format!(
             "{} {}",
             if read_only { "EXAMINE" } else { "SELECT" },
-            quoted_for_log(folder)
+            quoted_for_log(&super::mutf7::encode(folder))
         );
         let code = self.run_shown(body, &shown, |_| Ok(()));
         let code = match code {
@@ -1341,14 +1341,20 @@ fn header_fields_item(fields: &[&str]) -> Result<MessageDataItemName<'static>, I
     })
 }
 
+/// A folder name as mailkit's users write it (Unicode), in the modified UTF-7 of the wire.
 fn mailbox(name: &str) -> Result<Mailbox<'static>, ImapError> {
-    Mailbox::try_from(name.to_string()).map_err(|_| bad_name(name))
+    Mailbox::try_from(super::mutf7::encode(name)).map_err(|_| bad_name(name))
 }
 
+/// A folder name from the server, decoded from modified UTF-7; a name that is not valid
+/// modified UTF-7 is shown as sent.
 fn mailbox_name(mailbox: &Mailbox<'_>) -> String {
     match mailbox {
         Mailbox::Inbox => "INBOX".into(),
-        Mailbox::Other(other) => String::from_utf8_lossy(other.inner().as_ref()).into_owned(),
+        Mailbox::Other(other) => {
+            let wire = other.inner().as_ref();
+            super::mutf7::decode(wire).unwrap_or_else(|| String::from_utf8_lossy(wire).into_owned())
+        }
     }
 }
 
@@ -1470,6 +1476,29 @@ mod tests {
             exists: 3,
             read_only: false,
         });
+    }
+
+    #[test]
+    fn folder_names_are_unicode_here_and_modified_utf7_on_the_wire() {
+        let mut s = session(
+            b"* LIST (\\HasNoChildren) \"/\" Entw&APw-rfe\r\n* LIST () \"/\" \"&ZeVnLIqe-/Tom &- Jerry\"\r\nA0001 OK listed\r\n\
+              * 2 EXISTS\r\n* OK [UIDVALIDITY 9] ok\r\nA0002 OK [READ-WRITE] selected\r\nA0003 OK moved\r\n",
+        );
+        let names: Vec<String> = s
+            .list_folders()
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(names, ["Entwürfe", "日本語/Tom & Jerry"]);
+        s.select("Entwürfe", false).unwrap();
+        assert_eq!(s.selected().unwrap().name, "Entwürfe");
+        s.move_uids(&[1], "日本語/Tom & Jerry").unwrap();
+        let written = String::from_utf8(s.into_inner().written().to_vec()).unwrap();
+        assert_eq!(
+            written,
+            "A0001 LIST \"\" *\r\nA0002 SELECT Entw&APw-rfe\r\nA0003 UID MOVE 1 \"&ZeVnLIqe-/Tom &- Jerry\"\r\n"
+        );
     }
 
     #[test]

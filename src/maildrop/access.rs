@@ -137,6 +137,9 @@ pub trait MessageSink {
     fn finish(&mut self, index: usize, writer: Self::Writer, bytes: u64) -> io::Result<()>;
     /// The server refused the `index`th message with this (escaped) text.
     fn refused(&mut self, index: usize, text: &str) -> io::Result<()>;
+    /// A message begun with `writer` must not be kept (the server sent a body not asked
+    /// for): nothing of it may remain, in `tmp/`, in an mbox or in a spool.
+    fn abandon(&mut self, writer: Self::Writer);
 }
 
 /// A logged-in mail-access session, as the fetch pipeline drives it.
@@ -169,6 +172,13 @@ pub trait MailAccess {
 
     /// Ends the session; deletions become final only when this succeeds.
     fn close(&mut self) -> Result<(), Self::Error>;
+
+    /// The header of each of `entries`, in order (`None` where the server sent none), so
+    /// the people picking messages (`fetch -i`) see sender, subject and date.
+    fn headers(&mut self, entries: &[Entry]) -> Result<Vec<Option<Vec<u8>>>, Self::Error>;
+
+    /// Checks the session is still usable after a pause (a person taking time to choose).
+    fn keep_alive(&mut self) -> Result<(), Self::Error>;
 }
 
 #[cfg(test)]

@@ -196,7 +196,7 @@ pub fn fetch_one<A: MailAccess>(
     let mut file = spool::create()
         .map_err(|err| Failure::new(Kind::LocalIo, err))
         .context("creating a spool file")?;
-    struct Spool<'f>(&'f mut std::fs::File, Option<String>);
+    struct Spool<'f>(&'f mut std::fs::File, Option<String>, Option<io::Error>);
     impl MessageSink for Spool<'_> {
         type Writer = io::BufWriter<std::fs::File>;
         fn begin(&mut self, _: usize) -> io::Result<Self::Writer> {
@@ -209,12 +209,26 @@ pub fn fetch_one<A: MailAccess>(
             self.1 = Some(text.to_string());
             Ok(())
         }
+        fn abandon(&mut self, w: Self::Writer) {
+            // Dropped first (its buffer reaches the file), then the file is emptied.
+            drop(w);
+            let emptied = self
+                .0
+                .set_len(0)
+                .and_then(|()| io::Seek::rewind(&mut *self.0));
+            if let Err(err) = emptied {
+                self.2 = Some(err);
+            }
+        }
     }
-    let mut sink = Spool(&mut file, None);
+    let mut sink = Spool(&mut file, None, None);
     session
         .retrieve(std::slice::from_ref(entry), false, &mut sink)
         .map_err(Into::into)
         .with_context(|| format!("retrieving message {}", entry.number))?;
+    if let Some(err) = sink.2 {
+        return Err(Failure::new(Kind::LocalIo, err)).context("emptying the spool file");
+    }
     if let Some(text) = sink.1 {
         crate::bail!(
             Kind::Protocol,
@@ -532,6 +546,16 @@ impl<'a> MessageSink for BatchSink<'a> {
         self.refused.insert(index, text.to_string());
         Ok(())
     }
+
+    fn abandon(&mut self, writer: Counted<'a>) {
+        let path = writer.inner.tmp_path().map(PathBuf::from);
+        // Dropped first, so an mbox's buffered bytes are in the file before it is cut back.
+        drop(writer);
+        self.partial = None;
+        if let Err(err) = self.target.drop_partial(path) {
+            output::warning(&format!("removing a message not asked for: {err}"));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -658,6 +682,14 @@ mod tests {
 
         fn close(&mut self) -> Result<(), FakeError> {
             self.log.push("close".into());
+            Ok(())
+        }
+
+        fn headers(&mut self, entries: &[Entry]) -> Result<Vec<Option<Vec<u8>>>, FakeError> {
+            Ok(vec![None; entries.len()])
+        }
+
+        fn keep_alive(&mut self) -> Result<(), FakeError> {
             Ok(())
         }
     }

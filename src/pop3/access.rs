@@ -106,4 +106,14 @@ impl<S: Read + Write> MailAccess for Session<S> {
     fn close(&mut self) -> Result<(), Pop3Error> {
         self.quit()
     }
+
+    /// TOP n 0 for each, pipelined.
+    fn headers(&mut self, entries: &[Entry]) -> Result<Vec<Option<Vec<u8>>>, Pop3Error> {
+        let numbers: Vec<u32> = entries.iter().map(|e| e.number).collect();
+        self.top_headers(&numbers, super::HEADER_CAP)
+    }
+
+    fn keep_alive(&mut self) -> Result<(), Pop3Error> {
+        self.noop()
+    }
 }

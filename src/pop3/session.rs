@@ -785,6 +785,7 @@ mod tests {
             self.refused.push(index);
             Ok(())
         }
+        fn abandon(&mut self, _: Vec<u8>) {}
     }
 
     #[test]

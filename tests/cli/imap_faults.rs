@@ -132,6 +132,42 @@ fn expunge_and_fetch_responses_interleaved_in_a_uid_fetch_change_nothing() {
 }
 
 #[test]
+fn a_body_the_server_sent_unasked_leaves_no_trace_in_maildir_mbox_or_stdout() {
+    // 2 MiB: above what waits in memory, so the Maildir streams it to a tmp/ file.
+    let faults = Faults {
+        unasked_body: Some(2 << 20),
+        ..Faults::default()
+    };
+    let fake = Fake::start(three(), 7, faults);
+    let dir = tempfile::tempdir().unwrap();
+    fetch(&fake, dir.path(), &[]).assert().success();
+    let mut want: Vec<Vec<u8>> = three().iter().map(|m| lf(&m.body)).collect();
+    want.sort();
+    assert_eq!(saved(dir.path()), want);
+    assert_eq!(tmp_files(dir.path()), 0, "the unasked body stayed in tmp/");
+
+    let mbox = dir.path().join("mbox");
+    mailkit(&fake, &["fetch", "--mbox", mbox.to_str().unwrap()])
+        .args([
+            "--state-file",
+            dir.path().join("mbox.state").to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let text = fs::read(&mbox).unwrap();
+    assert!(
+        !text.windows(8).any(|w| w == b"uuuuuuuu"),
+        "the unasked body is in the mbox"
+    );
+    assert_eq!(text.windows(6).filter(|w| w == b"\nFrom ").count(), 2);
+
+    let out = mailkit(&fake, &["fetch", "--stdout", "--uidl", "2"])
+        .assert()
+        .success();
+    assert_eq!(out.get_output().stdout, three()[1].body);
+}
+
+#[test]
 fn without_uidplus_deleting_moves_to_trash_or_refuses() {
     let faults = Faults {
         caps: vec!["MOVE"],
@@ -427,4 +463,80 @@ fn sigkill_at_each_step_of_a_fetch_with_delete_then_a_rerun_loses_and_repeats_no
         );
         assert!(fake.uids().is_empty(), "SIGKILL at {step}");
     }
+}
+
+/// `mailkit fetch -i` into `dir` against the fake on a pseudo-terminal, typing `keys` once
+/// the picker is up.
+fn pick_at_a_terminal(fake: &Fake, dir: &Path, extra: &[&str], keys: &[u8]) -> (i32, String) {
+    let args = format!(
+        "fetch -i --maildir {} --state-file {} {} --server {} --protocol imap --tls none --allow-cleartext-auth --user bob --timeout 10",
+        dir.join("md").display(),
+        dir.join("state").display(),
+        extra.join(" "),
+        fake.server()
+    );
+    support::terminal::at_a_terminal(&args, keys)
+}
+
+#[test]
+fn the_picker_cancels_over_imap_without_touching_the_folder() {
+    for key in [&b"q"[..], &b"\x1b"[..]] {
+        let fake = Fake::start(three(), 100, Faults::default());
+        let dir = tempfile::tempdir().unwrap();
+        let (code, shown) = pick_at_a_terminal(&fake, dir.path(), &["--delete"], key);
+        assert_eq!(code, 0, "{shown}");
+        assert!(
+            shown.contains("cancelled: nothing fetched or deleted"),
+            "{shown}"
+        );
+        // Rows show the UID, a human size and the subject, read with BODY.PEEK.
+        assert!(shown.contains(" B  ") && shown.contains("b@x"), "{shown}");
+        assert!(saved(dir.path()).is_empty());
+        assert_eq!(fake.uids(), [1, 2, 3]);
+        let log = fake.log();
+        assert!(!log.iter().any(|c| c.contains("BODY.PEEK[]")), "{log:?}");
+        assert!(!log.iter().any(|c| c.contains("STORE")), "{log:?}");
+    }
+}
+
+#[test]
+fn the_picker_over_imap_fetches_all_and_removes_only_what_was_picked() {
+    let fake = Fake::start(three(), 100, Faults::default());
+    let dir = tempfile::tempdir().unwrap();
+    // Enter: fetch all three; space: keep UID 1 on the server, enter; y: confirm.
+    let (code, shown) = pick_at_a_terminal(&fake, dir.path(), &["--delete"], b"\r \ry");
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains("Delete which of these from the server once saved?"),
+        "{shown}"
+    );
+    let mut want: Vec<Vec<u8>> = three().iter().map(|m| lf(&m.body)).collect();
+    want.sort();
+    assert_eq!(saved(dir.path()), want);
+    assert_eq!(fake.uids(), [1]);
+    assert!(
+        fake.log().iter().any(|c| c == "UID EXPUNGE 2:3"),
+        "{:?}",
+        fake.log()
+    );
+}
+
+#[test]
+fn the_picker_over_imap_needs_a_terminal() {
+    // Refused before connecting: nothing listens on port 9 of the loopback.
+    let out = Command::cargo_bin("mailkit")
+        .unwrap()
+        .args(["fetch", "-i", "--maildir", "/nonexistent/md", "--server"])
+        .args(["127.0.0.1:9", "--protocol", "imap", "--user", "bob"])
+        .env("MAILKIT_PASSWORD", "pw")
+        .env_remove("MAILKIT_ACCOUNTS")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "mailkit: error: --interactive needs a terminal on stdin; select messages with --uidl or --new\n"
+    );
 }

@@ -782,37 +782,15 @@ fn password_env_names_the_variable_to_read() {
     assert!(stderr(&out).contains("MY_UNSET_POP_PW"), "{}", stderr(&out));
 }
 
-/// Runs `mailkit ARGS` against the fake on a pseudo-terminal (util-linux `script`), typing
-/// `keys` once the picker is up; returns the exit status and everything the terminal showed.
+/// Runs `mailkit ARGS` against the fake on a pseudo-terminal, typing `keys` once the picker
+/// is up; returns the exit status and everything the terminal showed.
 fn at_a_terminal(fake: &Fake, args: &[&str], keys: &[u8]) -> (i32, String) {
-    use std::io::Write as _;
-    let command = format!(
-        "{} {} --server {} --user bob --tls none --allow-cleartext-auth --timeout 10",
-        assert_cmd::cargo::cargo_bin("mailkit").display(),
+    let args = format!(
+        "{} --server {} --user bob --tls none --allow-cleartext-auth --timeout 10",
         args.join(" "),
         fake.server()
     );
-    let mut child = StdCommand::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env("MAILKIT_PASSWORD", "secret")
-        .env("HOME", "/nonexistent")
-        .env("TERM", "xterm")
-        .env_remove("MAILKIT_ACCOUNTS")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script (util-linux)");
-    let mut stdin = child.stdin.take().unwrap();
-    let keys = keys.to_vec();
-    std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-        let _ = stdin.write_all(&keys);
-        std::thread::sleep(std::time::Duration::from_millis(3000));
-    });
-    let out = child.wait_with_output().unwrap();
-    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
-    (out.status.code().unwrap_or(-1), shown)
+    support::terminal::at_a_terminal(&args, keys)
 }
 
 #[test]

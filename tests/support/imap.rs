@@ -34,6 +34,8 @@ pub struct Faults {
     pub idle_never_ends: bool,
     /// Stop answering on the first command starting with this (the test then kills mailkit).
     pub stall_at: Option<String>,
+    /// Before the bodies asked for, send the body of UID 999 (never asked for), this long.
+    pub unasked_body: Option<usize>,
 }
 
 impl Default for Faults {
@@ -48,6 +50,7 @@ impl Default for Faults {
             bye_at: None,
             idle_never_ends: false,
             stall_at: None,
+            unasked_body: None,
         }
     }
 }
@@ -355,6 +358,11 @@ fn uid_fetch(
     let set = parse_set(set, max);
     let body = upper.contains("BODY.PEEK[]");
     let mut out: Vec<u8> = Vec::new();
+    if let (true, Some(size)) = (body, faults.unasked_body) {
+        out.extend_from_slice(format!("* 9 FETCH (UID 999 BODY[] {{{size}}}\r\n").as_bytes());
+        out.extend(std::iter::repeat_n(b'u', size));
+        out.extend_from_slice(b")\r\n");
+    }
     for (i, m) in inbox.iter().enumerate() {
         if !in_set(m.uid, &set) {
             continue;
@@ -371,7 +379,7 @@ fn uid_fetch(
                 .as_bytes(),
             );
             if upper.contains("HEADER.FIELDS") {
-                let header = header_of(&m.body);
+                let header = header_of(&m.body, &["message-id:", "subject:"]);
                 out.extend_from_slice(
                     format!(
                         " BODY[HEADER.FIELDS (FROM SUBJECT DATE MESSAGE-ID)] {{{}}}\r\n",
@@ -384,7 +392,7 @@ fn uid_fetch(
             out.extend_from_slice(b")\r\n");
             continue;
         }
-        let header = header_of(&m.body);
+        let header = header_of(&m.body, &["message-id:"]);
         out.extend_from_slice(
             format!(
                 "* {seq} FETCH (UID {} BODY[HEADER.FIELDS (MESSAGE-ID)] {{{}}}\r\n",
@@ -418,15 +426,17 @@ fn uid_fetch(
     stream.write_all(&out)
 }
 
-/// The Message-ID field of a message, as HEADER.FIELDS (MESSAGE-ID) returns it.
-fn header_of(body: &[u8]) -> Vec<u8> {
+/// The header fields of a message starting with one of `names` (lowercase, with the colon),
+/// as HEADER.FIELDS returns them.
+fn header_of(body: &[u8], names: &[&str]) -> Vec<u8> {
     let text = String::from_utf8_lossy(body);
     let mut out = String::new();
     for line in text.split("\r\n") {
         if line.is_empty() {
             break;
         }
-        if line.to_ascii_lowercase().starts_with("message-id:") {
+        let lower = line.to_ascii_lowercase();
+        if names.iter().any(|name| lower.starts_with(name)) {
             out.push_str(line);
             out.push_str("\r\n");
         }

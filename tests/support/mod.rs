@@ -9,3 +9,4 @@ pub mod imap;
 pub mod pop3;
 pub mod smtp;
 pub mod smtp_stages;
+pub mod terminal;
