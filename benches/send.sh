@@ -2,19 +2,20 @@
 # Benchmarks `mailkit send` against Postfix's smtp-sink on loopback (127.0.0.1 only; no test
 # bed needed: the sink is started here and stopped on exit):
 #   1. one message, whole process: mailkit vs curl, msmtp and swaks;
-#   2. COUNT messages over one connection: `mailkit send --mbox` vs `smtp-source -m COUNT -s 1`
-#      (messages per second);
+#   2. COUNT messages over one connection: `mailkit send --mbox` vs `smtp-source -d -m COUNT -s 1`
+#      (messages per second; -d keeps smtp-source on one connection, without it it reconnects
+#      for every message), with the CPU time the sink spent serving each;
 #   3. peak RSS of `send --mbox` for 1,000 / 10,000 / 50,000 messages (1.7 / 17 / 85 MB).
 # Commands are run alternately, round by round (benches/alternate.py): each row prints the
 # median of the per-round ratios, pinned to one CPU (taskset -c 0) and on two (0,1).
-# Usage: benches/send.sh [COUNT]      (default 10000; needs postfix, msmtp, swaks, curl)
+# Usage: benches/send.sh [COUNT]      (default 50000; needs postfix, msmtp, swaks, curl)
 #   RUNS=N   rounds (default 15 for one message, 5 for the mbox)
 # Goals (issue 13): one message <= 1/4 of curl's time; --mbox >= 5x smtp-source's messages/s
 # over one connection; peak RSS <= 16 MiB whatever the mbox size.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-COUNT=${1:-10000}
+COUNT=${1:-50000}
 
 for tool in msmtp swaks curl taskset /usr/bin/time /usr/sbin/smtp-sink /usr/sbin/smtp-source; do
     command -v "$tool" >/dev/null || { echo "send.sh: $tool is missing (apt-get install postfix msmtp swaks curl)" >&2; exit 1; }
@@ -70,10 +71,22 @@ done
 
 echo
 echo "== $COUNT messages of ~$size bytes over one connection (ratio of times = ratio of messages/s)"
+mbox_cmd="$mailkit send --server 127.0.0.1:$port --tls none --ehlo client.test --from bench@client.test --to sink@sink.test --mbox $work/$COUNT.mbox"
+source_cmd="/usr/sbin/smtp-source -d -m $COUNT -s 1 -l $size -f bench@client.test -t sink@sink.test 127.0.0.1:$port"
 for cpus in 0 0,1; do
     python3 benches/alternate.py --runs "${RUNS:-5}" --cpus "$cpus" --label "mbox   " --count "$COUNT" -- \
-        "mailkit=$mailkit send --server 127.0.0.1:$port --tls none --ehlo client.test --from bench@client.test --to sink@sink.test --mbox $work/$COUNT.mbox" \
-        "smtp-source=/usr/sbin/smtp-source -m $COUNT -s 1 -l $size -f bench@client.test -t sink@sink.test 127.0.0.1:$port"
+        "mailkit=$mbox_cmd" "smtp-source=$source_cmd"
+done
+# The sink's share: its CPU time (user + system, clock ticks of /proc/PID/stat) while serving
+# one run of each client, per message. The sink is one process, not pinned.
+sink_cpu() { awk '{ print $14 + $15 }' "/proc/$sink_pid/stat"; }
+hz=$(getconf CLK_TCK)
+for name in mailkit smtp-source; do
+    if [[ $name == mailkit ]]; then cmd=$mbox_cmd; else cmd=$source_cmd; fi
+    before=$(sink_cpu)
+    $cmd >/dev/null
+    after=$(sink_cpu)
+    echo "sink   CPU serving $name: $(( (after - before) * 1000000 / hz / COUNT )) us per message"
 done
 
 echo

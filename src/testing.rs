@@ -20,6 +20,8 @@ pub struct Script {
     pub fail_writes_after: Option<usize>,
     /// Deliver at most this many bytes per read, to model a slow network.
     pub max_read: Option<usize>,
+    /// How many writes succeeded: each is a system call (and likely a packet) on a socket.
+    pub writes: usize,
     /// Where writes are also copied, for a test that no longer holds the script (it went
     /// into a session that was dropped).
     copy: Option<Arc<Mutex<Vec<u8>>>>,
@@ -91,6 +93,7 @@ impl Write for Script {
             return Err(io::Error::from(io::ErrorKind::ConnectionReset));
         }
         self.written.extend_from_slice(buf);
+        self.writes += 1;
         if let Some(copy) = &self.copy {
             copy.lock()
                 .unwrap_or_else(|e| e.into_inner())

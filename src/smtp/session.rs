@@ -3,7 +3,7 @@
 
 use std::{
     collections::VecDeque,
-    io::{BufReader, Read, Write},
+    io::{BufReader, ErrorKind, Read, Write},
     time::{Duration, Instant},
 };
 
@@ -47,8 +47,9 @@ pub struct Session<S: Read + Write> {
     /// How long a whole reply may take, from the moment it is awaited.
     timeout: Duration,
     /// The replies due, oldest first, named for a timeout message (pipelining sends several
-    /// commands before reading).
-    awaiting: VecDeque<String>,
+    /// commands before reading): what is awaited and the command's verb, joined only when a
+    /// timeout needs the text (not a few allocations per message of a long run).
+    awaiting: VecDeque<(&'static str, &'static str)>,
 }
 
 impl<S: Read + Write> Session<S> {
@@ -68,7 +69,7 @@ impl<S: Read + Write> Session<S> {
             transcript,
             out: Vec::with_capacity(1024),
             timeout,
-            awaiting: VecDeque::from(["the greeting".to_owned()]),
+            awaiting: VecDeque::from([("the greeting", "")]),
         };
         let greeting = session.read()?;
         if greeting.code != 220 {
@@ -410,11 +411,16 @@ impl<S: Read + Write> Session<S> {
             Some(_) => format!("({} bytes of message)\n.", bytes.len()),
             None => ".".to_string(),
         };
-        if let Err(err) = self.write_raw_unflushed(bytes, &note) {
-            settle(done, RcptOutcome::from_error(&err));
-            return Err(err);
-        }
-        match self.write(commands).and_then(|()| self.read_checked()) {
+        let written = match self.write_after(Some((bytes, &note)), commands) {
+            Err(WriteFailure::BeforeDot(err)) => {
+                let err = SmtpError::Io(err);
+                settle(done, RcptOutcome::from_error(&err));
+                return Err(err);
+            }
+            Err(WriteFailure::After(err)) => Err(SmtpError::Io(err)),
+            Ok(()) => Ok(()),
+        };
+        match written.and_then(|()| self.read_checked()) {
             Ok(reply) => {
                 settle(done, RcptOutcome::from_reply(&reply));
                 Ok(())
@@ -574,42 +580,67 @@ impl<S: Read + Write> Session<S> {
 
     /// Writes commands in one write and flushes, logging each to the transcript.
     fn write(&mut self, commands: &[Command<'_>]) -> Result<(), SmtpError> {
+        self.write_after(None, commands)
+            .map_err(|failure| match failure {
+                WriteFailure::BeforeDot(err) | WriteFailure::After(err) => SmtpError::Io(err),
+            })
+    }
+
+    /// Writes a message's content (with its transcript note), if any, then `commands`, and
+    /// flushes. Content up to [`INLINE_CONTENT`] shares one buffer with the commands, so that
+    /// a message and the next transaction leave in one system call and one TCP segment (the
+    /// server wakes once, not twice); larger content is written from where it lies rather
+    /// than copied.
+    fn write_after(
+        &mut self,
+        content: Option<(&[u8], &str)>,
+        commands: &[Command<'_>],
+    ) -> Result<(), WriteFailure> {
         self.out.clear();
+        let mut unsent = 0;
+        if let Some((bytes, note)) = content {
+            for line in note.lines() {
+                self.transcript.client(self.tls_mark(), line.as_bytes());
+            }
+            if bytes.len() <= INLINE_CONTENT {
+                self.out.extend_from_slice(bytes);
+                unsent = bytes.len();
+            } else {
+                self.io
+                    .get_mut()
+                    .write_all(bytes)
+                    .map_err(WriteFailure::BeforeDot)?;
+            }
+            self.awaiting
+                .push_back(("the reply to the message's final dot", ""));
+        }
         for command in commands {
             // Formatting into a Vec cannot fail.
             let _ = write!(self.out, "{command}");
-            self.awaiting
-                .push_back(format!("the reply to {}", command.verb()));
+            self.awaiting.push_back(("the reply to ", command.verb()));
             if self.transcript.is_on() {
                 let line = command.transcript();
                 self.transcript.client(self.tls_mark(), line.as_bytes());
             }
         }
         let stream = self.io.get_mut();
-        stream.write_all(&self.out)?;
-        stream.flush()?;
-        Ok(())
-    }
-
-    /// Writes message bytes without flushing: the commands that follow share the flush.
-    fn write_raw_unflushed(&mut self, bytes: &[u8], note: &str) -> Result<(), SmtpError> {
-        for line in note.lines() {
-            self.transcript.client(self.tls_mark(), line.as_bytes());
+        let mut sent = 0;
+        while sent < self.out.len() {
+            match stream.write(&self.out[sent..]) {
+                Ok(0) => return Err(write_failure(sent, unsent, ErrorKind::WriteZero.into())),
+                Ok(n) => sent += n,
+                Err(err) if err.kind() == ErrorKind::Interrupted => {}
+                Err(err) => return Err(write_failure(sent, unsent, err)),
+            }
         }
-        let stream = self.io.get_mut();
-        stream.write_all(bytes)?;
-        self.awaiting
-            .push_back("the reply to the message's final dot".to_owned());
+        stream.flush().map_err(WriteFailure::After)?;
         Ok(())
     }
 
     /// Reads the next reply within the reply timeout; a timeout says which reply it was.
     fn read(&mut self) -> Result<Reply, SmtpError> {
         let mark = self.tls_mark();
-        let step = self
-            .awaiting
-            .pop_front()
-            .unwrap_or_else(|| "a reply".to_owned());
+        let (what, verb) = self.awaiting.pop_front().unwrap_or(("a reply", ""));
         let transcript = &self.transcript;
         let deadline = Instant::now() + self.timeout;
         read_reply(&mut self.io, Some(deadline), |line| {
@@ -618,7 +649,7 @@ impl<S: Read + Write> Session<S> {
         .map_err(|err| match err {
             SmtpError::Io(io) if is_timeout(&io) => SmtpError::Timeout {
                 secs: self.timeout.as_secs(),
-                step,
+                step: format!("{what}{verb}"),
             },
             other => other,
         })
@@ -626,6 +657,30 @@ impl<S: Read + Write> Session<S> {
 
     fn tls_mark(&self) -> &'static str {
         if self.tls { "[tls] " } else { "" }
+    }
+}
+
+/// Message content up to this size is copied next to the commands that follow it (see
+/// [`Session::write_after`]); a typical message is a few KiB.
+const INLINE_CONTENT: usize = 64 * 1024;
+
+/// A failed write, and whether it failed before a message's final dot was handed over: then
+/// the server cannot have accepted the message, and its recipients are deferred rather than
+/// left unknown.
+enum WriteFailure {
+    /// Part of the content never left.
+    BeforeDot(std::io::Error),
+    /// The content had gone (or there was none); the commands after it failed.
+    After(std::io::Error),
+}
+
+/// The failure of a write that stopped after `sent` bytes, of which the first `content` were a
+/// message's content.
+fn write_failure(sent: usize, content: usize, err: std::io::Error) -> WriteFailure {
+    if sent < content {
+        WriteFailure::BeforeDot(err)
+    } else {
+        WriteFailure::After(err)
     }
 }
 
@@ -993,6 +1048,27 @@ crate::testing::TIMEOUT,
                     .\r\nRSET\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<d@x>\r\nDATA\r\n\
                     3\r\n.\r\n";
         assert!(out.ends_with(want), "{out}");
+    }
+
+    #[test]
+    fn content_and_the_next_commands_share_one_write_unless_large() {
+        let replies: &[&[u8]] = &[
+            b"250 ok\r\n250 ok\r\n354 go\r\n",
+            b"250 queued 1\r\n250 ok\r\n250 ok\r\n354 go\r\n",
+            b"250 queued 2\r\n",
+        ];
+        let envelope = envelope(&["b@x"]);
+        let small = Payload::new(b"small");
+        let large = Payload::new(&vec![b'x'; INLINE_CONTENT + 1]);
+        // Small: MAIL+RCPT+DATA; content 1 with MAIL+RCPT+DATA; content 2. Large: the same
+        // with content 1 in a write of its own, not copied.
+        for (payload, writes) in [(&small, 3), (&large, 4)] {
+            let mut s = session("250-PIPELINING\r\n", replies);
+            let before = s.io.get_ref().writes;
+            let batch = s.send_all(&[(&envelope, payload), (&envelope, payload)]);
+            assert!(batch.fatal.is_none());
+            assert_eq!(s.io.get_ref().writes - before, writes);
+        }
     }
 
     #[test]
