@@ -9,8 +9,6 @@
 //! marked in flight, so a run killed before it recorded the server's answer leaves the
 //! recipients uncertain rather than sending them the message again.
 
-use std::collections::HashMap;
-
 use super::{
     bounce,
     entry::{InFlight, RcptStatus, Route, State},
@@ -26,8 +24,15 @@ use crate::smtp::{
 /// few enough that memory stays flat however long the queue is.
 pub const CHUNK: usize = 200;
 
+/// How many delivered entries' removals one fsync of `messages/` makes durable (on a
+/// journalling file system each is a journal commit); their ids wait in memory till then.
+const SYNC_EVERY: usize = 5 * CHUNK;
+
 /// Threads deleting delivered entries.
 const DELETERS: usize = 4;
+
+/// How many locked entries (open files) a run holds at most while it lists the queue.
+const HELD: usize = 2 * CHUNK;
 
 /// What a run does.
 #[derive(Clone, Debug)]
@@ -133,7 +138,7 @@ pub fn run(
     // Delivered entries are deleted by threads of their own, so that the file system's work
     // overlaps the network's; several, because on a file system mounted with `discard` each
     // deleted file waits for the disk, and the disk takes several at once.
-    let (retired, bin) = std::sync::mpsc::channel::<std::path::PathBuf>();
+    let (retired, bin) = std::sync::mpsc::channel::<Vec<std::path::PathBuf>>();
     let bin = std::sync::Mutex::new(bin);
     std::thread::scope(|scope| {
         for _ in 0..DELETERS {
@@ -142,14 +147,21 @@ pub fn run(
                 loop {
                     let next = bin.lock().map(|rx| rx.recv());
                     match next {
-                        Ok(Ok(dir)) => {
-                            let _ = std::fs::remove_file(dir);
+                        Ok(Ok(files)) => {
+                            for file in files {
+                                let _ = std::fs::remove_file(file);
+                            }
                         }
                         _ => return,
                     }
                 }
             });
         }
+        // Listing, locking and reading entries (file system work) runs on a thread of its
+        // own, a chunk ahead of the delivery (network work). The hand-over waits for the
+        // taker, so at most three chunks' files are open at once.
+        let (found, scanned) = std::sync::mpsc::sync_channel(0);
+        scope.spawn(move || scan(queue, options, &found));
         let mut run = Run {
             queue,
             transport,
@@ -157,8 +169,9 @@ pub fn run(
             events,
             retired,
             summary: Summary::default(),
+            unsynced: Vec::new(),
         };
-        run.all()?;
+        run.all(scanned)?;
         Ok(run.summary)
     })
 }
@@ -169,90 +182,74 @@ struct Run<'a> {
     transport: &'a mut dyn Transport,
     options: &'a Options,
     events: &'a mut dyn FnMut(Event),
-    retired: std::sync::mpsc::Sender<std::path::PathBuf>,
+    retired: std::sync::mpsc::Sender<Vec<std::path::PathBuf>>,
     summary: Summary,
+    /// Delivered entries renamed out of `messages/`, not yet made durable nor reported.
+    unsynced: Vec<String>,
 }
 
 impl Run<'_> {
-    /// Every entry, grouped by route, in chunks.
-    fn all(&mut self) -> Result<(), QueueError> {
-        let queue = self.queue;
-        // Keyed by the route's JSON: one group per way out.
-        let mut groups: HashMap<String, (Route, Vec<String>)> = HashMap::new();
-        for id in queue.ids()? {
-            let state = match queue.load(&id) {
-                Ok(state) => state,
-                Err(QueueError::NoSuchEntry(_)) => continue,
-                Err(err @ QueueError::Corrupt { .. }) => {
-                    let reason = err.to_string();
-                    if queue.quarantine(&id, &reason)?.is_some() {
-                        self.summary.quarantined += 1;
-                        (self.events)(Event::Quarantined { id, reason });
-                    }
-                    continue;
-                }
-                Err(err) => return Err(err),
-            };
-            if !wanted(&state, self.options, schedule::now()) {
-                continue;
-            }
-            let key = serde_json::to_string(&state.route).expect("a route always serializes");
-            let (route, group) = groups
-                .entry(key)
-                .or_insert_with(|| (state.route, Vec::new()));
-            group.push(id);
-            if group.len() >= CHUNK {
-                let ids = std::mem::take(group);
-                self.chunk(route, &ids)?;
-            }
+    /// Delivers what the scanning thread hands over, chunk by chunk, and passes its events
+    /// on.
+    fn all(&mut self, scanned: std::sync::mpsc::Receiver<Scanned>) -> Result<(), QueueError> {
+        let delivered = self.deliver_all(scanned);
+        let synced = self.sync_and_report();
+        delivered.and(synced)
+    }
+
+    /// One fsync of `messages/` makes the removals of the entries delivered since the last
+    /// one durable, and only then are they reported: a power cut after it cannot bring a
+    /// delivered message back.
+    fn sync_and_report(&mut self) -> Result<(), QueueError> {
+        if self.unsynced.is_empty() {
+            return Ok(());
         }
-        let mut rest: Vec<(Route, Vec<String>)> = groups.into_values().collect();
-        rest.sort_by(|a, b| a.1.first().cmp(&b.1.first()));
-        for (route, ids) in rest {
-            if !ids.is_empty() {
-                self.chunk(&route, &ids)?;
+        let synced = self.queue.sync_entries();
+        for id in std::mem::take(&mut self.unsynced) {
+            self.summary.delivered += 1;
+            (self.events)(Event::Delivered { id });
+        }
+        synced
+    }
+
+    /// [`Run::all`] up to the last sync.
+    fn deliver_all(
+        &mut self,
+        scanned: std::sync::mpsc::Receiver<Scanned>,
+    ) -> Result<(), QueueError> {
+        for item in scanned {
+            match item {
+                Scanned::Chunk(route, entries) => self.chunk(&route, entries)?,
+                Scanned::Event(event) => {
+                    match event {
+                        Event::Quarantined { .. } => self.summary.quarantined += 1,
+                        Event::Uncertain { .. } => self.summary.uncertain += 1,
+                        _ => {}
+                    }
+                    (self.events)(event);
+                }
+                Scanned::Failed(err) => return Err(err),
             }
         }
         Ok(())
     }
 
-    /// Locks and delivers one chunk of entries of `route`.
-    fn chunk(&mut self, route: &Route, ids: &[String]) -> Result<(), QueueError> {
+    /// Delivers one chunk of locked entries of `route`.
+    fn chunk(&mut self, route: &Route, entries: Vec<Locked>) -> Result<(), QueueError> {
         let (queue, options) = (self.queue, self.options);
-        let summary = &mut self.summary;
-        let events = &mut *self.events;
         let now = schedule::now();
-        let mut work: Vec<Work> = Vec::with_capacity(ids.len());
-        for id in ids {
-            let Some(entry) = queue.try_lock(id)? else {
-                events(Event::Busy { id: id.clone() });
-                continue;
-            };
-            if entry.recovered.is_some() {
-                let uncertain = entry.state.indexes(RcptStatus::Uncertain);
-                summary.uncertain += 1;
-                events(Event::Uncertain {
-                    id: id.clone(),
-                    reply: uncertain
-                        .first()
-                        .and_then(|&i| entry.state.recipients[i].reply.clone())
-                        .unwrap_or_default(),
-                });
-            }
-            if entry.state.route != *route || !wanted(&entry.state, options, now) {
-                continue;
-            }
-            let pending = entry.state.pending();
-            work.push(Work {
-                payload: Payload::new(&entry.message),
-                envelope: entry.state.envelope(&pending),
-                entry,
-                pending,
-            });
-        }
-        if work.is_empty() {
-            return Ok(());
-        }
+        let work: Vec<Work> = entries
+            .into_iter()
+            .map(|entry| {
+                let pending = entry.state.pending();
+                Work {
+                    payload: Payload::new(&entry.message),
+                    envelope: entry.state.envelope(&pending),
+                    entry,
+                    pending,
+                }
+            })
+            .collect();
         let jobs: Vec<Job<'_>> = work
             .iter()
             .map(|w| Job {
@@ -294,6 +291,9 @@ impl Run<'_> {
         // returned at the end.
         let mut first_error = mark_error;
         let mut delivered = Vec::new();
+        let mut gone = Vec::new();
+        let summary = &mut self.summary;
+        let events = &mut *self.events;
         for (w, reports) in work.into_iter().zip(reports) {
             let Work {
                 mut entry, pending, ..
@@ -302,10 +302,8 @@ impl Run<'_> {
             let id = entry.id.clone();
             if entry.state.is_done() {
                 match queue.retire(entry) {
-                    Ok(gone) => {
-                        // The deleting thread lives as long as the run; were it gone,
-                        // clean_tmp would delete it.
-                        let _ = self.retired.send(gone);
+                    Ok(file) => {
+                        gone.push(file);
                         delivered.push(id);
                     }
                     Err(err) => {
@@ -334,20 +332,130 @@ impl Run<'_> {
             };
             report(&entry.state, id, bounce_id, summary, events);
         }
-        // One fsync of the directory makes the chunk's removals durable, before they are
-        // reported: a power cut after it cannot bring a delivered message back.
-        if !delivered.is_empty()
-            && let Err(err) = queue.sync_entries()
+        // Shared out in a few batches, so the deleting threads are woken a few times a chunk.
+        // They live as long as the run; were they gone, clean_tmp would delete the files.
+        let share = gone.len().div_ceil(DELETERS).max(1);
+        while !gone.is_empty() {
+            let rest = gone.split_off(gone.len().saturating_sub(share));
+            let _ = self.retired.send(rest);
+        }
+        self.unsynced.extend(delivered);
+        if self.unsynced.len() >= SYNC_EVERY
+            && let Err(err) = self.sync_and_report()
         {
             first_error.get_or_insert(err);
-        }
-        for id in delivered {
-            summary.delivered += 1;
-            events(Event::Delivered { id });
         }
         match first_error {
             Some(err) => Err(err),
             None => Ok(()),
+        }
+    }
+}
+
+/// What the scanning thread hands to the delivering one, in order.
+enum Scanned {
+    /// Locked entries of one route, to deliver together.
+    Chunk(Route, Vec<Locked>),
+    /// Something to report (busy, quarantined, uncertain).
+    Event(Event),
+    /// Listing or locking failed: the run stops.
+    Failed(QueueError),
+}
+
+/// Lists every entry, locks and reads each once, and hands the due ones over grouped by
+/// route, in chunks; returns when done or when the delivering thread has stopped listening.
+fn scan(queue: &Queue, options: &Options, out: &std::sync::mpsc::SyncSender<Scanned>) {
+    let send = |item| out.send(item).is_ok();
+    let ids = match queue.ids() {
+        Ok(ids) => ids,
+        Err(err) => {
+            send(Scanned::Failed(err));
+            return;
+        }
+    };
+    // One group per way out; routes are few (a relay, an account, direct MX), so a list
+    // compared by value does.
+    let mut groups: Vec<(Route, Vec<Locked>)> = Vec::new();
+    let mut held = 0;
+    for id in ids {
+        let now = schedule::now();
+        let entry = match queue.try_lock(&id) {
+            Ok(Some(entry)) => entry,
+            // Held by another process, or gone: reported busy only if this run would have
+            // tried it.
+            Ok(None) => {
+                let due = queue
+                    .load(&id)
+                    .is_ok_and(|state| wanted(&state, options, now));
+                if due && !send(Scanned::Event(Event::Busy { id })) {
+                    return;
+                }
+                continue;
+            }
+            Err(QueueError::NoSuchEntry(_)) => continue,
+            Err(err @ QueueError::Corrupt { .. }) => {
+                let reason = err.to_string();
+                let item = match queue.quarantine(&id, &reason) {
+                    Ok(Some(_)) => Scanned::Event(Event::Quarantined { id, reason }),
+                    Ok(None) => continue,
+                    Err(err) => Scanned::Failed(err),
+                };
+                if !send(item) {
+                    return;
+                }
+                continue;
+            }
+            Err(err) => {
+                send(Scanned::Failed(err));
+                return;
+            }
+        };
+        if entry.recovered.is_some() {
+            let uncertain = entry.state.indexes(RcptStatus::Uncertain);
+            let reply = uncertain
+                .first()
+                .and_then(|&i| entry.state.recipients[i].reply.clone())
+                .unwrap_or_default();
+            if !send(Scanned::Event(Event::Uncertain { id, reply })) {
+                return;
+            }
+        }
+        if !wanted(&entry.state, options, now) {
+            continue;
+        }
+        let g = match groups.iter().position(|(r, _)| *r == entry.state.route) {
+            Some(g) => g,
+            None => {
+                groups.push((entry.state.route.clone(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        groups[g].1.push(entry);
+        held += 1;
+        // A full chunk goes out; so does the largest group when many routes together hold
+        // too many open files.
+        let full = if groups[g].1.len() >= CHUNK {
+            Some(g)
+        } else if held >= HELD {
+            (0..groups.len()).max_by_key(|&g| groups[g].1.len())
+        } else {
+            None
+        };
+        if let Some(g) = full {
+            let entries = std::mem::take(&mut groups[g].1);
+            held -= entries.len();
+            if !send(Scanned::Chunk(groups[g].0.clone(), entries)) {
+                return;
+            }
+        }
+    }
+    groups.sort_by(|a, b| {
+        let first = |g: &(Route, Vec<Locked>)| g.1.first().map(|e| e.id.clone());
+        first(a).cmp(&first(b))
+    });
+    for (route, entries) in groups {
+        if !entries.is_empty() && !send(Scanned::Chunk(route, entries)) {
+            return;
         }
     }
 }
