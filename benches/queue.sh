@@ -8,12 +8,15 @@
 #   2. one `mailkit queue run` of COUNT queued messages vs `mailkit send --mbox` of the same
 #      number of messages over one connection (goal: >= 0.5 of its throughput), each round on
 #      a fresh copy of the queue, synced to disk before the timed run; the same run with the
-#      queue on tmpfs (/dev/shm) shows the disk's part; with BEFORE=/path/to/an/older/mailkit
+#      queue on an ext4 made and mounted with Debian's defaults (a loop-mounted image: a
+#      journal, no `discard`; needs root) and on tmpfs (/dev/shm) shows the file system's
+#      part; with BEFORE=/path/to/an/older/mailkit
 #      its `send --queue` and `queue run` (of a queue it wrote itself) are alternated with
 #      mailkit's;
 #   3. the run's peak memory with 1,000 and with COUNT messages queued (goal: flat).
 # The queue lives under $TMPDIR (default /var/tmp, a disk: here the root ext4, like /tmp and
-# /work).
+# /work; on this VM without a journal and mounted with `discard`). The ext4 image is created
+# under $TMPDIR too, and unmounted and deleted on exit.
 # Usage: [RUNS=5] [BATCH=200] [BEFORE=mailkit] benches/queue.sh [COUNT]   (about 5 minutes)
 #        (default COUNT 10,000; needs postfix, msmtp and time)
 set -euo pipefail
@@ -35,8 +38,10 @@ mailkit="$PWD/target/release/mailkit"
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/mailkit-queue-bench.XXXXXX")
 sink_pid=""
 shm=""
+loopfs=""
 queue_cleanup() {
     if [[ -n "$sink_pid" ]]; then kill "$sink_pid" 2>/dev/null || true; fi
+    if [[ -n "$loopfs" ]]; then umount "$loopfs" 2>/dev/null || true; fi
     rm -rf "$work"
     if [[ -n "$shm" ]]; then rm -rf "$shm"; fi
 }
@@ -127,6 +132,22 @@ if [ -n "$before" ]; then
     commands+=(queue-run-before="$before queue run --queue-dir $work/qb")
     setup="$setup && '$work/refill' '$work/qb' '$work/master-before' entries messages"
 fi
+# A default ext4 (mkfs.ext4 and mount without options, as Debian's installer makes one: a
+# journal, no `discard`, fstrim.timer trims instead): 1 GiB, so mkfs picks its "default"
+# usage type rather than "small".
+if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null; then
+    truncate -s 1G "$work/ext4.img"
+    mkfs.ext4 -q -F "$work/ext4.img"
+    mkdir "$work/ext4"
+    mount -o loop "$work/ext4.img" "$work/ext4"
+    loopfs="$work/ext4"
+    echo "== default ext4: $(findmnt -n -o SOURCE,FSTYPE,OPTIONS "$loopfs")"
+    cp -a "$work/master" "$loopfs/master"
+    commands+=(queue-run-ext4="$mailkit queue run --queue-dir $loopfs/q")
+    setup="$setup && '$work/refill' '$loopfs/q' '$loopfs/master' messages && sync -f '$loopfs'"
+else
+    echo "queue.sh: not root (or no mkfs.ext4): no run on a default ext4" >&2
+fi
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
     shm=$(mktemp -d /dev/shm/mailkit-queue-bench.XXXXXX)
     commands+=(queue-run-tmpfs="$mailkit queue run --queue-dir $shm/q")
@@ -156,6 +177,11 @@ def wall(file, name):
         m = re.search(rf"\b{re.escape(name)}\s+\S.*?wall\s+([\d.]+) ms", line)
         if m:
             return float(m.group(1)) / 1000
+def cpu(file, name):
+    for line in open(f"{work}/{file}"):
+        m = re.search(rf"\b{re.escape(name)}\s+\S.*?cpu\s+([\d.]+) ms", line)
+        if m:
+            return float(m.group(1)) / 1000
 def ratio(file, name):
     for line in open(f"{work}/{file}"):
         if re.search(rf"\b{re.escape(name)}\s", line):
@@ -176,7 +202,9 @@ if ratio("enqueue.txt", "mailkit-before"):
 run, mbox = wall("run.txt", "queue-run"), wall("run.txt", "send-mbox")
 print(f"queue run: {count} messages in {run:.2f} s = {count / run:.0f} msgs/s; send --mbox: {mbox:.2f} s = "
       f"{count / mbox:.0f} msgs/s; throughput ratio {ratio('run.txt', 'send-mbox'):.2f} (goal >= 0.5)")
-for name, what in [("queue-run-tmpfs", "with the queue on tmpfs"), ("queue-run-before", "of the BEFORE binary")]:
+print(f"CPU time (user + system): queue run {cpu('run.txt', 'queue-run'):.2f} s, send --mbox {cpu('run.txt', 'send-mbox'):.2f} s")
+for name, what in [("queue-run-ext4", "with the queue on a default ext4 (journal, no discard)"),
+                   ("queue-run-tmpfs", "with the queue on tmpfs"), ("queue-run-before", "of the BEFORE binary")]:
     r = ratio("run.txt", name)
     if r:
         t = wall("run.txt", name)

@@ -135,28 +135,39 @@ pub fn run(
     events: &mut dyn FnMut(Event),
 ) -> Result<Summary, QueueError> {
     queue.clean_tmp();
-    // Delivered entries are deleted by threads of their own, so that the file system's work
-    // overlaps the network's; several, because on a file system mounted with `discard` each
-    // deleted file waits for the disk, and the disk takes several at once.
-    let (retired, bin) = std::sync::mpsc::channel::<Vec<std::path::PathBuf>>();
+    // Delivered entries are taken out of the queue by threads of their own, so that the
+    // file system's work overlaps the network's: each renames a batch of locked entries out
+    // of messages/, says so, then deletes them. Several, because on a file system mounted
+    // with `discard` each deleted file waits for the disk, and the disk takes several at once.
+    let (retired, bin) = std::sync::mpsc::channel::<Vec<Locked>>();
+    let (acked, acks) = std::sync::mpsc::channel::<Vec<(String, Result<(), QueueError>)>>();
     let bin = std::sync::Mutex::new(bin);
     std::thread::scope(|scope| {
         for _ in 0..DELETERS {
-            let bin = &bin;
+            let (bin, acked) = (&bin, acked.clone());
             scope.spawn(move || {
-                loop {
-                    let next = bin.lock().map(|rx| rx.recv());
-                    match next {
-                        Ok(Ok(files)) => {
-                            for file in files {
-                                let _ = std::fs::remove_file(file);
+                while let Ok(Ok(entries)) = bin.lock().map(|rx| rx.recv()) {
+                    let mut files = Vec::with_capacity(entries.len());
+                    let mut done = Vec::with_capacity(entries.len());
+                    for entry in entries {
+                        let id = entry.id.clone();
+                        match queue.retire(entry) {
+                            Ok(file) => {
+                                files.push(file);
+                                done.push((id, Ok(())));
                             }
+                            Err(err) => done.push((id, Err(err))),
                         }
-                        _ => return,
+                    }
+                    // The run waits for every batch's answer before its sync.
+                    let _ = acked.send(done);
+                    for file in files {
+                        let _ = std::fs::remove_file(file);
                     }
                 }
             });
         }
+        drop(acked);
         // Listing, locking and reading entries (file system work) runs on a thread of its
         // own, a chunk ahead of the delivery (network work). The hand-over waits for the
         // taker, so at most three chunks' files are open at once.
@@ -168,8 +179,10 @@ pub fn run(
             options,
             events,
             retired,
+            acks,
+            batches: 0,
             summary: Summary::default(),
-            unsynced: Vec::new(),
+            unsynced: 0,
         };
         run.all(scanned)?;
         Ok(run.summary)
@@ -182,10 +195,14 @@ struct Run<'a> {
     transport: &'a mut dyn Transport,
     options: &'a Options,
     events: &'a mut dyn FnMut(Event),
-    retired: std::sync::mpsc::Sender<Vec<std::path::PathBuf>>,
+    retired: std::sync::mpsc::Sender<Vec<Locked>>,
+    /// The deleting threads' answers: which entries left `messages/`.
+    acks: std::sync::mpsc::Receiver<Vec<(String, Result<(), QueueError>)>>,
+    /// Batches handed to the deleting threads and not answered yet.
+    batches: usize,
     summary: Summary,
-    /// Delivered entries renamed out of `messages/`, not yet made durable nor reported.
-    unsynced: Vec<String>,
+    /// Delivered entries handed to the deleting threads since the last sync.
+    unsynced: usize,
 }
 
 impl Run<'_> {
@@ -201,15 +218,33 @@ impl Run<'_> {
     /// one durable, and only then are they reported: a power cut after it cannot bring a
     /// delivered message back.
     fn sync_and_report(&mut self) -> Result<(), QueueError> {
-        if self.unsynced.is_empty() {
-            return Ok(());
+        let mut first_error = None;
+        let mut gone = Vec::with_capacity(self.unsynced);
+        for _ in 0..std::mem::take(&mut self.batches) {
+            let Ok(batch) = self.acks.recv() else {
+                break;
+            };
+            for (id, result) in batch {
+                match result {
+                    Ok(()) => gone.push(id),
+                    Err(err) => {
+                        first_error.get_or_insert(err);
+                    }
+                }
+            }
         }
-        let synced = self.queue.sync_entries();
-        for id in std::mem::take(&mut self.unsynced) {
+        self.unsynced = 0;
+        if gone.is_empty() {
+            return first_error.map_or(Ok(()), Err);
+        }
+        if let Err(err) = self.queue.sync_entries() {
+            first_error.get_or_insert(err);
+        }
+        for id in gone {
             self.summary.delivered += 1;
             (self.events)(Event::Delivered { id });
         }
-        synced
+        first_error.map_or(Ok(()), Err)
     }
 
     /// [`Run::all`] up to the last sync.
@@ -290,8 +325,7 @@ impl Run<'_> {
         // Every entry's outcome is recorded even when one fails to be: the first error is
         // returned at the end.
         let mut first_error = mark_error;
-        let mut delivered = Vec::new();
-        let mut gone = Vec::new();
+        let mut done = Vec::new();
         let summary = &mut self.summary;
         let events = &mut *self.events;
         for (w, reports) in work.into_iter().zip(reports) {
@@ -301,15 +335,7 @@ impl Run<'_> {
             record(&mut entry.state, &pending, &reports, now, &options.policy);
             let id = entry.id.clone();
             if entry.state.is_done() {
-                match queue.retire(entry) {
-                    Ok(file) => {
-                        gone.push(file);
-                        delivered.push(id);
-                    }
-                    Err(err) => {
-                        first_error.get_or_insert(err);
-                    }
-                }
+                done.push(entry);
                 continue;
             }
             // The outcome first, so that a failure to queue the notification cannot lose it.
@@ -333,14 +359,16 @@ impl Run<'_> {
             report(&entry.state, id, bounce_id, summary, events);
         }
         // Shared out in a few batches, so the deleting threads are woken a few times a chunk.
-        // They live as long as the run; were they gone, clean_tmp would delete the files.
-        let share = gone.len().div_ceil(DELETERS).max(1);
-        while !gone.is_empty() {
-            let rest = gone.split_off(gone.len().saturating_sub(share));
-            let _ = self.retired.send(rest);
+        self.unsynced += done.len();
+        let share = done.len().div_ceil(DELETERS).max(1);
+        while !done.is_empty() {
+            let batch = done.split_off(done.len().saturating_sub(share));
+            // The deleting threads live as long as the run.
+            if self.retired.send(batch).is_ok() {
+                self.batches += 1;
+            }
         }
-        self.unsynced.extend(delivered);
-        if self.unsynced.len() >= SYNC_EVERY
+        if self.unsynced >= SYNC_EVERY
             && let Err(err) = self.sync_and_report()
         {
             first_error.get_or_insert(err);
