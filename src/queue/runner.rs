@@ -423,13 +423,17 @@ fn scan(queue: &Queue, options: &Options, out: &std::sync::mpsc::SyncSender<Scan
             Err(QueueError::NoSuchEntry(_)) => continue,
             Err(err @ QueueError::Corrupt { .. }) => {
                 let reason = err.to_string();
-                let item = match queue.quarantine(&id, &reason) {
-                    Ok(Some(_)) => Scanned::Event(Event::Quarantined { id, reason }),
-                    Ok(None) => continue,
-                    Err(err) => Scanned::Failed(err),
-                };
-                if !send(item) {
-                    return;
+                match queue.quarantine(&id, &reason) {
+                    Ok(Some(_)) => {
+                        if !send(Scanned::Event(Event::Quarantined { id, reason })) {
+                            return;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(err) => {
+                        send(Scanned::Failed(err));
+                        return;
+                    }
                 }
                 continue;
             }
