@@ -11,11 +11,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use hickory_proto::op::Message;
+use hickory_proto::{op::Message, rr::Name};
 
 use super::{
     DnsError, QueryOptions, RecordType, Resolver,
-    message::{QueryIds, Response, Transport, matches, query_with_id},
+    message::{QueryIds, QueryTemplate, Response, Transport, answers, query_with_id},
     name::parse_name,
     transport::{MAX_MESSAGE, exchange, is_timeout, local_for},
 };
@@ -51,7 +51,8 @@ fn batch_socket(server: SocketAddr) -> std::io::Result<UdpSocket> {
 /// A query on the wire, waiting for its reply.
 struct Flight {
     index: usize,
-    query: Message,
+    name: Name,
+    rtype: RecordType,
     bytes: Vec<u8>,
     sent: Instant,
     deadline: Instant,
@@ -213,6 +214,10 @@ impl Resolver {
         let mut next_check = Instant::now() + TICK;
         let mut rto = Rto { smoothed: None };
         let mut ids = QueryIds::new();
+        // The templates of the types asked so far (a batch asks a handful at most).
+        let mut templates: Vec<(RecordType, QueryTemplate)> = Vec::new();
+        // The byte buffers of answered queries, for the next ones.
+        let mut spare: Vec<Vec<u8>> = Vec::with_capacity(window);
         loop {
             while !exhausted && flights.len() < window {
                 let Some(index) = take() else {
@@ -241,20 +246,25 @@ impl Resolver {
                         continue;
                     }
                 };
-                let query = query_with_id(&name, q.rtype, options.recursion, id);
-                let bytes = match query.to_vec() {
-                    Ok(bytes) => bytes,
-                    Err(err) => {
-                        out.push((
-                            index,
-                            Err(DnsError::InvalidName {
-                                name: q.name.clone(),
-                                reason: format!("cannot encode the query: {err}"),
-                            }),
-                        ));
-                        continue;
-                    }
+                let template = match templates.iter().position(|(rtype, _)| *rtype == q.rtype) {
+                    Some(at) => Ok(&templates[at].1),
+                    None => QueryTemplate::new(q.rtype, options.recursion).map(|template| {
+                        templates.push((q.rtype, template));
+                        &templates[templates.len() - 1].1
+                    }),
                 };
+                let mut bytes = spare.pop().unwrap_or_default();
+                if let Err(err) = template.and_then(|t| t.encode(&name, id, &mut bytes)) {
+                    let err = match err {
+                        DnsError::InvalidName { reason, .. } => DnsError::InvalidName {
+                            name: q.name.clone(),
+                            reason,
+                        },
+                        other => other,
+                    };
+                    out.push((index, Err(err)));
+                    continue;
+                }
                 let now = Instant::now();
                 if let Err(source) = socket.send(&bytes) {
                     let err = DnsError::Unreachable {
@@ -269,7 +279,8 @@ impl Resolver {
                     id,
                     Flight {
                         index,
-                        query,
+                        name,
+                        rtype: q.rtype,
                         bytes,
                         sent: now,
                         deadline: now + options.timeout,
@@ -326,7 +337,7 @@ impl Resolver {
                     server,
                     reason: err.to_string(),
                 }),
-                Ok(reply) if !matches(&flight.query, &reply) => {
+                Ok(reply) if !answers(&reply, id, &flight.name, flight.rtype) => {
                     self.note(&format!(
                         "discarded a reply from {server} to another question"
                     ));
@@ -340,12 +351,11 @@ impl Resolver {
                         tcp: true,
                         ..options.clone()
                     };
-                    exchange(&flight.query, server, &tcp, &|text| self.note(text)).map(
-                        |mut response| {
-                            response.tcp_fallback = true;
-                            response
-                        },
-                    )
+                    let query = query_with_id(&flight.name, flight.rtype, options.recursion, id);
+                    exchange(&query, server, &tcp, &|text| self.note(text)).map(|mut response| {
+                        response.tcp_fallback = true;
+                        response
+                    })
                 }
                 Ok(reply) => {
                     rto.observe(flight.sent.elapsed());
@@ -358,10 +368,11 @@ impl Resolver {
                     ))
                 }
             };
-            if let Some(flight) = flights.remove(&id)
-                && !out.push((flight.index, result))
-            {
-                return;
+            if let Some(flight) = flights.remove(&id) {
+                spare.push(flight.bytes);
+                if !out.push((flight.index, result)) {
+                    return;
+                }
             }
         }
     }
@@ -401,10 +412,10 @@ impl Resolver {
                 flights.insert(id, flight);
                 continue;
             }
-            let result = match (self.servers().get(1..), flight.query.queries.first()) {
-                (Some(others), Some(q)) if !others.is_empty() => {
+            let result = match self.servers().get(1..) {
+                Some(others) if !others.is_empty() => {
                     Resolver::with_servers(others.to_vec(), options)
-                        .query_name(&q.name, RecordType::from_hickory(q.query_type))
+                        .query_name(&flight.name, flight.rtype)
                 }
                 _ => Err(DnsError::Timeout {
                     servers: vec![server],
