@@ -94,26 +94,30 @@ impl Rto {
 /// batch timeouts.
 const TICK: Duration = Duration::from_millis(5);
 
-/// A finished query: its input index and result.
-type Done = (usize, Result<Response, DnsError>);
+/// A finished query: its input index and its result as the caller renders it.
+type Done<T> = (usize, T);
 
 /// Results handed to the printing thread a few at a time: one channel message per result
 /// woke that thread (a futex call and a context switch) for every query, about a tenth of a
 /// batch's CPU. What is pending goes at least every [`TICK`], when a reply is awaited in vain,
 /// and when the worker ends (on drop).
-struct Outbox<'a> {
-    tx: &'a mpsc::Sender<Vec<Done>>,
-    pending: Vec<Done>,
+struct Outbox<'a, T, R> {
+    tx: &'a mpsc::Sender<Vec<Done<T>>>,
+    pending: Vec<Done<T>>,
+    /// Turns a result into what the printing thread gets.
+    render: &'a R,
+    queries: &'a [BatchQuery],
 }
 
-impl Outbox<'_> {
-    /// Results held back at most.
-    const HELD: usize = 32;
+/// Results an [`Outbox`] holds back at most.
+const HELD: usize = 32;
 
-    /// Queues a result; false once the printing side has gone.
-    fn push(&mut self, done: Done) -> bool {
-        self.pending.push(done);
-        self.pending.len() < Self::HELD || self.flush()
+impl<T, R: Fn(&BatchQuery, Result<Response, DnsError>) -> T> Outbox<'_, T, R> {
+    /// Renders and queues the result of query `index`; false once the printing side has gone.
+    fn push(&mut self, (index, result): (usize, Result<Response, DnsError>)) -> bool {
+        let rendered = (self.render)(&self.queries[index], result);
+        self.pending.push((index, rendered));
+        self.pending.len() < HELD || self.flush()
     }
 
     /// Hands over what is pending; false once the printing side has gone.
@@ -122,21 +126,25 @@ impl Outbox<'_> {
     }
 }
 
-impl Drop for Outbox<'_> {
+impl<T, R> Drop for Outbox<'_, T, R> {
     fn drop(&mut self) {
-        self.flush();
+        if !self.pending.is_empty() {
+            let _ = self.tx.send(std::mem::take(&mut self.pending));
+        }
     }
 }
 
 impl Resolver {
-    /// Resolves every query, at most `window` in flight at once, and calls `each` with the
-    /// results in input order (as soon as every earlier one is done, so output streams).
-    /// Queries go to the first server; one that times out there is retried on the others.
-    pub fn batch(
+    /// Resolves every query, at most `window` in flight at once, turns each result into a `T`
+    /// with `render` on the worker thread that got it, and calls `each` with those in input
+    /// order (as soon as every earlier one is done, so output streams). Queries go to the first
+    /// server; one that times out there is retried on the others.
+    pub fn batch<T: Send>(
         &self,
         queries: &[BatchQuery],
         window: usize,
-        mut each: impl FnMut(&BatchQuery, Result<Response, DnsError>),
+        render: impl Fn(&BatchQuery, Result<Response, DnsError>) -> T + Sync,
+        mut each: impl FnMut(T),
     ) {
         if queries.is_empty() {
             return;
@@ -148,15 +156,24 @@ impl Resolver {
             .min(queries.len());
         let per_worker = (window / workers).max(1);
         let next = AtomicUsize::new(0);
-        let (tx, rx) = mpsc::channel::<Vec<Done>>();
+        let (tx, rx) = mpsc::channel::<Vec<Done<T>>>();
+        let render = &render;
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 let tx = tx.clone();
                 let next = &next;
-                scope.spawn(move || self.batch_worker(queries, next, per_worker, &tx));
+                scope.spawn(move || {
+                    let out = Outbox {
+                        tx: &tx,
+                        pending: Vec::with_capacity(HELD),
+                        render,
+                        queries,
+                    };
+                    self.batch_worker(queries, next, per_worker, out)
+                });
             }
             drop(tx);
-            let mut done: Vec<Option<Result<Response, DnsError>>> = Vec::new();
+            let mut done: Vec<Option<T>> = Vec::new();
             done.resize_with(queries.len(), || None);
             let mut printed = 0;
             for (index, result) in rx.into_iter().flatten() {
@@ -165,19 +182,19 @@ impl Resolver {
                     let Some(result) = done[printed].take() else {
                         break;
                     };
-                    each(&queries[printed], result);
+                    each(result);
                     printed += 1;
                 }
             }
         });
     }
 
-    fn batch_worker(
+    fn batch_worker<T, R: Fn(&BatchQuery, Result<Response, DnsError>) -> T>(
         &self,
         queries: &[BatchQuery],
         next: &AtomicUsize,
         window: usize,
-        tx: &mpsc::Sender<Vec<Done>>,
+        mut out: Outbox<'_, T, R>,
     ) {
         let take = || {
             let index = next.fetch_add(1, Ordering::Relaxed);
@@ -191,20 +208,13 @@ impl Resolver {
             // TCP, or no usable UDP socket: one query at a time through the ordinary path.
             while let Some(index) = take() {
                 let q = &queries[index];
-                if tx
-                    .send(vec![(index, self.query(&q.name, q.rtype))])
-                    .is_err()
-                {
+                if !(out.push((index, self.query(&q.name, q.rtype))) && out.flush()) {
                     return;
                 }
             }
             return;
         };
         let options = self.options();
-        let mut out = Outbox {
-            tx,
-            pending: Vec::with_capacity(Outbox::HELD),
-        };
         let mut flights: HashMap<u16, Flight> = HashMap::with_capacity(window * 2);
         let mut exhausted = false;
         let mut buf = vec![0u8; MAX_MESSAGE];
@@ -379,13 +389,13 @@ impl Resolver {
 
     /// Resends the queries whose wait is over, or gives up on them after the last attempt
     /// (asking the other servers, if there are any).
-    fn expire(
+    fn expire<T, R: Fn(&BatchQuery, Result<Response, DnsError>) -> T>(
         &self,
         socket: &UdpSocket,
         server: SocketAddr,
         flights: &mut HashMap<u16, Flight>,
         rto: &Rto,
-        out: &mut Outbox<'_>,
+        out: &mut Outbox<'_, T, R>,
     ) {
         let now = Instant::now();
         let options = self.options();

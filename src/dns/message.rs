@@ -367,7 +367,7 @@ impl Response {
             .map(|q| Question {
                 name: presentation_name(&q.name),
                 class: class_name(q.query_class),
-                rtype: RecordType::from_hickory(q.query_type).to_string(),
+                rtype: RecordType::from_hickory(q.query_type).text(),
             })
             .collect();
         let view = |records: &[Record]| records.iter().map(rr_view).collect::<Vec<_>>();
@@ -484,9 +484,28 @@ fn rr_view(record: &Record) -> Rr {
         name: presentation_name(&record.name),
         ttl: record.ttl,
         class: class_name(record.dns_class),
-        rtype: RecordType::from_hickory(record.record_type()).to_string(),
+        rtype: RecordType::from_hickory(record.record_type()).text(),
         data: presentation_data(&record.data),
     }
+}
+
+/// An IPv4 address in dotted-quad form, as `Ipv4Addr`'s `Display` writes it but without the
+/// formatting machinery (a tenth of a batch's CPU went to formatting A records).
+fn ipv4_text(addr: std::net::Ipv4Addr) -> String {
+    let mut out = String::with_capacity(15);
+    for (i, octet) in addr.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if octet >= 100 {
+            out.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            out.push(char::from(b'0' + octet / 10 % 10));
+        }
+        out.push(char::from(b'0' + octet % 10));
+    }
+    out
 }
 
 /// Record data in zone-file form (RFC 1035 §5.1 and each type's RFC); character-strings are
@@ -494,7 +513,7 @@ fn rr_view(record: &Record) -> Rr {
 /// a dedicated arm use hickory's text form, escaped, or RFC 3597 `\# len hex` when unknown.
 pub(crate) fn presentation_data(data: &RData) -> String {
     match data {
-        RData::A(a) => a.0.to_string(),
+        RData::A(a) => ipv4_text(a.0),
         RData::AAAA(aaaa) => aaaa.0.to_string(),
         RData::CNAME(name) => presentation_name(&name.0),
         RData::NS(name) => presentation_name(&name.0),
@@ -585,6 +604,20 @@ mod tests {
         reply.metadata.recursion_desired = query.metadata.recursion_desired;
         reply.add_queries(query.queries.clone());
         reply
+    }
+
+    #[test]
+    fn ipv4_text_is_what_display_writes() {
+        for octet in 0..=255u8 {
+            for addr in [
+                Ipv4Addr::new(octet, 0, 9, 10),
+                Ipv4Addr::new(99, octet, 100, 255),
+                Ipv4Addr::new(1, 2, octet, 3),
+                Ipv4Addr::new(250, 199, 0, octet),
+            ] {
+                assert_eq!(ipv4_text(addr), addr.to_string());
+            }
+        }
     }
 
     #[test]
