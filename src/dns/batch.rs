@@ -110,7 +110,7 @@ struct Outbox<'a, T, R> {
 }
 
 /// Results an [`Outbox`] holds back at most.
-const HELD: usize = 32;
+const HELD: usize = 256;
 
 impl<T, R: Fn(&BatchQuery, Result<Response, DnsError>) -> T> Outbox<'_, T, R> {
     /// Renders and queues the result of query `index`; false once the printing side has gone.
