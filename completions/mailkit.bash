@@ -809,7 +809,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__queue__subcmd__flush)
-            opts="-v -h -V --no-bounce --retry-first --retry-max --max-lifetime --queue-dir --json --verbose --help --version"
+            opts="-v -h -V --no-bounce --retry-first --retry-max --max-lifetime --delay-warning --queue-dir --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -824,6 +824,10 @@ _mailkit() {
                     return 0
                     ;;
                 --max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delay-warning)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1069,7 +1073,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__queue__subcmd__run)
-            opts="-v -h -V --no-bounce --retry-first --retry-max --max-lifetime --queue-dir --json --verbose --help --version"
+            opts="-v -h -V --no-bounce --retry-first --retry-max --max-lifetime --delay-warning --queue-dir --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1084,6 +1088,10 @@ _mailkit() {
                     return 0
                     ;;
                 --max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delay-warning)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -223,6 +223,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_s
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from run" -l retry-first -d 'Wait after the first failed attempt; it doubles after each further one (300, 5m, 1h)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from run" -l retry-max -d 'The longest wait between attempts' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from run" -l max-lifetime -d 'Give up on a message this long after it was queued, and bounce it' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from run" -l delay-warning -d 'Tell the sender once (an RFC 3464 "delayed" notification) when a message is still undelivered this long after it was queued; off unless given' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from run" -l queue-dir -d 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from run" -l no-bounce -d 'Do not send delivery status notifications (bounces) to the senders of refused mail'
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from run" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
@@ -232,6 +233,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_s
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from flush" -l retry-first -d 'Wait after the first failed attempt; it doubles after each further one (300, 5m, 1h)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from flush" -l retry-max -d 'The longest wait between attempts' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from flush" -l max-lifetime -d 'Give up on a message this long after it was queued, and bounce it' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from flush" -l delay-warning -d 'Tell the sender once (an RFC 3464 "delayed" notification) when a message is still undelivered this long after it was queued; off unless given' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from flush" -l queue-dir -d 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from flush" -l no-bounce -d 'Do not send delivery status notifications (bounces) to the senders of refused mail'
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and __fish_seen_subcommand_from flush" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'

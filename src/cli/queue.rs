@@ -83,6 +83,11 @@ pub struct RunArgs {
     /// Give up on a message this long after it was queued, and bounce it
     #[arg(long, value_name = "DURATION", default_value = "5d", value_parser = duration)]
     pub max_lifetime: Duration,
+
+    /// Tell the sender once (an RFC 3464 "delayed" notification) when a message is still
+    /// undelivered this long after it was queued; off unless given
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub delay_warning: Option<Duration>,
 }
 
 fn duration(text: &str) -> Result<Duration, String> {

@@ -1,5 +1,5 @@
-//! Delivery status notifications (RFC 3464) for refused recipients: a multipart/report with a
-//! human explanation, the machine-readable `message/delivery-status`, and the original
+//! Delivery status notifications (RFC 3464) for refused recipients, and (when asked for)
+//! for recipients still pending after a while: a multipart/report with a human explanation, the machine-readable `message/delivery-status`, and the original
 //! message's header (RFC 6522 `text/rfc822-headers`). The queue sends it with a null sender
 //! to the original envelope sender along the same route, so a bounce never bounces.
 
@@ -10,6 +10,19 @@ use mail_builder::{
 };
 
 use super::entry::State;
+
+/// What a notification reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// The recipients refused the message, or were given up on (`Action: failed`).
+    Failed,
+    /// The recipients do not have the message yet and the queue keeps trying until `until`
+    /// (`Action: delayed`), so the sender need not send it again.
+    Delayed {
+        /// When the queue gives up (seconds since the epoch).
+        until: u64,
+    },
+}
 
 /// A composed notification.
 #[derive(Debug)]
@@ -49,13 +62,15 @@ pub fn status_code(reply: &str, expired: bool) -> String {
     }
 }
 
-/// Composes the notification for the recipients at `refused` of the message `original`.
+/// Composes the notification for the recipients at `refused` (or still pending, for
+/// [`Action::Delayed`]) of the message `original`.
 pub fn compose(
     state: &State,
     refused: &[usize],
     original: &[u8],
     reporting_mta: &str,
     now: u64,
+    action: Action,
 ) -> Dsn {
     let domain = reporting_mta.trim_end_matches('.');
     let message_id = format!(
@@ -69,10 +84,18 @@ pub fn compose(
         }
     );
     let expired = state.failed.is_some();
-    let mut text = String::from(
-        "This is the mail delivery report of mailkit's outgoing queue.\r\n\r\n\
-         Your message could not be delivered to the following recipients:\r\n\r\n",
-    );
+    let mut text =
+        String::from("This is the mail delivery report of mailkit's outgoing queue.\r\n\r\n");
+    text.push_str(&match action {
+        Action::Failed => {
+            "Your message could not be delivered to the following recipients:\r\n\r\n".into()
+        }
+        Action::Delayed { until } => format!(
+            "Your message has not been delivered yet to the following recipients. It is still\r\n\
+             queued, and delivery is tried again until {}; you do not need to send it again.\r\n\r\n",
+            rfc2822_date(until)
+        ),
+    });
     let mut status = format!(
         "Reporting-MTA: dns; {domain}\r\nArrival-Date: {}\r\n",
         rfc2822_date(state.created)
@@ -88,10 +111,21 @@ pub fn compose(
             "  <{}>: {reply}\r\n",
             one_line(&recipient.address)
         ));
+        let (word, code) = match action {
+            Action::Failed => ("failed", status_code(&reply, given_up)),
+            Action::Delayed { .. } => {
+                let code = status_code(&reply, false);
+                let transient = if code.starts_with('4') {
+                    code
+                } else {
+                    "4.0.0".into()
+                };
+                ("delayed", transient)
+            }
+        };
         status.push_str(&format!(
-            "\r\nFinal-Recipient: rfc822; {}\r\nAction: failed\r\nStatus: {}\r\n",
+            "\r\nFinal-Recipient: rfc822; {}\r\nAction: {word}\r\nStatus: {code}\r\n",
             one_line(&recipient.address),
-            status_code(&reply, given_up)
         ));
         if let Some(host) = &recipient.host {
             status.push_str(&format!("Remote-MTA: dns; {}\r\n", one_line(host)));
@@ -103,6 +137,9 @@ pub fn compose(
         }
         if let Some(last) = state.last_attempt {
             status.push_str(&format!("Last-Attempt-Date: {}\r\n", rfc2822_date(last)));
+        }
+        if let Action::Delayed { until } = action {
+            status.push_str(&format!("Will-Retry-Until: {}\r\n", rfc2822_date(until)));
         }
     }
     text.push_str("\r\nThe message's header follows.\r\n");
@@ -125,9 +162,10 @@ pub fn compose(
             header_part,
         ],
     );
-    let subject = match expired {
-        true => "Undelivered Mail Returned to Sender (gave up)",
-        false => "Undelivered Mail Returned to Sender",
+    let subject = match (action, expired) {
+        (Action::Delayed { .. }, _) => "Delayed Mail (still being retried)",
+        (Action::Failed, true) => "Undelivered Mail Returned to Sender (gave up)",
+        (Action::Failed, false) => "Undelivered Mail Returned to Sender",
     };
     let bytes = MessageBuilder::new()
         .from((
@@ -224,6 +262,7 @@ mod tests {
             original,
             "client.crepes.test",
             1_700_000_200,
+            Action::Failed,
         );
         let text = String::from_utf8(dsn.bytes.clone()).unwrap();
         assert!(
@@ -243,6 +282,33 @@ mod tests {
         assert!(text.contains("Auto-Submitted: auto-replied"));
         let parsed = crate::message::HeaderSummary::parse(&dsn.bytes);
         assert_eq!(parsed.message_id.as_deref(), Some(dsn.message_id.as_str()));
+    }
+
+    #[test]
+    fn a_delay_warning_says_delayed_with_a_transient_status_and_until_when() {
+        let mut state = state();
+        state.recipients[1].status = RcptStatus::Pending;
+        state.recipients[1].reply = Some("cannot connect to mx1: Connection refused".into());
+        let until = 1_700_432_000;
+        let dsn = compose(
+            &state,
+            &[1],
+            b"Subject: hi\r\n\r\nbody\r\n",
+            "client.crepes.test",
+            1_700_000_200,
+            Action::Delayed { until },
+        );
+        let text = String::from_utf8(dsn.bytes).unwrap();
+        assert!(
+            text.contains("Action: delayed\r\nStatus: 4.0.0\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("Will-Retry-Until: {}", rfc2822_date(until))),
+            "{text}"
+        );
+        assert!(text.contains("Subject: Delayed Mail"), "{text}");
+        assert!(!text.contains("Action: failed"), "{text}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the queue records about a message besides its bytes: the envelope, how it is routed,
-//! each recipient's fate, and the retry bookkeeping. Serialized as JSON in the entry's state
-//! file; fields are only ever added (with defaults), so old entries stay readable.
+//! each recipient's fate, and the retry bookkeeping. Serialized as JSON in the entry's file
+//! (see store.rs); fields are only ever added (with defaults), so old entries stay readable.
 
 use std::path::PathBuf;
 
@@ -49,6 +49,10 @@ pub struct State {
     /// Whether the delivery status notification for refused recipients was queued.
     #[serde(default)]
     pub bounced: bool,
+    /// Whether the notification that delivery is delayed (`queue run --delay-warning`) was
+    /// queued: one per message (and per `queue retry`).
+    #[serde(default)]
+    pub warned: bool,
 }
 
 /// The in-flight mark: written (without waiting for the disk) just before a message's
@@ -64,6 +68,10 @@ pub struct InFlight {
     pub at: u64,
     /// Indexes into [`State::recipients`].
     pub recipients: Vec<usize>,
+    /// Stands for every recipient pending when the mark is settled: written instead of the
+    /// indexes when they do not fit in the entry's mark space.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub every_pending: bool,
 }
 
 /// DSN parameters for the server (RFC 3461).
@@ -238,6 +246,7 @@ impl State {
             held: false,
             failed: None,
             bounced: false,
+            warned: false,
         }
     }
 
@@ -248,7 +257,12 @@ impl State {
             "mailkit was stopped while sending the message (at {}) before the server's answer was recorded; it may have been delivered",
             super::bounce::rfc2822_date(flight.at)
         );
-        for &i in &flight.recipients {
+        let indexes = if flight.every_pending {
+            self.pending()
+        } else {
+            flight.recipients.clone()
+        };
+        for i in indexes {
             if let Some(r) = self.recipients.get_mut(i)
                 && r.status == RcptStatus::Pending
             {

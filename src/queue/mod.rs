@@ -1,13 +1,14 @@
 //! The outgoing queue: messages that could not (or should not) be sent at once wait here,
 //! on disk, until `queue run` delivers them, exactly once.
 //!
-//! [`store`] owns the directory (write-once message files, atomically replaced state files,
-//! quarantine); [`lock`] the per-message locks; [`entry`] what is recorded about a message;
+//! [`store`] owns the directory (one file per message, replaced atomically when its state
+//! changes; quarantine), [`legacy`] moves entries of the format before into it; [`lock`] the per-message locks; [`entry`] what is recorded about a message;
 //! [`schedule`] when it is tried again; [`runner`] the delivery of what is due, through the
 //! SMTP client; [`bounce`] the delivery status notifications for refused recipients.
 
 pub mod bounce;
 pub mod entry;
+mod legacy;
 pub mod lock;
 pub mod runner;
 pub mod schedule;

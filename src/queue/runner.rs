@@ -38,6 +38,9 @@ pub struct Options {
     pub flush: bool,
     /// Queue a delivery status notification for refused recipients.
     pub bounce: bool,
+    /// Queue one "delayed" notification for a message still pending this long after it
+    /// was queued (off when `None`, as Postfix's `delay_warning_time` is by default).
+    pub delay_warning: Option<std::time::Duration>,
     /// The name of this host in bounces (`Reporting-MTA`).
     pub reporting_mta: String,
 }
@@ -71,6 +74,8 @@ pub enum Event {
         next: u64,
         /// The last reply of a pending recipient.
         reply: String,
+        /// The id of the "delayed" notification queued for the sender, if one was.
+        notice: Option<String>,
     },
     /// Some recipient was refused for good or given up on.
     Failed {
@@ -138,7 +143,7 @@ pub fn run(
                     let next = bin.lock().map(|rx| rx.recv());
                     match next {
                         Ok(Ok(dir)) => {
-                            let _ = std::fs::remove_dir_all(dir);
+                            let _ = std::fs::remove_file(dir);
                         }
                         _ => return,
                     }
@@ -237,10 +242,9 @@ impl Run<'_> {
             if entry.state.route != *route || !wanted(&entry.state, options, now) {
                 continue;
             }
-            let message = queue.message(id)?;
             let pending = entry.state.pending();
             work.push(Work {
-                payload: Payload::new(&message),
+                payload: Payload::new(&entry.message),
                 envelope: entry.state.envelope(&pending),
                 entry,
                 pending,
@@ -279,6 +283,7 @@ impl Run<'_> {
                 attempt: state.attempts.saturating_add(1),
                 at: schedule::now(),
                 recipients: flown[j].clone(),
+                every_pending: false,
             };
             if let Err(err) = queue.mark_in_flight(&work[j].entry, &flight) {
                 mark_error.get_or_insert(err);
@@ -288,6 +293,7 @@ impl Run<'_> {
         // Every entry's outcome is recorded even when one fails to be: the first error is
         // returned at the end.
         let mut first_error = mark_error;
+        let mut delivered = Vec::new();
         for (w, reports) in work.into_iter().zip(reports) {
             let Work {
                 mut entry, pending, ..
@@ -300,8 +306,7 @@ impl Run<'_> {
                         // The deleting thread lives as long as the run; were it gone,
                         // clean_tmp would delete it.
                         let _ = self.retired.send(gone);
-                        summary.delivered += 1;
-                        events(Event::Delivered { id });
+                        delivered.push(id);
                     }
                     Err(err) => {
                         first_error.get_or_insert(err);
@@ -311,11 +316,10 @@ impl Run<'_> {
             }
             // The outcome first, so that a failure to queue the notification cannot lose it.
             let recorded = queue
-                .save(&entry)
-                .and_then(|()| queue.clear_in_flight(&entry))
-                .and_then(|()| settle(queue, &id, &mut entry.state, options, now));
+                .save(&mut entry)
+                .and_then(|()| settle(queue, &mut entry.state, &entry.message, options, now));
             let bounce_id = match recorded {
-                Ok(Some(bounce)) => match queue.save(&entry) {
+                Ok(Some(bounce)) => match queue.save(&mut entry) {
                     Ok(()) => Some(bounce),
                     Err(err) => {
                         first_error.get_or_insert(err);
@@ -329,6 +333,17 @@ impl Run<'_> {
                 }
             };
             report(&entry.state, id, bounce_id, summary, events);
+        }
+        // One fsync of the directory makes the chunk's removals durable, before they are
+        // reported: a power cut after it cannot bring a delivered message back.
+        if !delivered.is_empty()
+            && let Err(err) = queue.sync_entries()
+        {
+            first_error.get_or_insert(err);
+        }
+        for id in delivered {
+            summary.delivered += 1;
+            events(Event::Delivered { id });
         }
         match first_error {
             Some(err) => Err(err),
@@ -392,11 +407,12 @@ fn record(state: &mut State, pending: &[usize], reports: &[Report], now: u64, po
 }
 
 /// Once nothing is pending or uncertain and some recipient was refused, queues the delivery
-/// status notification (once, never for a null sender, not with `--no-bounce`).
+/// status notification (once, never for a null sender, not with `--no-bounce`); with
+/// `--delay-warning`, queues the one "delayed" notification of a message pending too long.
 fn settle(
     queue: &Queue,
-    id: &str,
     state: &mut State,
+    message: &[u8],
     options: &Options,
     now: u64,
 ) -> Result<Option<String>, QueueError> {
@@ -405,11 +421,31 @@ fn settle(
         .iter()
         .any(|r| matches!(r.status, RcptStatus::Pending | RcptStatus::Uncertain));
     let refused = state.indexes(RcptStatus::Rejected);
-    if open || refused.is_empty() || state.bounced || state.sender.is_empty() || !options.bounce {
+    let pending = state.pending();
+    let late = options.delay_warning.is_some_and(|after| {
+        now.saturating_sub(state.lifetime_start) >= after.as_secs() && !state.warned
+    });
+    let (recipients, action) = if late && !pending.is_empty() && state.failed.is_none() {
+        let until = state
+            .lifetime_start
+            .saturating_add(options.policy.lifetime.as_secs());
+        (pending, bounce::Action::Delayed { until })
+    } else if !open && !refused.is_empty() && !state.bounced && options.bounce {
+        (refused, bounce::Action::Failed)
+    } else {
+        return Ok(None);
+    };
+    if state.sender.is_empty() {
         return Ok(None);
     }
-    let message = queue.message(id)?;
-    let dsn = bounce::compose(state, &refused, &message, &options.reporting_mta, now);
+    let dsn = bounce::compose(
+        state,
+        &recipients,
+        message,
+        &options.reporting_mta,
+        now,
+        action,
+    );
     let envelope = Envelope {
         from: String::new(),
         recipients: vec![state.sender.clone()],
@@ -417,7 +453,10 @@ fn settle(
     };
     let notice = State::new(&envelope, Some(dsn.message_id), state.route.clone(), now);
     let id = queue.enqueue(&dsn.bytes, &notice)?;
-    state.bounced = true;
+    match action {
+        bounce::Action::Failed => state.bounced = true,
+        bounce::Action::Delayed { .. } => state.warned = true,
+    }
     Ok(Some(id))
 }
 
@@ -455,6 +494,7 @@ fn report(
             id,
             next: state.next_attempt,
             reply: reply_of(pending[0]),
+            notice: bounce,
         });
     }
 }
@@ -538,6 +578,7 @@ mod tests {
             policy: Policy::default(),
             flush: false,
             bounce: true,
+            delay_warning: None,
             reporting_mta: "client.test".into(),
         };
         let mut transport = Accepting::default();

@@ -1,24 +1,30 @@
 //! The queue directory and the only code that writes into it.
 //!
 //! ```text
-//! <queue>/entries/<id>/message     the message, written once (CRLF lines, as sent in DATA)
-//! <queue>/entries/<id>/state.json  envelope, route and delivery state (see entry.rs)
-//! <queue>/entries/<id>/lock        flock(2)ed by whoever works on the message; it also holds
-//!                                  the in-flight mark of a delivery under way
-//! <queue>/tmp/<id>/                an entry being built, or being removed
-//! <queue>/quarantine/<id>/         an entry that could not be read, with a `reason` file
+//! <queue>/messages/<id>          one file per message: a header line, the in-flight mark,
+//!                                the state (one line of JSON, see entry.rs), then the message
+//!                                (CRLF lines, as sent in DATA); flock(2)ed by whoever works
+//!                                on it
+//! <queue>/tmp/                   files being written, and delivered ones being deleted
+//! <queue>/quarantine/<id>        an entry that could not be read, and <id>.reason
+//! <queue>/entries/<id>/          the format before (a directory per message: message,
+//!                                state.json, lock): moved into messages/ when the queue is
+//!                                opened
 //! ```
 //!
-//! An entry is built in `tmp/` (files fsynced, the directory fsynced) and then renamed into
-//! `entries/` as a whole, which is then fsynced: a message is either fully queued or not at
-//! all, whatever moment a crash or a full disk strikes. The state file is only ever replaced
-//! by [`durable::replace`], the one function that makes a file durable: a temporary name,
-//! fsync, rename into place, fsync of the directory.
+//! One file per message keeps the file system's work per message small: on a disk, every
+//! file created, fsynced and deleted costs block allocations, a discard and metadata writes,
+//! and a message is queued, tried and removed as one file. The file is written under a
+//! temporary name in `tmp/`, fsynced, renamed into `messages/`, and `messages/` fsynced
+//! ([`Queue::write`], the one way an entry is written): a message is either fully queued or
+//! not at all, whatever moment a crash or a full disk strikes, and a state change replaces
+//! the whole file the same way. Removals are made durable by an fsync of `messages/`, once
+//! per batch of removals ([`Queue::sync_entries`]).
 
 use std::{
-    fs::{self, OpenOptions},
-    io::{self, Write},
-    os::unix::fs::{DirBuilderExt, OpenOptionsExt},
+    fs,
+    io::{self, BufWriter, Write},
+    os::unix::fs::DirBuilderExt,
     path::{Path, PathBuf},
 };
 
@@ -30,6 +36,16 @@ use crate::{
     durable::{self, sync_dir},
     exit::{Failure, Kind},
 };
+
+/// The first line of every entry file: what it is, and its layout's version.
+const MAGIC: &[u8] = b"mailkit-queue 2\n";
+
+/// The room for the in-flight mark after the first line: a line of this many bytes (blanks
+/// when there is no mark), so the mark is written in place without moving the rest.
+const MARK_LEN: usize = 255;
+
+/// Where the state's line starts.
+const STATE_AT: usize = MAGIC.len() + MARK_LEN + 1;
 
 /// Why a queue operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -103,34 +119,103 @@ pub fn is_valid_id(id: &str) -> bool {
 #[derive(Clone, Debug)]
 pub struct Queue {
     root: PathBuf,
-    entries: PathBuf,
+    messages: PathBuf,
     tmp: PathBuf,
     quarantine: PathBuf,
+    /// `entries/` of the format before, while some entry in it could not be moved yet (an
+    /// older mailkit held it): an id still there is not delivered from `messages/`.
+    legacy: Option<PathBuf>,
 }
 
-/// An entry that is locked by this process, with its state as read under the lock.
+/// An entry that is locked by this process, with its state and message as read under the
+/// lock.
 #[derive(Debug)]
 pub struct Locked {
     /// The entry id.
     pub id: String,
     /// Its state.
     pub state: State,
+    /// The message.
+    pub message: Vec<u8>,
     /// The mark of a dead run's attempt that locking this entry settled, if any: its
     /// recipients are now uncertain.
     pub recovered: Option<InFlight>,
     lock: Lock,
 }
 
+/// An entry file's parts.
+struct Parts {
+    mark: Vec<u8>,
+    state: State,
+    message_at: usize,
+}
+
+/// Reads an entry file's bytes; the error says what is wrong, for the quarantine's reason.
+fn decode(bytes: &[u8]) -> Result<Parts, String> {
+    if !bytes.starts_with(MAGIC) {
+        return Err(if bytes.starts_with(b"mailkit-queue ") {
+            "it was written by a newer mailkit (another entry format)".into()
+        } else {
+            "it does not start with the queue's header line".into()
+        });
+    }
+    if bytes.len() < STATE_AT || bytes[STATE_AT - 1] != b'\n' {
+        return Err("it is cut short in its header".into());
+    }
+    let mark = bytes[MAGIC.len()..STATE_AT - 1].trim_ascii().to_vec();
+    let end = bytes[STATE_AT..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or("its state is cut short")?;
+    let state = parse_state(&bytes[STATE_AT..STATE_AT + end])?;
+    Ok(Parts {
+        mark,
+        state,
+        message_at: STATE_AT + end + 1,
+    })
+}
+
+/// Reads a state's JSON (an entry's line, or a `state.json` of the format before).
+pub(super) fn parse_state(json: &[u8]) -> Result<State, String> {
+    let state: State =
+        serde_json::from_slice(json).map_err(|err| format!("its state is not valid: {err}"))?;
+    if state.version > VERSION {
+        return Err(format!(
+            "it was written by a newer mailkit (format {})",
+            state.version
+        ));
+    }
+    Ok(state)
+}
+
+/// An in-flight mark as it is written into its room: the recipients' indexes if they fit,
+/// else a mark standing for every pending recipient.
+fn mark_bytes(flight: &InFlight) -> Vec<u8> {
+    let mut json = serde_json::to_vec(flight).expect("a mark always serializes");
+    if json.len() > MARK_LEN {
+        let every = InFlight {
+            recipients: Vec::new(),
+            every_pending: true,
+            ..flight.clone()
+        };
+        json = serde_json::to_vec(&every).expect("a mark always serializes");
+    }
+    json.resize(MARK_LEN, b' ');
+    json
+}
+
 impl Queue {
-    /// Opens the queue at `root`, creating it (mode 0700: messages are private) if needed.
+    /// Opens the queue at `root`, creating it (mode 0700: messages are private) if needed,
+    /// and moves entries of the format before into the current one.
     pub fn open(root: &Path) -> Result<Queue, QueueError> {
-        let queue = Queue {
+        let mut queue = Queue {
             root: root.to_path_buf(),
-            entries: root.join("entries"),
+            messages: root.join("messages"),
             tmp: root.join("tmp"),
             quarantine: root.join("quarantine"),
+            legacy: None,
         };
-        for dir in [&queue.entries, &queue.tmp, &queue.quarantine] {
+        for dir in [&queue.messages, &queue.tmp, &queue.quarantine] {
             if !dir.is_dir() {
                 fs::DirBuilder::new()
                     .recursive(true)
@@ -140,44 +225,133 @@ impl Queue {
                 sync_dir(root).map_err(io_err("syncing", root))?;
             }
         }
+        let legacy = root.join("entries");
+        if legacy.is_dir() {
+            super::legacy::migrate(&queue, &legacy)?;
+            queue.legacy = Some(legacy).filter(|dir| dir.is_dir());
+        }
         Ok(queue)
     }
 
-    /// Queues `message` with `state` and returns its id. Nothing is visible in the queue
-    /// until both files and the directory are on disk; on any failure nothing is left
-    /// behind (what a crash leaves in `tmp/` is removed by the next run).
-    pub fn enqueue(&self, message: &[u8], state: &State) -> Result<String, QueueError> {
-        let json = serde_json::to_vec_pretty(state).expect("a state always serializes");
-        let (id, build) = loop {
-            let id = new_id();
-            let build = self.tmp.join(&id);
-            match fs::DirBuilder::new().mode(0o700).create(&build) {
-                Ok(()) => break (id, build),
-                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(err) => return Err(io_err("creating an entry in", &self.tmp)(err)),
-            }
-        };
+    /// Writes an entry file in `tmp/`, fsynced and locked, and renames it to `messages/<id>`
+    /// (replacing the entry, or only if there is none), then fsyncs `messages/`: the one way
+    /// an entry is written. Returns the lock of the new file; on failure nothing is left.
+    fn write(
+        &self,
+        id: &str,
+        mark: &[u8],
+        state: &State,
+        message: &[u8],
+        replace: bool,
+    ) -> io::Result<Lock> {
+        let build = self.tmp.join(format!(
+            "b{id}.{}.{:08x}",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        let lock = lock::create_locked(&build)?;
+        let target = self.messages.join(id);
         let result = (|| {
-            let _lock = lock::create_locked(&build.join("lock"))?;
-            write_new(&build.join("message"), message)?;
-            write_new(&build.join("state.json"), &json)?;
-            sync_dir(&build)?;
-            fs::rename(&build, self.entries.join(&id))?;
-            sync_dir(&self.entries)
+            let mut out = BufWriter::with_capacity(64 * 1024, lock.file());
+            out.write_all(MAGIC)?;
+            let mut room = mark.to_vec();
+            room.resize(MARK_LEN, b' ');
+            out.write_all(&room)?;
+            out.write_all(b"\n")?;
+            serde_json::to_writer(&mut out, state)?;
+            out.write_all(b"\n")?;
+            out.write_all(message)?;
+            out.flush()?;
+            drop(out);
+            lock.file().sync_all()?;
+            if replace {
+                fs::rename(&build, &target)
+            } else {
+                rustix::fs::renameat_with(
+                    rustix::fs::CWD,
+                    &build,
+                    rustix::fs::CWD,
+                    &target,
+                    rustix::fs::RenameFlags::NOREPLACE,
+                )
+                .map_err(io::Error::from)
+            }
         })();
         if let Err(err) = result {
-            let _ = fs::remove_dir_all(&build);
-            return Err(io_err("writing the message into the queue", &self.root)(
-                err,
-            ));
+            let _ = fs::remove_file(&build);
+            return Err(err);
         }
-        Ok(id)
+        if let Err(err) = sync_dir(&self.messages) {
+            // A new entry that may not survive a crash is taken back, so that the failure
+            // reported means "not queued"; a replacement stays (its old state is gone).
+            if !replace {
+                let _ = fs::remove_file(&target);
+            }
+            return Err(err);
+        }
+        Ok(lock)
+    }
+
+    /// Queues `message` with `state` and returns its id. Nothing is visible in the queue
+    /// until the file and the directory are on disk; on any failure nothing is left behind
+    /// (what a crash leaves in `tmp/` is removed by the next run).
+    pub fn enqueue(&self, message: &[u8], state: &State) -> Result<String, QueueError> {
+        self.enqueue_marked(message, state, b"")
+    }
+
+    /// Queues `message` with `state` and an in-flight `mark` (moving an entry of the old
+    /// format keeps its mark).
+    pub(super) fn enqueue_marked(
+        &self,
+        message: &[u8],
+        state: &State,
+        mark: &[u8],
+    ) -> Result<String, QueueError> {
+        loop {
+            let id = new_id();
+            match self.write(&id, mark, state, message, false) {
+                Ok(_) => return Ok(id),
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(err) => {
+                    return Err(io_err("writing the message into the queue", &self.root)(
+                        err,
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Puts an entry of the format before into `messages/` under its own id, with its mark;
+    /// `Ok(false)` when an entry of that id is there already (moved before a crash).
+    pub(super) fn adopt(
+        &self,
+        id: &str,
+        message: &[u8],
+        state: &State,
+        mark: &[u8],
+    ) -> Result<bool, QueueError> {
+        let mark = if mark.len() > MARK_LEN {
+            let flight = serde_json::from_slice::<InFlight>(mark).unwrap_or(InFlight {
+                attempt: state.attempts.saturating_add(1),
+                at: 0,
+                recipients: Vec::new(),
+                every_pending: true,
+            });
+            mark_bytes(&flight)
+        } else {
+            mark.to_vec()
+        };
+        match self.write(id, &mark, state, message, false) {
+            Ok(_) => Ok(true),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+            Err(err) => Err(io_err("moving an entry into", &self.messages)(err)),
+        }
     }
 
     /// The ids of every entry, oldest first (ids sort by queue time).
     pub fn ids(&self) -> Result<Vec<String>, QueueError> {
-        let mut ids: Vec<String> = fs::read_dir(&self.entries)
-            .map_err(io_err("reading", &self.entries))?
+        let mut ids: Vec<String> = fs::read_dir(&self.messages)
+            .map_err(io_err("reading", &self.messages))?
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .filter(|name| is_valid_id(name))
             .collect();
@@ -185,75 +359,57 @@ impl Queue {
         Ok(ids)
     }
 
-    /// Reads an entry's state without locking it (for lists; a concurrent writer replaces
-    /// the file atomically, so what is read is always whole).
-    pub fn load(&self, id: &str) -> Result<State, QueueError> {
+    fn read(&self, id: &str) -> Result<Vec<u8>, QueueError> {
         check_id(id)?;
-        let dir = self.entries.join(id);
-        let bytes = match fs::read(dir.join("state.json")) {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                return Err(if dir.is_dir() {
-                    QueueError::Corrupt {
-                        id: id.into(),
-                        reason: "its state file is missing".into(),
-                    }
-                } else {
-                    QueueError::NoSuchEntry(id.into())
-                });
-            }
-            Err(err) => return Err(io_err("reading", &dir)(err)),
-        };
-        let corrupt = |reason: String| QueueError::Corrupt {
-            id: id.into(),
-            reason,
-        };
-        let state: State = serde_json::from_slice(&bytes)
-            .map_err(|err| corrupt(format!("its state file is not valid: {err}")))?;
-        if state.version > VERSION {
-            return Err(corrupt(format!(
-                "it was written by a newer mailkit (format {})",
-                state.version
-            )));
-        }
-        if !dir.join("message").is_file() {
-            return Err(corrupt("its message file is missing".into()));
-        }
-        Ok(state)
-    }
-
-    /// The message bytes of an entry.
-    pub fn message(&self, id: &str) -> Result<Vec<u8>, QueueError> {
-        check_id(id)?;
-        let path = self.entries.join(id).join("message");
+        let path = self.messages.join(id);
         fs::read(&path).map_err(|err| match err.kind() {
             io::ErrorKind::NotFound => QueueError::NoSuchEntry(id.into()),
             _ => io_err("reading", &path)(err),
         })
     }
 
-    /// Locks an entry and reads its state under the lock; `Ok(None)` when another process
-    /// holds it or it left the queue meanwhile. Whoever locks an entry first after a run
-    /// died settles that run's in-flight mark.
+    /// Reads an entry's state without locking it (for lists; a writer replaces the file
+    /// atomically, so what is read is always whole).
+    pub fn load(&self, id: &str) -> Result<State, QueueError> {
+        let bytes = self.read(id)?;
+        decode(&bytes)
+            .map(|parts| parts.state)
+            .map_err(|reason| corrupt(id, reason))
+    }
+
+    /// The message bytes of an entry.
+    pub fn message(&self, id: &str) -> Result<Vec<u8>, QueueError> {
+        let mut bytes = self.read(id)?;
+        let at = decode(&bytes)
+            .map_err(|reason| corrupt(id, reason))?
+            .message_at;
+        Ok(bytes.split_off(at))
+    }
+
+    /// Locks an entry and reads it under the lock; `Ok(None)` when another process holds it
+    /// or it left the queue meanwhile. Whoever locks an entry first after a run died settles
+    /// that run's in-flight mark.
     pub fn try_lock(&self, id: &str) -> Result<Option<Locked>, QueueError> {
         check_id(id)?;
-        let dir = self.entries.join(id);
-        let Some(lock) = lock::try_lock(&dir.join("lock")).map_err(io_err("locking", &dir))? else {
+        if let Some(legacy) = &self.legacy
+            && legacy.join(id).exists()
+        {
+            return Ok(None);
+        }
+        let path = self.messages.join(id);
+        let Some(lock) = lock::try_lock(&path).map_err(io_err("locking", &path))? else {
             return Ok(None);
         };
-        // The lock file may have been opened just before another run removed the entry.
-        let state = match self.load(id) {
-            Ok(state) => state,
-            Err(QueueError::NoSuchEntry(_)) => return Ok(None),
-            Err(err) => return Err(err),
-        };
+        let mut bytes = lock.read_all().map_err(io_err("reading", &path))?;
+        let parts = decode(&bytes).map_err(|reason| corrupt(id, reason))?;
         let mut entry = Locked {
             id: id.to_string(),
-            state,
+            state: parts.state,
+            message: bytes.split_off(parts.message_at),
             recovered: None,
             lock,
         };
-        self.settle_mark(&mut entry)?;
+        self.settle_mark(&mut entry, &parts.mark)?;
         Ok(Some(entry))
     }
 
@@ -261,148 +417,155 @@ impl Queue {
     /// one held by a run are errors a person can act on.
     pub fn lock(&self, id: &str) -> Result<Locked, QueueError> {
         check_id(id)?;
-        if !self.entries.join(id).is_dir() {
+        if !self.messages.join(id).is_file() {
             return Err(QueueError::NoSuchEntry(id.into()));
         }
         self.try_lock(id)?
             .ok_or_else(|| QueueError::Busy(id.into()))
     }
 
-    /// Replaces a locked entry's state file with its state.
-    pub fn save(&self, entry: &Locked) -> Result<(), QueueError> {
-        let dir = self.entries.join(&entry.id);
-        let json = serde_json::to_vec_pretty(&entry.state).expect("a state always serializes");
-        durable::replace(&dir.join("state.json"), |out| out.write_all(&json))
-            .map_err(io_err("updating", &dir))
+    /// Replaces a locked entry's file with its state (and no in-flight mark: what the mark
+    /// stood for is now recorded); the entry stays locked.
+    pub fn save(&self, entry: &mut Locked) -> Result<(), QueueError> {
+        let lock = self
+            .write(&entry.id, b"", &entry.state, &entry.message, true)
+            .map_err(io_err("updating", &self.messages.join(&entry.id)))?;
+        entry.lock = lock;
+        Ok(())
     }
 
-    /// Writes an entry's in-flight mark (in its lock file, without waiting for the disk:
-    /// it only has to outlive this process).
+    /// Writes an entry's in-flight mark, in place, without waiting for the disk: it only has
+    /// to outlive this process.
     pub fn mark_in_flight(&self, entry: &Locked, flight: &InFlight) -> Result<(), QueueError> {
-        let json = serde_json::to_vec(flight).expect("a mark always serializes");
         entry
             .lock
-            .set_mark(&json)
-            .map_err(io_err("marking", &self.entries.join(&entry.id)))
-    }
-
-    /// Removes an entry's in-flight mark, once what it stood for is recorded.
-    pub fn clear_in_flight(&self, entry: &Locked) -> Result<(), QueueError> {
-        entry
-            .lock
-            .set_mark(b"")
-            .map_err(io_err("unmarking", &self.entries.join(&entry.id)))
+            .write_at(&mark_bytes(flight), MAGIC.len() as u64)
+            .map_err(io_err("marking", &self.messages.join(&entry.id)))
     }
 
     /// Settles the mark a dead run left on a just-locked entry: if the attempt it names is
-    /// not recorded, its recipients become uncertain (saved at once); either way the mark
-    /// goes. A mark that cannot be read (cut short by a full disk) stands for every pending
+    /// not recorded, its recipients become uncertain (saved at once, which drops the mark);
+    /// an older mark is blanked. A mark that cannot be read stands for every pending
     /// recipient.
-    fn settle_mark(&self, entry: &mut Locked) -> Result<(), QueueError> {
-        let dir = self.entries.join(&entry.id);
-        let mark = entry.lock.mark().map_err(io_err("reading", &dir))?;
+    fn settle_mark(&self, entry: &mut Locked, mark: &[u8]) -> Result<(), QueueError> {
         if mark.is_empty() {
             return Ok(());
         }
-        let flight = serde_json::from_slice::<InFlight>(&mark).unwrap_or_else(|_| InFlight {
+        let flight = serde_json::from_slice::<InFlight>(mark).unwrap_or_else(|_| InFlight {
             attempt: entry.state.attempts.saturating_add(1),
             at: 0,
-            recipients: entry.state.pending(),
+            recipients: Vec::new(),
+            every_pending: true,
         });
         if flight.attempt > entry.state.attempts {
             entry.state.recover(&flight);
             self.save(entry)?;
             entry.recovered = Some(flight);
+            return Ok(());
         }
-        self.clear_in_flight(entry)
+        entry
+            .lock
+            .write_at(&[b' '; MARK_LEN], MAGIC.len() as u64)
+            .map_err(io_err("unmarking", &self.messages.join(&entry.id)))
     }
 
     /// Takes a locked entry out of the queue, durably: renamed into `tmp/` (one atomic
-    /// step), `entries/` fsynced, then deleted.
+    /// step), `messages/` fsynced, then deleted.
     pub fn remove(&self, entry: Locked) -> Result<(), QueueError> {
         let gone = self.retire(entry)?;
         self.sync_entries()?;
-        let _ = fs::remove_dir_all(&gone);
+        let _ = fs::remove_file(&gone);
         Ok(())
     }
 
-    /// Takes a delivered entry out of the queue by renaming it into `tmp/`, and returns where
-    /// it now is, for the caller to delete (a run does that on another thread, overlapping the
-    /// file system's work with the network's). Not fsynced: an fsync of `entries/` per chunk
-    /// waited, on a busy ext4, for every other file of the file system to reach the disk. A
-    /// kill never brings the entry back; a power cut just after may, and the message is then
-    /// sent again, as Postfix warns of its own queue.
+    /// Takes a delivered entry out of the queue by renaming it into `tmp/` (still locked, so
+    /// no other run can take it meanwhile), and returns where it now is, for the caller to
+    /// delete (a run does that on other threads, overlapping the disk's work with the
+    /// network's). Durable only after the next [`Queue::sync_entries`], which the caller
+    /// makes once for a batch of removals.
     pub fn retire(&self, entry: Locked) -> Result<PathBuf, QueueError> {
-        let dir = self.entries.join(&entry.id);
+        let path = self.messages.join(&entry.id);
         let gone = self
             .tmp
-            .join(format!("{}rm{:08x}", entry.id, fastrand::u32(..)));
-        fs::rename(&dir, &gone).map_err(io_err("removing", &dir))?;
+            .join(format!("r{}.{:08x}", entry.id, fastrand::u32(..)));
+        fs::rename(&path, &gone).map_err(io_err("removing", &path))?;
         Ok(gone)
     }
 
-    /// fsyncs the entries directory: makes every removal since the last call durable at once.
+    /// fsyncs `messages/`: makes every removal since the last call durable at once, so a
+    /// power cut cannot bring a delivered message back to be sent again.
     pub fn sync_entries(&self) -> Result<(), QueueError> {
-        sync_dir(&self.entries).map_err(io_err("syncing", &self.entries))
+        sync_dir(&self.messages).map_err(io_err("syncing", &self.messages))
     }
 
-    /// Moves an unreadable entry aside into `quarantine/`, with the reason in a file, so that
-    /// runs go on without it and a person can look at it. Skips an entry another process has
-    /// locked (it may be being repaired or removed).
+    /// Moves an unreadable entry aside into `quarantine/`, with the reason in `<id>.reason`,
+    /// so that runs go on without it and a person can look at it. Skips an entry another
+    /// process has locked (it may be being repaired or removed).
     pub fn quarantine(&self, id: &str, reason: &str) -> Result<Option<PathBuf>, QueueError> {
         check_id(id)?;
-        let dir = self.entries.join(id);
-        let Some(_lock) = lock::try_lock(&dir.join("lock")).map_err(io_err("locking", &dir))?
-        else {
-            if dir.join("lock").exists() {
-                return Ok(None);
-            }
-            // No lock file at all: nothing can be holding it.
-            return self.move_to_quarantine(id, &dir, reason).map(Some);
+        let path = self.messages.join(id);
+        let Some(_lock) = lock::try_lock(&path).map_err(io_err("locking", &path))? else {
+            return Ok(None);
         };
-        self.move_to_quarantine(id, &dir, reason).map(Some)
+        self.move_to_quarantine(id, &path, reason).map(Some)
     }
 
-    fn move_to_quarantine(
+    /// Moves `from` (an entry file, or a directory of the format before) to
+    /// `quarantine/<id>` and writes the reason beside it.
+    pub(super) fn move_to_quarantine(
         &self,
         id: &str,
-        dir: &Path,
+        from: &Path,
         reason: &str,
     ) -> Result<PathBuf, QueueError> {
         let target = self.quarantine.join(id);
-        fs::rename(dir, &target).map_err(io_err("quarantining", dir))?;
+        fs::rename(from, &target).map_err(io_err("quarantining", from))?;
         let note = format!("{reason}\n");
-        durable::replace(&target.join("reason"), |out| out.write_all(note.as_bytes()))
+        let why = self.quarantine.join(format!("{id}.reason"));
+        durable::replace(&why, |out| out.write_all(note.as_bytes()))
             .map_err(io_err("quarantining", &target))?;
-        sync_dir(&self.quarantine).map_err(io_err("syncing", &self.quarantine))?;
-        self.sync_entries()?;
+        if let Some(parent) = from.parent() {
+            sync_dir(parent).map_err(io_err("syncing", parent))?;
+        }
         Ok(target)
     }
 
-    /// Removes what crashed writers left in `tmp/` (entries half built or half removed),
-    /// skipping any whose builder is still at work (it holds the entry's lock).
+    /// Where entries being moved out or deleted go.
+    pub(super) fn tmp(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Removes what crashed writers left in `tmp/` (files half written, entries half
+    /// removed), skipping files whose writer is still alive.
     pub fn clean_tmp(&self) {
         let Ok(dir) = fs::read_dir(&self.tmp) else {
             return;
         };
         for entry in dir.flatten() {
             let path = entry.path();
-            // A builder creates its directory a moment before it locks it: a directory
-            // without a lock file is left alone until it is clearly abandoned.
-            let young = || {
-                entry
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() < 600))
-            };
-            let busy = match lock::try_lock(&path.join("lock")) {
-                Ok(Some(_)) | Err(_) => false,
-                Ok(None) => path.join("lock").exists() || young(),
-            };
-            if !busy {
-                let _ = fs::remove_dir_all(&path);
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                super::legacy::clean(&entry);
+                continue;
+            }
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            // b<id>.<pid>.<random>: being written by process <pid>.
+            let writer = name
+                .strip_prefix('b')
+                .and_then(|rest| rest.split('.').nth(1))
+                .and_then(|pid| pid.parse::<u32>().ok());
+            let alive = writer.is_some_and(|pid| Path::new("/proc").join(pid.to_string()).exists());
+            if !alive {
+                let _ = fs::remove_file(&path);
             }
         }
+    }
+}
+
+fn corrupt(id: &str, reason: String) -> QueueError {
+    QueueError::Corrupt {
+        id: id.into(),
+        reason,
     }
 }
 
@@ -414,18 +577,6 @@ fn check_id(id: &str) -> Result<(), QueueError> {
             crate::output::escape_line(id).into_owned(),
         ))
     }
-}
-
-/// Writes a new file in an entry being built, and fsyncs it; the directory is fsynced once,
-/// by the caller, for all its files.
-fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 /// A new entry id: the time in microseconds and a random suffix, in hex, so that ids sort by
@@ -440,7 +591,7 @@ fn new_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queue::entry::{Relay, Route};
+    use crate::queue::entry::{RcptStatus, Relay, Route};
 
     fn state() -> State {
         let envelope = crate::smtp::Envelope {
@@ -484,13 +635,15 @@ mod tests {
         assert!(queue.try_lock(&id).unwrap().is_none(), "locked twice");
         assert!(matches!(queue.lock(&id), Err(QueueError::Busy(_))));
         locked.state.attempts = 3;
-        queue.save(&locked).unwrap();
+        queue.save(&mut locked).unwrap();
+        assert!(queue.try_lock(&id).unwrap().is_none(), "unlocked by a save");
         assert_eq!(queue.load(&id).unwrap().attempts, 3);
+        assert_eq!(queue.message(&id).unwrap(), b"Subject: x\r\n\r\nhi\r\n");
         queue.remove(locked).unwrap();
         assert!(queue.ids().unwrap().is_empty());
         assert!(matches!(queue.load(&id), Err(QueueError::NoSuchEntry(_))));
         assert_eq!(fs::read_dir(&queue.tmp).unwrap().count(), 0);
-        let mode = fs::metadata(dir.path().join("q").join("entries")).unwrap();
+        let mode = fs::metadata(dir.path().join("q").join("messages")).unwrap();
         assert_eq!(
             std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
             0o700
@@ -498,21 +651,68 @@ mod tests {
     }
 
     #[test]
+    fn a_mark_left_by_a_dead_holder_makes_its_recipients_uncertain() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = Queue::open(dir.path()).unwrap();
+        let many = crate::smtp::Envelope {
+            from: "a@x.test".into(),
+            recipients: (0..100).map(|i| format!("r{i}@y.test")).collect(),
+            dsn: Default::default(),
+        };
+        let mut states = [state(), State::new(&many, None, state().route, 1000)];
+        for (n, st) in states.iter_mut().enumerate() {
+            let id = queue.enqueue(b"x", st).unwrap();
+            let entry = queue.lock(&id).unwrap();
+            let all: Vec<usize> = (0..st.recipients.len()).collect();
+            let flight = InFlight {
+                attempt: 1,
+                at: 5,
+                recipients: all,
+                every_pending: false,
+            };
+            assert_eq!(mark_bytes(&flight).len(), MARK_LEN);
+            queue.mark_in_flight(&entry, &flight).unwrap();
+            drop(entry); // as a SIGKILL would
+            let entry = queue.lock(&id).unwrap();
+            assert!(entry.recovered.is_some(), "{n}");
+            assert!(
+                entry
+                    .state
+                    .recipients
+                    .iter()
+                    .all(|r| r.status == RcptStatus::Uncertain),
+                "{n}"
+            );
+            drop(entry);
+            assert!(
+                queue.lock(&id).unwrap().recovered.is_none(),
+                "{n}: settled once"
+            );
+            assert_eq!(queue.message(&id).unwrap(), b"x");
+        }
+    }
+
+    #[test]
     fn corrupt_entries_are_reported_and_quarantined() {
         let dir = tempfile::tempdir().unwrap();
         let queue = Queue::open(dir.path()).unwrap();
-        let id = queue.enqueue(b"x", &state()).unwrap();
-        fs::write(
-            queue.entries.join(&id).join("state.json"),
-            b"{\"version\": 1, trunc",
-        )
-        .unwrap();
-        let err = queue.load(&id).unwrap_err();
-        assert!(matches!(err, QueueError::Corrupt { .. }), "{err}");
-        let moved = queue.quarantine(&id, &err.to_string()).unwrap().unwrap();
-        assert!(queue.ids().unwrap().is_empty());
-        let reason = fs::read_to_string(moved.join("reason")).unwrap();
-        assert!(reason.contains("not valid"), "{reason}");
+        for cut in [STATE_AT + 20, 10, 0] {
+            let id = queue.enqueue(b"x", &state()).unwrap();
+            let path = queue.messages.join(&id);
+            let mut bytes = fs::read(&path).unwrap();
+            bytes.truncate(cut);
+            fs::write(&path, bytes).unwrap();
+            let err = queue.load(&id).unwrap_err();
+            assert!(matches!(err, QueueError::Corrupt { .. }), "{err}");
+            let moved = queue.quarantine(&id, &err.to_string()).unwrap().unwrap();
+            assert!(queue.ids().unwrap().is_empty());
+            assert!(moved.is_file());
+            let reason = fs::read_to_string(queue.quarantine.join(format!("{id}.reason"))).unwrap();
+            assert!(
+                reason.contains("cut short") || reason.contains("header"),
+                "{reason}"
+            );
+        }
     }
 
     #[test]
@@ -528,21 +728,87 @@ mod tests {
     }
 
     #[test]
-    fn leftovers_in_tmp_are_cleaned_unless_their_builder_is_alive() {
+    fn leftovers_in_tmp_are_cleaned_unless_their_writer_is_alive() {
         let dir = tempfile::tempdir().unwrap();
         let queue = Queue::open(dir.path()).unwrap();
-        let dead = queue.tmp.join("dead");
-        fs::create_dir(&dead).unwrap();
-        fs::write(dead.join("message"), b"half").unwrap();
-        fs::File::create(dead.join("lock")).unwrap();
-        let starting = queue.tmp.join("starting");
-        fs::create_dir(&starting).unwrap();
-        let alive = queue.tmp.join("alive");
-        fs::create_dir(&alive).unwrap();
-        let _held = lock::create_locked(&alive.join("lock")).unwrap();
+        let mine = queue
+            .tmp
+            .join(format!("b1a.{}.0000000f", std::process::id()));
+        fs::write(&mine, b"half").unwrap();
+        let dead = queue.tmp.join(format!("b1b.{}.0000000f", u32::MAX - 1));
+        fs::write(&dead, b"half").unwrap();
+        let retired = queue.tmp.join("r1c.00000001");
+        fs::write(&retired, b"sent").unwrap();
+        let old_dead = queue.tmp.join("olddead");
+        fs::create_dir(&old_dead).unwrap();
+        fs::File::create(old_dead.join("lock")).unwrap();
+        let old_starting = queue.tmp.join("oldstarting");
+        fs::create_dir(&old_starting).unwrap();
         queue.clean_tmp();
+        assert!(mine.exists(), "a live writer's file");
         assert!(!dead.exists());
-        assert!(alive.exists());
-        assert!(starting.exists(), "a builder about to lock it");
+        assert!(!retired.exists());
+        assert!(!old_dead.exists());
+        assert!(old_starting.exists(), "an older builder about to lock it");
+    }
+
+    /// The format before: `entries/<id>/{message,state.json,lock}`.
+    fn legacy_entry(root: &Path, id: &str, state: &State, mark: &[u8]) {
+        let dir = root.join("entries").join(id);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("message"), b"Subject: old\r\n\r\nold\r\n").unwrap();
+        fs::write(
+            dir.join("state.json"),
+            serde_json::to_vec_pretty(state).unwrap(),
+        )
+        .unwrap();
+        fs::write(dir.join("lock"), mark).unwrap();
+    }
+
+    #[test]
+    fn entries_of_the_format_before_are_moved_with_their_marks() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        legacy_entry(root, "0001", &state(), b"");
+        let flight = InFlight {
+            attempt: 1,
+            at: 7,
+            recipients: vec![0],
+            every_pending: false,
+        };
+        legacy_entry(
+            root,
+            "0002",
+            &state(),
+            &serde_json::to_vec(&flight).unwrap(),
+        );
+        legacy_entry(root, "0003", &state(), b"");
+        fs::write(root.join("entries/0003/state.json"), b"{\"version\": 1, tr").unwrap();
+        legacy_entry(root, "0004", &state(), b"");
+        let held = lock::try_lock(&root.join("entries/0001/lock"))
+            .unwrap()
+            .unwrap();
+        let queue = Queue::open(root).unwrap();
+        assert!(root.join("entries/0001").is_dir(), "left to its holder");
+        assert!(queue.try_lock("0001").unwrap().is_none());
+        // A move cut short by a crash after the new copy was written: only the old one goes.
+        let mut stale = state();
+        stale.attempts = 9;
+        legacy_entry(root, "0004", &stale, b"");
+        drop(held);
+        let queue = Queue::open(root).unwrap();
+        assert!(!root.join("entries").exists());
+        assert_eq!(queue.ids().unwrap(), ["0001", "0002", "0004"]);
+        assert_eq!(queue.load("0001").unwrap(), state());
+        assert_eq!(queue.load("0004").unwrap().attempts, 0, "moved twice");
+        assert_eq!(
+            queue.message("0001").unwrap(),
+            b"Subject: old\r\n\r\nold\r\n"
+        );
+        let recovered = queue.lock("0002").unwrap();
+        assert_eq!(recovered.recovered, Some(flight));
+        assert_eq!(recovered.state.recipients[0].status, RcptStatus::Uncertain);
+        assert!(queue.quarantine.join("0003").is_dir());
+        assert!(queue.quarantine.join("0003.reason").is_file());
     }
 }

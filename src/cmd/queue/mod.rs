@@ -129,6 +129,7 @@ fn retry(state: &mut State) -> anyhow::Result<()> {
     let now = schedule::now();
     state.failed = None;
     state.bounced = false;
+    state.warned = false;
     state.lifetime_start = now;
     state.next_attempt = now;
     state.last_attempt = None;
@@ -153,7 +154,7 @@ fn change(
             queue.remove(entry).map_err(Failure::from)?;
         } else {
             edit(&mut entry.state).with_context(|| format!("message {id}"))?;
-            queue.save(&entry).map_err(Failure::from)?;
+            queue.save(&mut entry).map_err(Failure::from)?;
         }
         if printer.is_json() {
             printer.json(&serde_json::json!({ "id": id, "result": done }))?;
@@ -182,6 +183,7 @@ fn deliver(
         },
         flush,
         bounce: !args.no_bounce,
+        delay_warning: args.delay_warning,
         reporting_mta: gethostname::gethostname()
             .into_string()
             .unwrap_or_else(|_| "localhost".into()),

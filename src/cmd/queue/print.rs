@@ -174,9 +174,19 @@ pub(super) fn print_event(printer: &mut Printer, event: &Event, now: u64) -> std
         _,
     ) = match event {
         Event::Delivered { id } => (id, "delivered", None, None, &[], None),
-        Event::Deferred { id, next, reply } => {
-            (id, "deferred", Some(reply.as_str()), Some(*next), &[], None)
-        }
+        Event::Deferred {
+            id,
+            next,
+            reply,
+            notice,
+        } => (
+            id,
+            "deferred",
+            Some(reply.as_str()),
+            Some(*next),
+            &[],
+            notice.as_deref(),
+        ),
         Event::Failed {
             id,
             refused,
