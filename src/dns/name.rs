@@ -79,11 +79,22 @@ impl FromStr for RecordType {
     }
 }
 
+impl RecordType {
+    /// The type as [`Display`](fmt::Display) writes it, without the formatting machinery for
+    /// the types hickory names (a batch writes one per query and one per record).
+    pub fn text(self) -> String {
+        match self.to_hickory() {
+            HRecordType::Unknown(_) => self.to_string(),
+            rtype => <&'static str>::from(rtype).to_string(),
+        }
+    }
+}
+
 impl fmt::Display for RecordType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.to_hickory() {
             HRecordType::Unknown(code) => write!(f, "TYPE{code}"),
-            rtype => write!(f, "{rtype}"),
+            rtype => f.write_str(rtype.into()),
         }
     }
 }
@@ -102,7 +113,14 @@ pub(crate) fn parse_name(text: &str) -> Result<Name, DnsError> {
         }
         return Err(invalid("the name is empty".into()));
     }
-    if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    // Plain ASCII without escapes has its labels and length checked here, once.
+    let plain = trimmed.is_ascii() && !trimmed.contains('\\');
+    let odd = if trimmed.is_ascii() {
+        trimmed.bytes().any(|b| b.is_ascii_control() || b == b' ')
+    } else {
+        trimmed.chars().any(|c| c.is_control() || c.is_whitespace())
+    };
+    if odd {
         return Err(invalid(
             "it contains whitespace or control characters".into(),
         ));
@@ -119,7 +137,7 @@ pub(crate) fn parse_name(text: &str) -> Result<Name, DnsError> {
             )));
         }
     }
-    if trimmed.is_ascii() && !trimmed.contains('\\') && trimmed.len() > MAX_NAME {
+    if plain && trimmed.len() > MAX_NAME {
         return Err(invalid(format!(
             "it is {} bytes long; a name holds at most {MAX_NAME}",
             trimmed.len()
@@ -131,6 +149,11 @@ pub(crate) fn parse_name(text: &str) -> Result<Name, DnsError> {
         Name::from_utf8(trimmed)
     }
     .map_err(|err| invalid(err.to_string()))?;
+    if plain {
+        let mut name = name;
+        name.set_fqdn(true);
+        return Ok(name);
+    }
     let text_len = name.iter().map(|label| label.len() + 1).sum::<usize>();
     if text_len.saturating_sub(1) > MAX_NAME {
         return Err(invalid(format!(
@@ -161,10 +184,21 @@ pub fn reverse_name(addr: IpAddr) -> String {
 /// `(` `)` `;` `@` `$` and spaces backslash-escaped, every other byte as `\DDD`, so control bytes
 /// can never reach a terminal and the text parses back to the same name.
 pub(crate) fn presentation_name(name: &Name) -> String {
+    const SPECIAL: &[u8] = b".\\\"()$;@ ";
     let mut out = String::with_capacity(name.len() + 1);
     for label in name.iter() {
-        for &byte in label {
-            push_escaped(&mut out, byte, b".\\\"()$;@ ");
+        // The usual label (letters, digits, `-`, `_`) is copied whole.
+        let plain = |&b: &u8| {
+            (0x21..0x7f).contains(&b)
+                && !matches!(b, b'.' | b'\\' | b'"' | b'(' | b')' | b'$' | b';' | b'@')
+        };
+        match std::str::from_utf8(label) {
+            Ok(text) if label.iter().all(plain) => out.push_str(text),
+            _ => {
+                for &byte in label {
+                    push_escaped(&mut out, byte, SPECIAL);
+                }
+            }
         }
         out.push('.');
     }
@@ -201,6 +235,9 @@ mod tests {
         );
         assert_eq!(RecordType(65534).to_string(), "TYPE65534");
         assert_eq!(RecordType::AAAA.to_string(), "AAAA");
+        for code in 0..=u16::MAX {
+            assert_eq!(RecordType(code).text(), RecordType(code).to_string());
+        }
         assert!("BOGUS".parse::<RecordType>().is_err());
     }
 

@@ -250,14 +250,18 @@ fn batch(
     }
     let mut worst = Exit::Success;
     let mut printed: io::Result<()> = Ok(());
-    resolver.batch(&jobs, concurrency as usize, |job, result| {
+    let json = out.is_json();
+    let render = |job: &BatchQuery, result: Result<Response, DnsError>| {
         let exit = match &result {
             Ok(r) => exit_of(r.kind()),
             Err(err) => err.kind().exit(),
         };
+        (exit, batch_line(json, job, &result))
+    };
+    resolver.batch(&jobs, concurrency as usize, render, |(exit, line)| {
         worst = exit::worst([worst, exit]);
         if printed.is_ok() {
-            printed = print_batch_line(out, job, &result);
+            printed = line.and_then(|line| out.line(&line));
         }
     });
     printed?;

@@ -211,12 +211,16 @@ pub(super) struct BatchLine<'a> {
     exit: Option<Exit>,
 }
 
-pub(super) fn print_batch_line(
-    out: &mut Printer,
+/// One batch line, as text or JSON, without its newline: made on the worker thread that got
+/// the reply, so the reply's many small allocations are freed by the thread that made them
+/// (freeing them on the printing thread defeated the allocator's per-thread caches) and only
+/// the line crosses to the printing thread.
+pub(super) fn batch_line(
+    json: bool,
     job: &BatchQuery,
     result: &Result<Response, DnsError>,
-) -> io::Result<()> {
-    if out.is_json() {
+) -> io::Result<String> {
+    if json {
         let line = match result {
             Ok(r) => BatchLine {
                 name: &job.name,
@@ -243,13 +247,16 @@ pub(super) fn print_batch_line(
                 exit: Some(err.kind().exit()),
             },
         };
-        return out.json(&line);
+        return Ok(serde_json::to_string(&line)?);
     }
     let name = escape_line(&job.name);
     match result {
         Ok(r) => {
-            let rtype = job.rtype.to_string();
-            let mut line = format!("{name}\t{rtype}\t{}", r.header.rcode);
+            let rtype = job.rtype.text();
+            let mut line = String::with_capacity(name.len() + 64);
+            for part in [&name, "\t", &rtype, "\t", &r.header.rcode] {
+                line.push_str(part);
+            }
             for rr in &r.answer {
                 line.push('\t');
                 if rr.rtype != rtype {
@@ -258,9 +265,9 @@ pub(super) fn print_batch_line(
                 }
                 line.push_str(&rr.data);
             }
-            out.line(&line)
+            Ok(line)
         }
-        Err(err) => out.line(&format!(
+        Err(err) => Ok(format!(
             "{name}\t{}\tERROR\t{}",
             job.rtype,
             escape_line(&err.to_string())
