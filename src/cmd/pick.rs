@@ -53,15 +53,11 @@ pub fn pick<A: MailAccess>(
         .map(|(entry, header)| super::rows::message_row(entry, header.as_deref()))
         .collect();
     output::restore_terminal_on_interrupt();
-    let prompt_err =
-        |err: dialoguer::Error| Failure::new(Kind::Usage, output::prompt_failed(err).to_string());
-    let Some(fetch) = dialoguer::MultiSelect::new()
-        .with_prompt("Fetch which messages? (space toggles, enter accepts, Esc or q cancels)")
-        .items(&labels)
-        .report(false)
-        .defaults(&vec![true; labels.len()])
-        .interact_opt()
-        .map_err(prompt_err)?
+    let Some(fetch) = choose(
+        "Fetch which messages? (space toggles, enter accepts, Esc or q cancels)",
+        &labels,
+        true,
+    )?
     else {
         return Ok(None);
     };
@@ -74,17 +70,11 @@ pub fn pick<A: MailAccess>(
         let fetch_labels: Vec<&String> = fetch.iter().map(|&i| &labels[i]).collect();
         let mut verb = removal.verb.to_string();
         verb[..1].make_ascii_uppercase();
-        let Some(chosen) = dialoguer::MultiSelect::new()
-            .with_prompt(format!(
-                "{verb} which of these {} once saved? (Esc or q cancels)",
-                removal.place
-            ))
-            .items(&fetch_labels)
-            .report(false)
-            .defaults(&vec![remove_default; fetch_labels.len()])
-            .interact_opt()
-            .map_err(prompt_err)?
-        else {
+        let prompt = format!(
+            "{verb} which of these {} once saved? (Esc or q cancels)",
+            removal.place
+        );
+        let Some(chosen) = choose(&prompt, &fetch_labels, remove_default)? else {
             return Ok(None);
         };
         remove = chosen.iter().map(|&i| picked[i].number).collect();
@@ -107,7 +97,7 @@ pub fn pick<A: MailAccess>(
         ))
         .default(true)
         .interact_opt()
-        .map_err(prompt_err)?;
+        .map_err(prompt_failed)?;
     if confirmed != Some(true) {
         return Ok(None);
     }
@@ -117,4 +107,24 @@ pub fn pick<A: MailAccess>(
         .map_err(Into::into)
         .context("after the selection")?;
     Ok(Some((picked, remove)))
+}
+
+/// One multiple choice over `items`, each ticked as `ticked` says; `None` when cancelled.
+fn choose<T: std::fmt::Display>(
+    prompt: &str,
+    items: &[T],
+    ticked: bool,
+) -> anyhow::Result<Option<Vec<usize>>> {
+    dialoguer::MultiSelect::new()
+        .with_prompt(prompt)
+        .items(items)
+        .report(false)
+        .defaults(&vec![ticked; items.len()])
+        .interact_opt()
+        .map_err(|err| prompt_failed(err).into())
+}
+
+/// A prompt that could not be shown or read: a usage error, as `-i` without a terminal is.
+fn prompt_failed(err: dialoguer::Error) -> Failure {
+    Failure::new(Kind::Usage, output::prompt_failed(err).to_string())
 }
