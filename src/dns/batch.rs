@@ -15,7 +15,7 @@ use hickory_proto::{op::Message, rr::Name};
 
 use super::{
     DnsError, QueryOptions, RecordType, Resolver,
-    message::{QueryIds, QueryTemplate, Response, Transport, answers, query_with_id},
+    message::{BatchReply, QueryIds, QueryTemplate, Transport, answers, query_with_id},
     name::parse_name,
     transport::{MAX_MESSAGE, exchange, is_timeout, local_for},
 };
@@ -112,9 +112,9 @@ struct Outbox<'a, T, R> {
 /// Results an [`Outbox`] holds back at most.
 const HELD: usize = 256;
 
-impl<T, R: Fn(&BatchQuery, Result<Response, DnsError>) -> T> Outbox<'_, T, R> {
+impl<T, R: Fn(&BatchQuery, Result<BatchReply, DnsError>) -> T> Outbox<'_, T, R> {
     /// Renders and queues the result of query `index`; false once the printing side has gone.
-    fn push(&mut self, (index, result): (usize, Result<Response, DnsError>)) -> bool {
+    fn push(&mut self, (index, result): (usize, Result<BatchReply, DnsError>)) -> bool {
         let rendered = (self.render)(&self.queries[index], result);
         self.pending.push((index, rendered));
         self.pending.len() < HELD || self.flush()
@@ -143,7 +143,7 @@ impl Resolver {
         &self,
         queries: &[BatchQuery],
         window: usize,
-        render: impl Fn(&BatchQuery, Result<Response, DnsError>) -> T + Sync,
+        render: impl Fn(&BatchQuery, Result<BatchReply, DnsError>) -> T + Sync,
         mut each: impl FnMut(T),
     ) {
         if queries.is_empty() {
@@ -192,7 +192,7 @@ impl Resolver {
         });
     }
 
-    fn batch_worker<T, R: Fn(&BatchQuery, Result<Response, DnsError>) -> T>(
+    fn batch_worker<T, R: Fn(&BatchQuery, Result<BatchReply, DnsError>) -> T>(
         &self,
         queries: &[BatchQuery],
         next: &AtomicUsize,
@@ -211,7 +211,8 @@ impl Resolver {
             // TCP, or no usable UDP socket: one query at a time through the ordinary path.
             while let Some(index) = take() {
                 let q = &queries[index];
-                if !(out.push((index, self.query(&q.name, q.rtype))) && out.flush()) {
+                let result = self.query(&q.name, q.rtype).map(BatchReply::from);
+                if !(out.push((index, result)) && out.flush()) {
                     return;
                 }
             }
@@ -365,19 +366,15 @@ impl Resolver {
                         ..options.clone()
                     };
                     let query = query_with_id(&flight.name, flight.rtype, options.recursion, id);
-                    exchange(&query, server, &tcp, &|text| self.note(text)).map(|mut response| {
-                        response.tcp_fallback = true;
-                        response
-                    })
+                    exchange(&query, server, &tcp, &|text| self.note(text)).map(BatchReply::from)
                 }
                 Ok(reply) => {
                     rto.observe(flight.sent.elapsed());
-                    Ok(Response::new(
+                    Ok(BatchReply::new(
                         reply,
                         server,
                         Transport::Udp,
                         flight.sent.elapsed(),
-                        len,
                     ))
                 }
             };
@@ -392,7 +389,7 @@ impl Resolver {
 
     /// Resends the queries whose wait is over, or gives up on them after the last attempt
     /// (asking the other servers, if there are any).
-    fn expire<T, R: Fn(&BatchQuery, Result<Response, DnsError>) -> T>(
+    fn expire<T, R: Fn(&BatchQuery, Result<BatchReply, DnsError>) -> T>(
         &self,
         socket: &UdpSocket,
         server: SocketAddr,
@@ -429,6 +426,7 @@ impl Resolver {
                 Some(others) if !others.is_empty() => {
                     Resolver::with_servers(others.to_vec(), options)
                         .query_name(&flight.name, flight.rtype)
+                        .map(BatchReply::from)
                 }
                 _ => Err(DnsError::Timeout {
                     servers: vec![server],

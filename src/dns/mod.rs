@@ -20,7 +20,9 @@ mod transport;
 pub use batch::BatchQuery;
 pub use check::{DomainFinding, MailCheck, NameServerCheck};
 pub use error::DnsError;
-pub use message::{EdnsInfo, Flags, Header, Outcome, Question, Response, Rr, Transport};
+pub use message::{
+    BatchReply, EdnsInfo, Flags, Header, Outcome, Question, Response, Rr, Transport,
+};
 pub use name::{RecordType, reverse_name};
 pub use resolver::{DNS_PORT, QueryOptions, Resolver, parse_server};
 pub use route::{Finding, MailHost, MailRoute};

@@ -242,6 +242,14 @@ mod tests {
     }
 
     #[test]
+    fn each_type_has_a_text_of_its_own() {
+        // A batch line compares types by code where it once compared their texts.
+        let texts: std::collections::HashSet<String> =
+            (0..=u16::MAX).map(|code| RecordType(code).text()).collect();
+        assert_eq!(texts.len(), 1 << 16);
+    }
+
+    #[test]
     fn names_within_limits_are_accepted() {
         let name = parse_name("hamburger.test").unwrap();
         assert!(name.is_fqdn());

@@ -12,8 +12,8 @@ use print::*;
 use crate::{
     cli::{GlobalArgs, resolve::ResolveArgs},
     dns::{
-        self, BatchQuery, DnsError, MailCheck, QueryOptions, RecordType, Resolver, Response, Rr,
-        TraceEvent,
+        self, BatchQuery, BatchReply, DnsError, MailCheck, QueryOptions, RecordType, Resolver,
+        Response, Rr, TraceEvent,
     },
     exit::{self, Exit, Failure, Kind},
     output::{self, Printer, Transcript, escape_line},
@@ -251,9 +251,9 @@ fn batch(
     let mut worst = Exit::Success;
     let mut printed: io::Result<()> = Ok(());
     let json = out.is_json();
-    let render = |job: &BatchQuery, result: Result<Response, DnsError>| {
+    let render = |job: &BatchQuery, result: Result<BatchReply, DnsError>| {
         let exit = match &result {
-            Ok(r) => exit_of(r.kind()),
+            Ok(r) => exit_of(r.outcome().kind()),
             Err(err) => err.kind().exit(),
         };
         (exit, batch_line(json, job, &result))

@@ -218,22 +218,28 @@ pub(super) struct BatchLine<'a> {
 pub(super) fn batch_line(
     json: bool,
     job: &BatchQuery,
-    result: &Result<Response, DnsError>,
+    result: &Result<BatchReply, DnsError>,
 ) -> io::Result<String> {
     if json {
+        let answer;
+        let rcode;
         let line = match result {
-            Ok(r) => BatchLine {
-                name: &job.name,
-                rtype: job.rtype.to_string(),
-                status: &r.header.rcode,
-                outcome: Some(r.outcome),
-                answer: Some(&r.answer),
-                server: Some(r.server),
-                transport: Some(r.transport),
-                elapsed: Some((r.elapsed.as_secs_f64() * 1e6).round() / 1e3),
-                error: None,
-                exit: None,
-            },
+            Ok(r) => {
+                answer = r.answer();
+                rcode = r.rcode();
+                BatchLine {
+                    name: &job.name,
+                    rtype: job.rtype.to_string(),
+                    status: &rcode,
+                    outcome: Some(r.outcome()),
+                    answer: Some(&answer),
+                    server: Some(r.server),
+                    transport: Some(r.transport),
+                    elapsed: Some((r.elapsed.as_secs_f64() * 1e6).round() / 1e3),
+                    error: None,
+                    exit: None,
+                }
+            }
             Err(err) => BatchLine {
                 name: &job.name,
                 rtype: job.rtype.to_string(),
@@ -254,16 +260,17 @@ pub(super) fn batch_line(
         Ok(r) => {
             let rtype = job.rtype.text();
             let mut line = String::with_capacity(name.len() + 64);
-            for part in [&name, "\t", &rtype, "\t", &r.header.rcode] {
+            for part in [&name, "\t", &rtype, "\t", &r.rcode()] {
                 line.push_str(part);
             }
-            for rr in &r.answer {
+            for (record_type, data) in r.answer_data() {
                 line.push('\t');
-                if rr.rtype != rtype {
-                    line.push_str(&rr.rtype);
+                // A type's text names it alone (a unit test in dns::name checks every code).
+                if record_type != job.rtype {
+                    line.push_str(&record_type.text());
                     line.push(' ');
                 }
-                line.push_str(&rr.data);
+                line.push_str(&data);
             }
             Ok(line)
         }
