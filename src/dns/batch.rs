@@ -16,6 +16,7 @@ use hickory_proto::{op::Message, rr::Name};
 use super::{
     DnsError, QueryOptions, RecordType, Resolver,
     message::{BatchReply, QueryIds, QueryTemplate, Transport, answers, query_with_id},
+    mmsg,
     name::parse_name,
     transport::{MAX_MESSAGE, exchange, is_timeout, local_for},
 };
@@ -93,6 +94,46 @@ impl Rto {
 /// How often a worker looks for queries to resend or give up on; also the precision of the
 /// batch timeouts.
 const TICK: Duration = Duration::from_millis(5);
+
+/// Replies taken from the kernel in one call at most.
+const RECEIVED_PER_CALL: usize = 32;
+
+/// Sends the queries in `fresh` (their bytes are in `flights`) with as few system calls as the
+/// kernel allows; one it refuses is answered with the error and leaves the window. False
+/// once the printing side has gone.
+fn send_fresh<T, R: Fn(&BatchQuery, Result<BatchReply, DnsError>) -> T>(
+    socket: &UdpSocket,
+    server: SocketAddr,
+    fresh: &mut Vec<u16>,
+    flights: &mut HashMap<u16, Flight>,
+    out: &mut Outbox<'_, T, R>,
+) -> bool {
+    let mut at = 0;
+    while at < fresh.len() {
+        let datagrams: Vec<&[u8]> = fresh[at..]
+            .iter()
+            .filter_map(|id| flights.get(id).map(|f| f.bytes.as_slice()))
+            .collect();
+        match mmsg::send_many(socket, &datagrams) {
+            Ok(sent) => at += sent,
+            Err(source) => {
+                let failed = flights.remove(&fresh[at]);
+                at += 1;
+                let Some(flight) = failed else { continue };
+                let err = DnsError::Unreachable {
+                    server,
+                    transport: "udp",
+                    source,
+                };
+                if !out.push((flight.index, Err(err))) {
+                    return false;
+                }
+            }
+        }
+    }
+    fresh.clear();
+    true
+}
 
 /// A finished query: its input index and its result as the caller renders it.
 type Done<T> = (usize, T);
@@ -221,7 +262,9 @@ impl Resolver {
         let options = self.options();
         let mut flights: HashMap<u16, Flight> = HashMap::with_capacity(window * 2);
         let mut exhausted = false;
-        let mut buf = vec![0u8; MAX_MESSAGE];
+        let mut slots = mmsg::Slots::new(window.min(RECEIVED_PER_CALL), MAX_MESSAGE);
+        // The queries of this round, sent together once the window is full again.
+        let mut fresh: Vec<u16> = Vec::with_capacity(window);
         // One fixed read timeout (a syscall per datagram saved): the loop wakes at least every
         // TICK to resend or give up on queries whose time is over.
         let _ = socket.set_read_timeout(Some(TICK));
@@ -280,15 +323,7 @@ impl Resolver {
                     continue;
                 }
                 let now = Instant::now();
-                if let Err(source) = socket.send(&bytes) {
-                    let err = DnsError::Unreachable {
-                        server,
-                        transport: "udp",
-                        source,
-                    };
-                    out.push((index, Err(err)));
-                    continue;
-                }
+                fresh.push(id);
                 flights.insert(
                     id,
                     Flight {
@@ -303,6 +338,10 @@ impl Resolver {
                     },
                 );
             }
+            if !fresh.is_empty() && !send_fresh(&socket, server, &mut fresh, &mut flights, &mut out)
+            {
+                return;
+            }
             if flights.is_empty() {
                 if exhausted {
                     return;
@@ -315,8 +354,8 @@ impl Resolver {
                 next_check = Instant::now() + TICK;
                 continue;
             }
-            let len = match socket.recv(&mut buf) {
-                Ok(len) => len,
+            let count = match mmsg::recv_many(&socket, &mut slots) {
+                Ok(count) => count,
                 Err(err) if is_timeout(&err) || err.kind() == std::io::ErrorKind::Interrupted => {
                     out.flush();
                     continue;
@@ -335,53 +374,58 @@ impl Resolver {
                     continue;
                 }
             };
-            let datagram = &buf[..len];
-            if len < 2 {
-                continue;
-            }
-            let id = u16::from_be_bytes([datagram[0], datagram[1]]);
-            let Some(flight) = flights.get(&id) else {
-                self.note(&format!(
-                    "discarded a {len}-byte datagram from {server} with an unknown transaction ID"
-                ));
-                continue;
-            };
-            let result = match Message::from_vec(datagram) {
-                Err(err) => Err(DnsError::Malformed {
-                    server,
-                    reason: err.to_string(),
-                }),
-                Ok(reply) if !answers(&reply, id, &flight.name, flight.rtype) => {
-                    self.note(&format!(
-                        "discarded a reply from {server} to another question"
-                    ));
+            for slot in 0..count {
+                let datagram = slots.get(slot);
+                let len = datagram.len();
+                if len < 2 {
                     continue;
                 }
-                Ok(reply) if reply.metadata.truncation => {
+                let id = u16::from_be_bytes([datagram[0], datagram[1]]);
+                let Some(flight) = flights.get(&id) else {
                     self.note(&format!(
-                        "the UDP answer from {server} was truncated; retrying over TCP"
+                        "discarded a {len}-byte datagram from {server} with an unknown transaction ID"
                     ));
-                    let tcp = QueryOptions {
-                        tcp: true,
-                        ..options.clone()
-                    };
-                    let query = query_with_id(&flight.name, flight.rtype, options.recursion, id);
-                    exchange(&query, server, &tcp, &|text| self.note(text)).map(BatchReply::from)
-                }
-                Ok(reply) => {
-                    rto.observe(flight.sent.elapsed());
-                    Ok(BatchReply::new(
-                        reply,
+                    continue;
+                };
+                let result = match Message::from_vec(datagram) {
+                    Err(err) => Err(DnsError::Malformed {
                         server,
-                        Transport::Udp,
-                        flight.sent.elapsed(),
-                    ))
-                }
-            };
-            if let Some(flight) = flights.remove(&id) {
-                spare.push(flight.bytes);
-                if !out.push((flight.index, result)) {
-                    return;
+                        reason: err.to_string(),
+                    }),
+                    Ok(reply) if !answers(&reply, id, &flight.name, flight.rtype) => {
+                        self.note(&format!(
+                            "discarded a reply from {server} to another question"
+                        ));
+                        continue;
+                    }
+                    Ok(reply) if reply.metadata.truncation => {
+                        self.note(&format!(
+                            "the UDP answer from {server} was truncated; retrying over TCP"
+                        ));
+                        let tcp = QueryOptions {
+                            tcp: true,
+                            ..options.clone()
+                        };
+                        let query =
+                            query_with_id(&flight.name, flight.rtype, options.recursion, id);
+                        exchange(&query, server, &tcp, &|text| self.note(text))
+                            .map(BatchReply::from)
+                    }
+                    Ok(reply) => {
+                        rto.observe(flight.sent.elapsed());
+                        Ok(BatchReply::new(
+                            reply,
+                            server,
+                            Transport::Udp,
+                            flight.sent.elapsed(),
+                        ))
+                    }
+                };
+                if let Some(flight) = flights.remove(&id) {
+                    spare.push(flight.bytes);
+                    if !out.push((flight.index, result)) {
+                        return;
+                    }
                 }
             }
         }

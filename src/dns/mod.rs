@@ -11,6 +11,7 @@ mod batch;
 mod check;
 mod error;
 mod message;
+mod mmsg;
 mod name;
 mod resolver;
 mod route;
