@@ -276,6 +276,8 @@ impl Resolver {
         // The byte buffers of answered queries, for the next ones.
         let mut spare: Vec<Vec<u8>> = Vec::with_capacity(window);
         loop {
+            // One clock reading for the queries of this round: they leave together.
+            let now = Instant::now();
             while !exhausted && flights.len() < window {
                 let Some(index) = take() else {
                     exhausted = true;
@@ -322,7 +324,6 @@ impl Resolver {
                     out.push((index, Err(err)));
                     continue;
                 }
-                let now = Instant::now();
                 fresh.push(id);
                 flights.insert(
                     id,
@@ -374,6 +375,8 @@ impl Resolver {
                     continue;
                 }
             };
+            // One clock reading for the replies of this call: they came together.
+            let received = Instant::now();
             for slot in 0..count {
                 let datagram = slots.get(slot);
                 let len = datagram.len();
@@ -412,13 +415,9 @@ impl Resolver {
                             .map(BatchReply::from)
                     }
                     Ok(reply) => {
-                        rto.observe(flight.sent.elapsed());
-                        Ok(BatchReply::new(
-                            reply,
-                            server,
-                            Transport::Udp,
-                            flight.sent.elapsed(),
-                        ))
+                        let rtt = received.saturating_duration_since(flight.sent);
+                        rto.observe(rtt);
+                        Ok(BatchReply::new(reply, server, Transport::Udp, rtt))
                     }
                 };
                 if let Some(flight) = flights.remove(&id) {
