@@ -100,7 +100,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--mbox', '--mbox', [CompletionResultType]::ParameterName, 'Append to this mbox file (mboxrd quoting, locked while writing)')
             [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'Skip messages larger than this many bytes (suffixes k, M, G)')
             [CompletionResult]::new('--state-file', '--state-file', [CompletionResultType]::ParameterName, 'The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/[account+]user@host:port)')
-            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Messages per group commit (one directory fsync and one state write per batch; default 256 over POP3, 1024 over IMAP)')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Messages per group commit (one directory fsync and one state write per batch; default 1024)')
             [CompletionResult]::new('--folder', '--folder', [CompletionResultType]::ParameterName, 'IMAP: the folder to fetch from (repeatable; default INBOX)')
             [CompletionResult]::new('--move-to', '--move-to', [CompletionResultType]::ParameterName, 'IMAP: move each message to this folder once it is safely on disk (MOVE, else COPY, \Deleted and UID EXPUNGE)')
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Named account from the accounts file (host, port, TLS, user, password source)')

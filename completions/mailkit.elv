@@ -95,7 +95,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --mbox 'Append to this mbox file (mboxrd quoting, locked while writing)'
             cand --max-size 'Skip messages larger than this many bytes (suffixes k, M, G)'
             cand --state-file 'The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/[account+]user@host:port)'
-            cand --batch 'Messages per group commit (one directory fsync and one state write per batch; default 256 over POP3, 1024 over IMAP)'
+            cand --batch 'Messages per group commit (one directory fsync and one state write per batch; default 1024)'
             cand --folder 'IMAP: the folder to fetch from (repeatable; default INBOX)'
             cand --move-to 'IMAP: move each message to this folder once it is safely on disk (MOVE, else COPY, \Deleted and UID EXPUNGE)'
             cand -A 'Named account from the accounts file (host, port, TLS, user, password source)'

@@ -88,7 +88,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s m -l maildir -
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l mbox -d 'Append to this mbox file (mboxrd quoting, locked while writing)' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l max-size -d 'Skip messages larger than this many bytes (suffixes k, M, G)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l state-file -d 'The seen-UIDL state file (default: $XDG_STATE_HOME/mailkit/uidl/[account+]user@host:port)' -r -F
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l batch -d 'Messages per group commit (one directory fsync and one state write per batch; default 256 over POP3, 1024 over IMAP)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l batch -d 'Messages per group commit (one directory fsync and one state write per batch; default 1024)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l folder -d 'IMAP: the folder to fetch from (repeatable; default INBOX)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l move-to -d 'IMAP: move each message to this folder once it is safely on disk (MOVE, else COPY, \\Deleted and UID EXPUNGE)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s A -l account -d 'Named account from the accounts file (host, port, TLS, user, password source)' -r

@@ -64,7 +64,7 @@ pub struct FetchArgs {
     #[arg(long, value_name = "FILE")]
     pub state_file: Option<PathBuf>,
     /// Messages per group commit (one directory fsync and one state write per batch;
-    /// default 256 over POP3, 1024 over IMAP)
+    /// default 1024)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub batch: Option<u32>,
     /// IMAP: the folder to fetch from (repeatable; default INBOX)

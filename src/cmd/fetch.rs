@@ -19,8 +19,10 @@ use crate::{
     output::{self, Printer},
 };
 
-/// Messages per group commit over POP3 unless `--batch` says otherwise.
-const BATCH: u32 = 256;
+/// Messages per group commit over POP3 unless `--batch` says otherwise: each commit has a
+/// fixed cost (a syncfs, two fsyncs, the state rewritten), and larger batches measured faster,
+/// as over IMAP (benches/pop3.sh, alternated: 1.04-1.27x less wall time than 256).
+const BATCH: u32 = 1024;
 
 /// Runs `mailkit fetch`.
 pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
