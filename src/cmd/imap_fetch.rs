@@ -241,7 +241,9 @@ impl Folders<'_> {
             progress: &progress,
         };
         let result = maildrop::fetch::fetch(&mut mailbox, plan, &mut outcomes);
-        progress.finish_and_clear();
+        if let Some(bar) = &progress {
+            bar.finish_and_clear();
+        }
         if let (Some(path), Some(state)) = (&state_path, &state) {
             let ids = std::mem::take(&mut mailbox.ids);
             maildrop::imap_state::save_ids(path, &ids, |id| {
