@@ -14,7 +14,7 @@
 # output is removed at the end). Then the threads one Maildir fetch starts (clone/clone3
 # calls, strace -f -c) and peak RSS (/usr/bin/time -v) of mailkit fetching one 200 MB message
 # to a Maildir and to stdout.
-#   RUNS=N   rounds (default 5); SETTLE=N seconds of quiet before the timed runs (default 61)
+#   RUNS=N   rounds (default 5)
 set -euo pipefail
 
 COUNT=${1:-10000}
@@ -47,14 +47,6 @@ fill_bob "$COUNT"
 du -sh "$MAILDIR_BOB/new" >&2
 # Let Dovecot build its index once, outside the measurements.
 "$BIN" list --server "$SERVER" --user bob --ca-file "$CA_FILE" >/dev/null
-# Every timed run creates COUNT files. On this ext4 (no journal) inode allocation skips, one by
-# one, the inodes freed in the last minute (the last six while their inode table block is still
-# dirty): the previous bed's mailboxes that up.sh cleared, an earlier benchmark's output. In
-# perf that was 92 % of a Maildir fetch's CPU, and a penalty that fades while the rounds run
-# hits the command that runs first in each round hardest. So write everything back and let a
-# minute pass first (SETTLE=seconds to change it).
-sync
-sleep "${SETTLE:-61}"
 
 MPOP=(mpop "--host=$POP3_HOST" "--port=$POP3S_PORT" --tls=on --tls-starttls=off
       "--tls-trust-file=$CA_FILE" --auth=user --user=bob "--passwordeval=echo $BOB_PASS"
