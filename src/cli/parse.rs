@@ -4,6 +4,12 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args};
 
+/// The line `mailkit --help` lists `parse` with, and the first of `mailkit parse --help`: set on
+/// the variant and on this struct, since the arguments are added on demand (see
+/// [`super::Command`]) and the struct's doc comment would then replace it.
+pub const ABOUT: &str =
+    "Inspect raw messages, mbox files and Maildirs: headers, MIME tree, attachments";
+
 /// Flags of `mailkit parse`. With none of the view flags, shows the key headers, the MIME
 /// tree, the Received hops and any warnings for each message.
 #[derive(Debug, Args)]
@@ -14,6 +20,7 @@ message/rfc822 part P is P.1.\n\nExit status: 0 shown; 1 a header or part asked 
 65 not a message (empty, binary); 66 an input is missing or unreadable; 73 an attachment \
 could not be created."
 )]
+#[command(about = ABOUT)]
 pub struct ParseArgs {
     /// Message files, mbox files (detected by a leading "From " line), Maildir directories, or
     /// "-" for stdin (the default when stdin is not a terminal)
