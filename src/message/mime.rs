@@ -169,10 +169,11 @@ impl<'a> Walker<'a> {
         }
         let raw = self.raw;
         let body_start = header_end(raw, start, end);
-        let values = if self.entities.is_empty() {
-            self.root_values
-        } else {
-            fields::Values::Mime
+        let values = match self.root_values {
+            _ if self.entities.is_empty() => self.root_values,
+            // The tree view lists no other field in any block.
+            fields::Values::Tree => fields::Values::Tree,
+            _ => fields::Values::Mime,
         };
         let mut headers = Vec::with_capacity(16);
         fields::parse(&raw[start..body_start], values, &mut headers);
