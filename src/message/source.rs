@@ -532,7 +532,6 @@ pub struct MappedMbox {
     /// Up to where pages have been released.
     released: usize,
     done: bool,
-    separator: memmem::Finder<'static>,
     from: memmem::Finder<'static>,
 }
 
@@ -547,39 +546,35 @@ impl MappedMbox {
             pos,
             released: 0,
             done: false,
-            separator: memmem::Finder::new(b"\nFrom "),
             from: memmem::Finder::new(b"From "),
         }
     }
 
     fn next_message(&mut self) -> Bytes {
         let data = &self.mapped[self.pos..];
-        let (len, separated) = if data.starts_with(b"From ") {
-            (0, true)
-        } else if let Some(at) = self.separator.find(data) {
-            (at + 1, true)
-        } else {
-            (data.len(), false)
-        };
-        let message = &data[..len];
         let start = self.pos;
-        // Quoted lines (`>From `, `>>From `...) lose one `>`: found from their `From `, which
-        // is rarer in mail than a line starting with `>`.
+        // One search for `From ` finds both the next separator (at a line start) and the
+        // quoted lines before it (`>From `, `>>From `...: each loses one `>`).
         let mut copy: Option<Vec<u8>> = None;
         let mut copied = 0;
-        for at in self.from.find_iter(message) {
-            let line = at
-                - message[..at]
-                    .iter()
-                    .rev()
-                    .take_while(|&&b| b == b'>')
-                    .count();
-            if line < at && (line == 0 || message[line - 1] == b'\n') {
-                let bytes = copy.get_or_insert_with(|| Vec::with_capacity(len));
-                bytes.extend_from_slice(&message[copied..line]);
+        let mut end = None;
+        for at in self.from.find_iter(data) {
+            if at == 0 || data[at - 1] == b'\n' {
+                end = Some(at);
+                break;
+            }
+            let line = at - data[..at].iter().rev().take_while(|&&b| b == b'>').count();
+            if line < at && (line == 0 || data[line - 1] == b'\n') {
+                let bytes = copy.get_or_insert_with(Vec::new);
+                bytes.extend_from_slice(&data[copied..line]);
                 copied = line + 1;
             }
         }
+        let (len, separated) = match end {
+            Some(at) => (at, true),
+            None => (data.len(), false),
+        };
+        let message = &data[..len];
         self.pos += len;
         if separated {
             self.pos = memchr::memchr(b'\n', &self.mapped[self.pos..])
