@@ -405,6 +405,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--text', '--text', [CompletionResultType]::ParameterName, 'Print the best text body: text/plain, else HTML converted to text')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Print the Received chain as a table of hops, oldest first, with the delay between hops')
             [CompletionResult]::new('--received', '--received', [CompletionResultType]::ParameterName, 'Print the Received chain as a table of hops, oldest first, with the delay between hops')
+            [CompletionResult]::new('--tree', '--tree', [CompletionResultType]::ParameterName, 'Print only the MIME tree, as the default view shows it (like mblaze''s `mshow -t`)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')

@@ -745,7 +745,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__parse)
-            opts="-M -H -g -p -T -X -r -v -h -V --message --headers --header --part --text --extract --received --json --verbose --help --version"
+            opts="-M -H -g -p -T -X -r -v -h -V --message --headers --header --part --text --extract --received --tree --json --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
