@@ -297,8 +297,8 @@ pub fn inspect_summary<'a>(
 
 /// [`inspect_bytes`] for the tree view (`parse --tree`), which shows only the MIME tree: only
 /// the MIME fields of the message's header are parsed, the view's `headers`, mailbox lists and
-/// `received` stay empty; `parts` are complete, and so are `warnings` but for those about
-/// header values (a bad Date).
+/// `received` stay empty; `parts` are complete, `warnings` are not (the tree view shows none:
+/// neither header values nor undecoded bodies are checked).
 pub fn inspect_tree<'a>(
     bytes: &'a Bytes,
     source: &'a str,
