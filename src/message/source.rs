@@ -520,9 +520,16 @@ impl<R: Read> Iterator for Mbox<R> {
     }
 }
 
+/// How far behind the reader of a mapped mbox pages stay mapped: more than the messages in
+/// flight in `parse`'s pipeline (8 batches of at most 256 KiB), so that none is read twice.
+const KEEP_BEHIND: usize = 3 << 20;
+
+/// How often the pages behind are released: a system call per MiB read is negligible.
+const RELEASE_EVERY: usize = 1 << 20;
+
 /// An mbox mapped into memory, split as [`Mbox`] splits a stream: the same separators, the
 /// same mboxrd unquoting, the same messages. Pages left behind are handed back to the kernel
-/// every [`Pace::STEP`](super::mapped::Pace::STEP), so memory does not follow the mailbox.
+/// every [`RELEASE_EVERY`], so memory does not follow the mailbox.
 pub struct MappedMbox {
     mapped: Arc<Mapped>,
     path: Arc<str>,
@@ -614,12 +621,12 @@ impl Iterator for MappedMbox {
             return None;
         }
         let bytes = self.next_message();
-        // Pages a step behind the reader are no longer needed (a message still being parsed
-        // there would read them again from the page cache).
-        let step = super::mapped::Pace::STEP;
-        if self.pos >= self.released + 2 * step {
-            self.mapped.release_range(self.released, self.pos - step);
-            self.released = self.pos - step;
+        // Pages more than [`KEEP_BEHIND`] behind the reader are no longer needed (a message
+        // still being parsed there would read them again from the page cache).
+        if self.pos >= self.released + KEEP_BEHIND + RELEASE_EVERY {
+            self.released = self
+                .mapped
+                .release_range(self.released, self.pos - KEEP_BEHIND);
         }
         self.index += 1;
         Some(Ok(RawMessage {
