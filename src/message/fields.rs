@@ -143,7 +143,7 @@ pub(crate) fn parse<'a>(block: &'a [u8], values: Values, headers: &mut Vec<Heade
             let name = &block[pos..pos + colon];
             // Every MIME field name starts with `Content-`: the tree view skips the others
             // without looking them up.
-            if values == Values::Tree && name[0].to_ascii_lowercase() != b'c' {
+            if values == Values::Tree && !name[0].eq_ignore_ascii_case(&b'c') {
                 pos = field_end(block, pos + colon + 1);
                 continue;
             }
