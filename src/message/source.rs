@@ -144,12 +144,13 @@ pub fn open_mapped(path: &str) -> Result<Messages, SourceError> {
     if path != "-"
         && let Ok(file) = File::open(path)
         && let Ok(Some(mapped)) = Mapped::file(&file)
-        && mapped.starts_with(b"From ")
     {
-        return Ok(Messages::Mapped(Box::new(MappedMbox::new(
-            path,
-            Arc::new(mapped),
-        ))));
+        // A message file is mapped once, as `open` would map it.
+        return Ok(if mapped.starts_with(b"From ") {
+            Messages::Mapped(Box::new(MappedMbox::new(path, Arc::new(mapped))))
+        } else {
+            single(path, Bytes::Mapped(mapped))
+        });
     }
     open(path)
 }
