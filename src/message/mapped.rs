@@ -32,9 +32,11 @@ unsafe impl Sync for Mapped {}
 impl Mapped {
     /// Maps the regular file `fd` of `len` bytes (which must be > 0).
     pub fn new(fd: impl AsFd, len: usize) -> io::Result<Mapped> {
-        // SAFETY: a fresh read-only private mapping at an address the kernel picks. The one
-        // hazard of mapping a file, another process truncating or rewriting it while mapped,
-        // is the one every mmap user (ripgrep included) accepts for a message being read.
+        crate::output::report_truncated_mappings(crate::exit::Kind::NoInput.exit().code());
+        // SAFETY: a fresh read-only private mapping at an address the kernel picks. The
+        // hazards of mapping a file are the ones every mmap user (ripgrep included) accepts:
+        // another process rewriting it in place changes what is read, and one truncating it
+        // makes the next read fault, which ends the process with the error line above.
         let ptr = unsafe {
             mm::mmap(
                 std::ptr::null_mut(),
