@@ -408,6 +408,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--text', '--text', [CompletionResultType]::ParameterName, 'Print the best text body: text/plain, else HTML converted to text')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Print the Received chain as a table of hops, oldest first, with the delay between hops')
             [CompletionResult]::new('--received', '--received', [CompletionResultType]::ParameterName, 'Print the Received chain as a table of hops, oldest first, with the delay between hops')
+            [CompletionResult]::new('--tree', '--tree', [CompletionResultType]::ParameterName, 'Print only the MIME tree, as the default view shows it (like mblaze''s `mshow -t`)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

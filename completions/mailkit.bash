@@ -609,7 +609,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__parse)
-            opts="-v -M -H -g -p -T -X -r -h -V --json --verbose --message --headers --header --part --text --extract --received --help --version"
+            opts="-v -M -H -g -p -T -X -r -h -V --json --verbose --message --headers --header --part --text --extract --received --tree --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

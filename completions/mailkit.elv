@@ -380,6 +380,7 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --text 'Print the best text body: text/plain, else HTML converted to text'
             cand -r 'Print the Received chain as a table of hops, oldest first, with the delay between hops'
             cand --received 'Print the Received chain as a table of hops, oldest first, with the delay between hops'
+            cand --tree 'Print only the MIME tree, as the default view shows it (like mblaze''s `mshow -t`)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'

@@ -284,6 +284,7 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s v -l verbose -
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s H -l headers -d 'Print every header, decoded (RFC 2047 words, RFC 2231 parameters, charsets), one per line'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s T -l text -d 'Print the best text body: text/plain, else HTML converted to text'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s r -l received -d 'Print the Received chain as a table of hops, oldest first, with the delay between hops'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l tree -d 'Print only the MIME tree, as the default view shows it (like mblaze\'s `mshow -t`)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s h -l help -d 'Print help'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l smtp -d 'SMTP listener, ADDRESS:PORT or `off`' -r

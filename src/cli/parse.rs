@@ -14,7 +14,7 @@ pub const ABOUT: &str =
 /// tree, the Received hops and any warnings for each message.
 #[derive(Debug, Args)]
 #[command(
-    group(ArgGroup::new("view").args(["headers", "header", "part", "text", "extract", "received"])),
+    group(ArgGroup::new("view").args(["headers", "header", "part", "text", "extract", "received", "tree"])),
     after_help = "Part ids: 1 is the message; the n-th child of part P is P.n; the message inside a \
 message/rfc822 part P is P.1.\n\nExit status: 0 shown; 1 a header or part asked for is absent; \
 65 not a message (empty, binary); 66 an input is missing or unreadable; 73 an attachment \
@@ -54,4 +54,8 @@ pub struct ParseArgs {
     /// Print the Received chain as a table of hops, oldest first, with the delay between hops
     #[arg(short, long)]
     pub received: bool,
+
+    /// Print only the MIME tree, as the default view shows it (like mblaze's `mshow -t`)
+    #[arg(long)]
+    pub tree: bool,
 }
