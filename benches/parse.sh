@@ -10,6 +10,8 @@
 # Commands are run alternately, round by round (benches/alternate.py), and each row prints the
 # median of the per-round ratios, pinned to one CPU (taskset -c 0) and then on two (0,1):
 #   - `parse --json` vs `mhdr -d` (every header, decoded) and `mshow -t` (the MIME tree);
+#   - `parse -H` (every header, decoded, one per line) vs `mhdr -d`: the like-for-like header row;
+#   - `parse --tree` (only the MIME tree) vs `mshow -t`: the like-for-like tree row;
 #   - the default view (key headers, MIME tree, hops) vs `mshow -t`;
 #   - `parse --json` vs Python's email package (reference).
 # Then mailkit's peak RSS (GNU time) on both sizes, to show it does not grow with the mbox.
@@ -54,7 +56,13 @@ for cpus in 0 0,1; do
         "mailkit=$BIN parse --json $MBOX" \
         "mhdr -d=mhdr -d $MAILDIR" \
         "mshow -t=mshow -t $MAILDIR"
+    python3 benches/alternate.py --runs "$RUNS" --cpus "$cpus" --label "-H    " -- \
+        "mailkit=$BIN parse -H $MBOX" \
+        "mhdr -d=mhdr -d $MAILDIR"
     python3 benches/alternate.py --runs "$RUNS" --cpus "$cpus" --label "tree  " -- \
+        "mailkit=$BIN parse --tree $MBOX" \
+        "mshow -t=mshow -t $MAILDIR"
+    python3 benches/alternate.py --runs "$RUNS" --cpus "$cpus" --label "default" -- \
         "mailkit=$BIN parse $MBOX" \
         "mshow -t=mshow -t $MAILDIR"
 done

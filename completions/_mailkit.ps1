@@ -77,6 +77,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--ret', '--ret', [CompletionResultType]::ParameterName, 'DSN: return the full message or only headers in notifications')
             [CompletionResult]::new('--envid', '--envid', [CompletionResultType]::ParameterName, 'DSN: envelope identifier quoted back in notifications')
             [CompletionResult]::new('--queue-dir', '--queue-dir', [CompletionResultType]::ParameterName, 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Send a raw message read from stdin (same as giving `-`)')
             [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Read recipients from the raw message''s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent')
             [CompletionResult]::new('--read-recipients', '--read-recipients', [CompletionResultType]::ParameterName, 'Read recipients from the raw message''s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent')
@@ -84,9 +87,6 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--allow-cleartext-auth', '--allow-cleartext-auth', [CompletionResultType]::ParameterName, 'INSECURE: allow a password or token over a connection without TLS')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Do not send now: write the message durably into the queue, print its queue id, exit 0; `mailkit queue run` delivers it')
             [CompletionResult]::new('--queue-on-failure', '--queue-on-failure', [CompletionResultType]::ParameterName, 'Try now; on a temporary failure keep the message (for the recipients still pending) in the queue and exit 0 with a note. A permanent failure still exits 69')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -119,6 +119,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--oauth-token-command', '--oauth-token-command', [CompletionResultType]::ParameterName, 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account''s source, else $MAILKIT_OAUTH_TOKEN)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the TCP connection to be accepted')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'Fetch only messages whose UIDL is not in the state file (seen before with another size counts as new)')
             [CompletionResult]::new('--new', '--new', [CompletionResultType]::ParameterName, 'Fetch only messages whose UIDL is not in the state file (seen before with another size counts as new)')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write one message to stdout, bytes unchanged (CRLF line ends as received)')
@@ -131,9 +134,6 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--allow-plain-expunge', '--allow-plain-expunge', [CompletionResultType]::ParameterName, 'IMAP: on a server without UIDPLUS, delete with a plain EXPUNGE, which also removes messages other clients marked \Deleted (else mailkit moves to the Trash folder or refuses)')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'INSECURE: accept any TLS certificate (anyone on the path can read the session)')
             [CompletionResult]::new('--allow-cleartext-auth', '--allow-cleartext-auth', [CompletionResultType]::ParameterName, 'INSECURE: allow a password or token over a connection without TLS')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -158,14 +158,14 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--oauth-token-command', '--oauth-token-command', [CompletionResultType]::ParameterName, 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account''s source, else $MAILKIT_OAUTH_TOKEN)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the TCP connection to be accepted')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Also show From, Subject and Date (one TOP n 0 per message)')
             [CompletionResult]::new('--headers', '--headers', [CompletionResultType]::ParameterName, 'Also show From, Subject and Date (one TOP n 0 per message)')
             [CompletionResult]::new('--folders', '--folders', [CompletionResultType]::ParameterName, 'IMAP: list the folders with their message and unseen counts (STATUS) instead')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'INSECURE: accept any TLS certificate (anyone on the path can read the session)')
             [CompletionResult]::new('--allow-cleartext-auth', '--allow-cleartext-auth', [CompletionResultType]::ParameterName, 'INSECURE: allow a password or token over a connection without TLS')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -192,6 +192,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--oauth-token-command', '--oauth-token-command', [CompletionResultType]::ParameterName, 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account''s source, else $MAILKIT_OAUTH_TOKEN)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the TCP connection to be accepted')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('--allow-plain-expunge', '--allow-plain-expunge', [CompletionResultType]::ParameterName, 'IMAP: on a server without UIDPLUS, use a plain EXPUNGE (it also removes messages other clients marked \Deleted); else mailkit moves to the Trash folder or refuses')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
@@ -199,9 +202,6 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be deleted and change nothing')
             [CompletionResult]::new('--insecure-skip-tls-verify', '--insecure-skip-tls-verify', [CompletionResultType]::ParameterName, 'INSECURE: accept any TLS certificate (anyone on the path can read the session)')
             [CompletionResult]::new('--allow-cleartext-auth', '--allow-cleartext-auth', [CompletionResultType]::ParameterName, 'INSECURE: allow a password or token over a connection without TLS')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -218,14 +218,14 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--root-hints', '--root-hints', [CompletionResultType]::ParameterName, 'Root servers for --trace: a root hints file (zone-file format, as named.root), or comma-separated addresses. Default: the real root servers')
             [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Resolve the names in FILE (`-` for stdin), one `NAME [TYPE...]` per line (`#` comments), concurrently; results are printed one per line in input order (JSON Lines with --json). Types on the command line are the default for lines without one')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Queries in flight at once in --batch mode (more than the server''s socket buffer holds only makes it drop queries)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('--tcp', '--tcp', [CompletionResultType]::ParameterName, 'Query over TCP instead of UDP (UDP answers that come back truncated are retried over TCP anyway)')
             [CompletionResult]::new('--norecurse', '--norecurse', [CompletionResultType]::ParameterName, 'Clear the RD bit: ask the server only for what it holds itself')
             [CompletionResult]::new('--short', '--short', [CompletionResultType]::ParameterName, 'Print only the record data of the answers, one per line')
             [CompletionResult]::new('--trace', '--trace', [CompletionResultType]::ParameterName, 'Resolve iteratively from the root servers, printing each referral with the server asked and its time (RD cleared)')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Explain mail routing for the domain: MX hosts in the order a sender tries them with their addresses and TTLs, and findings (null MX, implicit MX, MX target that is a CNAME or an IP literal, target without address, lame or unreachable name servers, NXDOMAIN)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -399,15 +399,16 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--part', '--part', [CompletionResultType]::ParameterName, 'Write the decoded content of part ID to stdout, bytes unchanged; exit 1 if absent')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'Save attachments into DIR under safe names, never overwriting, and print where each went')
             [CompletionResult]::new('--extract', '--extract', [CompletionResultType]::ParameterName, 'Save attachments into DIR under safe names, never overwriting, and print where each went')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Print every header, decoded (RFC 2047 words, RFC 2231 parameters, charsets), one per line')
             [CompletionResult]::new('--headers', '--headers', [CompletionResultType]::ParameterName, 'Print every header, decoded (RFC 2047 words, RFC 2231 parameters, charsets), one per line')
             [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Print the best text body: text/plain, else HTML converted to text')
             [CompletionResult]::new('--text', '--text', [CompletionResultType]::ParameterName, 'Print the best text body: text/plain, else HTML converted to text')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Print the Received chain as a table of hops, oldest first, with the delay between hops')
             [CompletionResult]::new('--received', '--received', [CompletionResultType]::ParameterName, 'Print the Received chain as a table of hops, oldest first, with the delay between hops')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--tree', '--tree', [CompletionResultType]::ParameterName, 'Print only the MIME tree, as the default view shows it (like mblaze''s `mshow -t`)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -429,12 +430,12 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             [CompletionResult]::new('--faults', '--faults', [CompletionResultType]::ParameterName, 'Fault plan (TOML): per SMTP stage a reply, probability, delay or drop; seed; IMAP UIDVALIDITY bumps. See the README')
             [CompletionResult]::new('--fault', '--fault', [CompletionResultType]::ParameterName, 'A fault, STAGE=CODE[:PROBABILITY] (e.g. rcpt=451, dot=554:0.3), or STAGE=drop; stages: connect, greeting, mail, rcpt, data, dot; repeatable')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the fault generator (the same seed gives the same sequence)')
-            [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Show mailkit''s main job and exit: start a server on loopback (temporary data, free ports), send a message from alice to bob through it with `mailkit send -v`, fetch it back from bob''s mailbox with `mailkit fetch -v` over POP3, print it')
-            [CompletionResult]::new('--ephemeral', '--ephemeral', [CompletionResultType]::ParameterName, 'Keep everything in a temporary directory removed at exit')
-            [CompletionResult]::new('--accept-any-auth', '--accept-any-auth', [CompletionResultType]::ParameterName, 'Offer SMTP AUTH and accept any credentials')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results as JSON (one document per result; JSON Lines for streams)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show the protocol transcript on stderr (secrets redacted)')
+            [CompletionResult]::new('--demo', '--demo', [CompletionResultType]::ParameterName, 'Show mailkit''s main job and exit: start a server on loopback (temporary data, free ports), send a message from alice to bob through it with `mailkit send -v`, fetch it back from bob''s mailbox with `mailkit fetch -v` over POP3, print it')
+            [CompletionResult]::new('--ephemeral', '--ephemeral', [CompletionResultType]::ParameterName, 'Keep everything in a temporary directory removed at exit')
+            [CompletionResult]::new('--accept-any-auth', '--accept-any-auth', [CompletionResultType]::ParameterName, 'Offer SMTP AUTH and accept any credentials')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -481,38 +482,6 @@ Register-ArgumentCompleter -Native -CommandName 'mailkit' -ScriptBlock {
             break
         }
         'mailkit;help;queue' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List queued messages: id, age, state, attempts, next attempt, sender, and each recipient''s last reply')
-            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Deliver the messages that are due (safe from cron, and alongside another run)')
-            [CompletionResult]::new('flush', 'flush', [CompletionResultType]::ParameterValue, 'Deliver every queued message now, ignoring the retry schedule')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one message''s envelope, route and recipients (--raw: the message itself)')
-            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove messages from the queue without sending them')
-            [CompletionResult]::new('hold', 'hold', [CompletionResultType]::ParameterValue, 'Keep messages in the queue without trying them until released')
-            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Let held messages be tried again')
-            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Send again, at the next run, to recipients that are uncertain or were given up on (never to those that accepted or refused for good)')
-            break
-        }
-        'mailkit;help;queue;list' {
-            break
-        }
-        'mailkit;help;queue;run' {
-            break
-        }
-        'mailkit;help;queue;flush' {
-            break
-        }
-        'mailkit;help;queue;show' {
-            break
-        }
-        'mailkit;help;queue;rm' {
-            break
-        }
-        'mailkit;help;queue;hold' {
-            break
-        }
-        'mailkit;help;queue;release' {
-            break
-        }
-        'mailkit;help;queue;retry' {
             break
         }
         'mailkit;help;parse' {

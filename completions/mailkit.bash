@@ -76,30 +76,6 @@ _mailkit() {
             mailkit__subcmd__help,serve)
                 cmd="mailkit__subcmd__help__subcmd__serve"
                 ;;
-            mailkit__subcmd__help__subcmd__queue,flush)
-                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__flush"
-                ;;
-            mailkit__subcmd__help__subcmd__queue,hold)
-                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__hold"
-                ;;
-            mailkit__subcmd__help__subcmd__queue,list)
-                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__list"
-                ;;
-            mailkit__subcmd__help__subcmd__queue,release)
-                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__release"
-                ;;
-            mailkit__subcmd__help__subcmd__queue,retry)
-                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__retry"
-                ;;
-            mailkit__subcmd__help__subcmd__queue,rm)
-                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__rm"
-                ;;
-            mailkit__subcmd__help__subcmd__queue,run)
-                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__run"
-                ;;
-            mailkit__subcmd__help__subcmd__queue,show)
-                cmd="mailkit__subcmd__help__subcmd__queue__subcmd__show"
-                ;;
             mailkit__subcmd__queue,flush)
                 cmd="mailkit__subcmd__queue__subcmd__flush"
                 ;;
@@ -175,7 +151,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__dele)
-            opts="-y -n -A -S -u -v -h -V --uidl --uid --folder --allow-plain-expunge --yes --dry-run --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --json --verbose --help --version"
+            opts="-v -y -n -A -S -u -h -V --json --verbose --uidl --uid --folder --allow-plain-expunge --yes --dry-run --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,7 +241,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__fetch)
-            opts="-N -m -d -i -A -S -u -v -h -V --uidl --new --maildir --mbox --stdout --delete --max-size --interactive --state-file --batch --folder --move-to --mark-seen --watch --allow-plain-expunge --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --json --verbose --help --version"
+            opts="-v -N -m -d -i -A -S -u -h -V --json --verbose --uidl --new --maildir --mbox --stdout --delete --max-size --interactive --state-file --batch --folder --move-to --mark-seen --watch --allow-plain-expunge --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,7 +355,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__generate)
-            opts="-v -h -V --out-dir --json --verbose --help --version"
+            opts="-v -h -V --json --verbose --out-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -495,120 +471,8 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__help__subcmd__queue)
-            opts="list run flush show rm hold release retry"
+            opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mailkit__subcmd__help__subcmd__queue__subcmd__flush)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mailkit__subcmd__help__subcmd__queue__subcmd__hold)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mailkit__subcmd__help__subcmd__queue__subcmd__list)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mailkit__subcmd__help__subcmd__queue__subcmd__release)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mailkit__subcmd__help__subcmd__queue__subcmd__retry)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mailkit__subcmd__help__subcmd__queue__subcmd__rm)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mailkit__subcmd__help__subcmd__queue__subcmd__run)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mailkit__subcmd__help__subcmd__queue__subcmd__show)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -663,7 +527,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__list)
-            opts="-H -A -S -u -v -h -V --headers --folder --folders --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --json --verbose --help --version"
+            opts="-v -H -A -S -u -h -V --json --verbose --headers --folder --folders --account --server --protocol --user --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --auth --password-env --password-file --password-command --oauth-token-command --timeout --connect-timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,7 +609,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__parse)
-            opts="-M -H -g -p -T -X -r -v -h -V --message --headers --header --part --text --extract --received --json --verbose --help --version"
+            opts="-v -M -H -g -p -T -X -r -h -V --json --verbose --message --headers --header --part --text --extract --received --tree --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -791,7 +655,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__queue)
-            opts="-v -h -V --queue-dir --json --verbose --help --version list run flush show rm hold release retry help"
+            opts="-v -h -V --json --verbose --queue-dir --help --version list run flush show rm hold release retry help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -809,7 +673,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__queue__subcmd__flush)
-            opts="-v -h -V --no-bounce --retry-first --retry-max --max-lifetime --delay-warning --queue-dir --json --verbose --help --version"
+            opts="-v -h -V --no-bounce --retry-first --retry-max --max-lifetime --delay-warning --json --verbose --queue-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -983,7 +847,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__queue__subcmd__hold)
-            opts="-v -h -V --queue-dir --json --verbose --help --version"
+            opts="-v -h -V --json --verbose --queue-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1001,7 +865,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__queue__subcmd__list)
-            opts="-v -h -V --queue-dir --json --verbose --help --version"
+            opts="-v -h -V --json --verbose --queue-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1019,7 +883,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__queue__subcmd__release)
-            opts="-v -h -V --queue-dir --json --verbose --help --version"
+            opts="-v -h -V --json --verbose --queue-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1037,7 +901,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__queue__subcmd__retry)
-            opts="-v -h -V --queue-dir --json --verbose --help --version"
+            opts="-v -h -V --json --verbose --queue-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1055,7 +919,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__queue__subcmd__rm)
-            opts="-v -h -V --queue-dir --json --verbose --help --version"
+            opts="-v -h -V --json --verbose --queue-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1073,7 +937,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__queue__subcmd__run)
-            opts="-v -h -V --no-bounce --retry-first --retry-max --max-lifetime --delay-warning --queue-dir --json --verbose --help --version"
+            opts="-v -h -V --no-bounce --retry-first --retry-max --max-lifetime --delay-warning --json --verbose --queue-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1107,7 +971,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__queue__subcmd__show)
-            opts="-v -h -V --raw --queue-dir --json --verbose --help --version"
+            opts="-v -h -V --raw --json --verbose --queue-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1125,7 +989,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__resolve)
-            opts="-S -x -v -h -V --server --reverse --tcp --norecurse --timeout --attempts --short --trace --root-hints --check --batch --concurrency --json --verbose --help --version"
+            opts="-v -S -x -h -V --json --verbose --server --reverse --tcp --norecurse --timeout --attempts --short --trace --root-hints --check --batch --concurrency --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1175,7 +1039,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__send)
-            opts="-t -f -s -b -a -S -A -u -v -h -V --raw --mbox --read-recipients --from --to --cc --bcc --subject --body --body-file --html-file --header --attach --server --account --port --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --user --password-env --password-file --password-command --auth --dns-server --ehlo --timeout --connect-timeout --notify --ret --envid --queue --queue-on-failure --queue-dir --json --verbose --help --version"
+            opts="-v -t -f -s -b -a -S -A -u -h -V --json --verbose --raw --mbox --read-recipients --from --to --cc --bcc --subject --body --body-file --html-file --header --attach --server --account --port --tls --ca-file --insecure-skip-tls-verify --allow-cleartext-auth --user --password-env --password-file --password-command --auth --dns-server --ehlo --timeout --connect-timeout --notify --ret --envid --queue --queue-on-failure --queue-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1333,7 +1197,7 @@ _mailkit() {
             return 0
             ;;
         mailkit__subcmd__serve)
-            opts="-v -h -V --demo --smtp --pop3 --imap --http --data --ephemeral --hostname --users --accept-any-auth --cert --key --max-size --max-connections --faults --fault --seed --json --verbose --help --version"
+            opts="-v -h -V --json --verbose --demo --smtp --pop3 --imap --http --data --ephemeral --hostname --users --accept-any-auth --cert --key --max-size --max-connections --faults --fault --seed --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

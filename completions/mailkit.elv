@@ -73,6 +73,9 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --ret 'DSN: return the full message or only headers in notifications'
             cand --envid 'DSN: envelope identifier quoted back in notifications'
             cand --queue-dir 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
             cand --raw 'Send a raw message read from stdin (same as giving `-`)'
             cand -t 'Read recipients from the raw message''s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent'
             cand --read-recipients 'Read recipients from the raw message''s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent'
@@ -80,9 +83,6 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --allow-cleartext-auth 'INSECURE: allow a password or token over a connection without TLS'
             cand --queue 'Do not send now: write the message durably into the queue, print its queue id, exit 0; `mailkit queue run` delivers it'
             cand --queue-on-failure 'Try now; on a temporary failure keep the message (for the recipients still pending) in the queue and exit 0 with a note. A permanent failure still exits 69'
-            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
-            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
-            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -114,6 +114,9 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --oauth-token-command 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account''s source, else $MAILKIT_OAUTH_TOKEN)'
             cand --timeout 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive'
             cand --connect-timeout 'Seconds to wait for the TCP connection to be accepted'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
             cand -N 'Fetch only messages whose UIDL is not in the state file (seen before with another size counts as new)'
             cand --new 'Fetch only messages whose UIDL is not in the state file (seen before with another size counts as new)'
             cand --stdout 'Write one message to stdout, bytes unchanged (CRLF line ends as received)'
@@ -126,9 +129,6 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --allow-plain-expunge 'IMAP: on a server without UIDPLUS, delete with a plain EXPUNGE, which also removes messages other clients marked \Deleted (else mailkit moves to the Trash folder or refuses)'
             cand --insecure-skip-tls-verify 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
             cand --allow-cleartext-auth 'INSECURE: allow a password or token over a connection without TLS'
-            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
-            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
-            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -152,14 +152,14 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --oauth-token-command 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account''s source, else $MAILKIT_OAUTH_TOKEN)'
             cand --timeout 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive'
             cand --connect-timeout 'Seconds to wait for the TCP connection to be accepted'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
             cand -H 'Also show From, Subject and Date (one TOP n 0 per message)'
             cand --headers 'Also show From, Subject and Date (one TOP n 0 per message)'
             cand --folders 'IMAP: list the folders with their message and unseen counts (STATUS) instead'
             cand --insecure-skip-tls-verify 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
             cand --allow-cleartext-auth 'INSECURE: allow a password or token over a connection without TLS'
-            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
-            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
-            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -185,6 +185,9 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --oauth-token-command 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account''s source, else $MAILKIT_OAUTH_TOKEN)'
             cand --timeout 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive'
             cand --connect-timeout 'Seconds to wait for the TCP connection to be accepted'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
             cand --allow-plain-expunge 'IMAP: on a server without UIDPLUS, use a plain EXPUNGE (it also removes messages other clients marked \Deleted); else mailkit moves to the Trash folder or refuses'
             cand -y 'Do not ask for confirmation (required when stdin is not a terminal)'
             cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
@@ -192,9 +195,6 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --dry-run 'Show what would be deleted and change nothing'
             cand --insecure-skip-tls-verify 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
             cand --allow-cleartext-auth 'INSECURE: allow a password or token over a connection without TLS'
-            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
-            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
-            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -210,14 +210,14 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --root-hints 'Root servers for --trace: a root hints file (zone-file format, as named.root), or comma-separated addresses. Default: the real root servers'
             cand --batch 'Resolve the names in FILE (`-` for stdin), one `NAME [TYPE...]` per line (`#` comments), concurrently; results are printed one per line in input order (JSON Lines with --json). Types on the command line are the default for lines without one'
             cand --concurrency 'Queries in flight at once in --batch mode (more than the server''s socket buffer holds only makes it drop queries)'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
             cand --tcp 'Query over TCP instead of UDP (UDP answers that come back truncated are retried over TCP anyway)'
             cand --norecurse 'Clear the RD bit: ask the server only for what it holds itself'
             cand --short 'Print only the record data of the answers, one per line'
             cand --trace 'Resolve iteratively from the root servers, printing each referral with the server asked and its time (RD cleared)'
             cand --check 'Explain mail routing for the domain: MX hosts in the order a sender tries them with their addresses and TTLs, and findings (null MX, implicit MX, MX target that is a CNAME or an IP literal, target without address, lame or unreachable name servers, NXDOMAIN)'
-            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
-            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
-            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -371,15 +371,16 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --part 'Write the decoded content of part ID to stdout, bytes unchanged; exit 1 if absent'
             cand -X 'Save attachments into DIR under safe names, never overwriting, and print where each went'
             cand --extract 'Save attachments into DIR under safe names, never overwriting, and print where each went'
+            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
+            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
             cand -H 'Print every header, decoded (RFC 2047 words, RFC 2231 parameters, charsets), one per line'
             cand --headers 'Print every header, decoded (RFC 2047 words, RFC 2231 parameters, charsets), one per line'
             cand -T 'Print the best text body: text/plain, else HTML converted to text'
             cand --text 'Print the best text body: text/plain, else HTML converted to text'
             cand -r 'Print the Received chain as a table of hops, oldest first, with the delay between hops'
             cand --received 'Print the Received chain as a table of hops, oldest first, with the delay between hops'
-            cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
-            cand -v 'Show the protocol transcript on stderr (secrets redacted)'
-            cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --tree 'Print only the MIME tree, as the default view shows it (like mblaze''s `mshow -t`)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -400,12 +401,12 @@ set edit:completion:arg-completer[mailkit] = {|@words|
             cand --faults 'Fault plan (TOML): per SMTP stage a reply, probability, delay or drop; seed; IMAP UIDVALIDITY bumps. See the README'
             cand --fault 'A fault, STAGE=CODE[:PROBABILITY] (e.g. rcpt=451, dot=554:0.3), or STAGE=drop; stages: connect, greeting, mail, rcpt, data, dot; repeatable'
             cand --seed 'Seed of the fault generator (the same seed gives the same sequence)'
-            cand --demo 'Show mailkit''s main job and exit: start a server on loopback (temporary data, free ports), send a message from alice to bob through it with `mailkit send -v`, fetch it back from bob''s mailbox with `mailkit fetch -v` over POP3, print it'
-            cand --ephemeral 'Keep everything in a temporary directory removed at exit'
-            cand --accept-any-auth 'Offer SMTP AUTH and accept any credentials'
             cand --json 'Print results as JSON (one document per result; JSON Lines for streams)'
             cand -v 'Show the protocol transcript on stderr (secrets redacted)'
             cand --verbose 'Show the protocol transcript on stderr (secrets redacted)'
+            cand --demo 'Show mailkit''s main job and exit: start a server on loopback (temporary data, free ports), send a message from alice to bob through it with `mailkit send -v`, fetch it back from bob''s mailbox with `mailkit fetch -v` over POP3, print it'
+            cand --ephemeral 'Keep everything in a temporary directory removed at exit'
+            cand --accept-any-auth 'Offer SMTP AUTH and accept any credentials'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -444,30 +445,6 @@ set edit:completion:arg-completer[mailkit] = {|@words|
         &'mailkit;help;resolve'= {
         }
         &'mailkit;help;queue'= {
-            cand list 'List queued messages: id, age, state, attempts, next attempt, sender, and each recipient''s last reply'
-            cand run 'Deliver the messages that are due (safe from cron, and alongside another run)'
-            cand flush 'Deliver every queued message now, ignoring the retry schedule'
-            cand show 'Show one message''s envelope, route and recipients (--raw: the message itself)'
-            cand rm 'Remove messages from the queue without sending them'
-            cand hold 'Keep messages in the queue without trying them until released'
-            cand release 'Let held messages be tried again'
-            cand retry 'Send again, at the next run, to recipients that are uncertain or were given up on (never to those that accepted or refused for good)'
-        }
-        &'mailkit;help;queue;list'= {
-        }
-        &'mailkit;help;queue;run'= {
-        }
-        &'mailkit;help;queue;flush'= {
-        }
-        &'mailkit;help;queue;show'= {
-        }
-        &'mailkit;help;queue;rm'= {
-        }
-        &'mailkit;help;queue;hold'= {
-        }
-        &'mailkit;help;queue;release'= {
-        }
-        &'mailkit;help;queue;retry'= {
         }
         &'mailkit;help;parse'= {
         }

@@ -73,14 +73,14 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l ret -d 'DSN: re
 hdrs\t'Its headers only'"
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l envid -d 'DSN: envelope identifier quoted back in notifications' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l queue-dir -d 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l raw -d 'Send a raw message read from stdin (same as giving `-`)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s t -l read-recipients -d 'Read recipients from the raw message\'s To, Cc and Bcc headers (like `sendmail -t`); the Bcc header is removed from what is sent'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l allow-cleartext-auth -d 'INSECURE: allow a password or token over a connection without TLS'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l queue -d 'Do not send now: write the message durably into the queue, print its queue id, exit 0; `mailkit queue run` delivers it'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l queue-on-failure -d 'Try now; on a temporary failure keep the message (for the recipients still pending) in the queue and exit 0 with a note. A permanent failure still exits 69'
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand send" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l uidl -d 'Fetch the message with this UIDL (repeatable)' -r
@@ -111,6 +111,8 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l password-comma
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s N -l new -d 'Fetch only messages whose UIDL is not in the state file (seen before with another size counts as new)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l stdout -d 'Write one message to stdout, bytes unchanged (CRLF line ends as received)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s d -l delete -d 'Delete each message from the server once it is safely on disk'
@@ -120,8 +122,6 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l watch -d 'IMAP
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l allow-plain-expunge -d 'IMAP: on a server without UIDPLUS, delete with a plain EXPUNGE, which also removes messages other clients marked \\Deleted (else mailkit moves to the Trash folder or refuses)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l allow-cleartext-auth -d 'INSECURE: allow a password or token over a connection without TLS'
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand fetch" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l folder -d 'IMAP: the folder to list (repeatable; default INBOX)' -r
@@ -145,12 +145,12 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l password-comman
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s H -l headers -d 'Also show From, Subject and Date (one TOP n 0 per message)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l folders -d 'IMAP: list the folders with their message and unseen counts (STATUS) instead'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l allow-cleartext-auth -d 'INSECURE: allow a password or token over a connection without TLS'
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand list" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l uidl -d 'Delete the message with this UIDL (repeatable); refused if it is not on the server' -r
@@ -176,13 +176,13 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l password-comman
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l oauth-token-command -d 'For --auth xoauth2: run this shell command to get the OAuth 2 access token (default: the account\'s source, else $MAILKIT_OAUTH_TOKEN)' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l timeout -d 'Seconds each reply line (and every status reply as a whole, and the TLS handshake) may take, however slowly its bytes arrive' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l connect-timeout -d 'Seconds to wait for the TCP connection to be accepted' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l allow-plain-expunge -d 'IMAP: on a server without UIDPLUS, use a plain EXPUNGE (it also removes messages other clients marked \\Deleted); else mailkit moves to the Trash folder or refuses'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s n -l dry-run -d 'Show what would be deleted and change nothing'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l insecure-skip-tls-verify -d 'INSECURE: accept any TLS certificate (anyone on the path can read the session)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l allow-cleartext-auth -d 'INSECURE: allow a password or token over a connection without TLS'
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand dele" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s S -l server -d 'Server to ask instead of those of /etc/resolv.conf: IP, IP:PORT or [IPv6]:PORT (repeatable: asked in order)' -r
@@ -192,13 +192,13 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l attempts -d 
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l root-hints -d 'Root servers for --trace: a root hints file (zone-file format, as named.root), or comma-separated addresses. Default: the real root servers' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l batch -d 'Resolve the names in FILE (`-` for stdin), one `NAME [TYPE...]` per line (`#` comments), concurrently; results are printed one per line in input order (JSON Lines with --json). Types on the command line are the default for lines without one' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l concurrency -d 'Queries in flight at once in --batch mode (more than the server\'s socket buffer holds only makes it drop queries)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l tcp -d 'Query over TCP instead of UDP (UDP answers that come back truncated are retried over TCP anyway)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l norecurse -d 'Clear the RD bit: ask the server only for what it holds itself'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l short -d 'Print only the record data of the answers, one per line'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l trace -d 'Resolve iteratively from the root servers, printing each referral with the server asked and its time (RD cleared)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l check -d 'Explain mail routing for the domain: MX hosts in the order a sender tries them with their addresses and TTLs, and findings (null MX, implicit MX, MX target that is a CNAME or an IP literal, target without address, lame or unreachable name servers, NXDOMAIN)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s h -l help -d 'Print help'
 complete -c mailkit -n "__fish_mailkit_using_subcommand resolve" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand queue; and not __fish_seen_subcommand_from list run flush show rm hold release retry help" -l queue-dir -d 'The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else ~/.local/state/mailkit/queue)' -r -F
@@ -279,11 +279,12 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s M -l message -
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s g -l header -d 'Print the decoded value of one header (each occurrence on its own line); exit 1 if absent' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s p -l part -d 'Write the decoded content of part ID to stdout, bytes unchanged; exit 1 if absent' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s X -l extract -d 'Save attachments into DIR under safe names, never overwriting, and print where each went' -r -F
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s H -l headers -d 'Print every header, decoded (RFC 2047 words, RFC 2231 parameters, charsets), one per line'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s T -l text -d 'Print the best text body: text/plain, else HTML converted to text'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s r -l received -d 'Print the Received chain as a table of hops, oldest first, with the delay between hops'
-complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -l tree -d 'Print only the MIME tree, as the default view shows it (like mblaze\'s `mshow -t`)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s h -l help -d 'Print help'
 complete -c mailkit -n "__fish_mailkit_using_subcommand parse" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l smtp -d 'SMTP listener, ADDRESS:PORT or `off`' -r
@@ -300,11 +301,11 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l max-connection
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l faults -d 'Fault plan (TOML): per SMTP stage a reply, probability, delay or drop; seed; IMAP UIDVALIDITY bumps. See the README' -r -F
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l fault -d 'A fault, STAGE=CODE[:PROBABILITY] (e.g. rcpt=451, dot=554:0.3), or STAGE=drop; stages: connect, greeting, mail, rcpt, data, dot; repeatable' -r
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l seed -d 'Seed of the fault generator (the same seed gives the same sequence)' -r
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
+complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l demo -d 'Show mailkit\'s main job and exit: start a server on loopback (temporary data, free ports), send a message from alice to bob through it with `mailkit send -v`, fetch it back from bob\'s mailbox with `mailkit fetch -v` over POP3, print it'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l ephemeral -d 'Keep everything in a temporary directory removed at exit'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l accept-any-auth -d 'Offer SMTP AUTH and accept any credentials'
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -l json -d 'Print results as JSON (one document per result; JSON Lines for streams)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s v -l verbose -d 'Show the protocol transcript on stderr (secrets redacted)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailkit -n "__fish_mailkit_using_subcommand serve" -s V -l version -d 'Print version'
 complete -c mailkit -n "__fish_mailkit_using_subcommand generate" -l out-dir -d 'Directory that receives `completions/` and `man/`' -r -F
@@ -322,11 +323,3 @@ complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_see
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "serve" -d 'Run a local mail server to try and test mail with: SMTP in, POP3 and IMAP out, a web view; `--demo` shows alice\'s message reaching bob through it'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
 complete -c mailkit -n "__fish_mailkit_using_subcommand help; and not __fish_seen_subcommand_from send fetch list dele resolve queue parse serve generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "list" -d 'List queued messages: id, age, state, attempts, next attempt, sender, and each recipient\'s last reply'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "run" -d 'Deliver the messages that are due (safe from cron, and alongside another run)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "flush" -d 'Deliver every queued message now, ignoring the retry schedule'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "show" -d 'Show one message\'s envelope, route and recipients (--raw: the message itself)'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "rm" -d 'Remove messages from the queue without sending them'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "hold" -d 'Keep messages in the queue without trying them until released'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "release" -d 'Let held messages be tried again'
-complete -c mailkit -n "__fish_mailkit_using_subcommand help; and __fish_seen_subcommand_from queue" -f -a "retry" -d 'Send again, at the next run, to recipients that are uncertain or were given up on (never to those that accepted or refused for good)'

@@ -138,6 +138,38 @@ pub fn prompt_failed(err: dialoguer::Error) -> dialoguer::Error {
     err
 }
 
+/// A file mapped into memory that another program truncates while mailkit reads it (a mail
+/// client rewriting an mbox spool) raises SIGBUS, which would end the process without a word.
+/// This makes that one error line and the exit `code` of an unreadable input, as a failed
+/// read would give. Called before the first mapping; installing it again changes nothing.
+pub fn report_truncated_mappings(code: u8) {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        SIGBUS_EXIT.store(code, std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: a zeroed sigaction with a plain handler and an empty mask is valid; the
+        // handler only calls async-signal-safe functions (write, _exit).
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigbus as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+        }
+    });
+}
+
+static SIGBUS_EXIT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(74);
+
+extern "C" fn on_sigbus(_signal: libc::c_int) {
+    const LINE: &[u8] = b"mailkit: error: an input file was truncated while being read \
+(another program rewrote it): run again once it is done\n";
+    let code = SIGBUS_EXIT.load(std::sync::atomic::Ordering::Relaxed);
+    // SAFETY: write(2) and _exit(2) are async-signal-safe; LINE is a static buffer.
+    unsafe {
+        libc::write(2, LINE.as_ptr().cast(), LINE.len());
+        libc::_exit(code.into());
+    }
+}
+
 /// Reports an error on stderr as one line, `mailkit: error: ...`, escaped.
 pub fn error(text: &str) {
     diagnostic("error: ", text);

@@ -4,6 +4,12 @@ use clap::Args;
 
 use super::pop3::ConnectionArgs;
 
+/// The line `mailkit --help` lists `dele` with, and the first of `mailkit dele --help`: set on
+/// the variant and on this struct, since the arguments are added on demand (see
+/// [`super::Command`]) and the struct's doc comment would then replace it.
+pub const ABOUT: &str =
+    "Delete messages from a POP3 mailbox (by UIDL or number) or an IMAP folder (by UID)";
+
 /// Flags of `mailkit dele`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -18,6 +24,7 @@ sends RSET and nothing is deleted. Over IMAP: --dry-run shows each UID, UIDVALID
 Message-ID; the real run checks both again just before UID STORE \\Deleted and UID EXPUNGE of
 exactly those UIDs. --json prints one line per message:
   {\"number\":3,\"uidl\":\"...\",\"size\":4123,\"deleted\":true}")]
+#[command(about = ABOUT)]
 pub struct DeleArgs {
     /// Message numbers to delete (they hold for one session only: prefer --uidl)
     #[arg(value_name = "NUMBER", required_unless_present_any = ["uidl", "uid"])]

@@ -6,6 +6,12 @@ use clap::{ArgGroup, Args};
 
 use super::pop3::ConnectionArgs;
 
+/// The line `mailkit --help` lists `fetch` with, and the first of `mailkit fetch --help`: set on
+/// the variant and on this struct, since the arguments are added on demand (see
+/// [`super::Command`]) and the struct's doc comment would then replace it.
+pub const ABOUT: &str =
+    "Download messages over POP3 or IMAP to a Maildir, an mbox or stdout, never losing one";
+
 /// Flags of `mailkit fetch`.
 #[derive(Debug, Args)]
 #[command(
@@ -31,6 +37,7 @@ of UIDVALIDITY (messages are matched by Message-ID and size; mailkit says what i
 --json prints one line per message:
   {\"number\":1,\"uidl\":\"...\",\"size\":4123,\"saved_to\":\"/path\",\"deleted\":false,\"skipped\":null}"
 )]
+#[command(about = ABOUT)]
 pub struct FetchArgs {
     /// Message numbers to fetch (numbers hold for one session only; prefer --uidl)
     #[arg(value_name = "NUMBER")]

@@ -6,9 +6,16 @@ use clap::{Args, Subcommand};
 
 use crate::queue::schedule::parse_duration;
 
+/// The line `mailkit --help` lists `queue` with, and the first of `mailkit queue --help`: set on
+/// the variant and on this struct, since the arguments are added on demand (see
+/// [`super::Command`]) and the struct's doc comment would then replace it.
+pub const ABOUT: &str =
+    "The outgoing queue: list, deliver (run, flush), show, remove, hold, release, retry";
+
 /// Flags of `mailkit queue`.
 #[derive(Debug, Args)]
 #[command(after_long_help = QUEUE_HELP)]
+#[command(about = ABOUT)]
 pub struct QueueArgs {
     /// The queue directory (default: $XDG_STATE_HOME/mailkit/queue, else
     /// ~/.local/state/mailkit/queue)

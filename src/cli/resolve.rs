@@ -4,6 +4,11 @@ use std::{net::IpAddr, path::PathBuf};
 
 use clap::Args;
 
+/// The line `mailkit --help` lists `resolve` with, and the first of `mailkit resolve --help`: set on
+/// the variant and on this struct, since the arguments are added on demand (see
+/// [`super::Command`]) and the struct's doc comment would then replace it.
+pub const ABOUT: &str = "Query DNS like dig, and explain where mail for a domain goes";
+
 /// Flags of `mailkit resolve`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -16,6 +21,7 @@ use clap::Args;
 
 Exit status: 0 answer; 1 NXDOMAIN or NODATA; 2 bad name or usage; 75 SERVFAIL, REFUSED or \
 timeout; 76 malformed reply. With several queries the worst status wins.")]
+#[command(about = ABOUT)]
 pub struct ResolveArgs {
     /// `[@SERVER] NAME [TYPE...]`, as dig takes them: a word starting with `@` picks the server
     /// (IP, IP:PORT or [IPv6]:PORT); the first other word is the name; the rest are record

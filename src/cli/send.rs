@@ -7,9 +7,16 @@ use clap::Args;
 use super::security::{PasswordArgs, TrustArgs};
 use crate::cli::values::{SaslArg, TlsArg};
 
+/// The line `mailkit --help` lists `send` with, and the first of `mailkit send --help`: set on
+/// the variant and on this struct, since the arguments are added on demand (see
+/// [`super::Command`]) and the struct's doc comment would then replace it.
+pub const ABOUT: &str =
+    "Send mail over SMTP: compose or pass a raw message, via a relay or direct to the MX";
+
 /// Flags of `mailkit send`.
 #[derive(Debug, Args)]
 #[command(after_long_help = SEND_EXAMPLES)]
+#[command(about = ABOUT)]
 pub struct SendArgs {
     /// Raw messages to send unchanged (files; `-` for stdin). Without them, a message is
     /// composed from the flags below

@@ -6,9 +6,15 @@ use clap::Args;
 
 use crate::serve::faults::Stage;
 
+/// The line `mailkit --help` lists `serve` with, and the first of `mailkit serve --help`: set on
+/// the variant and on this struct, since the arguments are added on demand (see
+/// [`super::Command`]) and the struct's doc comment would then replace it.
+pub const ABOUT: &str = "Run a local mail server to try and test mail with: SMTP in, POP3 and IMAP out, a web view; `--demo` shows alice's message reaching bob through it";
+
 /// Flags of `mailkit serve`.
 #[derive(Debug, Args)]
 #[command(after_long_help = SERVE_EXAMPLES)]
+#[command(about = ABOUT)]
 pub struct ServeArgs {
     /// Show mailkit's main job and exit: start a server on loopback (temporary data, free
     /// ports), send a message from alice to bob through it with `mailkit send -v`, fetch it

@@ -79,6 +79,9 @@ pub(crate) enum Values {
     /// The MIME fields and those the default view shows (From, To, Cc, Subject, Date,
     /// Message-ID).
     Summary,
+    /// The MIME fields, and only they are listed: for the tree view, which reads nothing else
+    /// of a header block (a header-heavy block then costs a line search per field).
+    Tree,
 }
 
 impl Values {
@@ -91,7 +94,7 @@ impl Values {
         );
         match self {
             Values::All => true,
-            Values::Mime => mime,
+            Values::Mime | Values::Tree => mime,
             Values::Summary => {
                 mime || matches!(
                     name,
@@ -138,6 +141,12 @@ pub(crate) fn parse<'a>(block: &'a [u8], values: Values, headers: &mut Vec<Heade
             && !block[pos..pos + colon].iter().any(u8::is_ascii_whitespace)
         {
             let name = &block[pos..pos + colon];
+            // Every MIME field name starts with `Content-`: the tree view skips the others
+            // without looking them up.
+            if values == Values::Tree && !name[0].eq_ignore_ascii_case(&b'c') {
+                pos = field_end(block, pos + colon + 1);
+                continue;
+            }
             for (slot, b) in lowered.iter_mut().zip(name) {
                 *slot = b.to_ascii_lowercase();
             }
@@ -164,7 +173,12 @@ pub(crate) fn parse<'a>(block: &'a [u8], values: Values, headers: &mut Vec<Heade
             }
         }
         let Some(first) = first else { return };
-        let (name, kind) = lowered.get(..len).and_then(known).unwrap_or_else(|| {
+        let lookup = lowered.get(..len).and_then(known);
+        if values == Values::Tree && !lookup.as_ref().is_some_and(|(name, _)| values.wants(name)) {
+            pos = field_end(block, pos);
+            continue;
+        }
+        let (name, kind) = lookup.unwrap_or_else(|| {
             (
                 HeaderName::Other(super::lossy(&block[first..last])),
                 Value::Skip,
@@ -309,6 +323,34 @@ mod tests {
                     assert_eq!(a.value, HeaderValue::Empty);
                 }
             }
+        }
+        // The tree view's listing is the MIME fields of the full one, exactly.
+        let mut tree = Vec::new();
+        parse(block, Values::Tree, &mut tree);
+        let mime: Vec<_> = ours
+            .iter()
+            .filter(|h| Values::Tree.wants(&h.name))
+            .collect();
+        assert_eq!(tree.len(), mime.len());
+        for (a, b) in tree.iter().zip(mime) {
+            assert_eq!(
+                (
+                    a.offset_field,
+                    a.offset_start,
+                    a.offset_end,
+                    &a.name,
+                    &a.value
+                ),
+                (
+                    b.offset_field,
+                    b.offset_start,
+                    b.offset_end,
+                    &b.name,
+                    &b.value
+                ),
+                "{:?}",
+                String::from_utf8_lossy(block)
+            );
         }
         // The fast paths agree with mail-parser wherever they take a value.
         for header in &ours {

@@ -3,7 +3,16 @@
 //! 1 GiB buffer, and [`Pace`] hands the pages already walked back to the kernel every few
 //! MiB, so the resident set stays small whatever the message size.
 
-use std::{cell::Cell, ffi::c_void, fs::File, io, ops::Deref, os::fd::AsFd, ptr::NonNull};
+use std::{
+    cell::Cell,
+    ffi::c_void,
+    fs::File,
+    io,
+    ops::{Deref, Range},
+    os::fd::AsFd,
+    ptr::NonNull,
+    sync::Arc,
+};
 
 use rustix::mm::{self, Advice, MapFlags, ProtFlags};
 
@@ -23,9 +32,11 @@ unsafe impl Sync for Mapped {}
 impl Mapped {
     /// Maps the regular file `fd` of `len` bytes (which must be > 0).
     pub fn new(fd: impl AsFd, len: usize) -> io::Result<Mapped> {
-        // SAFETY: a fresh read-only private mapping at an address the kernel picks. The one
-        // hazard of mapping a file, another process truncating or rewriting it while mapped,
-        // is the one every mmap user (ripgrep included) accepts for a message being read.
+        crate::output::report_truncated_mappings(crate::exit::Kind::NoInput.exit().code());
+        // SAFETY: a fresh read-only private mapping at an address the kernel picks. The
+        // hazards of mapping a file are the ones every mmap user (ripgrep included) accepts:
+        // another process rewriting it in place changes what is read, and one truncating it
+        // makes the next read fault, which ends the process with the error line above.
         let ptr = unsafe {
             mm::mmap(
                 std::ptr::null_mut(),
@@ -53,9 +64,37 @@ impl Mapped {
     /// Lets the kernel drop the pages read so far from this process: the next access reads
     /// them again from the page cache, so the contents seen never change.
     pub fn release(&self) {
+        self.release_range(0, self.len);
+    }
+
+    /// [`Mapped::release`] for the whole pages within `start..end` only: what an mbox reader
+    /// has left behind. Returns where the released pages end, where the next call should
+    /// start so that no page between two calls is left out.
+    pub fn release_range(&self, start: usize, end: usize) -> usize {
+        // A multiple of every page size in use (4, 16 and 64 KiB), so that no system call is
+        // needed to learn it.
+        let page = 64 << 10;
+        let start = start.next_multiple_of(page);
+        let end = end.min(self.len);
+        let end = if end == self.len {
+            end
+        } else {
+            end - end % page
+        };
+        if start >= end {
+            return start.min(self.len);
+        }
         // SAFETY: MADV_DONTNEED on a private, read-only, never-written file mapping only
-        // unmaps pages; a later access faults the same file contents back in.
-        let _ = unsafe { mm::madvise(self.ptr.as_ptr(), self.len, Advice::LinuxDontNeed) };
+        // unmaps pages; a later access faults the same file contents back in. `start` is
+        // page-aligned (the mapping starts on a page) and `start..end` lies within it.
+        let _ = unsafe {
+            mm::madvise(
+                self.ptr.as_ptr().cast::<u8>().add(start).cast(),
+                end - start,
+                Advice::LinuxDontNeed,
+            )
+        };
+        end
     }
 }
 
@@ -75,13 +114,16 @@ impl Drop for Mapped {
     }
 }
 
-/// A message's bytes: read into memory (mbox messages, pipes) or mapped (message files).
+/// A message's bytes: read into memory (piped mboxes, pipes), mapped (message files), or a
+/// slice of a mapped mbox.
 #[derive(Debug)]
 pub enum Bytes {
     /// Read into memory.
     Owned(Vec<u8>),
     /// Mapped from a file.
     Mapped(Mapped),
+    /// One message of a mapped mbox, shared with the reader and the other messages.
+    Shared(Arc<Mapped>, Range<usize>),
 }
 
 impl Bytes {
@@ -90,13 +132,17 @@ impl Bytes {
         match self {
             Bytes::Owned(bytes) => bytes,
             Bytes::Mapped(mapped) => mapped.to_vec(),
+            Bytes::Shared(mapped, range) => mapped[range].to_vec(),
         }
     }
 
     fn mapped(&self) -> Option<&Mapped> {
         match self {
             Bytes::Owned(_) => None,
+            // A huge message of an mbox releases the whole mapping: the other messages' pages
+            // are read again from the page cache if needed.
             Bytes::Mapped(mapped) => Some(mapped),
+            Bytes::Shared(mapped, _) => Some(mapped),
         }
     }
 
@@ -122,6 +168,7 @@ impl Deref for Bytes {
         match self {
             Bytes::Owned(bytes) => bytes,
             Bytes::Mapped(mapped) => mapped,
+            Bytes::Shared(mapped, range) => &mapped[range.clone()],
         }
     }
 }
@@ -156,5 +203,29 @@ impl Pace<'_> {
         } else {
             self.walked.set(walked);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn released_ranges_follow_on_and_keep_the_contents() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&data).unwrap();
+        let mapped = Mapped::file(&file).unwrap().unwrap();
+        // Whole 64 KiB pages only, each call starting where the last one ended.
+        assert_eq!(mapped.release_range(0, 100_000), 65_536);
+        assert_eq!(mapped.release_range(65_536, 140_000), 131_072);
+        assert_eq!(mapped.release_range(131_072, 150_000), 131_072);
+        assert_eq!(mapped.release_range(131_072, usize::MAX), 300_000);
+        assert!(
+            *mapped == data[..],
+            "released pages are read again unchanged"
+        );
     }
 }

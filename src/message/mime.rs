@@ -169,10 +169,11 @@ impl<'a> Walker<'a> {
         }
         let raw = self.raw;
         let body_start = header_end(raw, start, end);
-        let values = if self.entities.is_empty() {
-            self.root_values
-        } else {
-            fields::Values::Mime
+        let values = match self.root_values {
+            _ if self.entities.is_empty() => self.root_values,
+            // The tree view lists no other field in any block.
+            fields::Values::Tree => fields::Values::Tree,
+            _ => fields::Values::Mime,
         };
         let mut headers = Vec::with_capacity(16);
         fields::parse(&raw[start..body_start], values, &mut headers);
@@ -196,7 +197,9 @@ impl<'a> Walker<'a> {
             nested: self.in_message > 0,
         };
         let boundary = self.describe(&mut entity, digest);
-        self.header_warnings(&entity, &raw[start..body_start]);
+        if values != fields::Values::Tree {
+            self.header_warnings(&entity, &raw[start..body_start]);
+        }
         let id = entity.id.clone();
         let cte = entity.cte;
         let ct = entity.content_type.as_str();
@@ -471,7 +474,9 @@ impl<'a> Walker<'a> {
             self.warn(kind, &id, format!("invalid {name}: {}", what.join(", ")));
         }
         let encoding = self.entities[index].encoding.clone();
+        // The tree view shows no warnings: a body it does not decode is not read at all.
         if cte == Cte::Identity
+            && self.root_values != fields::Values::Tree
             && encoding.as_deref().is_none_or(|e| e == "7bit")
             && !is_ascii(body, &self.pace)
         {

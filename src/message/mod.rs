@@ -295,6 +295,18 @@ pub fn inspect_summary<'a>(
     inspect_paced(bytes, bytes.pace(), source, index, Need::Summary)
 }
 
+/// [`inspect_bytes`] for the tree view (`parse --tree`), which shows only the MIME tree: only
+/// the MIME fields of the message's header are parsed, the view's `headers`, mailbox lists and
+/// `received` stay empty; `parts` are complete, `warnings` are not (the tree view shows none:
+/// neither header values nor undecoded bodies are checked).
+pub fn inspect_tree<'a>(
+    bytes: &'a Bytes,
+    source: &'a str,
+    index: usize,
+) -> Result<Inspected<'a>, MessageError> {
+    inspect_paced(bytes, bytes.pace(), source, index, Need::Tree)
+}
+
 /// The header fields the default text view shows, in its order.
 pub const SUMMARY_FIELDS: [&str; 6] = ["From", "To", "Cc", "Subject", "Date", "Message-ID"];
 
@@ -304,11 +316,13 @@ enum Need {
     All,
     Summary,
     Header,
+    Tree,
 }
 
 /// [`inspect_bytes`] for the views that show only the message's header fields (`parse -H`,
 /// `-g`): the body is not walked, so the view's parts and warnings are not filled in, and a
-/// large message costs no more than its header.
+/// large message costs no more than its header; nor is the Received chain read (`received`
+/// stays empty).
 pub fn inspect_header<'a>(
     bytes: &'a Bytes,
     source: &'a str,
@@ -337,6 +351,7 @@ fn inspect_paced<'a>(
     let values = match need {
         Need::All | Need::Header => fields::Values::All,
         Need::Summary => fields::Values::Summary,
+        Need::Tree => fields::Values::Tree,
     };
     let mut walker = Walker::new(raw, pace, values);
     if need != Need::Header {
@@ -355,7 +370,9 @@ fn inspect_paced<'a>(
     if memchr(0, block).is_some() {
         return Err(MessageError::NotAMessage("NUL bytes in the header"));
     }
-    let text = Block::new(block);
+    let tree = need == Need::Tree;
+    // The tree view reads no header text: no UTF-8 check of the block, no Received chain.
+    let text = Block::new(if tree { &[] } else { block });
 
     let mut view = MessageView {
         source,
@@ -368,13 +385,19 @@ fn inspect_paced<'a>(
         reply_to: Vec::new(),
         date: None,
         message_id: None,
-        headers: Vec::with_capacity(root.headers.len()),
+        headers: Vec::with_capacity(if tree { 0 } else { root.headers.len() }),
         parts: Vec::new(),
-        received: received::hops(&text, &root.headers),
+        // Only the full and default views show the hops.
+        received: if matches!(need, Need::All | Need::Summary) {
+            received::hops(&text, &root.headers)
+        } else {
+            Vec::new()
+        },
         warnings: Vec::new(),
     };
     let summary = need == Need::Summary;
-    for header in &root.headers {
+    let fields = if tree { &[][..] } else { &root.headers[..] };
+    for header in fields {
         let name = field_name(&text, header);
         if summary
             && !SUMMARY_FIELDS
@@ -911,7 +934,8 @@ mod tests {
         let full = inspect_bytes(&bytes, "t", 1).unwrap();
         let header = inspect_header(&bytes, "t", 1).unwrap();
         assert_eq!(header.view().headers, full.view().headers);
-        assert_eq!(header.view().received, full.view().received);
+        assert!(header.view().received.is_empty());
+        assert_eq!(full.view().received.len(), 1);
         assert_eq!(
             header.header_values("subject"),
             full.header_values("subject")

@@ -86,6 +86,8 @@ pub enum Messages {
     Single(Option<RawMessage>),
     /// An mbox being streamed (boxed: its searchers make it large).
     Mbox(Box<Mbox<Box<dyn BufRead>>>),
+    /// An mbox file mapped into memory, its messages handed out as slices of it.
+    Mapped(Box<MappedMbox>),
     /// A Maildir's message files, sorted by name.
     Maildir {
         /// The message files not yet read.
@@ -133,6 +135,24 @@ pub fn open(path: &str) -> Result<Messages, SourceError> {
         Box::new(BufReader::with_capacity(1 << 16, file))
     };
     from_reader(path, reader)
+}
+
+/// [`open`] for readers that take messages as [`Bytes::Shared`]: an mbox that is a regular
+/// file is mapped rather than read, and its messages are slices of the mapping (copied only
+/// when mboxrd unquoting changes them), so no message is copied on the way in.
+pub fn open_mapped(path: &str) -> Result<Messages, SourceError> {
+    if path != "-"
+        && let Ok(file) = File::open(path)
+        && let Ok(Some(mapped)) = Mapped::file(&file)
+    {
+        // A message file is mapped once, as `open` would map it.
+        return Ok(if mapped.starts_with(b"From ") {
+            Messages::Mapped(Box::new(MappedMbox::new(path, Arc::new(mapped))))
+        } else {
+            single(path, Bytes::Mapped(mapped))
+        });
+    }
+    open(path)
 }
 
 fn single(path: &str, bytes: Bytes) -> Messages {
@@ -263,6 +283,7 @@ impl Iterator for Messages {
         match self {
             Messages::Single(message) => message.take().map(Ok),
             Messages::Mbox(mbox) => mbox.next(),
+            Messages::Mapped(mbox) => mbox.next(),
             Messages::Maildir { files, index } => {
                 let file = files.next()?;
                 *index += 1;
@@ -500,14 +521,181 @@ impl<R: Read> Iterator for Mbox<R> {
     }
 }
 
+/// How far behind the reader of a mapped mbox pages stay mapped: more than the messages in
+/// flight in `parse`'s pipeline (8 batches of at most 256 KiB), so that none is read twice.
+const KEEP_BEHIND: usize = 3 << 20;
+
+/// How often the pages behind are released: a system call per MiB read is negligible.
+const RELEASE_EVERY: usize = 1 << 20;
+
+/// An mbox mapped into memory, split as [`Mbox`] splits a stream: the same separators, the
+/// same mboxrd unquoting, the same messages. Pages left behind are handed back to the kernel
+/// every [`RELEASE_EVERY`], so memory does not follow the mailbox.
+pub struct MappedMbox {
+    mapped: Arc<Mapped>,
+    path: Arc<str>,
+    index: usize,
+    /// Where the next message starts.
+    pos: usize,
+    /// Up to where pages have been released.
+    released: usize,
+    done: bool,
+    from: memmem::Finder<'static>,
+}
+
+impl MappedMbox {
+    /// Splits `mapped`, which starts with a `From ` line.
+    fn new(path: &str, mapped: Arc<Mapped>) -> Self {
+        let pos = memchr::memchr(b'\n', &mapped).map_or(mapped.len(), |nl| nl + 1);
+        MappedMbox {
+            mapped,
+            path: path.into(),
+            index: 0,
+            pos,
+            released: 0,
+            done: false,
+            from: memmem::Finder::new(b"From "),
+        }
+    }
+
+    fn next_message(&mut self) -> Bytes {
+        let data = &self.mapped[self.pos..];
+        let start = self.pos;
+        // One search for `From ` finds both the next separator (at a line start) and the
+        // quoted lines before it (`>From `, `>>From `...: each loses one `>`).
+        let mut copy: Option<Vec<u8>> = None;
+        let mut copied = 0;
+        let mut end = None;
+        for at in self.from.find_iter(data) {
+            if at == 0 || data[at - 1] == b'\n' {
+                end = Some(at);
+                break;
+            }
+            let line = at - data[..at].iter().rev().take_while(|&&b| b == b'>').count();
+            if line < at && (line == 0 || data[line - 1] == b'\n') {
+                let bytes = copy.get_or_insert_with(Vec::new);
+                bytes.extend_from_slice(&data[copied..line]);
+                copied = line + 1;
+            }
+        }
+        let (len, separated) = match end {
+            Some(at) => (at, true),
+            None => (data.len(), false),
+        };
+        let message = &data[..len];
+        self.pos += len;
+        if separated {
+            self.pos = memchr::memchr(b'\n', &self.mapped[self.pos..])
+                .map_or(self.mapped.len(), |nl| self.pos + nl + 1);
+        } else {
+            self.done = true;
+        }
+        // The empty line that precedes the next `From ` (or ends the file) is the separator's.
+        let trailing = |bytes: &[u8]| {
+            if bytes.ends_with(b"\r\n\r\n") {
+                2
+            } else if bytes.ends_with(b"\n\n") {
+                1
+            } else {
+                0
+            }
+        };
+        match copy {
+            Some(mut bytes) => {
+                bytes.extend_from_slice(&message[copied..]);
+                bytes.truncate(bytes.len() - trailing(&bytes));
+                Bytes::Owned(bytes)
+            }
+            None => Bytes::Shared(
+                Arc::clone(&self.mapped),
+                start..start + len - trailing(message),
+            ),
+        }
+    }
+}
+
+impl Iterator for MappedMbox {
+    type Item = Result<RawMessage, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let bytes = self.next_message();
+        // Pages more than [`KEEP_BEHIND`] behind the reader are no longer needed (a message
+        // still being parsed there would read them again from the page cache).
+        if self.pos >= self.released + KEEP_BEHIND + RELEASE_EVERY {
+            self.released = self
+                .mapped
+                .release_range(self.released, self.pos - KEEP_BEHIND);
+        }
+        self.index += 1;
+        Some(Ok(RawMessage {
+            source: Arc::clone(&self.path),
+            index: self.index,
+            bytes,
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn messages(mbox: &str) -> Vec<String> {
-        Mbox::new("t", mbox.as_bytes())
+        let streamed: Vec<String> = Mbox::new("t", mbox.as_bytes())
             .map(|m| String::from_utf8(m.unwrap().bytes.into_vec()).unwrap())
+            .collect();
+        assert_eq!(mapped_messages(mbox.as_bytes()), streamed);
+        streamed
+    }
+
+    /// The messages of `mbox` as the mapped reader splits them, with their indices checked.
+    fn mapped_messages(mbox: &[u8]) -> Vec<String> {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(mbox).unwrap();
+        let mapped = Mapped::file(&file).unwrap().unwrap();
+        MappedMbox::new("t", Arc::new(mapped))
+            .enumerate()
+            .map(|(n, m)| {
+                let m = m.unwrap();
+                assert_eq!(m.index, n + 1);
+                String::from_utf8(m.bytes.into_vec()).unwrap()
+            })
             .collect()
+    }
+
+    #[test]
+    fn the_mapped_reader_splits_as_the_stream_does() {
+        for mbox in [
+            "From a\n",
+            "From a\nFrom b\n",
+            "From a\n>From x\n>>From y\n> From z\n>>>\nA>From w\n>From",
+            "From a\r\nB: 1\r\n\r\n>From q\r\n\r\n\r\nFrom b\n\n\nFrom c\nFrom ",
+            "From a\nS: 1\n\nx\n\n\nFrom b\nS: 2\n\n>From\n>From \n",
+        ] {
+            messages(mbox);
+        }
+        // The benchmark's corpus, if installed, as one mbox with quoted lines added.
+        let ham =
+            Path::new("/usr/share/gocode/src/github.com/gatherstars-com/jwz/test/testdata/ham");
+        let mut mbox = Vec::new();
+        for entry in fs::read_dir(ham).into_iter().flatten().take(300) {
+            mbox.extend_from_slice(b"From x Mon Nov 23 10:00:00 2026\n>From quoted\n");
+            mbox.extend_from_slice(&fs::read(entry.unwrap().path()).unwrap());
+            mbox.extend_from_slice(b"\n");
+        }
+        let streamed: Vec<String> = Mbox::new("t", &mbox[..])
+            .map(|m| String::from_utf8_lossy(&m.unwrap().bytes).into_owned())
+            .collect();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&mbox).unwrap();
+        if let Some(mapped) = Mapped::file(&file).unwrap() {
+            let got: Vec<String> = MappedMbox::new("t", Arc::new(mapped))
+                .map(|m| String::from_utf8_lossy(&m.unwrap().bytes).into_owned())
+                .collect();
+            assert_eq!(got, streamed);
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod parse_adversarial;
 mod parse_corpus;
 mod parse_memory;
 mod parse_mutations;
+mod parse_truncated;
 mod pop3_faults;
 mod queue_faults;
 mod resolve_faults;

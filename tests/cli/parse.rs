@@ -128,6 +128,8 @@ const TEXT_CASES: &[(&[&str], &str, i32)] = &[
         65,
     ),
     (&["maildir"], "maildir.txt", 0),
+    (&["--tree", "multipart.eml"], "multipart.tree.txt", 0),
+    (&["--tree", "mailbox.mbox"], "mailbox.tree.txt", 65),
 ];
 
 /// (arguments, expected file, exit code) for `--json` views.
@@ -147,6 +149,7 @@ const JSON_CASES: &[(&[&str], &str, i32)] = &[
     (&["hostile-names.eml"], "hostile-names.json", 0),
     (&["mailbox.mbox"], "mailbox.json", 65),
     (&["maildir"], "maildir.json", 0),
+    (&["--tree", "multipart.eml"], "multipart.tree.json", 0),
 ];
 
 #[test]
@@ -213,6 +216,74 @@ fn every_json_document_has_the_documented_fields() {
     }
     let indices: Vec<u64> = docs.iter().map(|d| d["index"].as_u64().unwrap()).collect();
     assert_eq!(indices, vec![1, 1, 1, 2]);
+}
+
+/// The tree sections of the default view's output, with its `==>` headings and the blank
+/// lines between messages: what `--tree` prints for the same inputs.
+fn tree_sections(default_view: &str) -> String {
+    let mut out = String::new();
+    let mut in_tree = false;
+    for line in default_view.lines() {
+        if line.starts_with("==> ") {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(line);
+            out.push('\n');
+            in_tree = false;
+        } else if line == "MIME tree:" {
+            in_tree = true;
+        } else if in_tree && line.is_empty() {
+            in_tree = false;
+        } else if in_tree {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn the_tree_view_is_the_tree_of_the_default_view() {
+    for (inputs, code) in [
+        (&["simple.eml"][..], 0),
+        (&["multipart.eml"], 0),
+        (&["html-only.eml"], 0),
+        (&["broken.eml"], 0),
+        (&["hostile-names.eml"], 0),
+        (&["mailbox.mbox"], 65),
+        (&["maildir"], 0),
+        (&["simple.eml", "multipart.eml"], 0),
+    ] {
+        let default_view = String::from_utf8(run(inputs, code)).unwrap();
+        let mut args = vec!["--tree"];
+        args.extend_from_slice(inputs);
+        let tree = String::from_utf8(run(&args, code)).unwrap();
+        assert!(tree.contains("  1  "), "{inputs:?}: {tree}");
+        assert_eq!(tree, tree_sections(&default_view), "{inputs:?}");
+        // The JSON form lists the same parts as the full document.
+        let mut json_args = vec!["--json"];
+        json_args.extend_from_slice(&args);
+        let full: Vec<Value> = String::from_utf8(run(
+            &["--json"].iter().chain(inputs).copied().collect::<Vec<_>>(),
+            code,
+        ))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+        let trees: Vec<Value> = String::from_utf8(run(&json_args, code))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(trees.len(), full.len(), "{inputs:?}");
+        for (tree, full) in trees.iter().zip(&full) {
+            assert_eq!(tree["parts"], full["parts"], "{inputs:?}");
+            assert_eq!(tree["index"], full["index"], "{inputs:?}");
+            assert_eq!(tree.as_object().unwrap().len(), 3, "{tree}");
+        }
+    }
 }
 
 #[test]

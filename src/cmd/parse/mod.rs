@@ -25,7 +25,7 @@ use crate::{
     cli::{GlobalArgs, parse::ParseArgs},
     exit::{self, Exit, Failure, Kind},
     message::{
-        self, HeaderField, Hop, Inspected, MessageView,
+        self, HeaderField, Hop, Inspected, MessageView, PartView,
         names::{self, SaveError},
         source::{self, Messages, RawMessage},
     },
@@ -101,7 +101,7 @@ fn produce(
     let several_inputs = inputs.len() > 1;
     for input in inputs {
         let path = input.to_string_lossy();
-        let messages = match source::open(&path) {
+        let messages = match source::open_mapped(&path) {
             Ok(messages) => messages,
             Err(err) => {
                 each(Item::Failed(Failure::from(err).into()))?;
@@ -266,7 +266,8 @@ fn render(
         && !args.text
         && args.extract.is_none()
         && !args.headers
-        && !args.received;
+        && !args.received
+        && !args.tree;
     let capacity = match &item {
         Item::Message { raw, .. } if full_view => (raw.bytes.len() + 1024).min(1 << 20),
         _ => 0,

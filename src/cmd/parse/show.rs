@@ -29,6 +29,14 @@ pub(super) struct Received<'a> {
     received: &'a [Hop<'a>],
 }
 
+/// `--tree --json`.
+#[derive(Serialize)]
+pub(super) struct Tree<'a> {
+    source: &'a str,
+    index: usize,
+    parts: &'a [PartView],
+}
+
 /// `--text --json`.
 #[derive(Serialize)]
 pub(super) struct Text<'a> {
@@ -48,6 +56,9 @@ pub(super) fn show(
     let full_view = !(args.text || args.received || args.extract.is_some() || args.part.is_some());
     let inspect = if args.header.is_some() || args.headers {
         message::inspect_header
+    } else if args.tree {
+        // The tree needs the MIME fields only: no other header value, no Received chain.
+        message::inspect_tree
     } else if full_view && !out.is_json() {
         // The default text view shows a few fields of the header.
         message::inspect_summary
@@ -131,6 +142,17 @@ pub(super) fn show(
             Ok(())
         });
     }
+    if args.tree {
+        let json = Tree {
+            source: view.source,
+            index: view.index,
+            parts: &view.parts,
+        };
+        return out.result(heading, &json, |out| {
+            tree(out.stdout, &view.parts);
+            Ok(())
+        });
+    }
     if args.received {
         let json = Received {
             source: view.source,
@@ -166,9 +188,30 @@ pub(super) fn summary(out: &mut Sink, view: &MessageView<'_>) -> anyhow::Result<
         }
     }
     buf.extend_from_slice(b"\nMIME tree:\n");
-    // Indented by depth only: padding every id to the longest would make a deep tree's
-    // output quadratic in its depth.
-    for part in &view.parts {
+    tree(buf, &view.parts);
+    if !view.received.is_empty() {
+        out.line("")?;
+        hops_table(out, &view.received)?;
+    }
+    if !view.warnings.is_empty() {
+        out.line("")?;
+        out.line("Warnings:")?;
+        for warning in &view.warnings {
+            let part = warning
+                .part
+                .as_deref()
+                .map(|p| format!("part {p}: "))
+                .unwrap_or_default();
+            out.line(&format!("  {part}{}", escape_line(&warning.message)))?;
+        }
+    }
+    Ok(())
+}
+
+/// The MIME tree, one line per entity, indented by depth only: padding every id to the
+/// longest would make a deep tree's output quadratic in its depth.
+pub(super) fn tree(buf: &mut Vec<u8>, parts: &[PartView]) {
+    for part in parts {
         buf.resize(buf.len() + 2 + 2 * part.depth, b' ');
         buf.extend_from_slice(part.id.as_bytes());
         buf.extend_from_slice(b"  ");
@@ -193,23 +236,6 @@ pub(super) fn summary(out: &mut Sink, view: &MessageView<'_>) -> anyhow::Result<
         // Writing into memory cannot fail.
         let _ = writeln!(buf, "  {} B", part.size);
     }
-    if !view.received.is_empty() {
-        out.line("")?;
-        hops_table(out, &view.received)?;
-    }
-    if !view.warnings.is_empty() {
-        out.line("")?;
-        out.line("Warnings:")?;
-        for warning in &view.warnings {
-            let part = warning
-                .part
-                .as_deref()
-                .map(|p| format!("part {p}: "))
-                .unwrap_or_default();
-            out.line(&format!("  {part}{}", escape_line(&warning.message)))?;
-        }
-    }
-    Ok(())
 }
 
 /// The Received hops as an aligned table, oldest first. Cells borrow from the hops where they
