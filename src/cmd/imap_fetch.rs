@@ -23,12 +23,6 @@ use crate::{
     output::{self, Printer},
 };
 
-/// Messages per group commit over IMAP unless `--batch` says otherwise: each commit has a
-/// fixed cost (a syncfs, two fsyncs, the state rewritten), and one UID FETCH per batch streams
-/// as fast as the disk takes it, so larger batches measured faster
-/// (benches/imap.sh: 10,000 messages in 0.64–0.75 s with 1024 against 0.88–1.07 s with 256).
-const BATCH: u32 = 1024;
-
 /// Runs `mailkit fetch` against an IMAP server.
 pub fn run(args: &FetchArgs, global: &GlobalArgs) -> anyhow::Result<Exit> {
     if args.interactive && !output::stdin_is_terminal() {
@@ -237,7 +231,7 @@ impl Folders<'_> {
             chosen: &chosen,
             delete: &delete,
             fetched_before: if removing { &seen_before } else { &no_entries },
-            batch: args.batch.unwrap_or(BATCH) as usize,
+            batch: args.batch.unwrap_or(super::fetch::BATCH) as usize,
             progress: &progress,
         };
         let result = maildrop::fetch::fetch(&mut mailbox, plan, &mut outcomes);
