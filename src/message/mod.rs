@@ -273,62 +273,40 @@ pub fn inspect<'a>(
     inspect_paced(raw, Pace::none(), source, index, Need::All)
 }
 
-/// [`inspect`] for a message as a source hands it out: when it is a mapped file, the pages
-/// walked are released as the walk goes, so memory stays small whatever the message size.
+/// [`inspect`] for a message as a source hands it out, parsing only what the view `need`s:
+/// when it is a mapped file, the pages walked are released as the walk goes, so memory stays
+/// small whatever the message size.
 pub fn inspect_bytes<'a>(
     bytes: &'a Bytes,
     source: &'a str,
     index: usize,
+    need: Need,
 ) -> Result<Inspected<'a>, MessageError> {
-    inspect_paced(bytes, bytes.pace(), source, index, Need::All)
-}
-
-/// [`inspect_bytes`] for the default text view (`parse` without flags), which shows only the
-/// [`SUMMARY_FIELDS`] of the header: the view's `headers` hold only those, and the mailbox
-/// lists (`from`, `to`, `cc`, `reply_to`) stay empty; the MIME tree, hops and warnings are
-/// complete.
-pub fn inspect_summary<'a>(
-    bytes: &'a Bytes,
-    source: &'a str,
-    index: usize,
-) -> Result<Inspected<'a>, MessageError> {
-    inspect_paced(bytes, bytes.pace(), source, index, Need::Summary)
-}
-
-/// [`inspect_bytes`] for the tree view (`parse --tree`), which shows only the MIME tree: only
-/// the MIME fields of the message's header are parsed, the view's `headers`, mailbox lists and
-/// `received` stay empty; `parts` are complete, `warnings` are not (the tree view shows none:
-/// neither header values nor undecoded bodies are checked).
-pub fn inspect_tree<'a>(
-    bytes: &'a Bytes,
-    source: &'a str,
-    index: usize,
-) -> Result<Inspected<'a>, MessageError> {
-    inspect_paced(bytes, bytes.pace(), source, index, Need::Tree)
+    inspect_paced(bytes, bytes.pace(), source, index, need)
 }
 
 /// The header fields the default text view shows, in its order.
 pub const SUMMARY_FIELDS: [&str; 6] = ["From", "To", "Cc", "Subject", "Date", "Message-ID"];
 
-/// How much of a message a view needs.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Need {
+/// How much of a message a view needs: each view parses only what it shows, which is most of
+/// what `parse` costs per message.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Need {
+    /// Everything: the JSON document and the views of parts and hops.
     All,
+    /// The default text view (`parse` without flags), which shows only the [`SUMMARY_FIELDS`]
+    /// of the header: the view's `headers` hold only those, and the mailbox lists (`from`,
+    /// `to`, `cc`, `reply_to`) stay empty; the MIME tree, hops and warnings are complete.
     Summary,
+    /// The views that show only the message's header fields (`parse -H`, `-g`): the body is
+    /// not walked, so the view's parts and warnings are not filled in, and a large message costs
+    /// no more than its header; nor is the Received chain read (`received` stays empty).
     Header,
+    /// The tree view (`parse --tree`), which shows only the MIME tree: only the MIME fields of
+    /// the message's header are parsed, the view's `headers`, mailbox lists and `received` stay
+    /// empty; `parts` are complete, `warnings` are not (the tree view shows none: neither header
+    /// values nor undecoded bodies are checked).
     Tree,
-}
-
-/// [`inspect_bytes`] for the views that show only the message's header fields (`parse -H`,
-/// `-g`): the body is not walked, so the view's parts and warnings are not filled in, and a
-/// large message costs no more than its header; nor is the Received chain read (`received`
-/// stays empty).
-pub fn inspect_header<'a>(
-    bytes: &'a Bytes,
-    source: &'a str,
-    index: usize,
-) -> Result<Inspected<'a>, MessageError> {
-    inspect_paced(bytes, bytes.pace(), source, index, Need::Header)
 }
 
 fn inspect_paced<'a>(
@@ -931,8 +909,8 @@ mod tests {
             "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nx\n--b--\n"
         );
         let bytes = Bytes::Owned(raw.as_bytes().to_vec());
-        let full = inspect_bytes(&bytes, "t", 1).unwrap();
-        let header = inspect_header(&bytes, "t", 1).unwrap();
+        let full = inspect_bytes(&bytes, "t", 1, Need::All).unwrap();
+        let header = inspect_bytes(&bytes, "t", 1, Need::Header).unwrap();
         assert_eq!(header.view().headers, full.view().headers);
         assert!(header.view().received.is_empty());
         assert_eq!(full.view().received.len(), 1);
@@ -940,8 +918,16 @@ mod tests {
             header.header_values("subject"),
             full.header_values("subject")
         );
-        assert!(inspect_header(&Bytes::Owned(b"no header here\n".to_vec()), "t", 1).is_err());
-        let summary = inspect_summary(&bytes, "t", 1).unwrap();
+        assert!(
+            inspect_bytes(
+                &Bytes::Owned(b"no header here\n".to_vec()),
+                "t",
+                1,
+                Need::Header
+            )
+            .is_err()
+        );
+        let summary = inspect_bytes(&bytes, "t", 1, Need::Summary).unwrap();
         let names: Vec<&str> = summary
             .view()
             .headers

@@ -25,7 +25,7 @@ use crate::{
     cli::{GlobalArgs, parse::ParseArgs},
     exit::{self, Exit, Failure, Kind},
     message::{
-        self, HeaderField, Hop, Inspected, MessageView, PartView,
+        self, HeaderField, Hop, Inspected, MessageView, Need, PartView,
         names::{self, SaveError},
         source::{self, Messages, RawMessage},
     },

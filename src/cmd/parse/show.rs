@@ -54,18 +54,18 @@ pub(super) fn show(
 ) -> anyhow::Result<Exit> {
     // The header views need no MIME walk.
     let full_view = !(args.text || args.received || args.extract.is_some() || args.part.is_some());
-    let inspect = if args.header.is_some() || args.headers {
-        message::inspect_header
+    let need = if args.header.is_some() || args.headers {
+        Need::Header
     } else if args.tree {
         // The tree needs the MIME fields only: no other header value, no Received chain.
-        message::inspect_tree
+        Need::Tree
     } else if full_view && !out.is_json() {
         // The default text view shows a few fields of the header.
-        message::inspect_summary
+        Need::Summary
     } else {
-        message::inspect_bytes
+        Need::All
     };
-    let message = inspect(&raw.bytes, &raw.source, raw.index)
+    let message = message::inspect_bytes(&raw.bytes, &raw.source, raw.index, need)
         .map_err(Failure::from)
         .with_context(|| format!("parsing {}", label(raw)))?;
     let view = message.view();
