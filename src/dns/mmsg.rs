@@ -19,10 +19,7 @@ pub(crate) fn send_many(socket: &UdpSocket, datagrams: &[&[u8]]) -> io::Result<u
             iov_len: bytes.len(),
         })
         .collect();
-    let mut headers: Vec<libc::mmsghdr> = iovecs
-        .iter_mut()
-        .map(|iovec| header(std::ptr::from_mut(iovec)))
-        .collect();
+    let mut headers = headers(&mut iovecs);
     // SAFETY: each header points at one iovec, each iovec at one datagram; all of them outlive
     // the call, and the kernel only reads the datagrams (it writes each header's msg_len).
     let sent = unsafe {
@@ -77,10 +74,7 @@ pub(crate) fn recv_many(socket: &UdpSocket, slots: &mut Slots) -> io::Result<usi
             iov_len: size,
         })
         .collect();
-    let mut headers: Vec<libc::mmsghdr> = iovecs
-        .iter_mut()
-        .map(|iovec| header(std::ptr::from_mut(iovec)))
-        .collect();
+    let mut headers = headers(&mut iovecs);
     // SAFETY: each header points at one iovec, each iovec at its own `size`-byte part of the
     // buffer; all of them outlive the call, and the kernel writes at most `size` bytes into each
     // part and the received length into each header. No timeout pointer: the socket's own read
@@ -104,15 +98,21 @@ pub(crate) fn recv_many(socket: &UdpSocket, slots: &mut Slots) -> io::Result<usi
     Ok(received)
 }
 
-/// A message header with one iovec and nothing else (a connected socket: no address, no
-/// ancillary data).
-fn header(iovec: *mut libc::iovec) -> libc::mmsghdr {
-    // SAFETY: msghdr and mmsghdr are plain C structs for which all-zero bytes are valid (null
-    // pointers, zero lengths); some targets add private padding fields, hence no literal.
-    let mut header: libc::mmsghdr = unsafe { std::mem::zeroed() };
-    header.msg_hdr.msg_iov = iovec;
-    header.msg_hdr.msg_iovlen = 1;
-    header
+/// One message header per iovec, each with that iovec and nothing else (a connected socket:
+/// no address, no ancillary data).
+fn headers(iovecs: &mut [libc::iovec]) -> Vec<libc::mmsghdr> {
+    iovecs
+        .iter_mut()
+        .map(|iovec| {
+            // SAFETY: msghdr and mmsghdr are plain C structs for which all-zero bytes are valid
+            // (null pointers, zero lengths); some targets add private padding fields, hence no
+            // literal.
+            let mut header: libc::mmsghdr = unsafe { std::mem::zeroed() };
+            header.msg_hdr.msg_iov = std::ptr::from_mut(iovec);
+            header.msg_hdr.msg_iovlen = 1;
+            header
+        })
+        .collect()
 }
 
 #[cfg(test)]
